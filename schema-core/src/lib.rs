@@ -3,3 +3,17 @@
 //! reading of the migrations folder for build time and run time alike.
 //!
 //! Nothing here opens a database connection.
+
+pub mod config;
+pub mod diag;
+pub mod engine;
+pub mod env;
+pub mod ini;
+pub mod options;
+pub mod secret;
+pub mod url;
+
+pub use config::{Config, Options};
+pub use diag::{ConfigError, Diagnostic, Kind};
+pub use engine::{EngineSettings, Resolution, ResolveOptions};
+pub use env::Environment;

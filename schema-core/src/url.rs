@@ -1,0 +1,476 @@
+//! Database URLs in diesel's and SQLAlchemy's forms.
+//!
+//! | written | backend | diesel connects to |
+//! | --- | --- | --- |
+//! | `postgres://u:p@h/db`, `postgresql+asyncpg://...`, `postgresql+psycopg2://...` | PostgreSQL | `postgres://u:p@h/db` |
+//! | `mysql://...`, `mysql+pymysql://...`, `mariadb://...` | MySQL/MariaDB | `mysql://...` |
+//! | `sqlite://` or `sqlite://:memory:` | SQLite | `:memory:` |
+//! | `sqlite:///abs/app.db`, `sqlite://rel.db`, `app.db` (diesel form) | SQLite | the path after `sqlite://` |
+//! | `sqlite:///rel.db`, `sqlite:////abs.db`, `sqlite+pysqlite:///rel.db` (SQLAlchemy form) | SQLite | `rel.db`, `/abs.db` |
+//!
+//! The two families disagree on three slashes: diesel and sqlx read
+//! `sqlite:///x.db` as the absolute `/x.db`, SQLAlchemy as the relative
+//! `x.db`. The SQLAlchemy reading applies where the URL came from an
+//! Alembic-style configuration (the `sqlalchemy.` prefix) or names a Python
+//! driver (`sqlite+pysqlite://`); elsewhere the diesel reading does, so that
+//! `diesel.url = sqlite://%(here)s/app.db` means the file next to the ini.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::secret;
+
+/// A database backend cargo-schema can drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// SQLite, bundled: the embedded default.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL and MariaDB.
+    Mysql,
+}
+
+impl Backend {
+    /// Every backend.
+    pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mysql];
+
+    /// The name used in feature flags and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::Mysql => "mysql",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The backends compiled into a build; a URL for another one is refused
+/// when the configuration is read (and, in `embed!()`, when it is built).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backends {
+    /// SQLite support.
+    pub sqlite: bool,
+    /// PostgreSQL support.
+    pub postgres: bool,
+    /// MySQL/MariaDB support.
+    pub mysql: bool,
+}
+
+impl Backends {
+    /// All three, as the `cargo schema` binary has them.
+    pub const ALL: Backends = Backends {
+        sqlite: true,
+        postgres: true,
+        mysql: true,
+    };
+
+    /// Whether `backend` is compiled in.
+    pub fn contains(self, backend: Backend) -> bool {
+        match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+            Backend::Mysql => self.mysql,
+        }
+    }
+
+    /// The enabled backends' names, for messages.
+    pub fn names(self) -> Vec<&'static str> {
+        Backend::ALL
+            .into_iter()
+            .filter(|b| self.contains(*b))
+            .map(Backend::name)
+            .collect()
+    }
+}
+
+/// Which family's reading of `sqlite:///...` applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlStyle {
+    /// diesel/sqlx: the path is what follows `sqlite://`.
+    Diesel,
+    /// SQLAlchemy: `sqlite:///rel`, `sqlite:////abs`.
+    SqlAlchemy,
+}
+
+/// Where an SQLite database lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqliteTarget {
+    /// A private in-memory database.
+    Memory,
+    /// A file, relative to the working directory when not absolute.
+    File(PathBuf),
+    /// A `file:` URI, passed to SQLite as it is.
+    Uri(String),
+}
+
+/// A parsed database URL. `Display` and `Debug` mask the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    backend: Backend,
+    driver: Option<String>,
+    original: String,
+    connect: String,
+    user: Option<String>,
+    password: Option<String>,
+    host: Option<String>,
+    port: Option<u16>,
+    database: Option<String>,
+    sqlite: Option<SqliteTarget>,
+}
+
+/// Why a URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UrlError(String);
+
+impl DatabaseUrl {
+    /// Parse a URL in diesel's or SQLAlchemy's form.
+    ///
+    /// ```
+    /// use schema_core::url::{Backend, DatabaseUrl, UrlStyle};
+    /// let url = DatabaseUrl::parse("postgresql+asyncpg://app:p%40ss@db:5433/prod", UrlStyle::Diesel)?;
+    /// assert_eq!(url.backend(), Backend::Postgres);
+    /// assert_eq!(url.password(), Some("p@ss"));
+    /// assert_eq!(url.to_string(), "postgresql+asyncpg://app:***@db:5433/prod");
+    /// assert_eq!(url.connect_url(), "postgres://app:p%40ss@db:5433/prod");
+    /// # Ok::<(), schema_core::url::UrlError>(())
+    /// ```
+    pub fn parse(text: &str, style: UrlStyle) -> Result<Self, UrlError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(UrlError("the database URL is empty".to_owned()));
+        }
+        let Some((scheme, rest)) = text.split_once("://") else {
+            return Self::bare_sqlite(text);
+        };
+        let scheme_lower = scheme.to_ascii_lowercase();
+        let (dialect, driver) = match scheme_lower.split_once('+') {
+            Some((d, drv)) => (d, Some(drv)),
+            None => (scheme_lower.as_str(), None),
+        };
+        if let Some(drv) = driver {
+            if drv.is_empty() || !drv.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(UrlError(format!("`{scheme}` is not a valid scheme: the driver after `+` must be a name such as `asyncpg`")));
+            }
+        }
+        let backend = match dialect {
+            "sqlite" => Backend::Sqlite,
+            "postgres" | "postgresql" | "pgsql" => Backend::Postgres,
+            "mysql" | "mariadb" => Backend::Mysql,
+            other => {
+                return Err(UrlError(format!(
+                    "unsupported database `{other}`: cargo schema drives sqlite, postgres (postgresql) and mysql (mariadb)"
+                )))
+            }
+        };
+        let driver = driver.map(str::to_owned);
+        if backend == Backend::Sqlite {
+            let style = if driver.is_some() {
+                UrlStyle::SqlAlchemy
+            } else {
+                style
+            };
+            return Self::sqlite(text, rest, style, driver);
+        }
+        let normalized_scheme = if backend == Backend::Postgres {
+            "postgres"
+        } else {
+            "mysql"
+        };
+        let connect = format!("{normalized_scheme}://{rest}");
+        let parsed = url::Url::parse(&connect)
+            .map_err(|e| UrlError(format!("the database URL does not parse: {e}")))?;
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .map(|c| c.into_owned())
+                .map_err(|_| {
+                    UrlError("the user or password is not valid percent-encoded UTF-8".to_owned())
+                })
+        };
+        let user = (!parsed.username().is_empty())
+            .then(|| decode(parsed.username()))
+            .transpose()?;
+        let password = parsed.password().map(decode).transpose()?;
+        let database = parsed.path().trim_start_matches('/');
+        Ok(DatabaseUrl {
+            backend,
+            driver,
+            original: text.to_owned(),
+            user,
+            password,
+            host: parsed
+                .host_str()
+                .filter(|h| !h.is_empty())
+                .map(str::to_owned),
+            port: parsed.port(),
+            database: (!database.is_empty()).then(|| database.to_owned()),
+            sqlite: None,
+            connect,
+        })
+    }
+
+    fn bare_sqlite(text: &str) -> Result<Self, UrlError> {
+        let target = if text == ":memory:" {
+            SqliteTarget::Memory
+        } else if text.starts_with("file:") {
+            SqliteTarget::Uri(text.to_owned())
+        } else if text.contains(':') && !text.starts_with(['/', '.']) {
+            return Err(UrlError(format!(
+                "`{}` is not a database URL; write postgres://..., mysql://... or sqlite://PATH",
+                secret::mask_urls(text)
+            )));
+        } else {
+            SqliteTarget::File(PathBuf::from(text))
+        };
+        Ok(Self::from_sqlite_target(text, None, target))
+    }
+
+    fn sqlite(
+        text: &str,
+        rest: &str,
+        style: UrlStyle,
+        driver: Option<String>,
+    ) -> Result<Self, UrlError> {
+        // SQLite URLs carry driver options after `?`; the file is what
+        // comes before.
+        let path = rest.split_once('?').map_or(rest, |(p, _)| p);
+        let path = match style {
+            UrlStyle::SqlAlchemy => match path.strip_prefix('/') {
+                Some(p) => p,
+                None if path.is_empty() => "",
+                None => {
+                    return Err(UrlError(format!(
+                        "`{}` has a host part; SQLAlchemy SQLite URLs are sqlite:///relative.db or sqlite:////absolute.db",
+                        secret::mask_urls(text)
+                    )))
+                }
+            },
+            UrlStyle::Diesel => path,
+        };
+        let target = match path {
+            "" | ":memory:" => SqliteTarget::Memory,
+            p if p.starts_with("file:") => SqliteTarget::Uri(p.to_owned()),
+            // `sqlite:////abs` read the diesel way gives `//abs`: the same
+            // file, written the way people expect to read it.
+            p if p.starts_with("//") => {
+                SqliteTarget::File(PathBuf::from(format!("/{}", p.trim_start_matches('/'))))
+            }
+            p => SqliteTarget::File(PathBuf::from(p)),
+        };
+        Ok(Self::from_sqlite_target(text, driver, target))
+    }
+
+    fn from_sqlite_target(text: &str, driver: Option<String>, target: SqliteTarget) -> Self {
+        let connect = match &target {
+            SqliteTarget::Memory => ":memory:".to_owned(),
+            SqliteTarget::File(p) => p.display().to_string(),
+            SqliteTarget::Uri(u) => u.clone(),
+        };
+        DatabaseUrl {
+            backend: Backend::Sqlite,
+            driver,
+            original: text.to_owned(),
+            connect,
+            user: None,
+            password: None,
+            host: None,
+            port: None,
+            database: None,
+            sqlite: Some(target),
+        }
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The SQLAlchemy driver named after `+`, if any (`asyncpg`).
+    pub fn driver(&self) -> Option<&str> {
+        self.driver.as_deref()
+    }
+
+    /// What diesel connects with. Holds the password: never print it.
+    pub fn connect_url(&self) -> &str {
+        &self.connect
+    }
+
+    /// The URL as written. Holds the password: never print it.
+    pub fn as_str(&self) -> &str {
+        &self.original
+    }
+
+    /// The decoded user name.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// The decoded password. Never print it.
+    pub fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+
+    /// The host, if the URL names one.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+
+    /// The port, if the URL names one.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The database name (PostgreSQL, MySQL).
+    pub fn database(&self) -> Option<&str> {
+        self.database.as_deref()
+    }
+
+    /// Where an SQLite database lives.
+    pub fn sqlite_target(&self) -> Option<&SqliteTarget> {
+        self.sqlite.as_ref()
+    }
+
+    /// The URL with its password replaced by `***`.
+    pub fn masked(&self) -> String {
+        secret::mask_urls(&self.original).into_owned()
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseUrl")
+            .field("backend", &self.backend)
+            .field("url", &self.masked())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str, style: UrlStyle) -> DatabaseUrl {
+        DatabaseUrl::parse(s, style).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn sqlalchemy_postgres_drivers_map_to_diesel() {
+        for scheme in [
+            "postgresql+asyncpg",
+            "postgresql+psycopg2",
+            "postgresql",
+            "postgres",
+        ] {
+            let url = parse(&format!("{scheme}://u:pw@h:5432/d"), UrlStyle::Diesel);
+            assert_eq!(url.backend(), Backend::Postgres);
+            assert_eq!(url.connect_url(), "postgres://u:pw@h:5432/d");
+            assert_eq!(url.database(), Some("d"));
+            assert_eq!(url.port(), Some(5432));
+        }
+    }
+
+    #[test]
+    fn sqlalchemy_mysql_drivers_map_to_diesel() {
+        for scheme in [
+            "mysql+pymysql",
+            "mysql",
+            "mariadb",
+            "mariadb+mariadbconnector",
+        ] {
+            let url = parse(&format!("{scheme}://root@127.0.0.1/test"), UrlStyle::Diesel);
+            assert_eq!(url.backend(), Backend::Mysql);
+            assert_eq!(url.connect_url(), "mysql://root@127.0.0.1/test");
+            assert_eq!(url.user(), Some("root"));
+            assert_eq!(url.password(), None);
+        }
+    }
+
+    #[test]
+    fn percent_encoded_credentials_are_decoded() {
+        let url = parse("postgres://us%65r:p%25ss%3Aw@h/d", UrlStyle::Diesel);
+        assert_eq!(url.user(), Some("user"));
+        assert_eq!(url.password(), Some("p%ss:w"));
+        assert_eq!(url.masked(), "postgres://us%65r:***@h/d");
+    }
+
+    #[test]
+    fn sqlite_sqlalchemy_forms() {
+        let file = |s| parse(s, UrlStyle::SqlAlchemy).sqlite_target().cloned();
+        assert_eq!(
+            file("sqlite:///relative.db"),
+            Some(SqliteTarget::File("relative.db".into()))
+        );
+        assert_eq!(
+            file("sqlite:////abs.db"),
+            Some(SqliteTarget::File("/abs.db".into()))
+        );
+        assert_eq!(file("sqlite://"), Some(SqliteTarget::Memory));
+        assert_eq!(file("sqlite:///:memory:"), Some(SqliteTarget::Memory));
+    }
+
+    #[test]
+    fn a_python_driver_selects_the_sqlalchemy_reading() {
+        let url = parse("sqlite+pysqlite:///relative.db", UrlStyle::Diesel);
+        assert_eq!(
+            url.sqlite_target(),
+            Some(&SqliteTarget::File("relative.db".into()))
+        );
+    }
+
+    #[test]
+    fn sqlite_diesel_forms() {
+        let file = |s| parse(s, UrlStyle::Diesel).sqlite_target().cloned();
+        assert_eq!(
+            file("sqlite:///srv/app/app.db"),
+            Some(SqliteTarget::File("/srv/app/app.db".into()))
+        );
+        assert_eq!(
+            file("sqlite://app.db"),
+            Some(SqliteTarget::File("app.db".into()))
+        );
+        assert_eq!(
+            file("sqlite:////abs.db"),
+            Some(SqliteTarget::File("/abs.db".into()))
+        );
+        assert_eq!(file("sqlite://"), Some(SqliteTarget::Memory));
+        assert_eq!(file("app.db"), Some(SqliteTarget::File("app.db".into())));
+        assert_eq!(file(":memory:"), Some(SqliteTarget::Memory));
+        assert_eq!(
+            file("file:app.db?mode=ro"),
+            Some(SqliteTarget::Uri("file:app.db?mode=ro".into()))
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_refused_without_the_password() {
+        for bad in [
+            "oracle://u:secret@h/d",
+            "postgres://u:secret@h:notaport/d",
+            "postgresql+://u:secret@h/d",
+            "localhost:5432",
+            "",
+        ] {
+            let err = DatabaseUrl::parse(bad, UrlStyle::Diesel)
+                .expect_err(bad)
+                .to_string();
+            assert!(!err.contains("secret"), "{err}");
+        }
+    }
+}
