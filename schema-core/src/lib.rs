@@ -17,3 +17,4 @@ pub use config::{Config, Options};
 pub use diag::{ConfigError, Diagnostic, Kind};
 pub use engine::{EngineSettings, Resolution, ResolveOptions};
 pub use env::Environment;
+pub mod report;

@@ -1,0 +1,309 @@
+//! What `cargo schema config` shows: every value of a section, where each
+//! came from, the engine options after every override, and every problem.
+//!
+//! The JSON shape is a contract (tools and CI read it); the field docs below
+//! are its reference. Everything in a report is masked unless it was built
+//! with `reveal`.
+
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::diag::{ConfigError, Diagnostic};
+use crate::engine::{self, Effective, ResolveOptions, Source};
+use crate::env::Environment;
+use crate::options::Value;
+use crate::secret::{self, Redactor};
+
+/// The report, serialised as `config --format json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigReport {
+    /// Absolute path of the ini file.
+    pub file: PathBuf,
+    /// The main section (`schema`, `alembic`, or `-n NAME`).
+    pub main_section: String,
+    /// The section shown (`--section`, else the main one).
+    pub section: String,
+    /// Whether that section exists.
+    pub exists: bool,
+    /// Every named section, in file order.
+    pub sections: Vec<String>,
+    /// Alembic's `get_section(section, {})`, overrides included; `null`
+    /// when a value fails to interpolate.
+    pub options: Option<IndexMap<String, String>>,
+    /// Why `options` is `null`.
+    pub options_error: Option<ErrorJson>,
+    /// Each key (own keys, then inherited `[DEFAULT]` keys): its value and
+    /// source, or its error.
+    pub values: IndexMap<String, ValueJson>,
+    /// Each key's value as written.
+    pub raw: IndexMap<String, String>,
+    /// The engine option prefix.
+    pub prefix: String,
+    /// `options` filtered by the prefix, prefix stripped, still text.
+    pub engine: IndexMap<String, String>,
+    /// Engine options after environment, `.env`, `${}` and defaults, typed.
+    pub effective: IndexMap<String, EffectiveJson>,
+    /// Every problem; `config` exits 2 when there is one.
+    pub problems: Vec<ProblemJson>,
+    /// The problems with their snippets, for the text renderer.
+    #[serde(skip)]
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// An error inside a report.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ErrorJson {
+    /// snake_case kind.
+    pub kind: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// 1-based line, when in the file.
+    pub line: Option<usize>,
+}
+
+impl From<&Diagnostic> for ErrorJson {
+    fn from(d: &Diagnostic) -> Self {
+        ErrorJson {
+            kind: d.kind.as_str(),
+            message: d.message.clone(),
+            line: d.line,
+        }
+    }
+}
+
+/// The report when the file cannot be read at all.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnreadableReport {
+    /// The path that was asked for.
+    pub file: PathBuf,
+    /// Why it cannot be read.
+    pub error: ErrorJson,
+}
+
+impl UnreadableReport {
+    /// From the error of reading `file`.
+    pub fn new(file: PathBuf, error: &ConfigError) -> Self {
+        UnreadableReport {
+            file,
+            error: error.primary().into(),
+        }
+    }
+}
+
+/// One key of `values`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum ValueJson {
+    /// It reads fine.
+    Ok {
+        /// The interpolated value.
+        value: String,
+        /// `schema.ini:LINE`, `built-in`, `command line --set`, ...
+        source: String,
+    },
+    /// It does not.
+    Err {
+        /// Why.
+        error: ErrorJson,
+    },
+}
+
+/// One effective engine option.
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectiveJson {
+    /// Typed value (number, boolean, string; URLs masked).
+    pub value: serde_json::Value,
+    /// Where it came from.
+    pub source: String,
+}
+
+/// One problem.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemJson {
+    /// snake_case kind.
+    pub kind: &'static str,
+    /// The key, prefix included.
+    pub key: Option<String>,
+    /// 1-based line.
+    pub line: Option<usize>,
+    /// What is wrong and what to do.
+    pub message: String,
+    /// What the user probably meant.
+    pub suggestion: Option<String>,
+}
+
+impl From<&Diagnostic> for ProblemJson {
+    fn from(d: &Diagnostic) -> Self {
+        ProblemJson {
+            kind: d.kind.as_str(),
+            key: d.key.clone(),
+            line: d.line,
+            message: d.message.clone(),
+            suggestion: d.suggestion.clone(),
+        }
+    }
+}
+
+/// Build the report for `opts.section` (or the main section).
+pub fn build(
+    config: &Config,
+    env: &Environment,
+    opts: &ResolveOptions<'_>,
+    reveal: bool,
+) -> ConfigReport {
+    let doc = config.document();
+    let section = opts
+        .section
+        .unwrap_or(config.config_ini_section())
+        .to_owned();
+    let exists = doc.has_section(&section);
+    let resolution = engine::resolve(config, env, opts);
+    let prefix = resolution.prefix.clone();
+
+    let mut redactor = Redactor::default();
+    if !reveal {
+        collect_secrets(config, &section, &resolution.effective, &mut redactor);
+    }
+    let show = |key: &str, text: &str| -> String {
+        if reveal {
+            text.to_owned()
+        } else if secret::is_secret_key(key) && !text.is_empty() {
+            secret::MASK.to_owned()
+        } else {
+            redactor.redact(text)
+        }
+    };
+
+    let (options, options_error) = match config.get_section(&section) {
+        Ok(found) => (
+            Some(
+                found
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let shown = show(&k, &v);
+                        (k, shown)
+                    })
+                    .collect::<IndexMap<_, _>>(),
+            ),
+            None,
+        ),
+        Err(e) => (None, Some(ErrorJson::from(e.primary()))),
+    };
+
+    let mut values = IndexMap::new();
+    let mut raw = IndexMap::new();
+    let mut engine_text = IndexMap::new();
+    let mut diagnostics = resolution.problems.clone();
+    if exists {
+        for key in doc.keys(&section) {
+            let Some(entry) = doc.entry(&section, key) else {
+                continue;
+            };
+            raw.insert(key.to_owned(), show(key, &entry.value));
+            let value = match doc.get(&section, key) {
+                Ok(value) => {
+                    let value = show(key, &value.unwrap_or_default());
+                    if let Some(name) = key.strip_prefix(prefix.as_str()) {
+                        engine_text.insert(name.to_owned(), value.clone());
+                    }
+                    ValueJson::Ok {
+                        value,
+                        source: Source::of_entry(config, entry).to_string(),
+                    }
+                }
+                Err(d) => {
+                    let already = diagnostics
+                        .iter()
+                        .any(|p| p.kind == d.kind && p.line == d.line && p.key == d.key);
+                    if !already {
+                        diagnostics.push(d.clone());
+                    }
+                    ValueJson::Err { error: (&d).into() }
+                }
+            };
+            values.insert(key.to_owned(), value);
+        }
+    }
+    diagnostics.sort_by_key(|d| d.line.unwrap_or(usize::MAX));
+
+    let effective = resolution
+        .effective
+        .iter()
+        .map(|(name, Effective { value, source })| {
+            let json = match value {
+                Value::Url(url) if reveal => serde_json::Value::from(url.as_str()),
+                Value::Text(t) if !reveal => serde_json::Value::from(show(name, t)),
+                other => other.to_json(),
+            };
+            let source = redactor.redact(&source.to_string());
+            (
+                name.clone(),
+                EffectiveJson {
+                    value: json,
+                    source,
+                },
+            )
+        })
+        .collect();
+
+    let diagnostics: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .map(|mut d| {
+            d.message = redactor.redact(&d.message);
+            d.snippet = d.snippet.map(|s| redactor.redact(&s));
+            d
+        })
+        .collect();
+
+    ConfigReport {
+        file: config.config_file_name().to_owned(),
+        main_section: config.config_ini_section().to_owned(),
+        section,
+        exists,
+        sections: config.sections().into_iter().map(str::to_owned).collect(),
+        options,
+        options_error,
+        values,
+        raw,
+        prefix,
+        engine: engine_text,
+        effective,
+        problems: diagnostics.iter().map(ProblemJson::from).collect(),
+        diagnostics,
+    }
+}
+
+/// Every password the report could show: those of URLs in the section's
+/// values and in the effective URL (which may come from the environment).
+fn collect_secrets(
+    config: &Config,
+    section: &str,
+    effective: &IndexMap<String, Effective>,
+    redactor: &mut Redactor,
+) {
+    let doc = config.document();
+    for key in doc.keys(section) {
+        if let Some(entry) = doc.entry(section, key) {
+            redactor.add_url(&entry.value);
+            if secret::is_secret_key(key) {
+                redactor.add(&entry.value);
+            }
+        }
+        if let Ok(Some(value)) = doc.get(section, key) {
+            redactor.add_url(&value);
+        }
+    }
+    if let Some(Effective {
+        value: Value::Url(url),
+        ..
+    }) = effective.get("url")
+    {
+        if let Some(password) = url.password() {
+            redactor.add(password);
+        }
+    }
+}
