@@ -1,0 +1,83 @@
+//! What applications depend on: Alembic's `Config` API and the engine
+//! settings, resolved at run time by the same rules as `cargo schema`
+//! (command line aside): `set_main_option` over `DATABASE_URL` over `.env`
+//! over the ini file, `${NAME}` expanded from the environment.
+//!
+//! ```
+//! # fn main() -> Result<(), schema_runtime::ConfigError> {
+//! # let dir = tempfile::tempdir().unwrap();
+//! # let path = dir.path().join("schema.ini");
+//! # std::fs::write(&path, "[schema]\ndiesel.url = sqlite://${APP_DB:-app.db}\ndiesel.pool_size = 3\n").unwrap();
+//! let settings = schema_runtime::engine_settings(&schema_runtime::Config::from_file(&path)?)?;
+//! assert_eq!(settings.pool_size, 3);
+//! # Ok(()) }
+//! ```
+
+pub use schema_core::engine::{EngineSettings, Echo, PoolClass};
+pub use schema_core::url::{Backend, DatabaseUrl};
+pub use schema_core::{Config, ConfigError, Diagnostic, Environment, Kind, Options};
+
+use schema_core::engine::{self, ResolveOptions};
+use schema_core::url::Backends;
+
+/// The backends this build was compiled with (cargo features `sqlite`,
+/// `postgres`, `mysql`).
+pub const BACKENDS: Backends = Backends {
+    sqlite: cfg!(feature = "sqlite"),
+    postgres: cfg!(feature = "postgres"),
+    mysql: cfg!(feature = "mysql"),
+};
+
+/// The process environment plus the `.env` file next to the ini file, the
+/// environment an app resolves its configuration against.
+pub fn environment_for(config: &Config) -> Result<Environment, ConfigError> {
+    let mut env = Environment::from_process();
+    if let Some(dir) = config.config_file_name().parent() {
+        env.load_dotenv(&dir.join(".env"))?;
+    }
+    Ok(env)
+}
+
+/// The typed engine settings of the main section (prefix `diesel.`, or
+/// `sqlalchemy.` for an alembic.ini), with every run-time override applied;
+/// every problem at once when there are any.
+pub fn engine_settings(config: &Config) -> Result<EngineSettings, ConfigError> {
+    let env = environment_for(config)?;
+    engine::resolve(
+        config,
+        &env,
+        &ResolveOptions {
+            backends: BACKENDS,
+            ..ResolveOptions::default()
+        },
+    )
+    .settings()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_for_a_backend_not_compiled_in_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("schema.ini");
+        std::fs::write(&path, "[schema]\ndiesel.url = mysql://root@h/db\n").unwrap();
+        let result = engine_settings(&Config::from_file(&path).unwrap());
+        if BACKENDS.mysql {
+            assert!(result.is_ok());
+        } else {
+            assert_eq!(result.unwrap_err().kind(), Kind::BackendNotEnabled);
+        }
+    }
+
+    #[test]
+    fn dotenv_next_to_the_ini_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("schema.ini");
+        std::fs::write(&path, "[schema]\ndiesel.url = sqlite://${RUNTIME_TEST_DB}\n").unwrap();
+        std::fs::write(dir.path().join(".env"), "RUNTIME_TEST_DB=from-dotenv.db\n").unwrap();
+        let settings = engine_settings(&Config::from_file(&path).unwrap()).unwrap();
+        assert_eq!(settings.url.connect_url(), "from-dotenv.db");
+    }
+}
