@@ -272,7 +272,7 @@ fn parse_millis(t: &str) -> Option<u64> {
         _ => return None,
     };
     let ms = number * factor;
-    (ms.is_finite() && ms >= 0.0 && ms < 1e15 && ms.fract() == 0.0).then_some(ms as u64)
+    ((0.0..1e15).contains(&ms) && ms.fract() == 0.0).then_some(ms as u64)
 }
 
 #[cfg(test)]

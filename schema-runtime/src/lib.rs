@@ -13,7 +13,7 @@
 //! # Ok(()) }
 //! ```
 
-pub use schema_core::engine::{EngineSettings, Echo, PoolClass};
+pub use schema_core::engine::{Echo, EngineSettings, PoolClass};
 pub use schema_core::url::{Backend, DatabaseUrl};
 pub use schema_core::{Config, ConfigError, Diagnostic, Environment, Kind, Options};
 
@@ -75,7 +75,11 @@ mod tests {
     fn dotenv_next_to_the_ini_is_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("schema.ini");
-        std::fs::write(&path, "[schema]\ndiesel.url = sqlite://${RUNTIME_TEST_DB}\n").unwrap();
+        std::fs::write(
+            &path,
+            "[schema]\ndiesel.url = sqlite://${RUNTIME_TEST_DB}\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join(".env"), "RUNTIME_TEST_DB=from-dotenv.db\n").unwrap();
         let settings = engine_settings(&Config::from_file(&path).unwrap()).unwrap();
         assert_eq!(settings.url.connect_url(), "from-dotenv.db");

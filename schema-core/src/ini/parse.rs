@@ -8,6 +8,7 @@
 //! would be cut short). This reader follows `RawConfigParser._read` rule by
 //! rule; the tests in `ini/tests.rs` name each rule.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use indexmap::map::Entry as MapEntry;
@@ -74,6 +75,10 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<IniDocument, Vec<Diagnost
     let mut current: Option<Option<String>> = None;
     let mut open: Option<OpenValue> = None;
     let mut indent_level = 0usize;
+    // Line of the first key-less option line per section: configparser
+    // records it under the key "" (besides reporting it), so a second one
+    // in the same section is a duplicate option.
+    let mut empty_keys: HashMap<Option<String>, usize> = HashMap::new();
 
     for (index, line) in lines(text).enumerate() {
         let lineno = index + 1;
@@ -97,7 +102,12 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<IniDocument, Vec<Diagnost
             continue;
         }
         indent_level = cur_indent;
-        close_value(&mut doc, open.take());
+        // Only a header or an option line ends the open value: after a line
+        // that is neither (reported below), configparser still appends
+        // deeper-indented and blank lines to the value above.
+        if section_header(stripped).is_some() || option_line(stripped).is_some() {
+            close_value(&mut doc, open.take());
+        }
 
         if let Some(header) = section_header(stripped) {
             if header == DEFAULT_SECTION {
@@ -172,12 +182,29 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<IniDocument, Vec<Diagnost
                     last_line: lineno,
                 });
             }
-            Some(_) => errors.push(err(
-                Kind::Parse,
-                lineno,
-                line,
-                "a `=` or `:` with no key before it; write `key = value`".to_owned(),
-            )),
+            Some(_) => {
+                errors.push(err(
+                    Kind::Parse,
+                    lineno,
+                    line,
+                    "a `=` or `:` with no key before it; write `key = value`".to_owned(),
+                ));
+                let section_name = section.as_deref().unwrap_or(DEFAULT_SECTION).to_owned();
+                if let Some(first) = empty_keys.get(&section) {
+                    errors.push(
+                        err(
+                            Kind::DuplicateOption,
+                            lineno,
+                            line,
+                            format!("a second `=` or `:` with no key before it in [{section_name}] (first at line {first}); write `key = value`"),
+                        )
+                        .at_column(cur_indent + 1)
+                        .for_key(&section_name, ""),
+                    );
+                } else {
+                    empty_keys.insert(section, lineno);
+                }
+            }
             None => errors.push(err(
                 Kind::Parse,
                 lineno,
@@ -187,6 +214,14 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<IniDocument, Vec<Diagnost
         }
     }
     close_value(&mut doc, open.take());
+
+    // configparser raises a duplicate section or key at once but reports
+    // lines that do not parse only at the end of the file, so the error it
+    // raises, and the one to show first, is the first duplicate if any.
+    if let Some(i) = errors.iter().position(|d| d.kind != Kind::Parse) {
+        let first = errors.remove(i);
+        errors.insert(0, first);
+    }
 
     if errors.is_empty() {
         Ok(doc)

@@ -307,3 +307,46 @@ fn set_section_option_creates_the_section_but_refuses_default() {
         Kind::InvalidSectionName
     );
 }
+
+// Found by the differential test against Python (tests/configparser_parity.rs).
+
+#[test]
+fn a_bad_line_does_not_end_the_value_above() {
+    // configparser keeps the option open across a line it cannot parse, so
+    // the indented line after it continues the value rather than being a
+    // second bad line.
+    for text in [
+        "[s]\nk = v\nbogus\n  cont\n",
+        "[s]\nk = v\nbogus\n\n   more\n",
+        "[s]\n  k = v\n bogus\n  cont\n",
+    ] {
+        let e = IniDocument::parse(Path::new(PATH), text).unwrap_err();
+        let found: Vec<_> = e.diagnostics().iter().map(|d| (d.kind, d.line)).collect();
+        assert_eq!(found, [(Kind::Parse, Some(3))], "{text:?}");
+    }
+}
+
+#[test]
+fn a_duplicate_is_reported_before_earlier_bad_lines() {
+    // configparser raises duplicates at once but bad lines only at the end
+    // of the file, so the duplicate is the error Alembic shows.
+    assert_eq!(
+        error("[s]\nbogus\nk = 1\nk = 2\n"),
+        (Kind::DuplicateOption, Some(4))
+    );
+    assert_eq!(
+        error("[s]\nbogus\n[s]\n"),
+        (Kind::DuplicateSection, Some(3))
+    );
+    let e = IniDocument::parse(Path::new(PATH), "[s]\nbogus\nk = 1\nk = 2\n").unwrap_err();
+    assert_eq!(e.diagnostics().len(), 2);
+}
+
+#[test]
+fn a_second_key_less_line_in_a_section_is_a_duplicate() {
+    // configparser stores a key-less `= v` under the key "".
+    assert_eq!(error("[s]\n= 1\n: 2\n"), (Kind::DuplicateOption, Some(3)));
+    let e = IniDocument::parse(Path::new(PATH), "[a]\n= 1\n[b]\n= 2\n").unwrap_err();
+    let found: Vec<_> = e.diagnostics().iter().map(|d| (d.kind, d.line)).collect();
+    assert_eq!(found, [(Kind::Parse, Some(2)), (Kind::Parse, Some(4))]);
+}
