@@ -18,3 +18,4 @@ pub use diag::{ConfigError, Diagnostic, Kind};
 pub use engine::{EngineSettings, Resolution, ResolveOptions};
 pub use env::Environment;
 pub mod report;
+pub mod sql;
