@@ -3,3 +3,5 @@
 //! reading of the migrations folder for build time and run time alike.
 //!
 //! Nothing here opens a database connection.
+
+pub mod migrations;
