@@ -382,7 +382,17 @@ impl RevisionGraph {
         let after: Vec<bool> = (0..self.len())
             .map(|i| (mask[i] && kept[i]) || wanted[i])
             .collect();
-        let old = self.applied_mask(applied)?;
+        // With purge the caller empties the whole table, rows of unknown
+        // revisions included, so only known rows are listed for deletion.
+        let old: Vec<bool> = if purge {
+            let mut m = vec![false; self.len()];
+            for i in applied.iter().filter_map(|r| self.index(r)) {
+                m[i] = true;
+            }
+            m
+        } else {
+            mask.clone()
+        };
         let insert: Vec<bool> = (0..self.len()).map(|i| after[i] && !old[i]).collect();
         let delete: Vec<bool> = (0..self.len()).map(|i| old[i] && !after[i]).collect();
         Ok(StampPlan {
