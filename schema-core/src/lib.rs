@@ -9,13 +9,14 @@ pub mod diag;
 pub mod engine;
 pub mod env;
 pub mod ini;
+pub mod migrations;
 pub mod options;
+pub mod report;
 pub mod secret;
+pub mod sql;
 pub mod url;
 
 pub use config::{Config, Options};
 pub use diag::{ConfigError, Diagnostic, Kind};
 pub use engine::{EngineSettings, Resolution, ResolveOptions};
 pub use env::Environment;
-pub mod report;
-pub mod sql;

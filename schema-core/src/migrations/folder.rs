@@ -1,0 +1,235 @@
+//! Reading diesel's migrations directory layout from disk:
+//! `<version>_<name>/up.sql`, optional `down.sql` and `metadata.toml`.
+//!
+//! Entries are judged as diesel_migrations judges them
+//! (`migrations_internals`): names starting with `.` are skipped, every
+//! other directory is a migration and must contain `up.sql`, top-level files
+//! are not migrations. Unlike diesel, a top-level `.sql` file and unexpected
+//! SQL or TOML files inside a migration folder produce a warning, because
+//! they are usually a migration written in the wrong place.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::error::{MigrationError, Warning};
+use super::set::{MigrationFiles, MigrationSet};
+
+/// The version diesel derives from a folder name: everything before the
+/// first `_`, with every `-` removed (`2024-01-31-120000-0000_create_users`
+/// gives `202401311200000000`).
+///
+/// diesel accepts any such prefix; this tool also requires it to be made of
+/// ASCII letters and digits and to contain a digit, so a folder named
+/// `create_users` (version `create`) is reported instead of being ordered
+/// among timestamps by accident.
+pub fn diesel_version(folder_name: &str) -> Result<String, String> {
+    let prefix = folder_name.split('_').next().unwrap_or_default();
+    let version: String = prefix.chars().filter(|&c| c != '-').collect();
+    if version.is_empty() {
+        return Err("the name does not start with a version".into());
+    }
+    if let Some(c) = version.chars().find(|c| !c.is_ascii_alphanumeric()) {
+        return Err(format!("the version `{prefix}` contains `{c}`"));
+    }
+    if !version.chars().any(|c| c.is_ascii_digit()) {
+        return Err(format!("`{prefix}` is not a version (it has no digit)"));
+    }
+    Ok(version)
+}
+
+/// A directory's migrations and the warnings its load produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    /// The migrations.
+    pub set: MigrationSet,
+    /// Suspicious entries that did not stop the load.
+    pub warnings: Vec<Warning>,
+}
+
+impl MigrationSet {
+    /// Reads a migrations directory, reporting every problem at once.
+    pub fn load(dir: &Path) -> Result<Loaded, Vec<MigrationError>> {
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        let entries = list(dir).map_err(|reason| {
+            vec![MigrationError::DirectoryUnreadable {
+                path: dir.to_path_buf(),
+                reason,
+            }]
+        })?;
+        let mut files = Vec::new();
+        for path in entries {
+            let Some(name) = path.file_name() else {
+                continue;
+            };
+            if name.as_encoded_bytes().first() == Some(&b'.') {
+                continue;
+            }
+            let Some(name) = name.to_str() else {
+                errors.push(MigrationError::NotUtf8 { path });
+                continue;
+            };
+            // Follows symlinks, as diesel's `read_dir` of the folder does.
+            let meta = match fs::metadata(&path) {
+                Ok(m) => m,
+                Err(e) => {
+                    errors.push(MigrationError::UnreadableFile {
+                        path,
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            if !meta.is_dir() {
+                if looks_like_migration_file(name) {
+                    warnings.push(Warning {
+                        kind: "stray_file",
+                        path,
+                        message: "this file is not inside a migration folder and is ignored; \
+                                  move it into <version>_<name>/"
+                            .into(),
+                    });
+                }
+                continue;
+            }
+            match read_folder(&path, name, &mut warnings) {
+                Ok(f) => files.push(f),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        match MigrationSet::from_files(files) {
+            Ok(set) if errors.is_empty() => Ok(Loaded { set, warnings }),
+            Ok(_) => Err(errors),
+            Err(mut e) => {
+                errors.append(&mut e);
+                Err(errors)
+            }
+        }
+    }
+}
+
+fn looks_like_migration_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".sql") || lower.ends_with(".toml")
+}
+
+/// The directory's entries, sorted so that errors come in a stable order.
+fn list(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| e.to_string())? {
+        out.push(entry.map_err(|e| e.to_string())?.path());
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn read_folder(
+    dir: &Path,
+    name: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<MigrationFiles, Vec<MigrationError>> {
+    let entries = list(dir).map_err(|reason| {
+        vec![MigrationError::UnreadableFile {
+            path: dir.to_path_buf(),
+            reason,
+        }]
+    })?;
+    let mut errors = Vec::new();
+    let mut up = None;
+    let mut down = None;
+    let mut metadata = None;
+    for path in entries {
+        let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let slot = match file {
+            "up.sql" => &mut up,
+            "down.sql" => &mut down,
+            "metadata.toml" => &mut metadata,
+            other => {
+                if !other.starts_with('.') && looks_like_migration_file(other) {
+                    warnings.push(Warning {
+                        kind: "unexpected_file",
+                        path,
+                        message: "only up.sql, down.sql and metadata.toml are read; \
+                                  this file is ignored (check its name)"
+                            .into(),
+                    });
+                }
+                continue;
+            }
+        };
+        match read_text(&path) {
+            Ok(text) => *slot = Some(text),
+            Err(e) => errors.push(e),
+        }
+    }
+    if up.is_none() && !errors.iter().any(|e| e.path() == Some(&dir.join("up.sql"))) {
+        errors.push(MigrationError::MissingUpSql {
+            path: dir.to_path_buf(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let up_sql = up.unwrap_or_default();
+    if up_sql.trim().is_empty() {
+        warnings.push(Warning {
+            kind: "empty_up_sql",
+            path: dir.join("up.sql"),
+            message: "up.sql is empty; diesel refuses to run an empty migration".into(),
+        });
+    }
+    Ok(MigrationFiles {
+        folder_name: name.to_string(),
+        up_sql,
+        down_sql: down,
+        metadata_toml: metadata,
+        dir: Some(dir.to_path_buf()),
+    })
+}
+
+fn read_text(path: &Path) -> Result<String, MigrationError> {
+    let bytes = fs::read(path).map_err(|e| MigrationError::UnreadableFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|_| MigrationError::NotUtf8 {
+        path: path.to_path_buf(),
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_matches_diesel() {
+        assert_eq!(
+            diesel_version("2024-01-31-120000_create_users").unwrap(),
+            "20240131120000"
+        );
+        assert_eq!(
+            diesel_version("2024-01-31-120000-000a_create_users").unwrap(),
+            "20240131120000000a"
+        );
+        assert_eq!(
+            diesel_version("20160107082941_create_posts").unwrap(),
+            "20160107082941"
+        );
+        assert_eq!(
+            diesel_version("00000000000000_diesel_initial_setup").unwrap(),
+            "00000000000000"
+        );
+        // No underscore: the whole name is the version, as in diesel.
+        assert_eq!(diesel_version("20240101").unwrap(), "20240101");
+    }
+
+    #[test]
+    fn version_rejects_names_without_version() {
+        assert!(diesel_version("create_users").is_err());
+        assert!(diesel_version("_create_users").is_err());
+        assert!(diesel_version("2024.01_x").is_err());
+    }
+}

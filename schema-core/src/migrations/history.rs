@@ -1,0 +1,183 @@
+//! `history [-r LOWER:UPPER]`, as `alembic history` lists it: newest first,
+//! from the upper targets down to (and including) the lower ones.
+
+use super::error::MigrationError;
+use super::graph::RevisionGraph;
+use super::plan::AppliedSet;
+use super::set::Migration;
+use super::target::{parse, Parsed, Point, Resolved};
+
+impl RevisionGraph {
+    /// The revisions of a range, newest first (children before parents, the
+    /// newest version first among equals).
+    ///
+    /// `range` is `LOWER:UPPER` with either side optional (`base` and
+    /// `heads` by default); `None` is the whole history. Each side is any
+    /// target; `current` (and `+N` / `-N` without a revision) needs
+    /// `applied`. `UPPER` may be relative to `LOWER` (`ae10:+2`) and `LOWER`
+    /// to `UPPER` (`-3:head`). A `label@base` lower bound keeps to that
+    /// branch. The range holds every ancestor of `UPPER` that is `LOWER` or
+    /// above it.
+    pub fn history<'a>(
+        &self,
+        range: Option<&'a str>,
+        applied: Option<&AppliedSet>,
+    ) -> Result<Vec<&Migration>, MigrationError> {
+        let (lower, upper) = match range {
+            None => ("base", "heads"),
+            Some(r) => {
+                let (l, u) = r
+                    .split_once(':')
+                    .ok_or_else(|| MigrationError::InvalidTarget {
+                        target: r.to_string(),
+                        reason: "a history range is LOWER:UPPER, LOWER: or :UPPER".into(),
+                    })?;
+                (
+                    if l.is_empty() { "base" } else { l },
+                    if u.is_empty() { "heads" } else { u },
+                )
+            }
+        };
+        let current = match applied {
+            Some(a) => Some(self.current_head_nodes(&self.applied_mask(a)?)),
+            None => None,
+        };
+        let lower_p = parse_side(lower)?;
+        let upper_p = parse_side(upper)?;
+        let floating =
+            |p: Option<Parsed<'a>>| p.filter(|p| p.relative.is_some() && p.symbol.is_none());
+        let (lower_nodes, upper_nodes) = match (floating(lower_p), floating(upper_p)) {
+            (Some(_), Some(_)) => {
+                return Err(MigrationError::InvalidTarget {
+                    target: format!("{lower}:{upper}"),
+                    reason: "at most one side of a range can be relative without a revision".into(),
+                })
+            }
+            (None, Some(up)) => {
+                let lower_nodes = self.side(lower, lower_p.as_ref(), current.as_deref())?;
+                let from = one_point(self, lower, &lower_nodes)?;
+                (
+                    lower_nodes,
+                    point_nodes(self.relative_point(&up, Some(from))?),
+                )
+            }
+            (Some(lp), None) => {
+                let upper_nodes = self.side(upper, upper_p.as_ref(), current.as_deref())?;
+                let candidates: Vec<usize> = match lp.branch {
+                    Some(b) => {
+                        let l = self.lineage_mask(self.branch_node(b, lower)?);
+                        upper_nodes.iter().copied().filter(|&u| l[u]).collect()
+                    }
+                    None => upper_nodes.clone(),
+                };
+                let from = one_point(self, upper, &candidates)?;
+                let steps = lp.relative.unwrap_or(0);
+                if steps >= 0 {
+                    return Err(MigrationError::InvalidTarget {
+                        target: lower.to_string(),
+                        reason: "the lower side of a range can only go down (-N)".into(),
+                    });
+                }
+                (
+                    point_nodes(self.walk_down(lower, from, steps.unsigned_abs())?),
+                    upper_nodes,
+                )
+            }
+            (None, None) => (
+                self.side(lower, lower_p.as_ref(), current.as_deref())?,
+                self.side(upper, upper_p.as_ref(), current.as_deref())?,
+            ),
+        };
+
+        // A named base (`label@base`) keeps the listing to that branch.
+        let mut upper_nodes = upper_nodes;
+        if let Some(Parsed {
+            branch: Some(b),
+            symbol: Some("base"),
+            relative: None,
+            ..
+        }) = lower_p
+        {
+            let l = self.lineage_mask(self.branch_node(b, lower)?);
+            upper_nodes.retain(|&u| l[u]);
+        }
+
+        let required = self.ancestors_mask(&upper_nodes, true);
+        if let Some(&outside) = lower_nodes.iter().find(|&&l| !required[l]) {
+            return Err(MigrationError::InvalidTarget {
+                target: format!("{lower}:{upper}"),
+                reason: format!(
+                    "revision {} is not an ancestor of {}; swap the bounds or pick related revisions",
+                    self.describe(outside),
+                    upper
+                ),
+            });
+        }
+        let mut mask = required;
+        if !lower_nodes.is_empty() {
+            let above = self.descendants_mask(&lower_nodes, false);
+            let mut below = self.ancestors_mask(&lower_nodes, true);
+            for &l in &lower_nodes {
+                below[l] = false;
+            }
+            for i in 0..self.len() {
+                mask[i] = mask[i] && above[i] && !below[i];
+            }
+        }
+        Ok(self.nodes(self.topo_order(&mask, true)))
+    }
+
+    fn side(
+        &self,
+        text: &str,
+        parsed: Option<&Parsed<'_>>,
+        current: Option<&[usize]>,
+    ) -> Result<Vec<usize>, MigrationError> {
+        let Some(p) = parsed else {
+            return current
+                .map(<[usize]>::to_vec)
+                .ok_or_else(|| needs_database(text));
+        };
+        if p.relative.is_some() {
+            return Ok(point_nodes(self.relative_point(p, None)?));
+        }
+        Ok(match self.resolve_absolute(p)? {
+            Resolved::Base => vec![],
+            Resolved::Nodes(n) => n,
+        })
+    }
+}
+
+/// `None` for `current`, which needs the database.
+fn parse_side(text: &str) -> Result<Option<Parsed<'_>>, MigrationError> {
+    if text == "current" {
+        Ok(None)
+    } else {
+        parse(text).map(Some)
+    }
+}
+
+fn needs_database(text: &str) -> MigrationError {
+    MigrationError::InvalidTarget {
+        target: text.to_string(),
+        reason: "`current` needs the database state".into(),
+    }
+}
+
+fn point_nodes(p: Point) -> Vec<usize> {
+    match p {
+        Point::Base => vec![],
+        Point::Rev(i) => vec![i],
+    }
+}
+
+fn one_point(graph: &RevisionGraph, text: &str, nodes: &[usize]) -> Result<Point, MigrationError> {
+    match nodes {
+        [] => Ok(Point::Base),
+        [one] => Ok(Point::Rev(*one)),
+        many => Err(MigrationError::MultipleHeads {
+            target: text.to_string(),
+            heads: graph.describe_all(many),
+        }),
+    }
+}

@@ -1,0 +1,78 @@
+//! The migrations folder and Alembic's revision graph over it.
+//!
+//! - [`MigrationSet::load`] reads diesel's layout (`<version>_<name>/up.sql`,
+//!   `down.sql`, `metadata.toml`); [`MigrationSet::from_files`] builds the same
+//!   set from embedded strings.
+//! - [`RevisionGraph::new`] validates the graph (Alembic's `RevisionMap`) and
+//!   answers queries: heads, bases, labels, ancestors, [`history`](RevisionGraph::history).
+//! - [`RevisionGraph::plan_upgrade`], [`plan_downgrade`](RevisionGraph::plan_downgrade)
+//!   and [`plan_stamp`](RevisionGraph::plan_stamp) turn a target into steps;
+//!   [`RevisionGraph::generate`] and [`merge`](RevisionGraph::merge) compute new revisions.
+//!
+//! # diesel folders in the graph
+//!
+//! A folder without graph keys in `metadata.toml` keeps diesel's meaning:
+//! its revision id is its version and its parent is the previous folder in
+//! version order. An unmodified diesel project is therefore a linear chain,
+//! and a database migrated by diesel_cli (which records every version) is
+//! recognised as up to date.
+//!
+//! # From Alembic's heads to the applied set
+//!
+//! Alembic stores only the current heads (`alembic_version`); the state it
+//! means is the heads plus all their ancestors. diesel's bookkeeping, which
+//! this tool keeps, records every applied version. The plans here take that
+//! **set of applied revisions** and translate Alembic's rules as follows:
+//!
+//! - *current heads* are the applied revisions no other applied revision
+//!   builds on, through `down_revision` or `depends_on` (what
+//!   `alembic_version` would hold); relative targets (`+N`, `-N`) start there.
+//! - *upgrade*: Alembic runs `ancestors(target) - ancestors(current heads)`;
+//!   here it is `ancestors(target) - applied`. For a set that is closed under
+//!   ancestors (every state Alembic can express) this is the same; a set with
+//!   holes (a migration added below already applied ones, which diesel also
+//!   runs) gets the holes filled.
+//! - *downgrade*: Alembic reverts the descendants of the destination's
+//!   children that are below the current heads; here, those that are applied.
+//!   A destination that is not applied and has nothing applied above it is
+//!   refused, like Alembic's "not a valid downgrade target"; unlike Alembic,
+//!   an applied destination with nothing above it is a no-op even when it is
+//!   not a head (e.g. it is only `depends_on`-ed).
+//! - *stamp*: the current heads related to the target are replaced by it;
+//!   the new applied set is the ancestors of the remaining heads that were
+//!   applied, plus the target's ancestors.
+//!
+//! Where Alembic picks arbitrarily, this tool refuses: `downgrade -1` with
+//! several current heads (Alembic warns and takes the first row of its table)
+//! is an [`AmbiguousCurrent`](MigrationError::AmbiguousCurrent) error naming
+//! the heads; a relative walk that lands outside the graph is an error rather
+//! than an assertion. `REV-N` reaching base only reverts `REV`'s own lineage
+//! (Alembic would wind every independent tree back too).
+//!
+//! Step order: parents before children for upgrades (children first for
+//! downgrades), and among revisions ready at the same time the oldest
+//! version first (newest first going down). Alembic instead walks branch by
+//! branch; both orders respect every dependency.
+
+mod checksum;
+mod error;
+mod folder;
+mod generate;
+mod graph;
+mod history;
+mod metadata;
+mod plan;
+mod set;
+mod target;
+
+pub use checksum::Checksum;
+pub use error::{MigrationError, Warning};
+pub use folder::{diesel_version, Loaded};
+pub use generate::{slug, GenerateOptions, Generated, GeneratedFile, Timestamp};
+pub use graph::RevisionGraph;
+pub use plan::{AppliedSet, Direction, StampPlan, Step};
+pub use set::{Migration, MigrationFiles, MigrationSet};
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;

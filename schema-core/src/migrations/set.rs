@@ -1,0 +1,291 @@
+//! A migration and the set of them, built from file contents. The filesystem
+//! loader ([`MigrationSet::load`]) and the build-time macro (embedded strings)
+//! both end in [`MigrationSet::from_files`], so they can never disagree.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use super::checksum::Checksum;
+use super::error::MigrationError;
+use super::folder::diesel_version;
+use super::metadata;
+
+/// The contents of one migration folder, as read from disk or embedded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationFiles {
+    /// The folder's name, e.g. `2024-01-31-120000-0000_create_users`.
+    pub folder_name: String,
+    /// `up.sql`.
+    pub up_sql: String,
+    /// `down.sql`, if the folder has one.
+    pub down_sql: Option<String>,
+    /// `metadata.toml`, if the folder has one.
+    pub metadata_toml: Option<String>,
+    /// Where the folder is on disk; `None` for embedded migrations.
+    pub dir: Option<PathBuf>,
+}
+
+/// One migration: its SQL and its place in the revision graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// The folder's name.
+    pub folder_name: String,
+    /// The version diesel derives from the folder name and records in
+    /// `__diesel_schema_migrations`.
+    pub version: String,
+    /// The revision id: `revision` from `metadata.toml`, else the version.
+    pub revision: String,
+    /// The parents (several for a merge point, none for a base).
+    pub down_revisions: Vec<String>,
+    /// Branch labels declared by this revision.
+    pub branch_labels: Vec<String>,
+    /// Revision ids or branch labels this revision needs applied first.
+    pub depends_on: Vec<String>,
+    /// The revision's message.
+    pub message: Option<String>,
+    /// diesel's `run_in_transaction` (default true).
+    pub run_in_transaction: bool,
+    /// `up.sql`.
+    pub up_sql: String,
+    /// `down.sql`; without it the revision cannot be downgraded.
+    pub down_sql: Option<String>,
+    /// The checksum of `up.sql`.
+    pub checksum: Checksum,
+    /// The folder on disk, `None` for embedded migrations.
+    pub dir: Option<PathBuf>,
+    /// True when the parent came from diesel's version order (no graph keys
+    /// in `metadata.toml`), false when `metadata.toml` declared it.
+    pub linked_by_version: bool,
+}
+
+impl Migration {
+    /// `revision (folder)`, the way errors and listings name a revision.
+    pub fn describe(&self) -> String {
+        if self.revision == self.version {
+            self.folder_name.clone()
+        } else {
+            format!("{} ({})", self.revision, self.folder_name)
+        }
+    }
+
+    /// The path of a file of this migration (on disk, or relative to the
+    /// migrations directory for embedded ones), for error messages.
+    pub fn file_path(&self, file: &str) -> PathBuf {
+        file_path(self.dir.as_ref(), &self.folder_name, file)
+    }
+}
+
+pub(crate) fn file_path(dir: Option<&PathBuf>, folder: &str, file: &str) -> PathBuf {
+    match dir {
+        Some(dir) => dir.join(file),
+        None => PathBuf::from(folder).join(file),
+    }
+}
+
+/// Every migration of a directory, in diesel's version order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MigrationSet {
+    migrations: Vec<Migration>,
+}
+
+/// Words a target gives a meaning to; a revision or label named so would
+/// be unreachable.
+const RESERVED: [&str; 4] = ["head", "heads", "base", "current"];
+
+/// Characters that carry meaning in targets (`label@rev`, `rev+2`, `a:b`).
+const TARGET_SYNTAX: [char; 4] = ['@', '-', '+', ':'];
+
+impl MigrationSet {
+    /// Builds the set from file contents (read from disk or embedded),
+    /// reporting every problem at once.
+    ///
+    /// Folders are ordered by diesel version (string order, as diesel sorts
+    /// them). A folder whose `metadata.toml` has none of the graph keys
+    /// (`revision`, `down_revision`, `branch_labels`, `depends_on`), or that
+    /// has no `metadata.toml`, keeps diesel's meaning: its revision is its
+    /// version and its parent is the previous folder in that order, whatever
+    /// kind that folder is. A folder with graph keys gets exactly what it
+    /// declares: no `down_revision` makes it a base, no `revision` makes its
+    /// version the revision.
+    pub fn from_files(files: Vec<MigrationFiles>) -> Result<Self, Vec<MigrationError>> {
+        let mut errors = Vec::new();
+        let mut parsed = Vec::with_capacity(files.len());
+        for files in files {
+            let version = match diesel_version(&files.folder_name) {
+                Ok(v) => v,
+                Err(reason) => {
+                    errors.push(MigrationError::MisnamedMigration {
+                        path: files
+                            .dir
+                            .clone()
+                            .unwrap_or_else(|| PathBuf::from(&files.folder_name)),
+                        reason,
+                    });
+                    continue;
+                }
+            };
+            let meta = match &files.metadata_toml {
+                None => metadata::Metadata::default(),
+                Some(text) => {
+                    let path = file_path(files.dir.as_ref(), &files.folder_name, "metadata.toml");
+                    match metadata::parse(text, &path) {
+                        Ok(m) => m,
+                        Err(mut errs) => {
+                            errors.append(&mut errs);
+                            continue;
+                        }
+                    }
+                }
+            };
+            parsed.push((version, files, meta));
+        }
+        parsed.sort_by(|a, b| (&a.0, &a.1.folder_name).cmp(&(&b.0, &b.1.folder_name)));
+
+        let mut migrations: Vec<Migration> = Vec::with_capacity(parsed.len());
+        let mut previous: Option<String> = None;
+        let mut i = 0;
+        while i < parsed.len() {
+            // Equal versions are adjacent after the sort.
+            let mut j = i + 1;
+            while j < parsed.len() && parsed[j].0 == parsed[i].0 {
+                j += 1;
+            }
+            if j - i > 1 {
+                errors.push(MigrationError::DuplicateVersion {
+                    version: parsed[i].0.clone(),
+                    folders: parsed[i..j]
+                        .iter()
+                        .map(|p| p.1.folder_name.clone())
+                        .collect(),
+                });
+            }
+            for (version, files, meta) in &parsed[i..j] {
+                let m = build(version, files, meta, previous.as_deref());
+                check_identifiers(&m, &mut errors);
+                previous = Some(m.revision.clone());
+                migrations.push(m);
+            }
+            i = j;
+        }
+        if errors.is_empty() {
+            Ok(Self { migrations })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Wraps migrations already in version order and linked.
+    pub(crate) fn from_sorted(migrations: Vec<Migration>) -> Self {
+        Self { migrations }
+    }
+
+    /// The migrations, in version order.
+    pub fn migrations(&self) -> &[Migration] {
+        &self.migrations
+    }
+
+    /// Takes the migrations out, in version order.
+    pub fn into_migrations(self) -> Vec<Migration> {
+        self.migrations
+    }
+
+    /// How many migrations there are.
+    pub fn len(&self) -> usize {
+        self.migrations.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.migrations.is_empty()
+    }
+
+    /// The migration whose diesel version is `version`.
+    pub fn by_version(&self, version: &str) -> Option<&Migration> {
+        self.migrations
+            .binary_search_by(|m| m.version.as_str().cmp(version))
+            .ok()
+            .and_then(|i| self.migrations.get(i))
+    }
+}
+
+fn build(
+    version: &str,
+    files: &MigrationFiles,
+    meta: &metadata::Metadata,
+    previous: Option<&str>,
+) -> Migration {
+    let (revision, down_revisions) = if meta.has_graph_keys {
+        (
+            meta.revision.clone().unwrap_or_else(|| version.to_string()),
+            dedup(meta.down_revisions.clone().unwrap_or_default()),
+        )
+    } else {
+        (
+            version.to_string(),
+            previous.map(str::to_string).into_iter().collect(),
+        )
+    };
+    Migration {
+        folder_name: files.folder_name.clone(),
+        version: version.to_string(),
+        revision,
+        down_revisions,
+        branch_labels: dedup(meta.branch_labels.clone()),
+        depends_on: dedup(meta.depends_on.clone()),
+        message: meta.message.clone(),
+        run_in_transaction: meta.run_in_transaction.unwrap_or(true),
+        checksum: Checksum::of_sql(&files.up_sql),
+        up_sql: files.up_sql.clone(),
+        down_sql: files.down_sql.clone(),
+        dir: files.dir.clone(),
+        linked_by_version: !meta.has_graph_keys,
+    }
+}
+
+/// Removes repeats, keeping the first occurrence (Alembic dedupes too).
+fn dedup(list: Vec<String>) -> Vec<String> {
+    let mut seen = HashMap::with_capacity(list.len());
+    list.into_iter()
+        .filter(|s| seen.insert(s.clone(), ()).is_none())
+        .collect()
+}
+
+/// Why `id` cannot name a revision or label, if it cannot.
+pub(crate) fn identifier_problem(id: &str) -> Option<String> {
+    if id.is_empty() {
+        return Some("it is empty".into());
+    }
+    if let Some(c) = id
+        .chars()
+        .find(|c| TARGET_SYNTAX.contains(c) || c.is_whitespace())
+    {
+        return Some(format!(
+            "`{c}` has a meaning in targets (label@rev, rev+N, rev-N, a:b) and spaces separate arguments"
+        ));
+    }
+    if RESERVED.contains(&id) {
+        return Some(format!("`{id}` is a reserved target word"));
+    }
+    None
+}
+
+fn check_identifiers(m: &Migration, errors: &mut Vec<MigrationError>) {
+    if let Some(reason) = identifier_problem(&m.revision) {
+        errors.push(MigrationError::InvalidIdentifier {
+            folder: m.folder_name.clone(),
+            what: "revision id",
+            id: m.revision.clone(),
+            reason,
+        });
+    }
+    for label in &m.branch_labels {
+        if let Some(reason) = identifier_problem(label) {
+            errors.push(MigrationError::InvalidIdentifier {
+                folder: m.folder_name.clone(),
+                what: "branch label",
+                id: label.clone(),
+                reason,
+            });
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Target forms and plan rules beyond Alembic's own scenarios: the applied
+//! set with holes, missing down.sql, stamp --purge, refused targets.
+
+use super::*;
+
+fn branched() -> RevisionGraph {
+    graph(&[
+        r("a", &[]),
+        r("b", &["a"]),
+        r("c1", &["b"]).labels(&["left"]),
+        r("d1", &["c1"]),
+        r("c2", &["b"]).labels(&["right"]),
+        r("d2", &["c2"]),
+    ])
+}
+
+#[test]
+fn upgrade_target_forms() {
+    let g = branched();
+    let fresh = AppliedSet::new();
+    assert_eq!(up(&g, &fresh, "left@head"), ["a", "b", "c1", "d1"]);
+    assert_eq!(up(&g, &fresh, "right@head"), ["a", "b", "c2", "d2"]);
+    assert!(up(&g, &fresh, "left@base").is_empty());
+    assert!(up(&g, &fresh, "base").is_empty());
+    assert_eq!(up(&g, &fresh, "heads"), ["a", "b", "c1", "d1", "c2", "d2"]);
+    assert_eq!(up(&g, &fresh, "c2"), ["a", "b", "c2"]);
+    assert_eq!(up(&g, &fresh, "right@c2"), ["a", "b", "c2"]);
+    assert_eq!(
+        up(&g, &fresh, "000005"),
+        ["a", "b", "c2"],
+        "a diesel version works too"
+    );
+    assert_eq!(up(&g, &fresh, "a+1"), ["a", "b"]);
+    assert_eq!(up(&g, &fresh, "left@b+1"), ["a", "b", "c1"]);
+    assert_eq!(up(&g, &fresh, "left@head-1"), ["a", "b", "c1"]);
+    assert_eq!(up(&g, &at(&g, &["b"]), "left@+2"), ["c1", "d1"]);
+    let err = g.plan_upgrade(&fresh, "head").unwrap_err();
+    assert_eq!(err.kind(), "multiple_heads");
+    let err = g.plan_upgrade(&fresh, "b+1").unwrap_err();
+    assert_eq!(err.kind(), "ambiguous_walk");
+    assert!(err.to_string().contains("label@+N"), "{err}");
+    let err = g.plan_upgrade(&fresh, "d1+1").unwrap_err();
+    assert_eq!(err.kind(), "relative_out_of_range");
+    let err = g.plan_upgrade(&fresh, "left@c2").unwrap_err();
+    assert_eq!(err.kind(), "not_on_branch");
+    let err = g.plan_upgrade(&at(&g, &["d1", "d2"]), "+1").unwrap_err();
+    assert_eq!(err.kind(), "ambiguous_current");
+}
+
+#[test]
+fn upgrade_fills_holes_of_the_applied_set() {
+    // diesel runs a migration added below applied ones; so does upgrade.
+    let g = graph(&[r("a", &[]), r("b", &["a"]), r("c", &["b"])]);
+    assert_eq!(up(&g, &applied(&["a", "c"]), "head"), ["b"]);
+}
+
+#[test]
+fn downgrade_target_forms() {
+    let g = branched();
+    let all = at(&g, &["d1", "d2"]);
+    assert_eq!(
+        down(&g, &all, "left@base"),
+        ["d2", "c2", "d1", "c1", "b", "a"]
+    );
+    assert_eq!(down(&g, &all, "left@b"), ["d1", "c1"]);
+    assert_eq!(down(&g, &all, "left@-2"), ["d1", "c1"]);
+    assert_eq!(down(&g, &all, "d1-2"), ["d1", "c1"]);
+    assert_eq!(down(&g, &all, "right@head-1"), ["d2"]);
+    let err = g.plan_downgrade(&all, "heads").unwrap_err();
+    assert_eq!(err.kind(), "multiple_heads");
+    assert!(down(&g, &all, "right@head").is_empty());
+    let err = g.plan_downgrade(&all, "-1").unwrap_err();
+    assert_eq!(err.kind(), "ambiguous_current");
+}
+
+#[test]
+fn rev_minus_n_reaching_base_keeps_other_trees() {
+    let g = graph(&[
+        r("a1", &[]),
+        r("b1", &["a1"]),
+        r("a2", &[]),
+        r("b2", &["a2"]),
+    ]);
+    let both = at(&g, &["b1", "b2"]);
+    assert_eq!(down(&g, &both, "b1-2"), ["b1", "a1"]);
+    assert_eq!(down(&g, &at(&g, &["b1"]), "-2"), ["b1", "a1"]);
+    assert_eq!(down(&g, &both, "base"), ["b2", "a2", "b1", "a1"]);
+}
+
+#[test]
+fn downgrade_needs_down_sql() {
+    let g = graph(&[
+        r("a", &[]),
+        r("b", &["a"]).without_down_sql(),
+        r("c", &["b"]).without_down_sql(),
+        r("d", &["c"]),
+    ]);
+    let all = at(&g, &["d"]);
+    assert_eq!(down(&g, &all, "c"), ["d"]);
+    let err = g.plan_downgrade(&all, "a").unwrap_err();
+    assert_eq!(
+        err,
+        MigrationError::NoDownSql {
+            folders: vec!["000003_c".into(), "000002_b".into()]
+        }
+    );
+    assert!(
+        err.to_string()
+            .contains("000003_c, 000002_b have no down.sql"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("stamp"));
+}
+
+#[test]
+fn depends_on_pulls_dependencies_in_and_out() {
+    let g = graph(&[
+        r("lib1", &[]).labels(&["lib"]),
+        r("lib2", &["lib1"]),
+        r("app1", &[]),
+        r("app2", &["app1"]).deps(&["lib"]),
+    ]);
+    assert_eq!(up(&g, &AppliedSet::new(), "app2"), ["lib1", "app1", "app2"]);
+    let all = at(&g, &["lib2", "app2"]);
+    assert_eq!(down(&g, &all, "lib@base"), ["app2", "lib2", "lib1"]);
+    assert_eq!(down(&g, &all, "lib1"), ["lib2"]);
+}
+
+#[test]
+fn stamp_purge_and_refused_forms() {
+    let g = branched();
+    let state = at(&g, &["d1", "d2"]);
+    let plan = g.plan_stamp(&state, "c1", true).unwrap();
+    assert_eq!(plan.applied_after, applied(&["a", "b", "c1"]));
+    assert_eq!(ids(&plan.delete), ["d2", "c2", "d1"]);
+    assert!(plan.insert.is_empty());
+    let plan = g.plan_stamp(&applied(&["zzz_unknown_is_ignored_with_purge"]), "a", true);
+    assert!(plan.is_ok());
+    // Without purge, unrelated branches are kept.
+    let plan = g.plan_stamp(&at(&g, &["d1"]), "right@head", false).unwrap();
+    assert_eq!(heads_of(&g, &plan.applied_after), set(&["d1", "d2"]));
+    assert_eq!(ids(&plan.insert), ["c2", "d2"]);
+    assert_eq!(plan.insert[0].direction, Direction::Up);
+    let plan = g.plan_stamp(&state, "d1-1", false).unwrap();
+    assert_eq!(heads_of(&g, &plan.applied_after), set(&["c1", "d2"]));
+    let err = g.plan_stamp(&state, "-1", false).unwrap_err();
+    assert_eq!(err.kind(), "invalid_target");
+    let err = g.plan_stamp(&state, "head", false).unwrap_err();
+    assert_eq!(err.kind(), "multiple_heads");
+}
+
+#[test]
+fn malformed_targets() {
+    let g = branched();
+    for t in ["", "@head", "left@", "a@b@c", "a+x", "a+1-1", "+", "a+-1"] {
+        let err = g.plan_upgrade(&AppliedSet::new(), t).unwrap_err();
+        assert_eq!(err.kind(), "invalid_target", "{t:?}: {err}");
+    }
+    assert_eq!(
+        g.plan_upgrade(&AppliedSet::new(), "nope")
+            .unwrap_err()
+            .kind(),
+        "unknown_revision"
+    );
+    assert_eq!(
+        g.plan_upgrade(&AppliedSet::new(), "nope@head")
+            .unwrap_err()
+            .kind(),
+        "unknown_branch"
+    );
+}
+
+#[test]
+fn history_with_current_and_defaults() {
+    let g = branched();
+    assert_eq!(
+        revs(&g.history(None, None).unwrap()),
+        ["d2", "c2", "d1", "c1", "b", "a"]
+    );
+    let state = at(&g, &["c1"]);
+    assert_eq!(
+        revs(&g.history(Some("current:"), Some(&state)).unwrap()),
+        ["d1", "c1"]
+    );
+    assert_eq!(
+        revs(&g.history(Some(":current"), Some(&state)).unwrap()),
+        ["c1", "b", "a"]
+    );
+    assert_eq!(
+        revs(&g.history(Some("-1:current"), Some(&state)).unwrap()),
+        ["c1", "b"]
+    );
+    assert_eq!(
+        g.history(Some("b:+1"), None).unwrap_err().kind(),
+        "ambiguous_walk"
+    );
+    assert_eq!(revs(&g.history(Some("c1:+1"), None).unwrap()), ["d1", "c1"]);
+    assert_eq!(
+        g.history(Some("current:"), None).unwrap_err().kind(),
+        "invalid_target"
+    );
+    assert_eq!(
+        g.history(Some("abc"), None).unwrap_err().kind(),
+        "invalid_target"
+    );
+    assert_eq!(
+        g.history(Some("-1:+1"), None).unwrap_err().kind(),
+        "invalid_target"
+    );
+}
