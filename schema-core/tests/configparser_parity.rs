@@ -360,6 +360,35 @@ fn reader_matches_python_configparser_on_generated_texts() {
     check(&corpus);
 }
 
+/// Files of a directory named by `PARITY_CORPUS_DIR`, for instance the
+/// fuzzer's corpus (`fuzz/corpus/ini`); nothing when it is unset. Bytes
+/// that are not UTF-8 are read as U+FFFD, and files that start with a byte
+/// order mark are left out (they differ from Python on purpose).
+#[test]
+fn reader_matches_python_configparser_on_a_corpus_directory() {
+    let Some(dir) = std::env::var_os("PARITY_CORPUS_DIR") else {
+        return;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("PARITY_CORPUS_DIR is a directory")
+        .map(|entry| entry.expect("directory entry").path())
+        .collect();
+    files.sort();
+    let corpus: Vec<(String, String)> = files
+        .into_iter()
+        .filter_map(|path| {
+            let text = String::from_utf8_lossy(&std::fs::read(&path).ok()?).into_owned();
+            (!text.starts_with('\u{feff}')).then(|| (path.display().to_string(), text))
+        })
+        .collect();
+    eprintln!(
+        "comparing {} files of {}",
+        corpus.len(),
+        Path::new(&dir).display()
+    );
+    check(&corpus);
+}
+
 /// Read every text with Python and with our reader, and fail showing each
 /// text that reads differently with both results.
 fn check<N: AsRef<str>>(corpus: &[(N, String)]) {
