@@ -76,27 +76,30 @@ pub fn split(sql: &str, backend: Backend) -> Vec<Statement<'_>> {
 
 fn push<'a>(sql: &'a str, start: usize, end: usize, out: &mut Vec<Statement<'a>>) {
     let piece = &sql[start..end];
-    let trimmed = piece.trim();
-    if trimmed.is_empty() || is_only_comments(trimmed) {
+    let body = skip_leading_comments(piece);
+    let trimmed = body.trim_end();
+    if trimmed.is_empty() {
         return;
     }
-    let lead = piece.len() - piece.trim_start().len();
-    let line = sql[..start + lead].matches('\n').count() + 1;
-    out.push(Statement { text: trimmed, line });
+    // The line of the statement's first word, not of a comment above it.
+    let offset = start + (piece.len() - body.len());
+    let line = sql[..offset].matches('\n').count() + 1;
+    out.push(Statement {
+        text: trimmed,
+        line,
+    });
 }
 
-fn is_only_comments(text: &str) -> bool {
+/// `text` from its first character that is neither space nor comment.
+fn skip_leading_comments(text: &str) -> &str {
     let mut rest = text.trim_start();
     loop {
-        if rest.is_empty() {
-            return true;
-        }
         if let Some(after) = rest.strip_prefix("--").or_else(|| rest.strip_prefix('#')) {
             rest = after.split_once('\n').map_or("", |(_, r)| r).trim_start();
         } else if let Some(after) = rest.strip_prefix("/*") {
             rest = after.split_once("*/").map_or("", |(_, r)| r).trim_start();
         } else {
-            return false;
+            return rest;
         }
     }
 }
@@ -173,7 +176,8 @@ fn skip_dollar_quoted(bytes: &[u8], open: usize) -> usize {
     while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
         j += 1;
     }
-    let tag_ok = bytes.get(j) == Some(&b'$') && !bytes.get(open + 1).is_some_and(u8::is_ascii_digit);
+    let tag_ok =
+        bytes.get(j) == Some(&b'$') && !bytes.get(open + 1).is_some_and(u8::is_ascii_digit);
     if !tag_ok {
         return open + 1;
     }
@@ -195,15 +199,23 @@ fn starts_compound(statement: &str) -> bool {
     if words.next().as_deref() != Some("CREATE") {
         return false;
     }
-    words.take(6).any(|w| matches!(w.as_str(), "TRIGGER" | "FUNCTION" | "PROCEDURE" | "EVENT"))
+    words
+        .take(6)
+        .any(|w| matches!(w.as_str(), "TRIGGER" | "FUNCTION" | "PROCEDURE" | "EVENT"))
 }
 
 /// `END IF`, `END LOOP`, `END WHILE`, `END REPEAT` close blocks that were
 /// never counted as open.
 fn ends_inner_block(sql: &str, after_end: usize) -> bool {
     let next = sql[after_end..].trim_start();
-    let word: String = next.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-    matches!(word.to_ascii_uppercase().as_str(), "IF" | "LOOP" | "WHILE" | "REPEAT")
+    let word: String = next
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    matches!(
+        word.to_ascii_uppercase().as_str(),
+        "IF" | "LOOP" | "WHILE" | "REPEAT"
+    )
 }
 
 #[cfg(test)]
@@ -219,7 +231,7 @@ mod tests {
         let sql = "INSERT INTO t VALUES ('a;''b', \"c;\");\n-- x; y\n/* z; */ SELECT 1;";
         assert_eq!(
             texts(sql, Backend::Sqlite),
-            ["INSERT INTO t VALUES ('a;''b', \"c;\")", "-- x; y\n/* z; */ SELECT 1"]
+            ["INSERT INTO t VALUES ('a;''b', \"c;\")", "SELECT 1"]
         );
     }
 
@@ -234,7 +246,10 @@ mod tests {
 
     #[test]
     fn postgres_nested_block_comments() {
-        assert_eq!(texts("/* a /* b; */ c; */ SELECT 1; SELECT 2", Backend::Postgres).len(), 2);
+        assert_eq!(
+            texts("/* a /* b; */ c; */ SELECT 1; SELECT 2", Backend::Postgres).len(),
+            2
+        );
     }
 
     #[test]
@@ -250,17 +265,23 @@ mod tests {
         let sql = "CREATE PROCEDURE p() BEGIN IF 1 THEN SELECT 1; END IF; SELECT 2; END;\n# c;\nSELECT 'it\\'s;';";
         let parts = texts(sql, Backend::Mysql);
         assert_eq!(parts.len(), 2, "{parts:?}");
-        assert_eq!(parts[1], "# c;\nSELECT 'it\\'s;'");
+        assert_eq!(parts[1], "SELECT 'it\\'s;'");
     }
 
     #[test]
     fn lines_are_where_statements_start() {
-        let parts = split("\n\nCREATE TABLE a (x int);\n\n  CREATE TABLE b (y int);\n-- trailing comment\n", Backend::Postgres);
+        let parts = split(
+            "\n\nCREATE TABLE a (x int);\n\n  CREATE TABLE b (y int);\n-- trailing comment\n",
+            Backend::Postgres,
+        );
         assert_eq!(parts.iter().map(|s| s.line).collect::<Vec<_>>(), [3, 5]);
     }
 
     #[test]
     fn unterminated_quote_keeps_the_rest_as_one_statement() {
-        assert_eq!(texts("SELECT 'oops; SELECT 2;", Backend::Sqlite), ["SELECT 'oops; SELECT 2;"]);
+        assert_eq!(
+            texts("SELECT 'oops; SELECT 2;", Backend::Sqlite),
+            ["SELECT 'oops; SELECT 2;"]
+        );
     }
 }

@@ -13,7 +13,17 @@
 //! # Ok(()) }
 //! ```
 
+pub mod connect;
+pub mod dialect;
+pub mod error;
+pub mod revision;
+pub mod runner;
+
+pub use dialect::Dialect;
+pub use error::RunError;
+pub use runner::{Migrator, Observer, RunOptions, Silent, Status};
 pub use schema_core::engine::{Echo, EngineSettings, PoolClass};
+pub use schema_core::migrations::{self, Direction, RevisionGraph, Step};
 pub use schema_core::url::{Backend, DatabaseUrl};
 pub use schema_core::{Config, ConfigError, Diagnostic, Environment, Kind, Options};
 

@@ -1,0 +1,121 @@
+//! Errors of a migration run, each naming the revision and file it is about
+//! and saying what to do next. Messages never hold a password.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use schema_core::migrations::MigrationError;
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The migrations folder or the target is wrong.
+    #[error(transparent)]
+    Graph(#[from] MigrationError),
+
+    /// The configuration is wrong.
+    #[error(transparent)]
+    Config(#[from] schema_core::ConfigError),
+
+    /// Connecting failed.
+    #[error("cannot connect to {url}: {message}")]
+    Connect {
+        /// The URL, password masked.
+        url: String,
+        /// The driver's message, password masked.
+        message: String,
+    },
+
+    /// A query of cargo-schema's own failed.
+    #[error("database error: {0}")]
+    Database(#[from] diesel::result::Error),
+
+    /// Another runner holds the lock.
+    #[error(
+        "another migration runner holds the lock on this database (waited {:.1}s); \
+         wait for it to finish, or raise lock_timeout",
+        waited.as_secs_f64()
+    )]
+    LockTimeout {
+        /// How long this runner waited.
+        waited: Duration,
+    },
+
+    /// A statement of a revision failed; the transaction that held it was
+    /// rolled back (except on MySQL/MariaDB, see `partial`).
+    #[error(
+        "revision {revision} failed at {file}:{line}\n  statement: {statement}\n  database said: {message}{}",
+        if *partial { PARTIAL_ADVICE } else { "" }
+    )]
+    Statement {
+        /// The revision, as `id (folder)`.
+        revision: String,
+        /// up.sql or down.sql.
+        file: PathBuf,
+        /// Line of the statement in that file.
+        line: usize,
+        /// The statement (shortened).
+        statement: String,
+        /// The database's message.
+        message: String,
+        /// The backend committed part of the revision (MySQL DDL).
+        partial: bool,
+    },
+
+    /// Applied revisions whose up.sql changed since they ran.
+    #[error(
+        "{} applied revision{} changed since {} ran:\n{}\nrestore the file{}, or run with --allow-edited to accept the new checksum{}",
+        revisions.len(),
+        plural(revisions.len()),
+        if revisions.len() == 1 { "it" } else { "they" },
+        revisions.iter().map(|r| format!("  {r}")).collect::<Vec<_>>().join("\n"),
+        plural(revisions.len()),
+        plural(revisions.len())
+    )]
+    Edited {
+        /// `id (folder/up.sql)` of each.
+        revisions: Vec<String>,
+    },
+
+    /// A previous run failed partway on a backend without transactional DDL.
+    #[error(
+        "revision {revision} failed partway in an earlier run, and MySQL/MariaDB had already committed part of it. \
+         Repair the database by hand, then either run `cargo schema stamp {parent}` (undone by hand) or \
+         `cargo schema stamp {revision_id}` (finished by hand); or fix its up.sql so it can run again on the \
+         database as it is, and re-run"
+    )]
+    FailedEarlier {
+        /// The revision, as `id (folder)`.
+        revision: String,
+        /// Its id.
+        revision_id: String,
+        /// What to stamp to mark it undone.
+        parent: String,
+    },
+}
+
+/// Appended to statement failures on MySQL/MariaDB.
+const PARTIAL_ADVICE: &str =
+    "\n  MySQL/MariaDB commit DDL as it runs, so statements before this one stay applied. \
+     The failure is recorded: repair the database, then `cargo schema stamp` the revision, \
+     or fix its SQL and re-run.";
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// A statement failure inside a revision's SQL, carried through
+/// diesel_migrations' boxed error and unpacked by the runner.
+#[derive(Debug, thiserror::Error)]
+#[error("statement at line {line} failed: {source}")]
+pub(crate) struct StatementFailed {
+    pub line: usize,
+    pub statement: String,
+    #[source]
+    pub source: diesel::result::Error,
+}

@@ -1,0 +1,472 @@
+//! The migration runner: Alembic's upgrade, downgrade and stamp over a
+//! revision graph, on a real diesel connection, one runner at a time.
+//!
+//! Transactions follow Alembic: where DDL is transactional (PostgreSQL,
+//! SQLite) a whole run is one transaction, bookkeeping included, so it lands
+//! whole or not at all; `transaction_per_migration` gives one per revision;
+//! a revision with `run_in_transaction = false` runs outside any. On
+//! MySQL/MariaDB each revision gets its own transaction (DDL commits anyway)
+//! and a revision that fails partway is recorded, so the next run stops
+//! until someone looks.
+//!
+//! The pending set is always computed after the lock is taken: a runner that
+//! waited for another finds nothing left to do and exits cleanly.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use schema_core::migrations::{AppliedSet, Direction, Migration, RevisionGraph, StampPlan, Step};
+
+use crate::dialect::{Dialect, LockGuard, RevisionRow, APPLIED, FAILED};
+use crate::error::{RunError, StatementFailed};
+use crate::revision::Revision;
+
+/// How a run behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOptions {
+    /// One transaction per revision instead of one for the run.
+    pub transaction_per_migration: bool,
+    /// How long to wait for another runner's lock.
+    pub lock_timeout: Duration,
+    /// Accept applied revisions whose up.sql changed, recording the new
+    /// checksums.
+    pub allow_edited: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            transaction_per_migration: false,
+            lock_timeout: Duration::from_secs(60),
+            allow_edited: false,
+        }
+    }
+}
+
+/// Hooks for progress output; the runner itself prints nothing.
+pub trait Observer {
+    /// The plan, once computed under the lock.
+    fn planned(&mut self, _steps: &[Step]) {}
+    /// A step is about to run.
+    fn started(&mut self, _step: &Step) {}
+    /// A step ran (and its bookkeeping is written).
+    fn finished(&mut self, _step: &Step) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Observer for Silent {}
+
+/// What the database holds, compared with the migrations folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Status {
+    /// Applied revisions the folder knows.
+    pub applied: AppliedSet,
+    /// The database's heads (what `alembic_version` would hold).
+    pub heads: Vec<String>,
+    /// Revisions `upgrade heads` would apply, in order.
+    pub pending: Vec<String>,
+    /// Applied revisions whose up.sql changed since they ran.
+    pub edited: Vec<String>,
+    /// Versions the database records that the folder does not have.
+    pub unknown: Vec<String>,
+    /// Revisions that failed partway (MySQL/MariaDB).
+    pub failed: Vec<String>,
+}
+
+/// A revision graph plus the options to run it with.
+#[derive(Debug, Clone)]
+pub struct Migrator {
+    graph: RevisionGraph,
+    options: RunOptions,
+}
+
+impl Migrator {
+    /// A migrator with default options.
+    pub fn new(graph: RevisionGraph) -> Self {
+        Migrator {
+            graph,
+            options: RunOptions::default(),
+        }
+    }
+
+    /// Replace the options.
+    pub fn with_options(mut self, options: RunOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The revision graph.
+    pub fn graph(&self) -> &RevisionGraph {
+        &self.graph
+    }
+
+    /// The options.
+    pub fn options(&self) -> &RunOptions {
+        &self.options
+    }
+
+    /// Apply what `target` needs (Alembic's `upgrade`); returns the steps run.
+    pub fn upgrade<C: Dialect>(&self, conn: &mut C, target: &str) -> Result<Vec<Step>, RunError> {
+        self.run(conn, Direction::Up, target, &mut Silent)
+    }
+
+    /// Revert down to `target` (Alembic's `downgrade`); returns the steps run.
+    pub fn downgrade<C: Dialect>(&self, conn: &mut C, target: &str) -> Result<Vec<Step>, RunError> {
+        self.run(conn, Direction::Down, target, &mut Silent)
+    }
+
+    /// [`Migrator::upgrade`] or [`Migrator::downgrade`], reporting progress.
+    pub fn run<C: Dialect>(
+        &self,
+        conn: &mut C,
+        direction: Direction,
+        target: &str,
+        observer: &mut dyn Observer,
+    ) -> Result<Vec<Step>, RunError> {
+        let mut guard = LockGuard::acquire(conn, self.options.lock_timeout)?;
+        let conn = &mut *guard;
+        conn.locked_transaction(|c| c.ensure_bookkeeping())?;
+        if C::TRANSACTIONAL_DDL {
+            self.run_transactional(conn, direction, target, observer)
+        } else {
+            self.run_autocommit(conn, direction, target, observer)
+        }
+    }
+
+    fn run_transactional<C: Dialect>(
+        &self,
+        conn: &mut C,
+        direction: Direction,
+        target: &str,
+        observer: &mut dyn Observer,
+    ) -> Result<Vec<Step>, RunError> {
+        let whole = !self.options.transaction_per_migration;
+        let mut done = Vec::new();
+        let mut announced = false;
+        loop {
+            let (ran, outside) = conn.locked_transaction(|c| {
+                let applied = self.prepare(c)?;
+                let plan = self.plan(&applied, direction, target)?;
+                if !announced {
+                    observer.planned(&plan);
+                    announced = true;
+                }
+                let mut ran = Vec::new();
+                for step in plan {
+                    let migration = self.migration(&step)?;
+                    if !migration.run_in_transaction {
+                        return Ok((ran, Some(step)));
+                    }
+                    self.apply(c, &step, migration, observer, false)?;
+                    ran.push(step);
+                    if !whole {
+                        break;
+                    }
+                }
+                Ok((ran, None))
+            })?;
+            let progressed = !ran.is_empty();
+            done.extend(ran);
+            match outside {
+                Some(step) => {
+                    let migration = self.migration(&step)?;
+                    self.apply(conn, &step, migration, observer, false)?;
+                    done.push(step);
+                }
+                None if whole || !progressed => return Ok(done),
+                None => {}
+            }
+        }
+    }
+
+    /// MySQL/MariaDB: DDL commits as it goes, so each revision runs in its
+    /// own transaction (for its DML and bookkeeping) under the session lock.
+    fn run_autocommit<C: Dialect>(
+        &self,
+        conn: &mut C,
+        direction: Direction,
+        target: &str,
+        observer: &mut dyn Observer,
+    ) -> Result<Vec<Step>, RunError> {
+        let applied = self.prepare(conn)?;
+        let plan = self.plan(&applied, direction, target)?;
+        observer.planned(&plan);
+        for step in &plan {
+            let migration = self.migration(step)?;
+            if let Err(error) = self.apply(conn, step, migration, observer, true) {
+                if direction == Direction::Up && matches!(error, RunError::Statement { .. }) {
+                    conn.put_row(&RevisionRow {
+                        version: migration.version.clone(),
+                        revision: migration.revision.clone(),
+                        checksum: migration.checksum.as_str().to_owned(),
+                        state: FAILED.to_owned(),
+                    })?;
+                }
+                return Err(error);
+            }
+        }
+        Ok(plan)
+    }
+
+    fn migration(&self, step: &Step) -> Result<&Migration, RunError> {
+        self.graph
+            .resolve_revision(&step.revision)
+            .map_err(RunError::from)
+    }
+
+    fn plan(
+        &self,
+        applied: &AppliedSet,
+        direction: Direction,
+        target: &str,
+    ) -> Result<Vec<Step>, RunError> {
+        Ok(match direction {
+            Direction::Up => self.graph.plan_upgrade(applied, target)?,
+            Direction::Down => self.graph.plan_downgrade(applied, target)?,
+        })
+    }
+
+    fn apply<C: Dialect>(
+        &self,
+        conn: &mut C,
+        step: &Step,
+        migration: &Migration,
+        observer: &mut dyn Observer,
+        partial: bool,
+    ) -> Result<(), RunError> {
+        observer.started(step);
+        let revision = Revision::new(migration, C::BACKEND);
+        let result = match step.direction {
+            Direction::Up => conn.run_migration(&revision),
+            Direction::Down => conn.revert_migration(&revision),
+        };
+        if let Err(error) = result {
+            return Err(step_error(error, migration, step.direction, partial));
+        }
+        match step.direction {
+            Direction::Up => conn.put_row(&RevisionRow {
+                version: migration.version.clone(),
+                revision: migration.revision.clone(),
+                checksum: migration.checksum.as_str().to_owned(),
+                state: APPLIED.to_owned(),
+            })?,
+            Direction::Down => conn.forget(&migration.version, false)?,
+        }
+        observer.finished(step);
+        Ok(())
+    }
+
+    /// Read the bookkeeping, refuse what must be refused, and record
+    /// checksums of revisions diesel applied (or whose edits are accepted).
+    fn prepare<C: Dialect>(&self, conn: &mut C) -> Result<AppliedSet, RunError> {
+        let versions = conn.applied_versions()?;
+        let rows = conn.revision_rows()?;
+        let applied = self
+            .graph
+            .applied_from_versions(versions.iter().map(String::as_str))?;
+        let rows: HashMap<&str, &RevisionRow> =
+            rows.iter().map(|r| (r.version.as_str(), r)).collect();
+
+        for row in rows.values().filter(|r| r.state == FAILED) {
+            if let Some(m) = self.graph.by_version(&row.version) {
+                // An edited up.sql is the user's fix: let it run again.
+                if m.checksum.as_str() == row.checksum && !applied.contains(&m.revision) {
+                    return Err(RunError::FailedEarlier {
+                        revision: m.describe(),
+                        revision_id: m.revision.clone(),
+                        parent: m
+                            .down_revisions
+                            .first()
+                            .cloned()
+                            .unwrap_or_else(|| "base".to_owned()),
+                    });
+                }
+            }
+        }
+
+        let mut edited = Vec::new();
+        let mut to_record = Vec::new();
+        for version in &versions {
+            let Some(m) = self.graph.by_version(version) else {
+                continue;
+            };
+            match rows.get(version.as_str()) {
+                Some(row) if row.state == APPLIED && row.checksum == m.checksum.as_str() => {}
+                Some(row) if row.state == APPLIED => {
+                    edited.push(format!(
+                        "{} ({})",
+                        m.revision,
+                        m.file_path("up.sql").display()
+                    ));
+                    to_record.push(m);
+                }
+                _ => to_record.push(m),
+            }
+        }
+        if !edited.is_empty() && !self.options.allow_edited {
+            return Err(RunError::Edited { revisions: edited });
+        }
+        for m in to_record {
+            conn.put_row(&RevisionRow {
+                version: m.version.clone(),
+                revision: m.revision.clone(),
+                checksum: m.checksum.as_str().to_owned(),
+                state: APPLIED.to_owned(),
+            })?;
+        }
+        Ok(applied)
+    }
+
+    /// Compare the database with the folder without changing either.
+    pub fn status<C: Dialect>(&self, conn: &mut C) -> Result<Status, RunError> {
+        let mut status = Status::default();
+        if !conn.table_exists("__diesel_schema_migrations")? {
+            status.pending = self.pending_from(&status.applied)?;
+            return Ok(status);
+        }
+        let versions = conn.applied_versions()?;
+        let rows = if conn.table_exists("__schema_revisions")? {
+            conn.revision_rows()?
+        } else {
+            Vec::new()
+        };
+        let rows: HashMap<&str, &RevisionRow> =
+            rows.iter().map(|r| (r.version.as_str(), r)).collect();
+        for version in &versions {
+            match self.graph.by_version(version) {
+                Some(m) => {
+                    status.applied.insert(m.revision.clone());
+                    if let Some(row) = rows.get(version.as_str()) {
+                        if row.state == APPLIED && row.checksum != m.checksum.as_str() {
+                            status.edited.push(m.revision.clone());
+                        }
+                    }
+                }
+                None => status.unknown.push(version.clone()),
+            }
+        }
+        for row in rows.values().filter(|r| r.state == FAILED) {
+            status.failed.push(row.revision.clone());
+        }
+        status.heads = self
+            .graph
+            .current_heads(&status.applied)?
+            .into_iter()
+            .map(|m| m.revision.clone())
+            .collect();
+        status.pending = self.pending_from(&status.applied)?;
+        Ok(status)
+    }
+
+    fn pending_from(&self, applied: &AppliedSet) -> Result<Vec<String>, RunError> {
+        if self.graph.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .graph
+            .plan_upgrade(applied, "heads")?
+            .into_iter()
+            .map(|s| s.revision)
+            .collect())
+    }
+
+    /// Record the database as being at `targets` without running SQL
+    /// (Alembic's `stamp`); `purge` forgets everything first.
+    pub fn stamp<C: Dialect>(
+        &self,
+        conn: &mut C,
+        targets: &[&str],
+        purge: bool,
+    ) -> Result<Vec<StampPlan>, RunError> {
+        let mut guard = LockGuard::acquire(conn, self.options.lock_timeout)?;
+        let conn = &mut *guard;
+        conn.locked_transaction(|c| {
+            c.ensure_bookkeeping()?;
+            let versions = c.applied_versions()?;
+            let mut applied = if purge {
+                for v in &versions {
+                    c.forget(v, true)?;
+                }
+                AppliedSet::new()
+            } else {
+                self.graph
+                    .applied_from_versions(versions.iter().map(String::as_str))?
+            };
+            // A stamp is how a user settles a revision that failed partway.
+            for row in c.revision_rows()?.into_iter().filter(|r| r.state == FAILED) {
+                c.forget(&row.version, false)?;
+            }
+            let mut plans = Vec::new();
+            for (i, target) in targets.iter().enumerate() {
+                let plan = self.graph.plan_stamp(&applied, target, purge && i == 0)?;
+                for step in &plan.delete {
+                    c.forget(&step.version, true)?;
+                }
+                for step in &plan.insert {
+                    let m = self.migration(step)?;
+                    c.insert_version(&m.version)?;
+                    c.put_row(&RevisionRow {
+                        version: m.version.clone(),
+                        revision: m.revision.clone(),
+                        checksum: m.checksum.as_str().to_owned(),
+                        state: APPLIED.to_owned(),
+                    })?;
+                }
+                applied = plan.applied_after.clone();
+                plans.push(plan);
+            }
+            Ok(plans)
+        })
+    }
+}
+
+/// Turn diesel_migrations' boxed error into one that names the revision,
+/// its file and the failing statement.
+fn step_error(
+    error: Box<dyn std::error::Error + Send + Sync>,
+    migration: &Migration,
+    direction: Direction,
+    partial: bool,
+) -> RunError {
+    let file = migration.file_path(match direction {
+        Direction::Up => "up.sql",
+        Direction::Down => "down.sql",
+    });
+    let error = match error.downcast::<StatementFailed>() {
+        Ok(failed) => {
+            return RunError::Statement {
+                revision: migration.describe(),
+                file,
+                line: failed.line,
+                statement: shorten(&failed.statement),
+                message: failed.source.to_string(),
+                partial,
+            }
+        }
+        Err(other) => other,
+    };
+    match error.downcast::<diesel::result::Error>() {
+        Ok(db) => RunError::Database(*db),
+        Err(other) => RunError::Statement {
+            revision: migration.describe(),
+            file,
+            line: 1,
+            statement: String::new(),
+            message: other.to_string(),
+            partial,
+        },
+    }
+}
+
+/// A statement as an error shows it: one line, at most 200 characters.
+fn shorten(statement: &str) -> String {
+    let one_line = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 200 {
+        format!("{}...", one_line.chars().take(200).collect::<String>())
+    } else {
+        one_line
+    }
+}

@@ -1,0 +1,3 @@
+//! The runner on real databases.
+
+mod smoke;
