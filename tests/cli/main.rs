@@ -1,1 +1,9 @@
-//! End-to-end tests of the `cargo schema` binary.
+//! End-to-end tests of the `cargo schema` binary, on real temporary
+//! projects with a cleaned environment.
+
+mod bad_inputs;
+mod config_json;
+mod config_text;
+mod discovery;
+mod secrets;
+mod support;
