@@ -63,7 +63,8 @@ pub struct GlobalArgs {
     #[arg(short = 'q', long = "quiet", global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Print more (repeat for more still).
+    /// Print more: each revision in full for current, history, heads and
+    /// branches; each statement's SQL for upgrade and downgrade.
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 }
@@ -71,9 +72,190 @@ pub struct GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write schema.ini, the migrations folder and a .env for a new project.
+    Init(InitArgs),
+    /// Create a new revision.
+    Generate(GenerateArgs),
+    /// Apply revisions up to TARGET (default: head).
+    Upgrade(MigrateArgs),
+    /// Revert revisions down to TARGET.
+    Downgrade(DowngradeArgs),
+    /// Show the database's current revisions.
+    Current(CurrentArgs),
+    /// List revisions, newest first.
+    History(HistoryArgs),
+    /// Show the heads of the revision graph.
+    Heads(ListArgs),
+    /// Show the branch points of the revision graph.
+    Branches(ListArgs),
+    /// Show one revision.
+    Show(ShowArgs),
+    /// Record revisions as applied without running them.
+    Stamp(StampArgs),
+    /// Create a revision that merges several heads.
+    Merge(MergeArgs),
+    /// Exit 3 when revisions are pending, edited after being applied,
+    /// unknown to the folder, or the graph has several heads.
+    Check(CheckArgs),
     /// Show the effective configuration, where each value came from, and
     /// every problem (exits 2 when there is one).
     Config(ConfigArgs),
+}
+
+/// `init` options.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to initialise [default: the package root].
+    pub dir: Option<PathBuf>,
+    /// Which database the new schema.ini points at.
+    #[arg(long, value_enum, default_value_t)]
+    pub template: Template,
+}
+
+/// `init --template`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Template {
+    /// SQLite, bundled: nothing to install.
+    #[default]
+    Sqlite,
+    /// PostgreSQL, URL from DATABASE_URL.
+    Postgres,
+    /// MySQL/MariaDB, URL from DATABASE_URL.
+    Mysql,
+    /// PostgreSQL for an async app (NullPool, as Alembic's async template).
+    Async,
+}
+
+/// `generate` options.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The revision's message.
+    #[arg(short = 'm', long)]
+    pub message: String,
+    /// The parent revision (needed when there are several heads).
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    /// A branch label for the new revision.
+    #[arg(long = "branch-label", value_name = "LABEL")]
+    pub branch_label: Vec<String>,
+    /// A revision or label the new revision depends on.
+    #[arg(long = "depends-on", value_name = "REV")]
+    pub depends_on: Vec<String>,
+    /// Use this revision id instead of a generated one.
+    #[arg(long = "rev-id", value_name = "ID")]
+    pub rev_id: Option<String>,
+    /// Write up.sql and down.sql with comments only.
+    #[arg(long)]
+    pub empty: bool,
+}
+
+/// `upgrade` options.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// head, heads, base, a revision (or unique prefix), label@head, +N, REV+N.
+    #[arg(default_value = "head", allow_hyphen_values = true)]
+    pub target: String,
+    /// Print the SQL instead of running it (no connection). FROM:TO starts
+    /// from FROM instead of base.
+    #[arg(long)]
+    pub sql: bool,
+    /// Accept applied revisions whose up.sql changed, recording the new
+    /// checksums.
+    #[arg(long = "allow-edited")]
+    pub allow_edited: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// `downgrade` options.
+#[derive(Debug, Args)]
+pub struct DowngradeArgs {
+    /// base, -N, a revision, label@base, REV-N.
+    #[arg(allow_hyphen_values = true)]
+    pub target: String,
+    /// Print the SQL instead of running it (FROM:TO; no connection).
+    #[arg(long)]
+    pub sql: bool,
+    /// Accept applied revisions whose up.sql changed.
+    #[arg(long = "allow-edited")]
+    pub allow_edited: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// `current` options.
+#[derive(Debug, Args)]
+pub struct CurrentArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// `history` options.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// A range A:B (either side may be empty, or current).
+    #[arg(short = 'r', long = "rev-range", value_name = "A:B")]
+    pub rev_range: Option<String>,
+    /// Mark the database's current revisions (connects).
+    #[arg(short = 'i', long = "indicate-current")]
+    pub indicate_current: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// `heads` and `branches` options.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// `show` options.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The revision.
+    pub rev: String,
+}
+
+/// `stamp` options.
+#[derive(Debug, Args)]
+pub struct StampArgs {
+    /// Revisions to stamp.
+    #[arg(required = true)]
+    pub revs: Vec<String>,
+    /// Forget every recorded revision first.
+    #[arg(long)]
+    pub purge: bool,
+}
+
+/// `merge` options.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The merge revision's message.
+    #[arg(short = 'm', long)]
+    pub message: String,
+    /// Heads to merge (at least two; `heads` for all).
+    #[arg(required = true)]
+    pub revs: Vec<String>,
+    /// A branch label for the merge revision.
+    #[arg(long = "branch-label", value_name = "LABEL")]
+    pub branch_label: Vec<String>,
+    /// Use this revision id.
+    #[arg(long = "rev-id", value_name = "ID")]
+    pub rev_id: Option<String>,
+}
+
+/// `check` options.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 /// Output format.

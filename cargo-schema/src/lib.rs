@@ -9,7 +9,10 @@ pub mod render;
 
 use std::process::ExitCode;
 
+use schema_core::migrations::MigrationError;
+use schema_core::secret::mask_urls;
 use schema_core::{ConfigError, Diagnostic};
+use schema_runtime::RunError;
 
 /// How a command ended, and the exit code that says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +43,12 @@ impl From<Outcome> for ExitCode {
 pub enum Failure {
     /// The configuration (or the project) is wrong: exit 2.
     Config(ConfigError),
+    /// The migrations folder or a target is wrong: exit 2.
+    Migrations(Vec<MigrationError>),
+    /// The command cannot do what was asked (exit 2).
+    Usage(String),
+    /// The database or a migration failed: exit 1.
+    Run(RunError),
     /// Writing the output failed (a closed pipe, say).
     Io(std::io::Error),
 }
@@ -53,6 +62,22 @@ impl From<ConfigError> for Failure {
 impl From<Diagnostic> for Failure {
     fn from(d: Diagnostic) -> Self {
         Failure::Config(d.into())
+    }
+}
+
+impl From<MigrationError> for Failure {
+    fn from(e: MigrationError) -> Self {
+        Failure::Migrations(vec![e])
+    }
+}
+
+impl From<RunError> for Failure {
+    fn from(e: RunError) -> Self {
+        match e {
+            RunError::Graph(e) => Failure::Migrations(vec![e]),
+            RunError::Config(e) => Failure::Config(e),
+            other => Failure::Run(other),
+        }
     }
 }
 
@@ -82,6 +107,20 @@ pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitCode {
                 eprintln!("{}\n", render::diagnostic(d, &base, styled));
             }
             Outcome::Usage.into()
+        }
+        Err(Failure::Migrations(errors)) => {
+            for e in &errors {
+                eprintln!("{}", render::migration_error(e));
+            }
+            Outcome::Usage.into()
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {}", mask_urls(&message));
+            Outcome::Usage.into()
+        }
+        Err(Failure::Run(e)) => {
+            eprintln!("error: {}", mask_urls(&e.to_string()));
+            Outcome::Failed.into()
         }
         Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Outcome::Ok.into(),
         Err(Failure::Io(e)) => {

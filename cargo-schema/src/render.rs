@@ -79,6 +79,18 @@ fn highlight(text: &str, column: Option<usize>) -> (usize, usize) {
     }
 }
 
+/// A migrations-folder or target error: `error[kind]: message` and where.
+pub fn migration_error(e: &schema_core::migrations::MigrationError) -> String {
+    let mut out = format!("error[{}]: {e}", e.kind());
+    if let Some(path) = e.path() {
+        out.push_str(&format!("\n --> {}", path.display()));
+        if let Some(line) = e.line() {
+            out.push_str(&format!(":{line}"));
+        }
+    }
+    out
+}
+
 /// Pad cells into aligned columns (the last column is not padded).
 pub fn table(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);

@@ -13,6 +13,7 @@ pub mod migrations;
 pub mod options;
 pub mod report;
 pub mod secret;
+pub mod settings;
 pub mod sql;
 pub mod url;
 

@@ -18,6 +18,7 @@ pub mod dialect;
 pub mod error;
 pub mod revision;
 pub mod runner;
+pub mod script;
 
 pub use dialect::Dialect;
 pub use error::RunError;

@@ -1,0 +1,123 @@
+//! `init`: a new project's schema.ini, migrations folder and .env.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::{GlobalArgs, InitArgs, Template};
+use crate::project::{self, CONFIG_FILE};
+use crate::{Failure, Outcome};
+
+/// `init [DIR] [--template ...]`.
+pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<Outcome, Failure> {
+    let dir = match &args.dir {
+        Some(dir) => std::path::absolute(dir)?,
+        None => project::locate(global)?
+            .config_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
+    let ini = dir.join(CONFIG_FILE);
+    if ini.exists() {
+        return Err(Failure::Usage(format!(
+            "{} already exists; init writes a new project and leaves existing files alone",
+            ini.display()
+        )));
+    }
+    let name = dir
+        .file_name()
+        .map(|n| {
+            n.to_string_lossy()
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        })
+        .unwrap_or_else(|| "app".to_owned());
+    std::fs::create_dir_all(dir.join("migrations"))?;
+    std::fs::write(dir.join("migrations").join(".keep"), "")?;
+    std::fs::write(&ini, template(args.template, &name))?;
+    let env_path = dir.join(".env");
+    if !env_path.exists() {
+        std::fs::write(&env_path, dotenv(args.template, &name))?;
+    }
+    ignore_dotenv(&dir)?;
+    if !global.quiet {
+        eprintln!(
+            "Wrote {}, {} and {}",
+            ini.display(),
+            dir.join("migrations").display(),
+            env_path.display()
+        );
+        eprintln!("Next: cargo schema generate -m \"create users\", edit its up.sql and down.sql, then cargo schema upgrade");
+    }
+    Ok(Outcome::Ok)
+}
+
+const HEADER: &str = "\
+# cargo-schema configuration: the same format as Alembic's alembic.ini
+# (%(here)s is this file's directory; ${NAME} comes from the environment or .env).
+[schema]
+# The migrations folder (diesel's layout); relative to this file.
+script_location = %(here)s/migrations
+# One transaction per revision instead of one for the whole run.
+transaction_per_migration = false
+
+# Engine options (prefix diesel.): see the README's engine options table.
+";
+
+fn template(template: Template, name: &str) -> String {
+    let engine = match template {
+        Template::Sqlite => "diesel.url = sqlite://%(here)s/app.db\n\
+             diesel.echo = false\n\
+             diesel.pool_size = 5\n\
+             diesel.connect_args.busy_timeout = 5s\n\
+             diesel.connect_args.foreign_keys = true\n"
+            .to_owned(),
+        Template::Postgres => format!(
+            "diesel.url = ${{DATABASE_URL}}\n\
+             diesel.echo = false\n\
+             diesel.pool_size = 5\n\
+             diesel.pool_pre_ping = true\n\
+             diesel.connect_args.application_name = {name}\n"
+        ),
+        Template::Mysql => "diesel.url = ${DATABASE_URL}\n\
+             diesel.echo = false\n\
+             diesel.pool_size = 5\n\
+             diesel.connect_args.charset = utf8mb4\n"
+            .to_owned(),
+        Template::Async => format!(
+            "diesel.url = ${{DATABASE_URL}}\n\
+             diesel.echo = false\n\
+             # A new connection for each use, as Alembic's async template does.\n\
+             diesel.poolclass = NullPool\n\
+             diesel.connect_args.application_name = {name}\n"
+        ),
+    };
+    format!("{HEADER}{engine}")
+}
+
+fn dotenv(template: Template, name: &str) -> String {
+    let url = match template {
+        Template::Sqlite => "# DATABASE_URL=sqlite://other.db overrides diesel.url".to_owned(),
+        Template::Postgres | Template::Async => {
+            format!("DATABASE_URL=postgres://postgres@127.0.0.1:5432/{name}")
+        }
+        Template::Mysql => format!("DATABASE_URL=mysql://root@127.0.0.1:3306/{name}"),
+    };
+    format!("# Local settings, not committed (listed in .gitignore).\n{url}\n")
+}
+
+/// Keep credentials out of version control.
+fn ignore_dotenv(dir: &Path) -> std::io::Result<()> {
+    let path = dir.join(".gitignore");
+    let existing = std::fs::read_to_string(&path).unwrap_or_default();
+    if existing
+        .lines()
+        .any(|l| matches!(l.trim(), ".env" | "/.env"))
+    {
+        return Ok(());
+    }
+    let sep = if existing.is_empty() || existing.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    std::fs::write(&path, format!("{existing}{sep}.env\n"))
+}

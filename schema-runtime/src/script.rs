@@ -1,0 +1,106 @@
+//! Offline mode (`upgrade --sql`): the SQL a run would send, bookkeeping
+//! included, for a DBA to review or run with the database's own client.
+//! Nothing connects; the backend only picks the dialect.
+
+use std::fmt::Write;
+
+use schema_core::migrations::{Direction, Migration, RevisionGraph, Step};
+use schema_core::sql;
+use schema_core::url::Backend;
+
+use crate::dialect::bookkeeping_ddl;
+
+/// The script for `steps`, in one transaction where the backend has
+/// transactional DDL (or one per revision when `per_migration`), as the
+/// runner would do it.
+pub fn offline_script(
+    graph: &RevisionGraph,
+    steps: &[Step],
+    backend: Backend,
+    per_migration: bool,
+) -> String {
+    let transactional = backend != Backend::Mysql;
+    let begin = "BEGIN;\n";
+    let mut out = String::new();
+    let _ = writeln!(out, "-- cargo schema, offline mode ({backend})\n");
+    let whole = transactional && !per_migration;
+    if whole {
+        out.push_str(begin);
+    }
+    out.push_str(bookkeeping_ddl());
+    out.push_str("\n\n");
+    for step in steps {
+        let Ok(m) = graph.resolve_revision(&step.revision) else {
+            continue;
+        };
+        let own = transactional && per_migration && m.run_in_transaction;
+        let outside = whole && !m.run_in_transaction;
+        if outside {
+            out.push_str("COMMIT;\n\n");
+        }
+        if own {
+            out.push_str(begin);
+        }
+        write_step(&mut out, step, m, backend);
+        if own {
+            out.push_str("COMMIT;\n");
+        }
+        if outside {
+            out.push_str(begin);
+        }
+        out.push('\n');
+    }
+    if whole {
+        out.push_str("COMMIT;\n");
+    }
+    out
+}
+
+fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend) {
+    let (arrow, script) = match step.direction {
+        Direction::Up => ("upgrade", m.up_sql.as_str()),
+        Direction::Down => ("downgrade", m.down_sql.as_deref().unwrap_or_default()),
+    };
+    let parents = if m.down_revisions.is_empty() {
+        "<base>".to_owned()
+    } else {
+        m.down_revisions.join(", ")
+    };
+    let _ = match step.direction {
+        Direction::Up => writeln!(out, "-- Running {arrow} {parents} -> {}", m.describe()),
+        Direction::Down => writeln!(out, "-- Running {arrow} {} -> {parents}", m.describe()),
+    };
+    for statement in sql::split(script, backend) {
+        out.push_str(statement.text);
+        out.push_str(";\n");
+    }
+    let version = quote(&m.version);
+    match step.direction {
+        Direction::Up => {
+            let _ = writeln!(
+                out,
+                "INSERT INTO __diesel_schema_migrations (version) VALUES ({version});"
+            );
+            let _ = writeln!(
+                out,
+                "INSERT INTO __schema_revisions (version, revision, checksum, state) VALUES ({version}, {}, {}, 'applied');",
+                quote(&m.revision),
+                quote(m.checksum.as_str())
+            );
+        }
+        Direction::Down => {
+            let _ = writeln!(
+                out,
+                "DELETE FROM __diesel_schema_migrations WHERE version = {version};"
+            );
+            let _ = writeln!(
+                out,
+                "DELETE FROM __schema_revisions WHERE version = {version};"
+            );
+        }
+    }
+}
+
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
