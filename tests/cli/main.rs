@@ -5,5 +5,6 @@ mod bad_inputs;
 mod config_json;
 mod config_text;
 mod discovery;
+mod overrides;
 mod secrets;
 mod support;
