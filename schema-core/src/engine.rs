@@ -178,9 +178,11 @@ pub fn resolve(config: &Config, env: &Environment, opts: &ResolveOptions<'_>) ->
         .section
         .unwrap_or(config.config_ini_section())
         .to_owned();
-    let prefix = opts
-        .prefix
-        .map_or_else(|| detect_prefix(config, &section).to_owned(), str::to_owned);
+    // The prefix is the project's, whichever section is shown.
+    let prefix = opts.prefix.map_or_else(
+        || detect_prefix(config, config.config_ini_section()).to_owned(),
+        str::to_owned,
+    );
     let style = if prefix == SQLALCHEMY_PREFIX {
         UrlStyle::SqlAlchemy
     } else {
@@ -226,8 +228,10 @@ struct Resolver<'a> {
 impl Resolver<'_> {
     fn run(&mut self) {
         let doc = self.config.document();
-        let is_main = self.section == self.config.config_ini_section();
-        if !doc.has_section(&self.section) {
+        let exists = doc.has_section(&self.section);
+        // A missing section already explains a missing URL.
+        let is_main = self.section == self.config.config_ini_section() && exists;
+        if !exists {
             self.problems
                 .push(self.config.missing_section(&self.section));
         }
@@ -252,14 +256,19 @@ impl Resolver<'_> {
                         self.effective
                             .insert(name.to_owned(), Effective { value, source });
                     }
-                    Err(message) => {
+                    Err(error) => {
                         let shown = if secret::is_secret_key(key) {
                             "***"
                         } else {
                             text.trim()
                         };
-                        let message = message.replace(text.trim(), shown);
-                        self.problem(Kind::InvalidValue, key, format!("`{key}`: {message}"));
+                        let message = error.message.replace(text.trim(), shown);
+                        let mut d =
+                            self.diagnostic(Kind::InvalidValue, key, format!("`{key}`: {message}"));
+                        if let Some(s) = error.suggestion {
+                            d = d.suggest(s);
+                        }
+                        self.problems.push(d);
                     }
                 }
             }
@@ -318,9 +327,9 @@ impl Resolver<'_> {
         let doc = self.config.document();
         let entry = doc.entry(&self.section, &key);
         let set_at_runtime = entry.is_some_and(|e| matches!(e.origin, Origin::Set(_)));
-        let from_env = self
-            .env
-            .get(DATABASE_URL)
+        let from_env = (!self.opts.build_time)
+            .then(|| self.env.get(DATABASE_URL))
+            .flatten()
             .filter(|(v, _)| !v.is_empty())
             .map(|(v, from)| (v.to_owned(), from));
         let (text, source) = match (set_at_runtime, from_env) {
@@ -336,18 +345,23 @@ impl Resolver<'_> {
                 None => return,
             },
             _ => {
-                if is_main && !self.opts.build_time {
-                    self.problems.push(
-                        Diagnostic::new(
-                            Kind::MissingUrl,
-                            format!(
-                                "no database URL: [{}] has no `{key}` and DATABASE_URL is not set; \
-                                 add `{key} = ${{DATABASE_URL}}` or a URL, or pass --database-url",
-                                self.section
-                            ),
+                if is_main {
+                    let message = if self.opts.build_time {
+                        format!(
+                            "no database URL: [{}] has no `{key}`; add `{key} = ${{DATABASE_URL}}` to take it from the environment at run time, or a URL",
+                            self.section
                         )
-                        .in_file(self.config.config_file_name())
-                        .for_key(&self.section, &key),
+                    } else {
+                        format!(
+                            "no database URL: [{}] has no `{key}` and DATABASE_URL is not set; \
+                             add `{key} = ${{DATABASE_URL}}` or a URL, or pass --database-url",
+                            self.section
+                        )
+                    };
+                    self.problems.push(
+                        Diagnostic::new(Kind::MissingUrl, message)
+                            .in_file(self.config.config_file_name())
+                            .for_key(&self.section, &key),
                     );
                 }
                 return;
@@ -444,7 +458,26 @@ impl Resolver<'_> {
                     .join(", ")
             ) + ", connect_args.*",
         );
-        if let Some(s) = suggest(name, candidates) {
+        // Compare connect_args.* by what follows the shared prefix, or the
+        // prefix alone makes every candidate look close.
+        let hint = match name.strip_prefix("connect_args.") {
+            Some(arg) => suggest(
+                arg,
+                candidates
+                    .iter()
+                    .filter_map(|c| c.strip_prefix("connect_args.")),
+            )
+            .map(|s| format!("connect_args.{s}")),
+            None => suggest(
+                name,
+                candidates
+                    .iter()
+                    .copied()
+                    .filter(|c| !c.starts_with("connect_args.")),
+            )
+            .map(str::to_owned),
+        };
+        if let Some(s) = hint {
             d = d.suggest(format!("{}{s}", self.prefix));
         }
         self.problems.push(d);
@@ -466,6 +499,11 @@ impl Resolver<'_> {
 
     fn diagnostic(&self, kind: Kind, key: &str, message: String) -> Diagnostic {
         let doc = self.config.document();
+        if let Some(Origin::Set(by)) = doc.entry(&self.section, key).map(|e| &e.origin) {
+            let from = Source::Set(by.clone());
+            return Diagnostic::new(kind, format!("{message} (set by {from})"))
+                .for_key(&self.section, key);
+        }
         let mut d = Diagnostic::new(kind, message)
             .in_file(self.config.config_file_name())
             .for_key(&self.section, key);

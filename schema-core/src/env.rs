@@ -77,24 +77,31 @@ impl Environment {
             return Ok(false);
         }
         let error = |e: dotenvy::Error| {
-            let line = match &e {
+            let mut d = match &e {
                 dotenvy::Error::LineParse(bad, _) => {
-                    // dotenvy names the offending line's text, not its
-                    // number; a number is what a user can act on.
-                    std::fs::read_to_string(path).ok().and_then(|text| {
+                    // dotenvy quotes the offending line, which may hold a
+                    // secret: report its number instead.
+                    let line = std::fs::read_to_string(path).ok().and_then(|text| {
                         text.lines()
                             .position(|l| l.trim_end() == bad.trim_end())
                             .map(|i| i + 1)
-                    })
+                    });
+                    let mut d = Diagnostic::new(
+                        Kind::Dotenv,
+                        format!(
+                            "cannot parse {}{}: write NAME=VALUE",
+                            path.display(),
+                            line.map(|l| format!(" line {l}")).unwrap_or_default()
+                        ),
+                    );
+                    if let Some(line) = line {
+                        d = d.at_line(line);
+                    }
+                    d
                 }
-                _ => None,
+                _ => Diagnostic::new(Kind::Dotenv, format!("cannot read {}: {e}", path.display())),
             };
-            let mut d =
-                Diagnostic::new(Kind::Dotenv, format!("cannot read {}: {e}", path.display()))
-                    .in_file(path);
-            if let Some(line) = line {
-                d = d.at_line(line);
-            }
+            d = d.in_file(path);
             d
         };
         let mut vars = IndexMap::new();

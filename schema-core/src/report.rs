@@ -77,17 +77,19 @@ impl From<&Diagnostic> for ErrorJson {
 /// The report when the file cannot be read at all.
 #[derive(Debug, Clone, Serialize)]
 pub struct UnreadableReport {
-    /// The path that was asked for.
-    pub file: PathBuf,
+    /// The file the error is about (`null` when the project itself could
+    /// not be found).
+    pub file: Option<PathBuf>,
     /// Why it cannot be read.
     pub error: ErrorJson,
 }
 
 impl UnreadableReport {
-    /// From the error of reading `file`.
-    pub fn new(file: PathBuf, error: &ConfigError) -> Self {
+    /// From the error of reading `file`; the file is the one the error is
+    /// about (a broken `.env`, say) when it names one.
+    pub fn new(file: Option<PathBuf>, error: &ConfigError) -> Self {
         UnreadableReport {
-            file,
+            file: error.primary().file.clone().or(file),
             error: error.primary().into(),
         }
     }
@@ -165,7 +167,7 @@ pub fn build(
 
     let mut redactor = Redactor::default();
     if !reveal {
-        collect_secrets(config, &section, &resolution.effective, &mut redactor);
+        collect_secrets(config, env, &resolution.effective, &mut redactor);
     }
     let show = |key: &str, text: &str| -> String {
         if reveal {
@@ -277,24 +279,63 @@ pub fn build(
     }
 }
 
-/// Every password the report could show: those of URLs in the section's
-/// values and in the effective URL (which may come from the environment).
+/// Every secret the report could show, from every section (a password in
+/// `[DEFAULT]` shows under any section): passwords of URLs, values of keys
+/// named like passwords, and the values that a URL's password refers to
+/// (`%(pw)s`, `${DB_PASSWORD}`) even when the URL itself does not read.
 fn collect_secrets(
     config: &Config,
-    section: &str,
+    env: &Environment,
     effective: &IndexMap<String, Effective>,
     redactor: &mut Redactor,
 ) {
     let doc = config.document();
-    for key in doc.keys(section) {
-        if let Some(entry) = doc.entry(section, key) {
-            redactor.add_url(&entry.value);
-            if secret::is_secret_key(key) {
-                redactor.add(&entry.value);
-            }
+    let sections: Vec<&str> = doc.sections().collect();
+    let mut keys: Vec<(Option<&str>, &str)> = doc
+        .section_data(None)
+        .into_iter()
+        .flat_map(|d| d.entries.keys().map(|k| (None, k.as_str())))
+        .collect();
+    for section in &sections {
+        keys.extend(doc.keys(section).into_iter().map(|k| (Some(*section), k)));
+    }
+    let read = |section: Option<&str>, key: &str| -> Vec<String> {
+        let Some(data) = doc.section_data(section) else {
+            return Vec::new();
+        };
+        let raw = data
+            .entries
+            .get(key)
+            .or_else(|| doc.section_data(None).and_then(|d| d.entries.get(key)));
+        let mut out: Vec<String> = raw.map(|e| e.value.clone()).into_iter().collect();
+        if let Some(Ok(Some(v))) = section.map(|s| doc.get(s, key)) {
+            out.push(v);
         }
-        if let Ok(Some(value)) = doc.get(section, key) {
-            redactor.add_url(&value);
+        out
+    };
+    for (section, key) in keys {
+        let values = read(section, key);
+        for value in &values {
+            if secret::is_secret_key(key) {
+                redactor.add(value);
+            }
+            redactor.add_url(value);
+            for raw in secret::raw_passwords(value) {
+                for reference in secret::references(raw) {
+                    match reference {
+                        secret::Reference::Key(name) => {
+                            for v in read(section, &name.to_lowercase()) {
+                                redactor.add(&v);
+                            }
+                        }
+                        secret::Reference::Env(name) => {
+                            if let Some((v, _)) = env.get(name) {
+                                redactor.add(v);
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
     if let Some(Effective {

@@ -13,50 +13,106 @@ pub const MASK: &str = "***";
 
 /// Mask the password of every URL in `text`.
 ///
-/// The userinfo of a URL ends at its last `@`, so a password holding a raw
-/// `@` or `/` is still masked whole (a path holding `@` masks too much, which
-/// is the safe side).
+/// A URL is `scheme:` then optional slashes then `user:password@...`; the
+/// userinfo ends at the token's last `@`, so a password holding a raw `@`
+/// or `/` is still masked whole (a path holding `@` masks too much, which is
+/// the safe side), and a malformed `postgres:/u:p@h` is masked too.
 ///
 /// ```
 /// use schema_core::secret::mask_urls;
 /// assert_eq!(mask_urls("postgres://app:s3cr%t@db/prod"), "postgres://app:***@db/prod");
+/// assert_eq!(mask_urls("dsn=mysql://root:pw@h/db"), "dsn=mysql://root:***@h/db");
 /// assert_eq!(mask_urls("sqlite:///tmp/app.db"), "sqlite:///tmp/app.db");
 /// ```
 pub fn mask_urls(text: &str) -> Cow<'_, str> {
-    if !text.contains("://") {
+    let ranges = password_ranges(text);
+    if ranges.is_empty() {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find("://") {
-        let (head, tail) = rest.split_at(pos + 3);
-        out.push_str(head);
-        let token_len = tail
-            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>'))
-            .unwrap_or(tail.len());
-        let token = &tail[..token_len];
-        match token.rfind('@') {
-            Some(at) if token[..at].contains(':') => {
-                let colon = token[..at].find(':').unwrap_or(at);
-                out.push_str(&token[..=colon]);
-                out.push_str(MASK);
-                out.push_str(&token[at..]);
-            }
-            _ => out.push_str(token),
-        }
-        rest = &tail[token_len..];
+    let mut last = 0;
+    for range in ranges {
+        out.push_str(&text[last..range.start]);
+        out.push_str(MASK);
+        last = range.end;
     }
-    out.push_str(rest);
+    out.push_str(&text[last..]);
     Cow::Owned(out)
+}
+
+/// Byte ranges of the passwords of the URLs in `text`, in order.
+pub fn password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    if !text.contains('@') {
+        return ranges;
+    }
+    let is_boundary = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>');
+    let mut start = 0;
+    let ends = text
+        .char_indices()
+        .filter(|(_, c)| is_boundary(*c))
+        .map(|(i, c)| (i, c.len_utf8()));
+    for (end, width) in ends.chain(std::iter::once((text.len(), 0))) {
+        if let Some(r) = token_password(&text[start..end]) {
+            ranges.push(start + r.start..start + r.end);
+        }
+        start = end + width;
+    }
+    ranges
+}
+
+/// The password range inside one whitespace-free token, if it holds a URL.
+fn token_password(token: &str) -> Option<std::ops::Range<usize>> {
+    let at = token.rfind('@')?;
+    // The URL starts at the token's start when that is a scheme, else at
+    // the scheme before the first `://` (as in `dsn=postgres://...`).
+    let start = if scheme_len(token).is_some() {
+        0
+    } else {
+        let sep = token.find("://")?;
+        token[..sep]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
+            .map_or(0, |i| i + 1)
+    };
+    let url = &token[start..];
+    let scheme = scheme_len(url)?;
+    let after = scheme + url[scheme..].len() - url[scheme..].trim_start_matches('/').len();
+    let at = at.checked_sub(start)?;
+    if at <= after {
+        return None;
+    }
+    let colon = url[after..at].find(':')? + after;
+    Some(start + colon + 1..start + at)
+}
+
+/// Length of `scheme:` at the start of `text`.
+fn scheme_len(text: &str) -> Option<usize> {
+    let colon = text.find(':')?;
+    let scheme = &text[..colon];
+    let mut chars = scheme.chars();
+    (chars.next()?.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
+    .then_some(colon + 1)
+}
+
+/// The raw (still percent-encoded, maybe `%(ref)s`) passwords of the URLs
+/// in `text`.
+pub fn raw_passwords(text: &str) -> Vec<&str> {
+    password_ranges(text)
+        .into_iter()
+        .map(|r| &text[r])
+        .collect()
 }
 
 /// Whether a key's value is a secret by its name alone (`password`,
 /// `connect_args.sslpassword`, `api_token`, ...).
 pub fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
+    let last = key.rsplit(['.', '_', '-']).next().unwrap_or(&key);
     ["password", "passwd", "secret", "token", "pwd"]
         .iter()
         .any(|word| key.contains(word))
+        || matches!(last, "pw" | "pass")
 }
 
 /// Replaces known secret strings in text that is about to be printed.
@@ -95,10 +151,18 @@ impl Redactor {
         self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
-    /// Remember the password of a URL, if it has one.
-    pub fn add_url(&mut self, url: &str) {
-        if let Some(password) = url_password(url) {
-            self.add(&password);
+    /// Remember the passwords of the URLs in `text`; a password that is a
+    /// reference (`%(pw)s`, `${DB_PASSWORD}`) is not itself a secret, its
+    /// value is (see [`references`]).
+    pub fn add_url(&mut self, text: &str) {
+        for raw in raw_passwords(text) {
+            if references(raw).is_empty() {
+                let decoded = percent_encoding::percent_decode_str(raw)
+                    .decode_utf8_lossy()
+                    .into_owned();
+                self.add(raw);
+                self.add(&decoded);
+            }
         }
     }
 
@@ -114,16 +178,38 @@ impl Redactor {
     }
 }
 
-/// The decoded password of a `scheme://user:password@host` URL.
-fn url_password(url: &str) -> Option<String> {
-    let (_, tail) = url.split_once("://")?;
-    let at = tail.rfind('@')?;
-    let (_, password) = tail[..at].split_once(':')?;
-    Some(
-        percent_encoding::percent_decode_str(password)
-            .decode_utf8_lossy()
-            .into_owned(),
-    )
+/// A reference inside a value: `%(key)s` or `${NAME}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference<'a> {
+    /// `%(key)s`: another ini key.
+    Key(&'a str),
+    /// `${NAME}` / `${NAME:-default}`: an environment variable.
+    Env(&'a str),
+}
+
+/// The references in `text` (a password part, typically).
+pub fn references(text: &str) -> Vec<Reference<'_>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(['%', '$']) {
+        let tail = &rest[i..];
+        if let Some(body) = tail.strip_prefix("%(") {
+            if let Some(end) = body.find(")s") {
+                out.push(Reference::Key(&body[..end]));
+                rest = &body[end + 2..];
+                continue;
+            }
+        } else if let Some(body) = tail.strip_prefix("${") {
+            if let Some(end) = body.find('}') {
+                let name = body[..end].split(":-").next().unwrap_or_default();
+                out.push(Reference::Env(name));
+                rest = &body[end + 1..];
+                continue;
+            }
+        }
+        rest = &tail[1..];
+    }
+    out
 }
 
 #[cfg(test)]
@@ -144,6 +230,31 @@ mod tests {
         assert_eq!(
             mask_urls("postgres://u:p@s/s@host/db"),
             "postgres://u:***@host/db"
+        );
+    }
+
+    #[test]
+    fn malformed_and_embedded_urls_are_masked() {
+        assert_eq!(
+            mask_urls("postgres:/app:S3cret@db/prod"),
+            "postgres:/app:***@db/prod"
+        );
+        assert_eq!(
+            mask_urls("dsn=postgres://a:S3cret@h/d, next"),
+            "dsn=postgres://a:***@h/d, next"
+        );
+        assert_eq!(mask_urls("user@host and a: b"), "user@host and a: b");
+    }
+
+    #[test]
+    fn references_in_passwords() {
+        assert_eq!(references("%(pw)s"), [Reference::Key("pw")]);
+        assert_eq!(references("x${DB_PW:-d}y"), [Reference::Env("DB_PW")]);
+        let mut r = Redactor::default();
+        r.add_url("postgres://app:${DB_PASSWORD}@db/prod");
+        assert_eq!(
+            r.redact("with ${DB_PASSWORD} from env"),
+            "with ${DB_PASSWORD} from env"
         );
     }
 

@@ -216,7 +216,7 @@ const CASES: &[Case] = &[
         &[("invalid_value", Some(3))],
     ),
     Case {
-        message: Some("(did you mean `NullPool`?)"),
+        suggestion: Some("NullPool"),
         ..readable(
             "poolclass_typo",
             "[schema]\ndiesel.url = sqlite://app.db\ndiesel.poolclass = NulPool\n",
@@ -334,7 +334,8 @@ const CASES: &[Case] = &[
     },
     Case {
         args: &["-n", "nope"],
-        expect: &[("missing_section", None), ("missing_url", None)],
+        // The missing section explains the missing URL: one problem.
+        expect: &[("missing_section", None)],
         ..readable("missing_named_section", SQLITE, &[])
     },
     Case {

@@ -217,6 +217,36 @@ const CHANNELS: &[Channel] = &[
         ..BASE
     },
     Channel {
+        name: "default_password_shown_under_another_section",
+        ini: "[DEFAULT]\npw = Sup3rS3cret\n[schema]\ndiesel.url = postgres://app:%(pw)s@db/prod\n[loggers]\nkeys = root\n",
+        args: &["--section", "loggers"],
+        ..BASE
+    },
+    Channel {
+        name: "referenced_password_of_a_url_that_does_not_interpolate",
+        ini: "[schema]\npw = Sup3rS3cret\ndiesel.url = postgres://app:%(pw)s@db/%(dbnme)s\n",
+        code: 2,
+        ..BASE
+    },
+    Channel {
+        name: "referenced_password_with_a_lone_percent",
+        ini: "[schema]\npw = Sup3rS3cret%\ndiesel.url = postgres://app:%(pw)s@db/prod\n",
+        code: 2,
+        ..BASE
+    },
+    Channel {
+        name: "malformed_url_with_one_slash",
+        ini: "[schema]\ndiesel.url = postgres:/app:Sup3rS3cret@db/prod\n",
+        code: 2,
+        ..BASE
+    },
+    Channel {
+        name: "malformed_dotenv_line",
+        dotenv: Some("DB_PASSWORD Sup3rS3cret\n"),
+        code: 2,
+        ..BASE
+    },
+    Channel {
         name: "override_without_equals",
         args: &["-x", "postgres://app:Sup3rS3cret@db/prod"],
         code: 2,
@@ -381,4 +411,24 @@ fn reveal_shows_the_password_in_every_field() {
     let out = p.config_text(&["--reveal"]).run();
     out.code(0);
     assert_eq!(out.stdout.matches(PASSWORD).count(), 2, "{}", out.stdout);
+}
+
+#[test]
+fn an_expanded_password_keeps_its_variable_name_in_the_source() {
+    let p = Project::with_ini("[schema]\ndiesel.url = postgres://app:${DB_PASSWORD}@db/prod\n");
+    let out = p
+        .cmd(["config", "--format", "json", "-c", "schema.ini"])
+        .env("DB_PASSWORD", PASSWORD)
+        .run();
+    out.code(0);
+    let report = out.json();
+    assert_eq!(
+        report["effective"]["url"]["value"],
+        "postgres://app:***@db/prod"
+    );
+    assert_eq!(
+        report["effective"]["url"]["source"],
+        "schema.ini:2 with ${DB_PASSWORD} from env"
+    );
+    assert!(!out.all_output().contains(PASSWORD), "{}", out.all_output());
 }

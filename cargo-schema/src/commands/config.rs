@@ -12,14 +12,21 @@ use crate::cli::{ConfigArgs, Format, GlobalArgs};
 use crate::project::{self, Located};
 use crate::render;
 use crate::{Failure, Outcome};
+use schema_core::ConfigError;
 
 /// Run `config`.
-pub fn run(global: &GlobalArgs, args: &ConfigArgs, located: Located) -> Result<Outcome, Failure> {
-    let config_path = located.config_path.clone();
-    let loaded = match project::load(global, located) {
+pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<Outcome, Failure> {
+    let (path, loaded) = match project::locate(global) {
+        Ok(located) => (
+            Some(located.config_path.clone()),
+            project::load(global, located),
+        ),
+        Err(d) => (None, Err(ConfigError::from(d))),
+    };
+    let loaded = match loaded {
         Ok(loaded) => loaded,
         Err(error) if args.format == Format::Json => {
-            print_json(&UnreadableReport::new(config_path, &error))?;
+            print_json(&UnreadableReport::new(path, &error))?;
             return Ok(Outcome::Usage);
         }
         Err(error) => return Err(Failure::Config(error)),

@@ -25,7 +25,7 @@ pub fn run(cli: &SchemaCli) -> Result<Outcome, Failure> {
     let g = &cli.global;
     match &cli.command {
         Command::Init(args) => init::run(g, args),
-        Command::Config(args) => config::run(g, args, project::locate(g)?),
+        Command::Config(args) => config::run(g, args),
         Command::Generate(args) => generate::generate(&Project::open(g)?, args),
         Command::Merge(args) => generate::merge(&Project::open(g)?, args),
         Command::Upgrade(args) => migrate::upgrade(&Project::open(g)?, args),

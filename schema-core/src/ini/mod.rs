@@ -172,6 +172,8 @@ impl IniDocument {
 
     /// Parse text as if read from `path` (which gives `%(here)s`).
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        // The first error is the one configparser would raise (see
+        // parse.rs), so it leads; the rest follow.
         let mut doc = parse::parse(path, text)
             .map_err(|d| ConfigError::try_from(d).expect("parse errors are never empty"))?;
         doc.text = text.to_owned();
