@@ -38,6 +38,9 @@ pub enum Kind {
     InterpolationMissingOption,
     /// `%(name)s` references nest deeper than configparser allows (a cycle).
     InterpolationDepth,
+    /// `%(name)s` references expand to more than a value may hold (a
+    /// reference bomb: each level doubling the one below).
+    InterpolationSize,
     /// The section asked for does not exist.
     MissingSection,
     /// A section name that cannot be used (`DEFAULT`, empty).
@@ -80,6 +83,7 @@ impl Kind {
             Kind::InterpolationSyntax => "interpolation_syntax",
             Kind::InterpolationMissingOption => "interpolation_missing_option",
             Kind::InterpolationDepth => "interpolation_depth",
+            Kind::InterpolationSize => "interpolation_size",
             Kind::MissingSection => "missing_section",
             Kind::InvalidSectionName => "invalid_section_name",
             Kind::InvalidOverride => "invalid_override",

@@ -12,6 +12,11 @@ use crate::diag::{suggest, Diagnostic, Kind};
 /// configparser's `MAX_INTERPOLATION_DEPTH`.
 pub const MAX_INTERPOLATION_DEPTH: usize = 10;
 
+/// The longest value interpolation may produce. configparser has no limit,
+/// so ten levels of eight references each expand to gigabytes and hang it;
+/// no real configuration value comes near this.
+pub const MAX_INTERPOLATED_LEN: usize = 1 << 20;
+
 /// The value of `entry` (the entry of `key` as seen from `section`).
 pub(super) fn interpolate(
     doc: &IniDocument,
@@ -96,6 +101,16 @@ fn expand(
                 expand(doc, section, key, top, &target.value, depth + 1, out)?;
             } else {
                 out.push_str(&target.value);
+            }
+            if out.len() > MAX_INTERPOLATED_LEN {
+                return Err(error(
+                    Kind::InterpolationSize,
+                    format!(
+                        "`{key}` in [{section}] expands to more than {} MiB through %(...)s references; \
+                         a key probably refers to another several times over",
+                        MAX_INTERPOLATED_LEN >> 20
+                    ),
+                ));
             }
         } else {
             return Err(error(

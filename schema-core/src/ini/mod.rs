@@ -18,7 +18,7 @@ use indexmap::IndexMap;
 
 use crate::diag::{ConfigError, Diagnostic, Kind};
 
-pub use interpolate::MAX_INTERPOLATION_DEPTH;
+pub use interpolate::{MAX_INTERPOLATED_LEN, MAX_INTERPOLATION_DEPTH};
 
 /// configparser's name for the section every other section inherits from.
 pub const DEFAULT_SECTION: &str = "DEFAULT";

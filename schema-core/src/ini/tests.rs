@@ -350,3 +350,14 @@ fn a_second_key_less_line_in_a_section_is_a_duplicate() {
     let found: Vec<_> = e.diagnostics().iter().map(|d| (d.kind, d.line)).collect();
     assert_eq!(found, [(Kind::Parse, Some(2)), (Kind::Parse, Some(4))]);
 }
+
+#[test]
+fn a_reference_bomb_is_refused_quickly() {
+    // Each level holds eight references to the level below: configparser
+    // would build gigabytes; we stop at MAX_INTERPOLATED_LEN.
+    let mut text = "[schema]\nk0 = x%%\n".to_owned();
+    for i in 1..=10 {
+        text.push_str(&format!("k{i} = {}\n", format!("%(k{})s", i - 1).repeat(8)));
+    }
+    assert_eq!(read_error(&text, "schema", "k9"), (Kind::InterpolationSize, Some(11)));
+}
