@@ -7,8 +7,9 @@
 //! `__schema_revisions`: one row per applied revision with its checksum, and
 //! on MySQL/MariaDB a row for a revision that failed partway.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+#[allow(unused_imports)] // batch_execute, used by the backend impls
 use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationConnection;
 use diesel::prelude::*;
@@ -38,6 +39,7 @@ pub mod tables {
     }
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 use tables::{__diesel_schema_migrations, __schema_revisions};
 
 /// `state` of a revision that is applied.
@@ -123,6 +125,7 @@ pub trait Dialect:
     fn insert_version(&mut self, version: &str) -> Result<(), RunError>;
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 macro_rules! bookkeeping_queries {
     () => {
         fn applied_versions(&mut self) -> Result<Vec<String>, RunError> {
@@ -172,13 +175,14 @@ macro_rules! bookkeeping_queries {
     };
 }
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 /// Poll `try_lock` until it succeeds or `timeout` passes. Polling (rather
 /// than a blocking lock call) keeps the wait bounded on every backend.
 fn poll_lock(
     timeout: Duration,
     mut try_lock: impl FnMut() -> Result<bool, RunError>,
 ) -> Result<(), RunError> {
-    let start = Instant::now();
+    let start = std::time::Instant::now();
     let mut pause = Duration::from_millis(10);
     loop {
         if try_lock()? {

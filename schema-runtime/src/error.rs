@@ -78,6 +78,11 @@ pub enum RunError {
         revisions: Vec<String>,
     },
 
+    /// Embedded migrations that do not rebuild into a graph (the binary was
+    /// built with another schema-core, or tampered with).
+    #[error("the embedded migrations are inconsistent: {0}")]
+    Embedded(String),
+
     /// A previous run failed partway on a backend without transactional DDL.
     #[error(
         "revision {revision} failed partway in an earlier run, and MySQL/MariaDB had already committed part of it. \

@@ -15,12 +15,17 @@
 
 pub mod connect;
 pub mod dialect;
+pub mod embedded;
 pub mod error;
 pub mod revision;
 pub mod runner;
 pub mod script;
 
 pub use dialect::Dialect;
+pub use schema_macros::embed;
+
+/// The `connect_args.*` options of a configuration, `connect_args.` stripped.
+pub type ConnectArgs = indexmap::IndexMap<String, schema_core::options::Value>;
 pub use error::RunError;
 pub use runner::{Migrator, Observer, RunOptions, Silent, Status};
 pub use schema_core::engine::{Echo, EngineSettings, PoolClass};

@@ -1,0 +1,4 @@
+CREATE TABLE authors (
+    id INTEGER PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL UNIQUE
+);

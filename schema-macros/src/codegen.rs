@@ -1,0 +1,367 @@
+//! The items `embed!()` writes into the user's crate: `MIGRATIONS`,
+//! `CONFIG` and the typed `SchemaConfig`. Every file read becomes an
+//! `include_str!`/`include_bytes!` of its absolute path, so editing or
+//! deleting it rebuilds the crate.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use schema_core::migrations::Migration;
+use schema_core::options::ENGINE_OPTIONS;
+
+use crate::expand::Problem;
+
+/// What the build found.
+#[derive(Debug, Default)]
+pub struct Embedded {
+    /// The ini file.
+    pub config_path: PathBuf,
+    /// Whether it could be read at all.
+    pub config_readable: bool,
+    /// `section = "..."`.
+    pub section: Option<String>,
+    /// The engine option prefix.
+    pub prefix: String,
+    /// Non-engine keys of the main section.
+    pub main_keys: Vec<MainKey>,
+    /// The migrations folder.
+    pub script_location: Option<PathBuf>,
+    /// From the ini.
+    pub transaction_per_migration: bool,
+    /// From the ini.
+    pub lock_timeout_ms: u64,
+    /// The validated migrations, in version order (empty on errors).
+    pub migrations: Vec<Migration>,
+    /// Migration folders seen, tracked for rebuilds even when invalid.
+    pub tracked: Vec<PathBuf>,
+}
+
+/// A key of the main section and its line.
+#[derive(Debug, Clone)]
+pub struct MainKey {
+    /// Lower-cased key.
+    pub key: String,
+    /// Line in the ini file.
+    pub line: Option<usize>,
+}
+
+fn path_lit(path: &Path) -> String {
+    let absolute = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    absolute.display().to_string()
+}
+
+/// The tokens of `embed!()`.
+pub fn generate(embedded: &Embedded, problems: &[Problem]) -> TokenStream {
+    let errors = problems.iter().map(|p| {
+        let message = p.render();
+        quote::quote_spanned!(Span::call_site()=> ::core::compile_error!(#message);)
+    });
+    let tracking = tracking(embedded, problems.is_empty());
+    let migrations = migrations(embedded, problems.is_empty());
+    let config = config(embedded);
+    let typed = typed_config(embedded);
+    quote! {
+        #(#errors)*
+        #tracking
+        #migrations
+        #config
+        #typed
+    }
+}
+
+/// On errors the migrations are not embedded, but every file seen is still
+/// included, so that fixing it triggers the rebuild that clears the error.
+fn tracking(embedded: &Embedded, ok: bool) -> TokenStream {
+    if ok {
+        return TokenStream::new();
+    }
+    let mut files = Vec::new();
+    if embedded.config_readable {
+        files.push(path_lit(&embedded.config_path));
+    }
+    for dir in &embedded.tracked {
+        for name in ["up.sql", "down.sql", "metadata.toml"] {
+            let file = dir.join(name);
+            if file.is_file() {
+                files.push(path_lit(&file));
+            }
+        }
+    }
+    quote! {
+        const _: &[&[u8]] = &[#(::core::include_bytes!(#files)),*];
+    }
+}
+
+fn migrations(embedded: &Embedded, ok: bool) -> TokenStream {
+    let location = embedded
+        .script_location
+        .as_deref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let entries = embedded.migrations.iter().filter(|_| ok).map(|m| {
+        let folder = &m.folder_name;
+        let dir = m.dir.clone().unwrap_or_default();
+        let up = path_lit(&dir.join("up.sql"));
+        let down = if dir.join("down.sql").is_file() {
+            let p = path_lit(&dir.join("down.sql"));
+            quote!(::core::option::Option::Some(::core::include_str!(#p)))
+        } else {
+            quote!(::core::option::Option::None)
+        };
+        let metadata = if dir.join("metadata.toml").is_file() {
+            let p = path_lit(&dir.join("metadata.toml"));
+            quote!(::core::option::Option::Some(::core::include_str!(#p)))
+        } else {
+            quote!(::core::option::Option::None)
+        };
+        let checksum = m.checksum.as_str();
+        quote! {
+            ::schema_runtime::embedded::EmbeddedFiles {
+                folder_name: #folder,
+                up_sql: ::core::include_str!(#up),
+                down_sql: #down,
+                metadata_toml: #metadata,
+                checksum: #checksum,
+            }
+        }
+    });
+    let per_migration = embedded.transaction_per_migration;
+    let lock_ms = embedded.lock_timeout_ms;
+    let doc = format!(
+        "The migrations of `{location}`, embedded at build time ({} revisions). \
+         `MIGRATIONS.upgrade(&mut conn, \"head\")` applies them with the rules of `cargo schema upgrade`.",
+        embedded.migrations.len()
+    );
+    quote! {
+        #[doc = #doc]
+        pub static MIGRATIONS: ::schema_runtime::embedded::EmbeddedMigrations =
+            ::schema_runtime::embedded::EmbeddedMigrations::new(#location, &[#(#entries),*], #per_migration, #lock_ms);
+    }
+}
+
+fn config(embedded: &Embedded) -> TokenStream {
+    let path = path_lit(&embedded.config_path);
+    let text = if embedded.config_readable {
+        quote!(::core::include_str!(#path))
+    } else {
+        quote!("")
+    };
+    let section = match &embedded.section {
+        Some(s) => quote!(::core::option::Option::Some(#s)),
+        None => quote!(::core::option::Option::None),
+    };
+    let prefix = &embedded.prefix;
+    let doc = format!("`{}`, embedded at build time; `SchemaConfig::load()` reads it with the run-time overrides.", path);
+    quote! {
+        #[doc = #doc]
+        pub static CONFIG: ::schema_runtime::embedded::EmbeddedConfig = ::schema_runtime::embedded::EmbeddedConfig {
+            path: #path,
+            text: #text,
+            section: #section,
+            prefix: #prefix,
+        };
+    }
+}
+
+/// One typed accessor per engine option of the option table.
+fn engine_accessor(name: &str, doc: &str) -> Option<TokenStream> {
+    let ident = format_ident!("{name}");
+    let doc = format!("`{name}`: {doc}");
+    let (ty, body) = match name {
+        "url" => (quote!(&str), quote!(self.inner.settings().url.as_str())),
+        "echo" => (
+            quote!(bool),
+            quote!(!::core::matches!(
+                self.inner.settings().echo,
+                ::schema_runtime::Echo::Off
+            )),
+        ),
+        "pool_size" => (quote!(u32), quote!(self.inner.settings().pool_size)),
+        "max_overflow" => (
+            quote!(i32),
+            quote!(self
+                .inner
+                .settings()
+                .max_overflow
+                .map_or(-1, |n| i32::try_from(n).unwrap_or(i32::MAX))),
+        ),
+        "pool_timeout" => (
+            quote!(::core::time::Duration),
+            quote!(self.inner.settings().pool_timeout),
+        ),
+        "pool_recycle" => (
+            quote!(::core::option::Option<::core::time::Duration>),
+            quote!(self.inner.settings().pool_recycle),
+        ),
+        "pool_pre_ping" => (quote!(bool), quote!(self.inner.settings().pool_pre_ping)),
+        "poolclass" => (
+            quote!(::schema_runtime::PoolClass),
+            quote!(self.inner.settings().poolclass),
+        ),
+        "isolation_level" => (
+            quote!(::core::option::Option<&'static str>),
+            quote!(self.inner.settings().isolation_level),
+        ),
+        _ => return None,
+    };
+    Some(quote! {
+        #[doc = #doc]
+        pub fn #ident(&self) -> #ty {
+            #body
+        }
+    })
+}
+
+/// Names the typed struct defines itself; a key of the same name is only
+/// reachable through `get`.
+const RESERVED: &[&str] = &[
+    "load",
+    "load_with",
+    "get",
+    "settings",
+    "config",
+    "connect_args",
+    "database_url",
+];
+
+fn key_ident(key: &str) -> Option<syn::Ident> {
+    let mut name: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, "key_");
+    }
+    let engine = ENGINE_OPTIONS.iter().any(|s| s.name == name);
+    if engine || RESERVED.contains(&name.as_str()) {
+        return None;
+    }
+    syn::parse_str::<syn::Ident>(&name).ok()
+}
+
+fn typed_config(embedded: &Embedded) -> TokenStream {
+    let engine = ENGINE_OPTIONS
+        .iter()
+        .filter(|s| s.backend.is_none())
+        .filter_map(|s| engine_accessor(s.name, s.doc));
+    let file = embedded
+        .config_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut seen = std::collections::HashSet::new();
+    let keys = embedded.main_keys.iter().filter_map(|k| {
+        let ident = key_ident(&k.key)?;
+        if !seen.insert(ident.to_string()) {
+            return None;
+        }
+        let key = &k.key;
+        let doc = match k.line {
+            Some(line) => format!("`{key}` of the main section ({file} line {line}), interpolated, with run-time overrides."),
+            None => format!("`{key}` of the main section ({file}), interpolated, with run-time overrides."),
+        };
+        Some(quote! {
+            #[doc = #doc]
+            pub fn #ident(&self) -> &str {
+                self.inner.get(#key).unwrap_or_default()
+            }
+        })
+    });
+    quote! {
+        /// The configuration of `CONFIG`, typed: one accessor per engine
+        /// option and one per key of the main section. Values come from the
+        /// ini file as built, replaced at run time by `DATABASE_URL`, `.env`,
+        /// `${NAME}` and `load_with`'s `set_main_option`, and checked again.
+        #[derive(Debug, Clone)]
+        pub struct SchemaConfig {
+            inner: ::schema_runtime::embedded::LoadedConfig,
+        }
+
+        impl SchemaConfig {
+            /// Read `CONFIG` with the run-time overrides.
+            pub fn load() -> ::core::result::Result<Self, ::schema_runtime::ConfigError> {
+                CONFIG.load().map(|inner| SchemaConfig { inner })
+            }
+
+            /// Read `CONFIG`, letting `adjust` set values first (literal,
+            /// as Alembic env.py's `config.set_main_option`).
+            pub fn load_with(
+                adjust: impl ::core::ops::FnOnce(&mut ::schema_runtime::Config),
+            ) -> ::core::result::Result<Self, ::schema_runtime::ConfigError> {
+                CONFIG.load_with(adjust).map(|inner| SchemaConfig { inner })
+            }
+
+            /// Any key of the main section, interpolated.
+            pub fn get(&self, key: &str) -> ::core::option::Option<&str> {
+                self.inner.get(key)
+            }
+
+            /// The typed engine settings (for `engine_from_config`).
+            pub fn settings(&self) -> &::schema_runtime::EngineSettings {
+                self.inner.settings()
+            }
+
+            /// The configuration with whatever was set at run time.
+            pub fn config(&self) -> &::schema_runtime::Config {
+                self.inner.config()
+            }
+
+            /// The database URL, parsed (its `Display` masks the password).
+            pub fn database_url(&self) -> &::schema_runtime::DatabaseUrl {
+                &self.inner.settings().url
+            }
+
+            /// The `connect_args.*` options, `connect_args.` stripped.
+            pub fn connect_args(&self) -> &::schema_runtime::ConnectArgs {
+                &self.inner.settings().connect_args
+            }
+
+            #(#engine)*
+
+            #(#keys)*
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_general_engine_option_has_a_typed_accessor() {
+        for spec in ENGINE_OPTIONS.iter().filter(|s| s.backend.is_none()) {
+            assert!(
+                engine_accessor(spec.name, spec.doc).is_some(),
+                "{}",
+                spec.name
+            );
+        }
+    }
+
+    #[test]
+    fn key_names_become_identifiers() {
+        assert_eq!(
+            key_ident("script_location")
+                .map(|i| i.to_string())
+                .as_deref(),
+            Some("script_location")
+        );
+        assert_eq!(
+            key_ident("app.name").map(|i| i.to_string()).as_deref(),
+            Some("app_name")
+        );
+        assert_eq!(
+            key_ident("9lives").map(|i| i.to_string()).as_deref(),
+            Some("key_9lives")
+        );
+        assert_eq!(key_ident("get"), None);
+        assert_eq!(key_ident("pool_size"), None);
+    }
+}
