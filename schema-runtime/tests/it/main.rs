@@ -1,3 +1,19 @@
-//! The runner on real databases.
+//! The runner on real databases: every behaviour as one scenario generic
+//! over the connection type, run on SQLite, PostgreSQL and MySQL/MariaDB,
+//! each test in a database of its own (see `support`).
 
+// Helpers panic on purpose: a panic is a failing test (clippy.toml allows
+// unwrap in #[test] functions; this extends it to the helpers).
+#![allow(clippy::unwrap_used)]
+
+#[macro_use]
+mod support;
+
+mod connect;
+mod failures;
+mod interop;
+mod lock_timeout;
+mod locking;
 mod smoke;
+mod stamp;
+mod upgrade;
