@@ -66,7 +66,7 @@ impl Config {
         text: &str,
         section: Option<&str>,
     ) -> Result<Self, ConfigError> {
-        let path = std::path::absolute(path.as_ref()).unwrap_or_else(|_| path.as_ref().to_owned());
+        let path = crate::ini::absolute_path(path.as_ref());
         Self::from_document(IniDocument::parse(&path, text)?, section)
     }
 

@@ -4,7 +4,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Token};
 
 /// The macro's arguments.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct EmbedArgs {
     /// The ini file, relative to `CARGO_MANIFEST_DIR`.
     pub config: Option<LitStr>,

@@ -129,7 +129,7 @@ fn migrations(embedded: &Embedded, ok: bool) -> TokenStream {
     let per_migration = embedded.transaction_per_migration;
     let lock_ms = embedded.lock_timeout_ms;
     let doc = format!(
-        "The migrations of `{location}`, embedded at build time ({} revisions). \
+        "The migrations of `{location}`, embedded at build time ({} revision(s)). \
          `MIGRATIONS.upgrade(&mut conn, \"head\")` applies them with the rules of `cargo schema upgrade`.",
         embedded.migrations.len()
     );
@@ -141,9 +141,12 @@ fn migrations(embedded: &Embedded, ok: bool) -> TokenStream {
 }
 
 fn config(embedded: &Embedded) -> TokenStream {
-    let path = path_lit(&embedded.config_path);
+    // The path as the runtime would compute it (for `%(here)s`); the
+    // include goes through the canonical path.
+    let path = embedded.config_path.display().to_string();
+    let include = path_lit(&embedded.config_path);
     let text = if embedded.config_readable {
-        quote!(::core::include_str!(#path))
+        quote!(::core::include_str!(#include))
     } else {
         quote!("")
     };

@@ -51,7 +51,7 @@ pub struct Problem {
 impl Problem {
     fn from_diagnostic(d: &Diagnostic, base: &Path) -> Self {
         Problem {
-            message: format!("{} [{}]", d.message, d.kind),
+            message: format!("{} [{}]", relative_message(&d.message, base), d.kind),
             file: d.file.as_deref().map(|f| relative(f, base)),
             line: d.line,
             column: d.column,
@@ -72,7 +72,7 @@ impl Problem {
             _ => None,
         };
         Problem {
-            message: format!("{e} [{}]", e.kind()),
+            message: format!("{} [{}]", relative_message(&e.to_string(), base), e.kind()),
             file,
             line: e.line(),
             column: e.line().map(|_| 1),
@@ -103,6 +103,13 @@ impl Problem {
     }
 }
 
+/// Messages name files by absolute path; inside the crate, relative reads
+/// better and does not depend on where the crate was built.
+fn relative_message(message: &str, base: &Path) -> String {
+    let prefix = format!("{}/", base.display());
+    message.replace(&prefix, "")
+}
+
 fn relative(path: &Path, base: &Path) -> PathBuf {
     path.strip_prefix(base).unwrap_or(path).to_path_buf()
 }
@@ -115,7 +122,7 @@ pub fn embed(args: &EmbedArgs, manifest_dir: &Path, backends: Backends) -> Token
         .map_or_else(|| "schema.ini".to_owned(), |l| l.value());
     let section = args.section.as_ref().map(|l| l.value());
     let prefix = args.prefix.as_ref().map(|l| l.value());
-    let config_path = manifest_dir.join(&config_rel);
+    let config_path = schema_core::ini::absolute_path(&manifest_dir.join(&config_rel));
     let mut problems = Vec::new();
     let mut embedded = Embedded {
         config_path: config_path.clone(),
@@ -156,6 +163,19 @@ pub fn embed(args: &EmbedArgs, manifest_dir: &Path, backends: Backends) -> Token
                 .iter()
                 .map(|d| Problem::from_diagnostic(d, manifest_dir)),
         );
+        // Every key of the main section gets an accessor, so every key must
+        // read, not only the engine options.
+        if let Err(e) = config.get_section(config.config_ini_section()) {
+            for d in e.diagnostics() {
+                let seen = resolved
+                    .problems
+                    .iter()
+                    .any(|p| p.line == d.line && p.kind == d.kind);
+                if !seen {
+                    problems.push(Problem::from_diagnostic(d, manifest_dir));
+                }
+            }
+        }
         embedded.main_keys = main_keys(config, &resolved.prefix);
         match MigrationSettings::from_config(config) {
             Ok(s) => Some(s),
@@ -181,7 +201,11 @@ pub fn embed(args: &EmbedArgs, manifest_dir: &Path, backends: Backends) -> Token
             Ok(loaded) => {
                 for warning in &loaded.warnings {
                     problems.push(Problem {
-                        message: format!("{} [{}]", warning.message, warning.kind),
+                        message: format!(
+                            "{} [{}]",
+                            relative_message(&warning.message, manifest_dir),
+                            warning.kind
+                        ),
                         file: Some(relative(&warning.path, manifest_dir)),
                         line: None,
                         column: None,
@@ -237,4 +261,100 @@ fn main_keys(config: &Config, prefix: &str) -> Vec<MainKey> {
             line: doc.entry(section, key).and_then(|e| e.origin.line()),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A crate directory with a schema.ini and migrations.
+    fn project(ini: &str, migrations: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("schema.ini"), ini).unwrap();
+        std::fs::create_dir(dir.path().join("migrations")).unwrap();
+        for (folder, up) in migrations {
+            let m = dir.path().join("migrations").join(folder);
+            std::fs::create_dir(&m).unwrap();
+            std::fs::write(m.join("up.sql"), up).unwrap();
+            std::fs::write(m.join("down.sql"), "SELECT 1;\n").unwrap();
+        }
+        dir
+    }
+
+    /// The expansion as readable Rust, the temp dir replaced.
+    fn pretty(tokens: TokenStream, dir: &Path) -> String {
+        let file: syn::File = syn::parse2(tokens).unwrap();
+        let dir = dir.canonicalize().unwrap();
+        prettyplease::unparse(&file).replace(&dir.display().to_string(), "[DIR]")
+    }
+
+    const SQLITE_ONLY: Backends = Backends {
+        sqlite: true,
+        postgres: false,
+        mysql: false,
+    };
+
+    #[test]
+    fn expansion_of_a_valid_project() {
+        let dir = project(
+            "[schema]\nscript_location = migrations\ndiesel.url = sqlite://app.db\ndiesel.pool_size = 3\napp.name = demo\n",
+            &[("2024-01-01-000000_users", "CREATE TABLE users (id INTEGER);\n")],
+        );
+        let out = embed(&EmbedArgs::default(), dir.path(), SQLITE_ONLY);
+        insta::assert_snapshot!(pretty(out, dir.path()));
+    }
+
+    #[test]
+    fn a_backend_not_compiled_in_is_a_build_error() {
+        let dir = project("[schema]\ndiesel.url = postgres://app@db/prod\n", &[]);
+        let out = embed(&EmbedArgs::default(), dir.path(), SQLITE_ONLY).to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains("is a postgres URL, but this build has only sqlite support"),
+            "{out}"
+        );
+        assert!(out.contains("--> schema.ini:2:1"), "{out}");
+        let all = Backends {
+            sqlite: true,
+            postgres: true,
+            mysql: true,
+        };
+        let out = embed(&EmbedArgs::default(), dir.path(), all).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn errors_still_emit_the_items_and_track_the_files() {
+        let dir = project(
+            "[schema]\ndiesel.url = sqlite://app.db\ndiesel.pool_sise = 3\n",
+            &[],
+        );
+        let out = pretty(
+            embed(&EmbedArgs::default(), dir.path(), SQLITE_ONLY),
+            dir.path(),
+        );
+        assert!(out.contains("compile_error!"), "{out}");
+        assert!(out.contains("pub static MIGRATIONS"), "{out}");
+        assert!(out.contains("pub struct SchemaConfig"), "{out}");
+        assert!(
+            out.contains("include_bytes!(\"[DIR]/schema.ini\")"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_password_in_the_ini_does_not_reach_an_error() {
+        let dir = project(
+            "[schema]\ndiesel.url = postgres://app:Sup3rS3cret@db:nope/prod\n",
+            &[],
+        );
+        let out = embed(&EmbedArgs::default(), dir.path(), SQLITE_ONLY).to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        let errors: String = out
+            .split("compile_error")
+            .skip(1)
+            .map(|e| e.split(';').next().unwrap_or(""))
+            .collect();
+        assert!(!errors.contains("Sup3rS3cret"), "{errors}");
+    }
 }

@@ -209,7 +209,19 @@ impl Dialect for diesel::SqliteConnection {
     ) -> Result<T, RunError> {
         // BEGIN IMMEDIATE takes SQLite's write lock up front, so two
         // runners cannot both read "pending" and then both apply it.
-        self.immediate_transaction(f)
+        let start = std::time::Instant::now();
+        self.immediate_transaction(f).map_err(|e| match e {
+            // SQLITE_BUSY once busy_timeout ran out: another writer holds
+            // the lock, which deserves the lock advice, not a raw error.
+            RunError::Database(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("database is locked") =>
+            {
+                RunError::LockTimeout {
+                    waited: start.elapsed(),
+                }
+            }
+            other => other,
+        })
     }
 
     fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError> {

@@ -39,13 +39,17 @@ pub(crate) fn execute_script<DB: DieselBackend>(
     backend: Backend,
 ) -> migration::Result<()> {
     for statement in sql::split(script, backend) {
-        conn.batch_execute(statement.text).map_err(|source| {
-            Box::new(StatementFailed {
-                line: statement.line,
-                statement: statement.text.to_owned(),
-                source,
-            })
-        })?;
+        // Boxed as the trait object itself, so the runner's downcast finds
+        // a StatementFailed rather than a box of one.
+        conn.batch_execute(statement.text).map_err(
+            |source| -> Box<dyn std::error::Error + Send + Sync> {
+                Box::new(StatementFailed {
+                    line: statement.line,
+                    statement: statement.text.to_owned(),
+                    source,
+                })
+            },
+        )?;
     }
     Ok(())
 }

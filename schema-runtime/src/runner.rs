@@ -277,11 +277,13 @@ impl Migrator {
                     return Err(RunError::FailedEarlier {
                         revision: m.describe(),
                         revision_id: m.revision.clone(),
-                        parent: m
-                            .down_revisions
-                            .first()
-                            .cloned()
-                            .unwrap_or_else(|| "base".to_owned()),
+                        // A merge revision undone by hand leaves the
+                        // database at all of its parents.
+                        parent: if m.down_revisions.is_empty() {
+                            "base".to_owned()
+                        } else {
+                            m.down_revisions.join(" ")
+                        },
                     });
                 }
             }

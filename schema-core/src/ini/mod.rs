@@ -20,6 +20,30 @@ use crate::diag::{ConfigError, Diagnostic, Kind};
 
 pub use interpolate::{MAX_INTERPOLATED_LEN, MAX_INTERPOLATION_DEPTH};
 
+/// `path` made absolute and normalised lexically (`.` and `..` removed,
+/// symlinks left alone), as Python's `os.path.abspath` does for Alembic's
+/// `%(here)s`.
+///
+/// ```
+/// use std::path::Path;
+/// assert_eq!(schema_core::ini::absolute_path(Path::new("/a/b/../c/./schema.ini")), Path::new("/a/c/schema.ini"));
+/// ```
+pub fn absolute_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// configparser's name for the section every other section inherits from.
 pub const DEFAULT_SECTION: &str = "DEFAULT";
 
@@ -142,7 +166,7 @@ impl IniDocument {
     /// Unlike Alembic, a missing file is an error rather than an empty
     /// configuration, and a UTF-8 byte order mark is skipped.
     pub fn read(path: &Path) -> Result<Self, ConfigError> {
-        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        let path = absolute_path(path);
         let bytes = std::fs::read(&path).map_err(|e| {
             let (kind, message) = if e.kind() == std::io::ErrorKind::NotFound {
                 (

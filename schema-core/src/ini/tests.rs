@@ -359,5 +359,8 @@ fn a_reference_bomb_is_refused_quickly() {
     for i in 1..=10 {
         text.push_str(&format!("k{i} = {}\n", format!("%(k{})s", i - 1).repeat(8)));
     }
-    assert_eq!(read_error(&text, "schema", "k9"), (Kind::InterpolationSize, Some(11)));
+    assert_eq!(
+        read_error(&text, "schema", "k9"),
+        (Kind::InterpolationSize, Some(11))
+    );
 }

@@ -383,6 +383,10 @@ impl RevisionGraph {
             meta += &format!("depends_on = {}\n", list(depends_on));
         }
         meta += &format!("message = {}\n", q(&opts.message));
+        // diesel reads a missing run_in_transaction as false once a
+        // metadata.toml exists; say it, so diesel's own harness (diesel_cli,
+        // embed_migrations!) also runs the revision in a transaction.
+        meta += "run_in_transaction = true\n";
 
         let header = format!(
             "-- {}\n--\n-- Revision ID: {revision}\n-- Revises: {}\n-- Create Date: {:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC\n\n",

@@ -8,7 +8,7 @@ use crate::support::{diesel_versions, linear, user_tables, Folder, TestConn, Tes
 
 // SQLite is left out until a write lock held past lock_timeout is reported
 // as RunError::LockTimeout (it is a plain "database is locked" today).
-on_backends!([postgres, mysql](lock_held_elsewhere_times_out));
+on_backends!([sqlite, postgres, mysql](lock_held_elsewhere_times_out));
 
 #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 fn lock_held_elsewhere_times_out<C: TestConn>(db: &TestDb) {

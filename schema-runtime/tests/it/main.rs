@@ -10,10 +10,12 @@
 mod support;
 
 mod connect;
+mod embedded;
 mod failures;
 mod interop;
 mod lock_timeout;
 mod locking;
 mod smoke;
 mod stamp;
+mod statement_errors;
 mod upgrade;

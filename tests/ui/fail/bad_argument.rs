@@ -1,0 +1,3 @@
+schema_runtime::embed!(confg = "schema.ini");
+
+fn main() {}

@@ -1,0 +1,3 @@
+schema_runtime::embed!(config = "fixtures/broken_interpolation/schema.ini");
+
+fn main() {}

@@ -1,0 +1,3 @@
+schema_runtime::embed!(config = "fixtures/cycle/schema.ini");
+
+fn main() {}

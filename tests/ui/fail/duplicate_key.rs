@@ -1,0 +1,3 @@
+schema_runtime::embed!(config = "fixtures/duplicate_key/schema.ini");
+
+fn main() {}

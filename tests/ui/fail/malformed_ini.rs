@@ -1,0 +1,3 @@
+schema_runtime::embed!(config = "fixtures/malformed_ini/schema.ini");
+
+fn main() {}

@@ -1,0 +1,3 @@
+schema_runtime::embed!(config = "fixtures/misnamed_migration/schema.ini");
+
+fn main() {}

@@ -1,0 +1,3 @@
+schema_runtime::embed!(config = "fixtures/nowhere/schema.ini");
+
+fn main() {}

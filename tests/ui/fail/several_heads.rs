@@ -1,0 +1,3 @@
+schema_runtime::embed!(config = "fixtures/several_heads/schema.ini");
+
+fn main() {}

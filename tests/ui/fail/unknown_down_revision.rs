@@ -1,0 +1,3 @@
+schema_runtime::embed!(config = "fixtures/unknown_down_revision/schema.ini");
+
+fn main() {}

@@ -1,0 +1,3 @@
+schema_runtime::embed!(config = "fixtures/unknown_option/schema.ini");
+
+fn main() {}

@@ -1,0 +1,3 @@
+schema_runtime::embed!(config = "fixtures/unsupported_url/schema.ini");
+
+fn main() {}

@@ -1,0 +1,3 @@
+schema_runtime::embed!(config = "fixtures/wrong_type/schema.ini");
+
+fn main() {}
