@@ -38,7 +38,16 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<Outcome, Failure> {
         std::fs::write(&env_path, dotenv(args.template, &name))?;
     }
     ignore_dotenv(&dir)?;
+    let build_rs = write_build_script(&dir)?;
     if !global.quiet {
+        match &build_rs {
+            BuildScript::Written => eprintln!("Wrote {} so that embed!() re-runs when a migration is added", dir.join("build.rs").display()),
+            BuildScript::Existing => eprintln!(
+                "{} exists: add println!(\"cargo:rerun-if-changed=schema.ini\") and println!(\"cargo:rerun-if-changed=migrations\") to it, so that embed!() sees new migrations",
+                dir.join("build.rs").display()
+            ),
+            BuildScript::NotAPackage => {}
+        }
         eprintln!(
             "Wrote {}, {} and {}",
             ini.display(),
@@ -103,6 +112,39 @@ fn dotenv(template: Template, name: &str) -> String {
     };
     format!("# Local settings, not committed (listed in .gitignore).\n{url}\n")
 }
+
+/// What `init` did about the build script.
+enum BuildScript {
+    Written,
+    Existing,
+    NotAPackage,
+}
+
+/// A proc-macro cannot watch a directory, so a new migration folder would
+/// not re-run `embed!()`; a build script that names the folder makes cargo
+/// rebuild the crate when anything in it changes.
+fn write_build_script(dir: &Path) -> std::io::Result<BuildScript> {
+    if !dir.join("Cargo.toml").is_file() {
+        return Ok(BuildScript::NotAPackage);
+    }
+    let path = dir.join("build.rs");
+    if path.exists() {
+        return Ok(BuildScript::Existing);
+    }
+    std::fs::write(&path, BUILD_RS)?;
+    Ok(BuildScript::Written)
+}
+
+const BUILD_RS: &str = "\
+//! Written by `cargo schema init`: rebuild (and so re-run `embed!()`) when
+//! the configuration or the migrations folder changes, including when a
+//! migration folder is added or removed.
+
+fn main() {
+    println!(\"cargo:rerun-if-changed=schema.ini\");
+    println!(\"cargo:rerun-if-changed=migrations\");
+}
+";
 
 /// Keep credentials out of version control.
 fn ignore_dotenv(dir: &Path) -> std::io::Result<()> {
