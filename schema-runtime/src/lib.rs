@@ -16,12 +16,14 @@
 pub mod connect;
 pub mod dialect;
 pub mod embedded;
+pub mod engine;
 pub mod error;
 pub mod revision;
 pub mod runner;
 pub mod script;
 
 pub use dialect::Dialect;
+pub use engine::{engine_from_config, Engine, EngineConnection};
 pub use schema_macros::embed;
 
 /// The `connect_args.*` options of a configuration, `connect_args.` stripped.
@@ -33,7 +35,7 @@ pub use schema_core::migrations::{self, Direction, RevisionGraph, Step};
 pub use schema_core::url::{Backend, DatabaseUrl};
 pub use schema_core::{Config, ConfigError, Diagnostic, Environment, Kind, Options};
 
-use schema_core::engine::{self, ResolveOptions};
+use schema_core::engine::ResolveOptions;
 use schema_core::url::Backends;
 
 /// The backends this build was compiled with (cargo features `sqlite`,
@@ -59,7 +61,7 @@ pub fn environment_for(config: &Config) -> Result<Environment, ConfigError> {
 /// every problem at once when there are any.
 pub fn engine_settings(config: &Config) -> Result<EngineSettings, ConfigError> {
     let env = environment_for(config)?;
-    engine::resolve(
+    schema_core::engine::resolve(
         config,
         &env,
         &ResolveOptions {

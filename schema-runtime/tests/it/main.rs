@@ -11,6 +11,7 @@ mod support;
 
 mod connect;
 mod embedded;
+mod engine;
 mod failures;
 mod interop;
 mod lock_timeout;
