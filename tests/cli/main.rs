@@ -5,6 +5,7 @@ mod bad_inputs;
 mod config_json;
 mod config_text;
 mod discovery;
+mod migrate;
 mod overrides;
 mod secrets;
 mod support;
