@@ -172,15 +172,15 @@ fn engine_accessor(name: &str, doc: &str) -> Option<TokenStream> {
     let ident = format_ident!("{name}");
     let doc = format!("`{name}`: {doc}");
     let (ty, body) = match name {
-        "url" => (quote!(&str), quote!(self.inner.settings().url.as_str())),
+        "url" => (quote!(&str), quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).url.as_str())),
         "echo" => (
             quote!(bool),
             quote!(!::core::matches!(
-                self.inner.settings().echo,
+                ::schema_runtime::embedded::LoadedConfig::settings(&self.inner).echo,
                 ::schema_runtime::Echo::Off
             )),
         ),
-        "pool_size" => (quote!(u32), quote!(self.inner.settings().pool_size)),
+        "pool_size" => (quote!(u32), quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).pool_size)),
         "max_overflow" => (
             quote!(i32),
             quote!(self
@@ -191,20 +191,20 @@ fn engine_accessor(name: &str, doc: &str) -> Option<TokenStream> {
         ),
         "pool_timeout" => (
             quote!(::core::time::Duration),
-            quote!(self.inner.settings().pool_timeout),
+            quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).pool_timeout),
         ),
         "pool_recycle" => (
             quote!(::core::option::Option<::core::time::Duration>),
-            quote!(self.inner.settings().pool_recycle),
+            quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).pool_recycle),
         ),
-        "pool_pre_ping" => (quote!(bool), quote!(self.inner.settings().pool_pre_ping)),
+        "pool_pre_ping" => (quote!(bool), quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).pool_pre_ping)),
         "poolclass" => (
             quote!(::schema_runtime::PoolClass),
-            quote!(self.inner.settings().poolclass),
+            quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).poolclass),
         ),
         "isolation_level" => (
             quote!(::core::option::Option<&'static str>),
-            quote!(self.inner.settings().isolation_level),
+            quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).isolation_level),
         ),
         _ => return None,
     };
@@ -273,7 +273,7 @@ fn typed_config(embedded: &Embedded) -> TokenStream {
         Some(quote! {
             #[doc = #doc]
             pub fn #ident(&self) -> &str {
-                self.inner.get(#key).unwrap_or_default()
+                ::schema_runtime::embedded::LoadedConfig::get(&self.inner, #key).unwrap_or_default()
             }
         })
     });
@@ -290,7 +290,9 @@ fn typed_config(embedded: &Embedded) -> TokenStream {
         impl SchemaConfig {
             /// Read `CONFIG` with the run-time overrides.
             pub fn load() -> ::core::result::Result<Self, ::schema_runtime::ConfigError> {
-                CONFIG.load().map(|inner| SchemaConfig { inner })
+                // Fully qualified: a `load` of a trait in the user's scope
+                // (diesel's RunQueryDsl) would otherwise win.
+                ::schema_runtime::embedded::EmbeddedConfig::load(&CONFIG).map(|inner| SchemaConfig { inner })
             }
 
             /// Read `CONFIG`, letting `adjust` set values first (literal,
@@ -298,32 +300,32 @@ fn typed_config(embedded: &Embedded) -> TokenStream {
             pub fn load_with(
                 adjust: impl ::core::ops::FnOnce(&mut ::schema_runtime::Config),
             ) -> ::core::result::Result<Self, ::schema_runtime::ConfigError> {
-                CONFIG.load_with(adjust).map(|inner| SchemaConfig { inner })
+                ::schema_runtime::embedded::EmbeddedConfig::load_with(&CONFIG, adjust).map(|inner| SchemaConfig { inner })
             }
 
             /// Any key of the main section, interpolated.
             pub fn get(&self, key: &str) -> ::core::option::Option<&str> {
-                self.inner.get(key)
+                ::schema_runtime::embedded::LoadedConfig::get(&self.inner, key)
             }
 
             /// The typed engine settings (for `engine_from_config`).
             pub fn settings(&self) -> &::schema_runtime::EngineSettings {
-                self.inner.settings()
+                ::schema_runtime::embedded::LoadedConfig::settings(&self.inner)
             }
 
             /// The configuration with whatever was set at run time.
             pub fn config(&self) -> &::schema_runtime::Config {
-                self.inner.config()
+                ::schema_runtime::embedded::LoadedConfig::config(&self.inner)
             }
 
             /// The database URL, parsed (its `Display` masks the password).
             pub fn database_url(&self) -> &::schema_runtime::DatabaseUrl {
-                &self.inner.settings().url
+                &::schema_runtime::embedded::LoadedConfig::settings(&self.inner).url
             }
 
             /// The `connect_args.*` options, `connect_args.` stripped.
             pub fn connect_args(&self) -> &::schema_runtime::ConnectArgs {
-                &self.inner.settings().connect_args
+                &::schema_runtime::embedded::LoadedConfig::settings(&self.inner).connect_args
             }
 
             #(#engine)*

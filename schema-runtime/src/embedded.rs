@@ -166,6 +166,31 @@ impl EmbeddedMigrations {
     }
 }
 
+#[cfg(feature = "async")]
+impl EmbeddedMigrations {
+    /// [`EmbeddedMigrations::upgrade`] from async code: the run goes to a
+    /// blocking thread with its own connection `C` (diesel's sync
+    /// connection, which the runner's locks and transactions need), so the
+    /// runtime's worker threads are never blocked.
+    ///
+    /// ```ignore
+    /// MIGRATIONS.upgrade_async::<diesel::PgConnection>(config.settings(), "head").await?;
+    /// ```
+    pub async fn upgrade_async<C>(&'static self, settings: &EngineSettings, target: &str) -> Result<Vec<Step>, RunError>
+    where
+        C: Dialect + Send,
+    {
+        let settings = settings.clone();
+        let target = target.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut conn: C = crate::connect::establish(&settings)?;
+            self.upgrade(&mut conn, &target)
+        })
+        .await
+        .map_err(|e| RunError::Embedded(format!("the migration task did not finish: {e}")))?
+    }
+}
+
 /// The configuration file, embedded at build time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EmbeddedConfig {

@@ -180,7 +180,7 @@ impl<C: R2D2Connection> CustomizeConnection<C, r2d2::Error> for Session {
 /// `echo = true`: each statement at INFO; `echo = debug` adds each query's
 /// completion (and error) at DEBUG, as SQLAlchemy's `echo="debug"` adds
 /// result rows.
-struct EchoLog(Echo);
+pub(crate) struct EchoLog(pub(crate) Echo);
 
 impl Instrumentation for EchoLog {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {

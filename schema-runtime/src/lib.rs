@@ -13,6 +13,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "async")]
+pub mod asynchronous;
 pub mod connect;
 pub mod dialect;
 pub mod embedded;
@@ -24,6 +26,8 @@ pub mod script;
 
 pub use dialect::Dialect;
 pub use engine::{engine_from_config, Engine, EngineConnection};
+#[cfg(feature = "async")]
+pub use asynchronous::{async_engine_from_config, AsyncEngine, AsyncEngineConnection};
 pub use schema_macros::embed;
 
 /// The `connect_args.*` options of a configuration, `connect_args.` stripped.

@@ -7,5 +7,6 @@ mod config_text;
 mod discovery;
 mod migrate;
 mod overrides;
+mod rebuild;
 mod secrets;
 mod support;

@@ -8,6 +8,7 @@ use schema_runtime::connect;
 schema_runtime::embed!();
 
 mod schema {
+    #![allow(missing_docs)] // diesel's table! items carry no docs
     diesel::table! {
         authors (id) {
             id -> Integer,
@@ -29,7 +30,17 @@ mod schema {
 
 use schema::{authors, posts};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let config = SchemaConfig::load()?;
     println!("{}", config.greeting());
     println!(

@@ -1,0 +1,1 @@
+CREATE INDEX tasks_open ON tasks (id) WHERE NOT done;
