@@ -9,6 +9,7 @@
 #[macro_use]
 mod support;
 
+mod asynchronous;
 mod connect;
 mod embedded;
 mod engine;

@@ -1,0 +1,138 @@
+//! The async engine and migrations run from async code.
+#![cfg(feature = "async")]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use schema_runtime::Config;
+
+/// Settings for `url` (an SQLite path, or a server URL), pinned as an app
+/// pins them.
+fn settings(url: &str, lines: &str) -> schema_runtime::EngineSettings {
+    let text = format!("[schema]\ndiesel.url = {url}\n{lines}");
+    let mut config = Config::from_str_at("/tmp/schema.ini", &text, None).unwrap();
+    config.set_main_option("diesel.url", url);
+    schema_runtime::engine_settings(&config).unwrap()
+}
+
+schema_runtime::embed!(config = "../tests/ui/fixtures/valid/schema.ini");
+
+/// On a single-threaded runtime, another task keeps running while the
+/// upgrade does: it runs on a blocking thread, not the runtime's.
+#[test]
+fn upgrade_async_does_not_block_the_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("async.db").display());
+    let settings = settings(&url, "");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ticks = Arc::new(AtomicUsize::new(0));
+    let steps = runtime.block_on(async {
+        let counter = Arc::clone(&ticks);
+        let ticker = tokio::spawn(async move {
+            loop {
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::task::yield_now().await;
+            }
+        });
+        let steps = MIGRATIONS
+            .upgrade_async::<diesel::SqliteConnection>(&settings, "head")
+            .await
+            .unwrap();
+        ticker.abort();
+        steps
+    });
+    assert_eq!(steps.len(), 2);
+    assert!(
+        ticks.load(Ordering::SeqCst) > 0,
+        "the other task ran during the upgrade"
+    );
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn async_sqlite_engine_pools_and_nullpool() {
+    use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+    use diesel_async::SimpleAsyncConnection;
+    type Conn = SyncConnectionWrapper<diesel::SqliteConnection>;
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("pool.db").display());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let pooled = schema_runtime::async_engine_from_config::<Conn>(&settings(
+            &url,
+            "diesel.pool_size = 1\ndiesel.max_overflow = 0\ndiesel.pool_timeout = 0.3\n",
+        ))
+        .unwrap();
+        let mut first = pooled.get().await.unwrap();
+        first
+            .batch_execute("CREATE TEMPORARY TABLE probe (x INTEGER)")
+            .await
+            .unwrap();
+        // pool_size + max_overflow = 1: a second connection waits, then fails.
+        assert!(pooled.get().await.is_err());
+        drop(first);
+        let mut again = pooled.get().await.unwrap();
+        assert!(
+            again.batch_execute("SELECT x FROM probe").await.is_ok(),
+            "the pool reuses the connection"
+        );
+        drop(again);
+
+        let null = schema_runtime::async_engine_from_config::<Conn>(&settings(
+            &url,
+            "diesel.poolclass = NullPool\n",
+        ))
+        .unwrap();
+        null.get()
+            .await
+            .unwrap()
+            .batch_execute("CREATE TEMPORARY TABLE probe (x INTEGER)")
+            .await
+            .unwrap();
+        let mut fresh = null.get().await.unwrap();
+        assert!(
+            fresh.batch_execute("SELECT x FROM probe").await.is_err(),
+            "NullPool connects anew"
+        );
+    });
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn async_postgres_engine_applies_session_settings() {
+    use diesel_async::{AsyncPgConnection, RunQueryDsl};
+    let Some(db) = <diesel::PgConnection as crate::support::TestConn>::test_db("async_pg") else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let engine = schema_runtime::async_engine_from_config::<AsyncPgConnection>(&settings(
+            db.url(),
+            "diesel.pool_size = 2\ndiesel.pool_pre_ping = true\ndiesel.connect_args.statement_timeout = 1500\ndiesel.isolation_level = SERIALIZABLE\n",
+        ))
+        .unwrap();
+        let mut conn = engine.get().await.unwrap();
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            s: String,
+        }
+        let row: Row = diesel::sql_query(
+            "SELECT current_setting('statement_timeout') || ' ' || current_setting('transaction_isolation') AS s",
+        )
+        .get_result(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(row.s, "1500ms serializable");
+    });
+}
