@@ -40,7 +40,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let applied = MIGRATIONS
         .upgrade_async::<diesel::PgConnection>(config.settings(), "head")
         .await?;
-    println!("applied {} of {} revisions", applied.len(), MIGRATIONS.len());
+    println!(
+        "applied {} of {} revisions",
+        applied.len(),
+        MIGRATIONS.len()
+    );
 
     let engine = async_engine_from_config::<AsyncPgConnection>(config.settings())?;
     let mut conn = engine.get().await?;
@@ -54,6 +58,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .order(tasks::id)
         .load(&mut *conn)
         .await?;
-    println!("{} open task(s); first: {}", open.len(), open.iter().next().map_or("-", |(_, t)| t.as_str()));
+    println!(
+        "{} open task(s); first: {}",
+        open.len(),
+        <[_]>::first(&open).map_or("-", |(_, t)| t.as_str())
+    );
     Ok(())
 }
