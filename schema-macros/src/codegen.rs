@@ -172,7 +172,14 @@ fn engine_accessor(name: &str, doc: &str) -> Option<TokenStream> {
     let ident = format_ident!("{name}");
     let doc = format!("`{name}`: {doc}");
     let (ty, body) = match name {
-        "url" => (quote!(&str), quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).url.as_str())),
+        "url" => (
+            quote!(&str),
+            quote!(
+                ::schema_runtime::embedded::LoadedConfig::settings(&self.inner)
+                    .url
+                    .as_str()
+            ),
+        ),
         "echo" => (
             quote!(bool),
             quote!(!::core::matches!(
@@ -180,7 +187,10 @@ fn engine_accessor(name: &str, doc: &str) -> Option<TokenStream> {
                 ::schema_runtime::Echo::Off
             )),
         ),
-        "pool_size" => (quote!(u32), quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).pool_size)),
+        "pool_size" => (
+            quote!(u32),
+            quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).pool_size),
+        ),
         "max_overflow" => (
             quote!(i32),
             quote!(self
@@ -197,7 +207,10 @@ fn engine_accessor(name: &str, doc: &str) -> Option<TokenStream> {
             quote!(::core::option::Option<::core::time::Duration>),
             quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).pool_recycle),
         ),
-        "pool_pre_ping" => (quote!(bool), quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).pool_pre_ping)),
+        "pool_pre_ping" => (
+            quote!(bool),
+            quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).pool_pre_ping),
+        ),
         "poolclass" => (
             quote!(::schema_runtime::PoolClass),
             quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).poolclass),

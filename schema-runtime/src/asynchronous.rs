@@ -7,7 +7,9 @@ use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use diesel::ConnectionError;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolableConnection, RecyclingMethod};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, PoolableConnection, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 use schema_core::engine::{Echo, PoolClass};
 use schema_core::EngineSettings;
@@ -57,7 +59,10 @@ where
             if settings.pool_pre_ping {
                 config.recycling_method = RecyclingMethod::Verified;
             }
-            let manager = AsyncDieselConnectionManager::<C>::new_with_config(settings.connection_url(), config);
+            let manager = AsyncDieselConnectionManager::<C>::new_with_config(
+                settings.connection_url(),
+                config,
+            );
             let overflow = settings.max_overflow.unwrap_or(10_000);
             let max_size = settings.pool_size.saturating_add(overflow).max(1);
             let pool = bb8::Pool::builder()

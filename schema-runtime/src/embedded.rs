@@ -176,7 +176,11 @@ impl EmbeddedMigrations {
     /// ```ignore
     /// MIGRATIONS.upgrade_async::<diesel::PgConnection>(config.settings(), "head").await?;
     /// ```
-    pub async fn upgrade_async<C>(&'static self, settings: &EngineSettings, target: &str) -> Result<Vec<Step>, RunError>
+    pub async fn upgrade_async<C>(
+        &'static self,
+        settings: &EngineSettings,
+        target: &str,
+    ) -> Result<Vec<Step>, RunError>
     where
         C: Dialect + Send,
     {

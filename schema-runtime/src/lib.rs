@@ -24,10 +24,10 @@ pub mod revision;
 pub mod runner;
 pub mod script;
 
-pub use dialect::Dialect;
-pub use engine::{engine_from_config, Engine, EngineConnection};
 #[cfg(feature = "async")]
 pub use asynchronous::{async_engine_from_config, AsyncEngine, AsyncEngineConnection};
+pub use dialect::Dialect;
+pub use engine::{engine_from_config, Engine, EngineConnection};
 pub use schema_macros::embed;
 
 /// The `connect_args.*` options of a configuration, `connect_args.` stripped.

@@ -66,7 +66,11 @@ impl Probe {
             .env_remove("DATABASE_URL")
             .output()
             .expect("run cargo-schema");
-        assert!(out.status.success(), "cargo-schema {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "cargo-schema {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
@@ -80,14 +84,22 @@ impl Probe {
             .env_remove("RUSTFLAGS")
             .output()
             .expect("run cargo build");
-        assert!(out.status.success(), "cargo build failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "cargo build failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let bin = self.target.join("debug").join("rebuild_probe");
         let out = Command::new(bin)
             .current_dir(self.dir.path())
             .env_remove("DATABASE_URL")
             .output()
             .expect("run the probe");
-        assert!(out.status.success(), "probe failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "probe failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
@@ -120,26 +132,43 @@ fn every_change_to_the_files_re_expands_embed() {
 
     // 2. a migration's SQL
     let before = out.clone();
-    std::fs::write(first.join("up.sql"), "CREATE TABLE users (id INTEGER, name TEXT);\n").expect("up.sql");
+    std::fs::write(
+        first.join("up.sql"),
+        "CREATE TABLE users (id INTEGER, name TEXT);\n",
+    )
+    .expect("up.sql");
     let out = p.build_and_run();
     assert_ne!(out, before, "editing up.sql changes the embedded checksum");
 
     // 3. metadata.toml
-    edit(&first.join("metadata.toml"), "message = \"create users\"", "message = \"create the users\"");
+    edit(
+        &first.join("metadata.toml"),
+        "message = \"create users\"",
+        "message = \"create the users\"",
+    );
     let out = p.build_and_run();
-    assert!(out.contains("create the users"), "editing metadata.toml: {out}");
+    assert!(
+        out.contains("create the users"),
+        "editing metadata.toml: {out}"
+    );
 
     // 4. a folder added with generate
     p.schema(&["generate", "-m", "add posts"]);
     let out = p.build_and_run();
-    assert!(out.contains("migrations=2"), "a folder added by generate: {out}");
+    assert!(
+        out.contains("migrations=2"),
+        "a folder added by generate: {out}"
+    );
 
     // 5. a folder added by hand
     let by_hand = p.path("migrations/2999-01-01-000000_by_hand");
     std::fs::create_dir(&by_hand).expect("folder");
     std::fs::write(by_hand.join("up.sql"), "SELECT 1;\n").expect("up.sql");
     let out = p.build_and_run();
-    assert!(out.contains("migrations=3"), "a folder added by hand: {out}");
+    assert!(
+        out.contains("migrations=3"),
+        "a folder added by hand: {out}"
+    );
 
     // 6. a folder deleted
     std::fs::remove_dir_all(&by_hand).expect("remove");
