@@ -64,7 +64,7 @@ pub struct GlobalArgs {
     pub quiet: bool,
 
     /// Print more: each revision in full for current, history, heads and
-    /// branches; each statement's SQL for upgrade and downgrade.
+    /// branches.
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 }

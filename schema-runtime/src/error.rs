@@ -45,8 +45,9 @@ pub enum RunError {
     /// A statement of a revision failed; the transaction that held it was
     /// rolled back (except on MySQL/MariaDB, see `partial`).
     #[error(
-        "revision {revision} failed at {file}:{line}\n  statement: {statement}\n  database said: {message}{}",
-        if *partial { PARTIAL_ADVICE } else { "" }
+        "revision {revision} failed at {file}:{line}\n  statement: {statement}\n  database said: {message}{}{}",
+        if *partial { PARTIAL_ADVICE } else { "" },
+        if note.is_empty() { String::new() } else { format!("\n  {note}") }
     )]
     Statement {
         /// The revision, as `id (folder)`.
@@ -61,6 +62,9 @@ pub enum RunError {
         message: String,
         /// The backend committed part of the revision (MySQL DDL).
         partial: bool,
+        /// What the rollback undid, for a user who just saw the revisions
+        /// of the run scroll by.
+        note: String,
     },
 
     /// Applied revisions whose up.sql changed since they ran.

@@ -147,27 +147,30 @@ impl Migrator {
         let mut done = Vec::new();
         let mut announced = false;
         loop {
-            let (ran, outside) = conn.locked_transaction(|c| {
-                let applied = self.prepare(c)?;
-                let plan = self.plan(&applied, direction, target)?;
-                if !announced {
-                    observer.planned(&plan);
-                    announced = true;
-                }
-                let mut ran = Vec::new();
-                for step in plan {
-                    let migration = self.migration(&step)?;
-                    if !migration.run_in_transaction {
-                        return Ok((ran, Some(step)));
+            let before = done.len();
+            let (ran, outside) = conn
+                .locked_transaction(|c| {
+                    let applied = self.prepare(c)?;
+                    let plan = self.plan(&applied, direction, target)?;
+                    if !announced {
+                        observer.planned(&plan);
+                        announced = true;
                     }
-                    self.apply(c, &step, migration, observer, false)?;
-                    ran.push(step);
-                    if !whole {
-                        break;
+                    let mut ran = Vec::new();
+                    for step in plan {
+                        let migration = self.migration(&step)?;
+                        if !migration.run_in_transaction {
+                            return Ok((ran, Some(step)));
+                        }
+                        self.apply(c, &step, migration, observer, false)?;
+                        ran.push(step);
+                        if !whole {
+                            break;
+                        }
                     }
-                }
-                Ok((ran, None))
-            })?;
+                    Ok((ran, None))
+                })
+                .map_err(|e| rollback_note(e, whole, before))?;
             let progressed = !ran.is_empty();
             done.extend(ran);
             match outside {
@@ -446,6 +449,7 @@ fn step_error(
                 statement: shorten(&failed.statement),
                 message: failed.source.to_string(),
                 partial,
+                note: String::new(),
             }
         }
         Err(other) => other,
@@ -459,6 +463,7 @@ fn step_error(
             statement: String::new(),
             message: other.to_string(),
             partial,
+            note: String::new(),
         },
     }
 }
@@ -470,5 +475,39 @@ fn shorten(statement: &str) -> String {
         format!("{}...", one_line.chars().take(200).collect::<String>())
     } else {
         one_line
+    }
+}
+
+/// Say what a rolled-back transaction undid: after a failure in the middle
+/// of a run, the `Running upgrade` lines above it no longer hold.
+fn rollback_note(error: RunError, whole: bool, before: usize) -> RunError {
+    match error {
+        RunError::Statement {
+            revision,
+            file,
+            line,
+            statement,
+            message,
+            partial,
+            ..
+        } => {
+            let note = match (whole, before) {
+                (true, 0) => "the run's transaction was rolled back: the database is as it was before this run".to_owned(),
+                (true, n) => format!(
+                    "the transaction was rolled back; the {n} revision(s) applied before a revision with run_in_transaction = false stay applied"
+                ),
+                (false, n) => format!("this revision was rolled back; the {n} revision(s) before it in this run stay applied"),
+            };
+            RunError::Statement {
+                revision,
+                file,
+                line,
+                statement,
+                message,
+                partial,
+                note,
+            }
+        }
+        other => other,
     }
 }
