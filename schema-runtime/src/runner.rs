@@ -480,34 +480,15 @@ fn shorten(statement: &str) -> String {
 
 /// Say what a rolled-back transaction undid: after a failure in the middle
 /// of a run, the `Running upgrade` lines above it no longer hold.
-fn rollback_note(error: RunError, whole: bool, before: usize) -> RunError {
-    match error {
-        RunError::Statement {
-            revision,
-            file,
-            line,
-            statement,
-            message,
-            partial,
-            ..
-        } => {
-            let note = match (whole, before) {
-                (true, 0) => "the run's transaction was rolled back: the database is as it was before this run".to_owned(),
-                (true, n) => format!(
-                    "the transaction was rolled back; the {n} revision(s) applied before a revision with run_in_transaction = false stay applied"
-                ),
-                (false, n) => format!("this revision was rolled back; the {n} revision(s) before it in this run stay applied"),
-            };
-            RunError::Statement {
-                revision,
-                file,
-                line,
-                statement,
-                message,
-                partial,
-                note,
-            }
-        }
-        other => other,
+fn rollback_note(mut error: RunError, whole: bool, before: usize) -> RunError {
+    if let RunError::Statement { note, .. } = &mut error {
+        *note = match (whole, before) {
+            (true, 0) => "the run's transaction was rolled back: the database is as it was before this run".to_owned(),
+            (true, n) => format!(
+                "the transaction was rolled back; the {n} revision(s) applied before a revision with run_in_transaction = false stay applied"
+            ),
+            (false, n) => format!("this revision was rolled back; the {n} revision(s) before it in this run stay applied"),
+        };
     }
+    error
 }
