@@ -160,8 +160,16 @@ impl RevisionGraph {
             .enumerate()
             .map(|(i, m)| (m.version.clone(), i))
             .collect();
-        let mut sorted_ids: Vec<usize> = (0..n).collect();
-        sorted_ids.sort_by(|&a, &b| migrations[a].revision.cmp(&migrations[b].revision));
+        // Sorting (id, index) pairs keeps the keys next to each other; an
+        // index sort looked every id up through the migrations, a cache
+        // miss per comparison on large graphs.
+        let mut by_id: Vec<(&str, usize)> = migrations
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.revision.as_str(), i))
+            .collect();
+        by_id.sort_unstable();
+        let sorted_ids: Vec<usize> = by_id.into_iter().map(|(_, i)| i).collect();
         Ok(Self {
             migrations,
             by_revision,

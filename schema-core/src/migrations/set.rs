@@ -141,31 +141,41 @@ impl MigrationSet {
         }
         parsed.sort_by(|a, b| (&a.0, &a.1.folder_name).cmp(&(&b.0, &b.1.folder_name)));
 
-        let mut migrations: Vec<Migration> = Vec::with_capacity(parsed.len());
-        let mut previous: Option<String> = None;
+        // Equal versions are adjacent after the sort; each group's error is
+        // reported where the group starts.
+        let mut duplicates = Vec::new();
         let mut i = 0;
         while i < parsed.len() {
-            // Equal versions are adjacent after the sort.
             let mut j = i + 1;
             while j < parsed.len() && parsed[j].0 == parsed[i].0 {
                 j += 1;
             }
             if j - i > 1 {
-                errors.push(MigrationError::DuplicateVersion {
-                    version: parsed[i].0.clone(),
-                    folders: parsed[i..j]
-                        .iter()
-                        .map(|p| p.1.folder_name.clone())
-                        .collect(),
-                });
-            }
-            for (version, files, meta) in &parsed[i..j] {
-                let m = build(version, files, meta, previous.as_deref());
-                check_identifiers(&m, &mut errors);
-                previous = Some(m.revision.clone());
-                migrations.push(m);
+                duplicates.push((
+                    i,
+                    MigrationError::DuplicateVersion {
+                        version: parsed[i].0.clone(),
+                        folders: parsed[i..j]
+                            .iter()
+                            .map(|p| p.1.folder_name.clone())
+                            .collect(),
+                    },
+                ));
             }
             i = j;
+        }
+        let mut duplicates = duplicates.into_iter().peekable();
+        let mut migrations: Vec<Migration> = Vec::with_capacity(parsed.len());
+        let mut previous: Option<String> = None;
+        // By value: the SQL moves into the migration instead of being copied.
+        for (k, (version, files, meta)) in parsed.into_iter().enumerate() {
+            if let Some((_, e)) = duplicates.next_if(|(at, _)| *at == k) {
+                errors.push(e);
+            }
+            let m = build(version, files, meta, previous.as_deref());
+            check_identifiers(&m, &mut errors);
+            previous = Some(m.revision.clone());
+            migrations.push(m);
         }
         if errors.is_empty() {
             Ok(Self { migrations })
@@ -209,41 +219,45 @@ impl MigrationSet {
 }
 
 fn build(
-    version: &str,
-    files: &MigrationFiles,
-    meta: &metadata::Metadata,
+    version: String,
+    files: MigrationFiles,
+    meta: metadata::Metadata,
     previous: Option<&str>,
 ) -> Migration {
-    let (revision, down_revisions) = if meta.has_graph_keys {
+    let linked_by_version = !meta.has_graph_keys;
+    let (revision, down_revisions) = if linked_by_version {
         (
-            meta.revision.clone().unwrap_or_else(|| version.to_string()),
-            dedup(meta.down_revisions.clone().unwrap_or_default()),
+            version.clone(),
+            previous.map(str::to_string).into_iter().collect(),
         )
     } else {
         (
-            version.to_string(),
-            previous.map(str::to_string).into_iter().collect(),
+            meta.revision.unwrap_or_else(|| version.clone()),
+            dedup(meta.down_revisions.unwrap_or_default()),
         )
     };
     Migration {
-        folder_name: files.folder_name.clone(),
-        version: version.to_string(),
+        folder_name: files.folder_name,
+        version,
         revision,
         down_revisions,
-        branch_labels: dedup(meta.branch_labels.clone()),
-        depends_on: dedup(meta.depends_on.clone()),
-        message: meta.message.clone(),
+        branch_labels: dedup(meta.branch_labels),
+        depends_on: dedup(meta.depends_on),
+        message: meta.message,
         run_in_transaction: meta.run_in_transaction.unwrap_or(true),
         checksum: Checksum::of_sql(&files.up_sql),
-        up_sql: files.up_sql.clone(),
-        down_sql: files.down_sql.clone(),
-        dir: files.dir.clone(),
-        linked_by_version: !meta.has_graph_keys,
+        up_sql: files.up_sql,
+        down_sql: files.down_sql,
+        dir: files.dir,
+        linked_by_version,
     }
 }
 
 /// Removes repeats, keeping the first occurrence (Alembic dedupes too).
 fn dedup(list: Vec<String>) -> Vec<String> {
+    if list.len() < 2 {
+        return list;
+    }
     let mut seen = HashMap::with_capacity(list.len());
     list.into_iter()
         .filter(|s| seen.insert(s.clone(), ()).is_none())
