@@ -112,6 +112,12 @@ pub trait Dialect:
     /// Versions in diesel's table.
     fn applied_versions(&mut self) -> Result<Vec<String>, RunError>;
 
+    /// How many versions diesel's table holds (a cheap "did anything
+    /// change" check between two transactions of one run).
+    fn version_count(&mut self) -> Result<i64, RunError> {
+        Ok(i64::try_from(self.applied_versions()?.len()).unwrap_or(i64::MAX))
+    }
+
     /// Rows of `__schema_revisions`.
     fn revision_rows(&mut self) -> Result<Vec<RevisionRow>, RunError>;
 
@@ -132,6 +138,10 @@ macro_rules! bookkeeping_queries {
             Ok(__diesel_schema_migrations::table
                 .select(__diesel_schema_migrations::version)
                 .load(self)?)
+        }
+
+        fn version_count(&mut self) -> Result<i64, RunError> {
+            Ok(__diesel_schema_migrations::table.count().get_result(self)?)
         }
 
         fn revision_rows(&mut self) -> Result<Vec<RevisionRow>, RunError> {

@@ -22,12 +22,27 @@ use crate::error::StatementFailed;
 pub struct Revision<'a> {
     migration: &'a Migration,
     backend: Backend,
+    /// The caller already runs it inside a transaction of its own.
+    enclosed: bool,
 }
 
 impl<'a> Revision<'a> {
     /// Wrap a migration for `backend` (which decides how its SQL is split).
     pub fn new(migration: &'a Migration, backend: Backend) -> Self {
-        Revision { migration, backend }
+        Revision {
+            migration,
+            backend,
+            enclosed: false,
+        }
+    }
+
+    /// The revision for a caller that runs it inside its own transaction:
+    /// diesel's harness then adds no savepoint around it (a savepoint per
+    /// revision cost two round trips and a subtransaction each, and a
+    /// failure rolls the caller's whole transaction back anyway).
+    pub fn enclosed(mut self) -> Self {
+        self.enclosed = true;
+        self
     }
 }
 
@@ -81,7 +96,7 @@ impl<DB: DieselBackend> DieselMigration<DB> for Revision<'_> {
 
 impl MigrationMetadata for Revision<'_> {
     fn run_in_transaction(&self) -> bool {
-        self.migration.run_in_transaction
+        self.migration.run_in_transaction && !self.enclosed
     }
 }
 

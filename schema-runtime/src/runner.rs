@@ -12,7 +12,7 @@
 //! The pending set is always computed after the lock is taken: a runner that
 //! waited for another finds nothing left to do and exits cleanly.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use schema_core::migrations::{AppliedSet, Direction, Migration, RevisionGraph, StampPlan, Step};
@@ -146,42 +146,58 @@ impl Migrator {
         let whole = !self.options.transaction_per_migration;
         let mut done = Vec::new();
         let mut announced = false;
+        // The rest of the plan, and how many versions diesel's table holds
+        // once the steps so far are done. A transaction re-reads the
+        // bookkeeping and plans again only when that count shows that
+        // someone else changed the database in between (SQLite's lock lasts
+        // one transaction): doing so for every revision made
+        // `transaction_per_migration` runs quadratic in the revisions.
+        let mut carried: Option<(VecDeque<Step>, i64)> = None;
         loop {
             let before = done.len();
-            let (ran, outside) = conn
+            let (ran, outside, rest, count) = conn
                 .locked_transaction(|c| {
-                    let applied = self.prepare(c)?;
-                    let plan = self.plan(&applied, direction, target)?;
+                    let mut count = c.version_count()?;
+                    let mut plan = match carried.take() {
+                        Some((rest, expected)) if expected == count => rest,
+                        _ => {
+                            let applied = self.prepare(c)?;
+                            VecDeque::from(self.plan(&applied, direction, target)?)
+                        }
+                    };
                     if !announced {
-                        observer.planned(&plan);
+                        observer.planned(plan.make_contiguous());
                         announced = true;
                     }
                     let mut ran = Vec::new();
-                    for step in plan {
+                    while let Some(step) = plan.pop_front() {
                         let migration = self.migration(&step)?;
                         if !migration.run_in_transaction {
-                            return Ok((ran, Some(step)));
+                            return Ok((ran, Some(step), plan, count));
                         }
-                        self.apply(c, &step, migration, observer, false)?;
+                        self.apply(c, &step, migration, observer, false, true)?;
+                        count += step_delta(&step);
                         ran.push(step);
                         if !whole {
                             break;
                         }
                     }
-                    Ok((ran, None))
+                    Ok((ran, None, plan, count))
                 })
                 .map_err(|e| rollback_note(e, whole, before))?;
-            let progressed = !ran.is_empty();
             done.extend(ran);
+            let mut count = count;
             match outside {
                 Some(step) => {
                     let migration = self.migration(&step)?;
-                    self.apply(conn, &step, migration, observer, false)?;
+                    self.apply(conn, &step, migration, observer, false, false)?;
+                    count += step_delta(&step);
                     done.push(step);
                 }
-                None if whole || !progressed => return Ok(done),
+                None if whole || rest.is_empty() => return Ok(done),
                 None => {}
             }
+            carried = Some((rest, count));
         }
     }
 
@@ -199,7 +215,7 @@ impl Migrator {
         observer.planned(&plan);
         for step in &plan {
             let migration = self.migration(step)?;
-            if let Err(error) = self.apply(conn, step, migration, observer, true) {
+            if let Err(error) = self.apply(conn, step, migration, observer, true, false) {
                 if direction == Direction::Up && matches!(error, RunError::Statement { .. }) {
                     conn.put_row(&RevisionRow {
                         version: migration.version.clone(),
@@ -239,9 +255,15 @@ impl Migrator {
         migration: &Migration,
         observer: &mut dyn Observer,
         partial: bool,
+        enclosed: bool,
     ) -> Result<(), RunError> {
         observer.started(step);
         let revision = Revision::new(migration, C::BACKEND);
+        let revision = if enclosed {
+            revision.enclosed()
+        } else {
+            revision
+        };
         let result = match step.direction {
             Direction::Up => conn.run_migration(&revision),
             Direction::Down => conn.revert_migration(&revision),
@@ -425,6 +447,14 @@ impl Migrator {
             }
             Ok(plans)
         })
+    }
+}
+
+/// How a step changes the number of versions in diesel's table.
+fn step_delta(step: &Step) -> i64 {
+    match step.direction {
+        Direction::Up => 1,
+        Direction::Down => -1,
     }
 }
 
