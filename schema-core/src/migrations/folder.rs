@@ -57,44 +57,73 @@ impl MigrationSet {
                 reason,
             }]
         })?;
-        let mut files = Vec::new();
-        for path in entries {
+        // Decide on each entry in order; the folders themselves are read
+        // afterwards, on a few threads, and their results put back in place.
+        let mut slots = Vec::with_capacity(entries.len());
+        for (path, file_type) in entries {
             let Some(name) = path.file_name() else {
                 continue;
             };
             if name.as_encoded_bytes().first() == Some(&b'.') {
                 continue;
             }
-            let Some(name) = name.to_str() else {
-                errors.push(MigrationError::NotUtf8 { path });
+            let Some(name) = name.to_str().map(str::to_owned) else {
+                slots.push(Slot::Error(MigrationError::NotUtf8 { path }));
                 continue;
             };
-            // Follows symlinks, as diesel's `read_dir` of the folder does.
-            let meta = match fs::metadata(&path) {
-                Ok(m) => m,
-                Err(e) => {
-                    errors.push(MigrationError::UnreadableFile {
-                        path,
-                        reason: e.to_string(),
-                    });
-                    continue;
+            // Follows symlinks, as diesel's `read_dir` of the folder does;
+            // any other entry's type comes with the listing, without a stat.
+            let is_dir = if file_type.is_symlink() {
+                match fs::metadata(&path) {
+                    Ok(m) => m.is_dir(),
+                    Err(e) => {
+                        slots.push(Slot::Error(MigrationError::UnreadableFile {
+                            path,
+                            reason: e.to_string(),
+                        }));
+                        continue;
+                    }
                 }
+            } else {
+                file_type.is_dir()
             };
-            if !meta.is_dir() {
-                if looks_like_migration_file(name) {
-                    warnings.push(Warning {
+            if !is_dir {
+                if looks_like_migration_file(&name) {
+                    slots.push(Slot::Warning(Warning {
                         kind: "stray_file",
                         path,
                         message: "this file is not inside a migration folder and is ignored; \
                                   move it into <version>_<name>/"
                             .into(),
-                    });
+                    }));
                 }
                 continue;
             }
-            match read_folder(&path, name, &mut warnings) {
-                Ok(f) => files.push(f),
-                Err(mut e) => errors.append(&mut e),
+            slots.push(Slot::Folder(path, name));
+        }
+        let folders: Vec<(&Path, &str)> = slots
+            .iter()
+            .filter_map(|slot| match slot {
+                Slot::Folder(path, name) => Some((path.as_path(), name.as_str())),
+                _ => None,
+            })
+            .collect();
+        let mut read = read_folders(&folders).into_iter();
+        let mut files = Vec::with_capacity(folders.len());
+        for slot in slots {
+            match slot {
+                Slot::Error(e) => errors.push(e),
+                Slot::Warning(w) => warnings.push(w),
+                Slot::Folder(..) => {
+                    let Some((result, mut folder_warnings)) = read.next() else {
+                        continue;
+                    };
+                    warnings.append(&mut folder_warnings);
+                    match result {
+                        Ok(f) => files.push(f),
+                        Err(mut e) => errors.append(&mut e),
+                    }
+                }
             }
         }
         match MigrationSet::from_files(files) {
@@ -108,19 +137,58 @@ impl MigrationSet {
     }
 }
 
+/// A top-level entry of the migrations directory, in listing order.
+enum Slot {
+    Error(MigrationError),
+    Warning(Warning),
+    Folder(PathBuf, String),
+}
+
+/// What reading one folder gave, with its warnings.
+type FolderRead = (Result<MigrationFiles, Vec<MigrationError>>, Vec<Warning>);
+
+/// Reads the folders in order. Most of the time goes into system calls
+/// (a listing and up to three files per folder), which run in parallel, so
+/// a large directory is split over a few threads.
+fn read_folders(folders: &[(&Path, &str)]) -> Vec<FolderRead> {
+    let read = |&(path, name): &(&Path, &str)| {
+        let mut warnings = Vec::new();
+        (read_folder(path, name, &mut warnings), warnings)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if threads < 2 || folders.len() < 100 {
+        return folders.iter().map(read).collect();
+    }
+    let chunk = folders.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = folders
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(read).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
 fn looks_like_migration_file(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.ends_with(".sql") || lower.ends_with(".toml")
 }
 
-/// The directory's entries, sorted so that errors come in a stable order.
-fn list(dir: &Path) -> Result<Vec<PathBuf>, String> {
+/// The directory's entries and their types (a symlink's own), sorted so
+/// that errors come in a stable order.
+fn list(dir: &Path) -> Result<Vec<(PathBuf, fs::FileType)>, String> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).map_err(|e| e.to_string())? {
-        out.push(entry.map_err(|e| e.to_string())?.path());
+        let entry = entry.map_err(|e| e.to_string())?;
+        let file_type = entry.file_type().map_err(|e| e.to_string())?;
+        out.push((entry.file_name(), entry.path(), file_type));
     }
-    out.sort();
-    Ok(out)
+    // One parent: comparing names orders as comparing the paths, cheaper.
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out.into_iter().map(|(_, path, t)| (path, t)).collect())
 }
 
 fn read_folder(
@@ -138,7 +206,7 @@ fn read_folder(
     let mut up = None;
     let mut down = None;
     let mut metadata = None;
-    for path in entries {
+    for (path, _) in entries {
         let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
