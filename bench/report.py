@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Turn bench/run.sh's raw results (hyperfine JSON, criterion estimates,
+peak RSS) into the markdown table of bench/results.md.
+
+    bench/report.py RESULTS_DIR OUT.md --ns "10 100 1000" --quick 0|1
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+BACKENDS = ("sqlite", "postgres", "mysql")
+
+
+def hyperfine(res, name):
+    """{command name: (median seconds, all times)} of one hyperfine export."""
+    path = os.path.join(res, name + ".json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        data = json.load(f)
+    return {r["command"]: r["median"] for r in data["results"]}
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.2f} s"
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}×" if b else "–"
+
+
+def version(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError):
+        return "?"
+
+
+def machine():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(re.search(r"MemTotal:\s+(\d+)", f.read()).group(1))
+            mem = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, AttributeError):
+        pass
+    pg = version(["psql", "-X", "-tA", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", "SHOW server_version"])
+    my = version(["mariadb", "-h", "127.0.0.1", "-u", "root", "-NBe", "SELECT VERSION()"])
+    return [
+        f"- CPU: {cpu}, {os.cpu_count()} cores (`nproc`); RAM: {mem}",
+        f"- OS: {platform.system()} {platform.release()}",
+        f"- {version(['rustc', '--version'])}",
+        f"- SQLite client {version(['sqlite3', '--version']).split()[0]} "
+        f"(cargo-schema: bundled libsqlite3-sys), PostgreSQL server {pg}, MariaDB server {my}",
+        f"- {version(['hyperfine', '--version'])}",
+    ]
+
+
+def criterion(res):
+    """{(op, n): median seconds} from criterion's estimates."""
+    out = {}
+    root = os.path.join(res, "criterion", "graph")
+    if not os.path.isdir(root):
+        return out
+    for op in sorted(os.listdir(root)):
+        op_dir = os.path.join(root, op)
+        if not os.path.isdir(op_dir) or op == "report":
+            continue
+        for n in os.listdir(op_dir):
+            est = os.path.join(op_dir, n, "new", "estimates.json")
+            if n.isdigit() and os.path.exists(est):
+                with open(est) as f:
+                    out[(op, int(n))] = json.load(f)["median"]["point_estimate"] / 1e9
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("res")
+    p.add_argument("out")
+    p.add_argument("--ns", default="10 100 1000")
+    p.add_argument("--quick", default="0")
+    a = p.parse_args()
+    ns = [int(n) for n in a.ns.split()]
+    nmax = ns[-1]
+    lines = []
+    w = lines.append
+    w("# cargo-schema benchmark results")
+    w("")
+    if a.quick == "1":
+        w("**Smoke run (`--quick`): dev build, N = 10, few runs. Not for comparison.**")
+        w("")
+    w("Produced by `bench/run.sh`; medians of hyperfine runs (wall time, whole")
+    w("process: start-up, connection, SQL, bookkeeping). *Floor* is the database's")
+    w("own client (`sqlite3`, `psql`, `mariadb`) running the script")
+    w("`cargo schema upgrade --sql` prints (same SQL, same bookkeeping rows) in one")
+    w("process and, on SQLite and PostgreSQL, one transaction.")
+    w("")
+    w("Machine:")
+    w("")
+    lines.extend(machine())
+    w("")
+
+    w("## upgrade head from an empty database, downgrade base from head")
+    w("")
+    w("`one`: one transaction for the run (default); `per`: `transaction_per_migration = true`.")
+    w("Overhead per revision = (cargo-schema − floor) / N.")
+    w("")
+    w("| operation | backend | N | floor | cargo-schema | ratio | overhead / revision |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for op in ("upgrade", "downgrade"):
+        for backend in BACKENDS:
+            for n in ns:
+                r = hyperfine(a.res, f"{op}-{backend}-{n}")
+                if not r:
+                    continue
+                floor = r["floor"]
+                for mode in ("one", "per"):
+                    if mode not in r:
+                        continue
+                    t = r[mode]
+                    w(
+                        f"| {op} head ({mode}) | {backend} | {n} | {ms(floor)} | {ms(t)} | "
+                        f"{ratio(t, floor)} | {(t - floor) / n * 1000:.3f} ms |"
+                        if op == "upgrade"
+                        else f"| {op} base | {backend} | {n} | {ms(floor)} | {ms(t)} | "
+                        f"{ratio(t, floor)} | {(t - floor) / n * 1000:.3f} ms |"
+                    )
+    w("")
+
+    w(f"## no-op commands on an up-to-date database, N = {nmax}")
+    w("")
+    w("Floor: the client selecting both bookkeeping tables.")
+    w("")
+    w("| backend | floor | `current` | `check` |")
+    w("| --- | ---: | ---: | ---: |")
+    for backend in BACKENDS:
+        r = hyperfine(a.res, f"noop-{backend}-{nmax}")
+        if r:
+            w(f"| {backend} | {ms(r['floor'])} | {ms(r['current'])} | {ms(r['check'])} |")
+    w("")
+
+    w(f"## peak memory of `upgrade head`, N = {nmax}")
+    w("")
+    w("| backend | max RSS |")
+    w("| --- | ---: |")
+    for backend in BACKENDS:
+        path = os.path.join(a.res, f"maxrss-{backend}-{nmax}.txt")
+        if os.path.exists(path):
+            with open(path) as f:
+                kb = int(f.read().strip().splitlines()[-1])
+            w(f"| {backend} | {kb / 1024:.1f} MiB |")
+    w("")
+
+    crit = criterion(a.res)
+    if crit:
+        sizes = sorted({n for _, n in crit})
+        w("## graph operations in process (criterion, median)")
+        w("")
+        w("Generated graphs with a branch point and a merge every 10 revisions and a")
+        w("branch label every 1000 (`schema-core/benches/graph.rs`).")
+        w("")
+        head = " | ".join(f"N = {n}" for n in sizes)
+        w(f"| operation | {head} | ratio (largest / smallest) |")
+        w("| --- |" + " ---: |" * (len(sizes) + 1))
+        for op in sorted({op for op, _ in crit}):
+            cells = [ms(crit[(op, n)]) if (op, n) in crit else "–" for n in sizes]
+            first, last = crit.get((op, sizes[0])), crit.get((op, sizes[-1]))
+            r = f"{last / first:.1f}" if first and last else "–"
+            w(f"| {op} | {' | '.join(cells)} | {r} |")
+        w("")
+
+    def build(kind, what, n):
+        r = hyperfine(a.res, f"build-{what}-{kind}-{n}")
+        return next(iter(r.values())) if r else None
+
+    sc, dc = build("schema", "clean", nmax), build("diesel", "clean", nmax)
+    if sc and dc:
+        w(f"## build cost of embedding {nmax} migrations (dev profile, dependencies prebuilt)")
+        w("")
+        w("`cargo build` of a tiny binary crate whose only item is the macro call")
+        w("(`bench/embed_crates.sh`); both crates embed the same folder. The empty")
+        w("folder gives each macro's fixed cost (mostly linking its dependencies);")
+        w("the difference is what the migrations themselves cost.")
+        w("")
+        w("| | `embed!()` | `embed_migrations!` | ratio |")
+        w("| --- | ---: | ---: | ---: |")
+        w(f"| clean build of the crate, N = {nmax} | {ms(sc)} | {ms(dc)} | {ratio(sc, dc)} |")
+        se, de = build("schema", "edit", nmax), build("diesel", "edit", nmax)
+        if se and de:
+            w(f"| rebuild after editing one up.sql, N = {nmax} | {ms(se)} | {ms(de)} | {ratio(se, de)} |")
+        s0, d0 = build("schema", "clean", 0), build("diesel", "clean", 0)
+        if s0 and d0:
+            w(f"| clean build of the crate, N = 0 | {ms(s0)} | {ms(d0)} | {ratio(s0, d0)} |")
+            w(f"| cost of the {nmax} migrations (N = {nmax} − N = 0) | {ms(sc - s0)} | {ms(dc - d0)} | {ratio(sc - s0, dc - d0)} |")
+        w("")
+
+    text = "\n".join(lines)
+    with open(a.out, "w") as f:
+        f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

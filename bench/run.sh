@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# cargo-schema's benchmark suite: one command runs it all.
+#
+#   bench/run.sh           # N = 10, 100, 1000; writes bench/results.md
+#   bench/run.sh --quick   # smoke mode: N = 10, few runs, dev build, no
+#                          # embed!() build timing; under 2 minutes
+#
+# Needs: hyperfine, sqlite3, psql, mariadb, python3, /usr/bin/time, and the
+# PostgreSQL (127.0.0.1:5432, user postgres, trust) and MariaDB
+# (127.0.0.1:3306, root, no password) servers. It creates and drops its own
+# databases. Set CARGO_TARGET_DIR to build elsewhere than ./target.
+# Exits non-zero when any step fails.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+QUICK=0
+OUT="$REPO/bench/results.md"
+for arg in "$@"; do
+  case "$arg" in
+    --quick) QUICK=1 ;;
+    --out=*) OUT=${arg#--out=} ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
+PG_HOST=${BENCH_PG_HOST:-127.0.0.1}
+MY_HOST=${BENCH_MY_HOST:-127.0.0.1}
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -U postgres)
+MARIADB=(mariadb -h "$MY_HOST" -u root)
+DB="schema_bench_$$"
+
+if ((QUICK)); then
+  NS=(10)
+  PROFILE=dev
+  BIN_DIR=debug
+  RUNS_SMALL=3
+  RUNS_LARGE=3
+  NOOP_RUNS=5
+else
+  NS=(10 100 1000)
+  PROFILE=release
+  BIN_DIR=release
+  RUNS_SMALL=10
+  RUNS_LARGE=5
+  NOOP_RUNS=30
+fi
+NMAX=${NS[-1]}
+
+for tool in hyperfine sqlite3 psql mariadb python3 /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install -y hyperfine sqlite3 postgresql-client mariadb-client time)" >&2; exit 1; }
+done
+
+WORK=$(mktemp -d /tmp/cargo-schema-bench.XXXXXX)
+RES="$WORK/results"
+mkdir -p "$RES"
+cleanup() {
+  "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true
+  "${MARIADB[@]}" -e "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+log "building cargo-schema ($PROFILE)"
+cargo build --manifest-path "$REPO/Cargo.toml" -p cargo-schema --profile "$PROFILE" -q
+BIN="$CARGO_TARGET_DIR/$BIN_DIR/cargo-schema"
+
+url_of() { # backend
+  case "$1" in
+    sqlite) echo "sqlite://$WORK/bench.db" ;;
+    postgres) echo "postgres://postgres@$PG_HOST:5432/$DB" ;;
+    mysql) echo "mysql://root@$MY_HOST:3306/$DB" ;;
+  esac
+}
+
+# Commands as strings for hyperfine (it runs them through a shell).
+reset_cmd() { # backend
+  case "$1" in
+    sqlite) echo "rm -f '$WORK/bench.db'" ;;
+    postgres) echo "${PSQL[*]} -d postgres -c 'DROP DATABASE IF EXISTS $DB' -c 'CREATE DATABASE $DB' -c CHECKPOINT" ;;
+    mysql) echo "${MARIADB[*]} -e 'DROP DATABASE IF EXISTS $DB; CREATE DATABASE $DB'" ;;
+  esac
+}
+client_cmd() { # backend script: the database's own client runs a script
+  case "$1" in
+    sqlite) echo "sqlite3 -bail '$WORK/bench.db' < '$2'" ;;
+    postgres) echo "${PSQL[*]} -d $DB -f '$2'" ;;
+    mysql) echo "${MARIADB[*]} $DB < '$2'" ;;
+  esac
+}
+
+# hyperfine NAME RUNS [hyperfine args...]: results in $RES/NAME.json.
+bench() {
+  local name=$1 runs=$2
+  shift 2
+  hyperfine --style basic --runs "$runs" --export-json "$RES/$name.json" "$@" >&2
+}
+
+project() { # n backend mode -> project dir
+  local dir="$WORK/p-$1-$2-$3"
+  if [[ ! -d $dir ]]; then
+    local flag=()
+    [[ $3 == per ]] && flag=(--per-migration)
+    python3 "$REPO/bench/gen.py" "$dir" "$1" "$(url_of "$2")" "${flag[@]}"
+  fi
+  echo "$dir"
+}
+
+BACKENDS=(sqlite postgres mysql)
+
+for n in "${NS[@]}"; do
+  runs=$RUNS_SMALL
+  ((n >= 1000)) && runs=$RUNS_LARGE
+  for backend in "${BACKENDS[@]}"; do
+    reset=$(reset_cmd "$backend")
+    one=$(project "$n" "$backend" one)
+    per=$(project "$n" "$backend" per)
+    ini="$one/schema.ini"
+    "$BIN" -c "$ini" upgrade head --sql >"$one/up.sql"
+    "$BIN" -c "$ini" downgrade base --sql >"$one/down.sql"
+
+    log "upgrade head: $backend, N=$n"
+    bench "upgrade-$backend-$n" "$runs" --prepare "$reset" \
+      -n floor "$(client_cmd "$backend" "$one/up.sql")" \
+      -n one "$BIN -c '$ini' upgrade head" \
+      -n per "$BIN -c '$per/schema.ini' upgrade head"
+
+    log "downgrade base: $backend, N=$n"
+    bench "downgrade-$backend-$n" "$runs" \
+      -n floor --prepare "$reset && $(client_cmd "$backend" "$one/up.sql") >/dev/null" \
+      "$(client_cmd "$backend" "$one/down.sql")" \
+      -n one --prepare "$reset && $BIN -q -c '$ini' upgrade head" \
+      "$BIN -c '$ini' downgrade base"
+
+    # The result must be right, not only fast.
+    eval "$reset"
+    "$BIN" -q -c "$ini" upgrade head
+    "$BIN" -q -c "$ini" check >/dev/null
+
+    if ((n == NMAX)); then
+      log "no-op current and check: $backend, N=$n"
+      case "$backend" in
+        sqlite) read_floor="sqlite3 '$WORK/bench.db' 'SELECT version FROM __diesel_schema_migrations; SELECT * FROM __schema_revisions' >/dev/null" ;;
+        postgres) read_floor="${PSQL[*]} -d $DB -c 'SELECT version FROM __diesel_schema_migrations' -c 'SELECT * FROM __schema_revisions' >/dev/null" ;;
+        mysql) read_floor="${MARIADB[*]} $DB -e 'SELECT version FROM __diesel_schema_migrations; SELECT * FROM __schema_revisions' >/dev/null" ;;
+      esac
+      bench "noop-$backend-$n" "$NOOP_RUNS" --warmup 3 \
+        -n floor "$read_floor" \
+        -n current "$BIN -c '$ini' current" \
+        -n check "$BIN -c '$ini' check"
+
+      log "peak memory of upgrade head: $backend, N=$n"
+      eval "$reset"
+      /usr/bin/time -f '%M' -o "$RES/maxrss-$backend-$n.txt" "$BIN" -q -c "$ini" upgrade head
+    fi
+  done
+done
+
+# Graph operations in process (criterion): 10 000 and 100 000 revisions.
+log "graph operations (criterion)"
+if ((QUICK)); then
+  # Smoke: each benchmark once, on a small graph, in the test profile.
+  BENCH_GRAPH_SIZES=1000 cargo test --manifest-path "$REPO/Cargo.toml" -p schema-core --bench graph -q >&2
+else
+  rm -rf "$CARGO_TARGET_DIR/criterion/graph"
+  cargo bench --manifest-path "$REPO/Cargo.toml" -p schema-core --bench graph -q >&2
+  cp -r "$CARGO_TARGET_DIR/criterion" "$RES/criterion"
+fi
+
+# Build cost of embed!() beside diesel's embed_migrations! on one folder of
+# NMAX migrations, and on an empty one (the fixed cost of each dependency),
+# in the dev profile with the dependencies prebuilt.
+# Skipped in smoke mode: the two crates' dependencies take minutes to build
+# the first time.
+EMBED_TARGET="$CARGO_TARGET_DIR/bench-embed"
+build_runs=$RUNS_LARGE
+embed_ns=("$NMAX" 0)
+((QUICK)) && embed_ns=()
+((QUICK)) || log "build cost: embed!() vs embed_migrations!, N=$NMAX and N=0"
+for n in "${embed_ns[@]}"; do
+  dir="$WORK/embed-$n"
+  mkdir -p "$dir/migrations"
+  python3 "$REPO/bench/gen.py" "$dir" "$n" "sqlite://bench.db"
+  "$REPO/bench/embed_crates.sh" "$REPO" "$dir" "$n"
+  first=$(ls "$dir/migrations" | head -n1)
+  for kind in schema diesel; do
+    crate="embed-$kind-$n"
+    b="cd '$dir/$crate' && CARGO_TARGET_DIR='$EMBED_TARGET' cargo build -q"
+    eval "$b"
+    bench "build-clean-$kind-$n" "$build_runs" \
+      --prepare "cd '$dir/$crate' && CARGO_TARGET_DIR='$EMBED_TARGET' cargo clean -q -p $crate" "$b"
+    if [[ -n $first ]]; then
+      bench "build-edit-$kind-$n" "$build_runs" \
+        --prepare "echo '-- edit' \$RANDOM >> '$dir/migrations/$first/up.sql'" "$b"
+    fi
+  done
+done
+
+log "report"
+python3 "$REPO/bench/report.py" "$RES" "$OUT" --ns "${NS[*]}" --quick "$QUICK"
+cat "$OUT"
