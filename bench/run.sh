@@ -185,7 +185,7 @@ for n in "${embed_ns[@]}"; do
   mkdir -p "$dir/migrations"
   python3 "$REPO/bench/gen.py" "$dir" "$n" "sqlite://bench.db"
   "$REPO/bench/embed_crates.sh" "$REPO" "$dir" "$n"
-  first=$(ls "$dir/migrations" | head -n1)
+  first=$(ls "$dir/migrations" | sed -n 1p)
   for kind in schema diesel; do
     crate="embed-$kind-$n"
     b="cd '$dir/$crate' && CARGO_TARGET_DIR='$EMBED_TARGET' cargo build -q"
