@@ -155,17 +155,9 @@ pub struct MigrateArgs {
     /// head, heads, base, a revision (or unique prefix), label@head, +N, REV+N.
     #[arg(default_value = "head", allow_hyphen_values = true)]
     pub target: String,
-    /// Print the SQL instead of running it (no connection). FROM:TO starts
-    /// from FROM instead of base.
-    #[arg(long)]
-    pub sql: bool,
-    /// Accept applied revisions whose up.sql changed, recording the new
-    /// checksums.
-    #[arg(long = "allow-edited")]
-    pub allow_edited: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    /// Options `upgrade` and `downgrade` share.
+    #[command(flatten)]
+    pub run: RunFlags,
 }
 
 /// `downgrade` options.
@@ -174,10 +166,20 @@ pub struct DowngradeArgs {
     /// base, -N, a revision, label@base, REV-N.
     #[arg(allow_hyphen_values = true)]
     pub target: String,
-    /// Print the SQL instead of running it (FROM:TO; no connection).
+    /// Options `upgrade` and `downgrade` share.
+    #[command(flatten)]
+    pub run: RunFlags,
+}
+
+/// How `upgrade` and `downgrade` run.
+#[derive(Debug, Args)]
+pub struct RunFlags {
+    /// Print the SQL instead of running it (no connection; the URL only
+    /// picks the dialect). FROM:TO starts from FROM.
     #[arg(long)]
     pub sql: bool,
-    /// Accept applied revisions whose up.sql changed.
+    /// Accept applied revisions whose up.sql changed, recording the new
+    /// checksums.
     #[arg(long = "allow-edited")]
     pub allow_edited: bool,
     /// Output format.

@@ -8,44 +8,29 @@ use schema_runtime::script::offline_script;
 use schema_runtime::{Dialect, Migrator, Observer};
 
 use super::{with_connection, Project};
-use crate::cli::{DowngradeArgs, Format, MigrateArgs, StampArgs};
+use crate::cli::{DowngradeArgs, Format, MigrateArgs, RunFlags, StampArgs};
 use crate::{Failure, Outcome};
 
 /// `upgrade [TARGET] [--sql]`.
 pub fn upgrade(project: &Project, args: &MigrateArgs) -> Result<Outcome, Failure> {
-    migrate(
-        project,
-        Direction::Up,
-        &args.target,
-        args.sql,
-        args.allow_edited,
-        args.format,
-    )
+    migrate(project, Direction::Up, &args.target, &args.run)
 }
 
 /// `downgrade TARGET [--sql]`.
 pub fn downgrade(project: &Project, args: &DowngradeArgs) -> Result<Outcome, Failure> {
-    migrate(
-        project,
-        Direction::Down,
-        &args.target,
-        args.sql,
-        args.allow_edited,
-        args.format,
-    )
+    migrate(project, Direction::Down, &args.target, &args.run)
 }
 
 fn migrate(
     project: &Project,
     direction: Direction,
     target: &str,
-    offline: bool,
-    allow_edited: bool,
-    format: Format,
+    flags: &RunFlags,
 ) -> Result<Outcome, Failure> {
+    let format = flags.format;
     let engine = project.engine()?;
-    let migrator = project.migrator(allow_edited)?;
-    if offline {
+    let migrator = project.migrator(flags.allow_edited)?;
+    if flags.sql {
         let steps = offline_plan(migrator.graph(), direction, target)?;
         let script = offline_script(
             migrator.graph(),
