@@ -26,8 +26,24 @@ def hyperfine(res, name):
     return {r["command"]: r["median"] for r in data["results"]}
 
 
+def spread(res, name):
+    """{command name: "min–max"} of one hyperfine export."""
+    path = os.path.join(res, name + ".json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        data = json.load(f)
+    return {r["command"]: f"{ms(min(r['times']))}–{ms(max(r['times']))}" for r in data["results"]}
+
+
 def ms(seconds):
-    return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.2f} s"
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def fine(seconds):
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} µs"
+    return ms(seconds)
 
 
 def ratio(a, b):
@@ -121,25 +137,24 @@ def main():
     w("`one`: one transaction for the run (default); `per`: `transaction_per_migration = true`.")
     w("Overhead per revision = (cargo-schema − floor) / N.")
     w("")
-    w("| operation | backend | N | floor | cargo-schema | ratio | overhead / revision |")
-    w("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    w("| operation | backend | N | floor | cargo-schema | ratio | overhead / revision | floor runs | cargo-schema runs |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for op in ("upgrade", "downgrade"):
         for backend in BACKENDS:
             for n in ns:
                 r = hyperfine(a.res, f"{op}-{backend}-{n}")
                 if not r:
                     continue
+                sp = spread(a.res, f"{op}-{backend}-{n}")
                 floor = r["floor"]
                 for mode in ("one", "per"):
                     if mode not in r:
                         continue
                     t = r[mode]
+                    label = f"upgrade head ({mode})" if op == "upgrade" else "downgrade base"
                     w(
-                        f"| {op} head ({mode}) | {backend} | {n} | {ms(floor)} | {ms(t)} | "
-                        f"{ratio(t, floor)} | {(t - floor) / n * 1000:.3f} ms |"
-                        if op == "upgrade"
-                        else f"| {op} base | {backend} | {n} | {ms(floor)} | {ms(t)} | "
-                        f"{ratio(t, floor)} | {(t - floor) / n * 1000:.3f} ms |"
+                        f"| {label} | {backend} | {n} | {ms(floor)} | {ms(t)} | "
+                        f"{ratio(t, floor)} | {(t - floor) / n * 1000:.3f} ms | {sp['floor']} | {sp[mode]} |"
                     )
     w("")
 
@@ -147,12 +162,13 @@ def main():
     w("")
     w("Floor: the client selecting both bookkeeping tables.")
     w("")
-    w("| backend | floor | `current` | `check` |")
-    w("| --- | ---: | ---: | ---: |")
+    w("| backend | floor | `current` | `check` | `current` runs |")
+    w("| --- | ---: | ---: | ---: | ---: |")
     for backend in BACKENDS:
         r = hyperfine(a.res, f"noop-{backend}-{nmax}")
         if r:
-            w(f"| {backend} | {ms(r['floor'])} | {ms(r['current'])} | {ms(r['check'])} |")
+            sp = spread(a.res, f"noop-{backend}-{nmax}")
+            w(f"| {backend} | {ms(r['floor'])} | {ms(r['current'])} | {ms(r['check'])} | {sp['current']} |")
     w("")
 
     w(f"## peak memory of `upgrade head`, N = {nmax}")
@@ -179,7 +195,7 @@ def main():
         w(f"| operation | {head} | ratio (largest / smallest) |")
         w("| --- |" + " ---: |" * (len(sizes) + 1))
         for op in sorted({op for op, _ in crit}):
-            cells = [ms(crit[(op, n)]) if (op, n) in crit else "–" for n in sizes]
+            cells = [fine(crit[(op, n)]) if (op, n) in crit else "–" for n in sizes]
             first, last = crit.get((op, sizes[0])), crit.get((op, sizes[-1]))
             r = f"{last / first:.1f}" if first and last else "–"
             w(f"| {op} | {' | '.join(cells)} | {r} |")
