@@ -154,6 +154,7 @@ pub fn embed(args: &EmbedArgs, manifest_dir: &Path, backends: Backends) -> Token
                 prefix: prefix.as_deref(),
                 backends,
                 build_time: true,
+                ..ResolveOptions::default()
             },
         );
         embedded.prefix = resolved.prefix.clone();

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use schema_core::engine::ResolveOptions;
 use schema_core::report::{self, ConfigReport, UnreadableReport, ValueJson};
-use schema_core::url::Backends;
+use schema_runtime::BACKENDS;
 
 use crate::cli::{ConfigArgs, Format, GlobalArgs};
 use crate::project::{self, Located};
@@ -34,8 +34,9 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<Outcome, Failure> {
     let opts = ResolveOptions {
         section: args.section.as_deref(),
         prefix: args.prefix.as_deref(),
-        backends: Backends::ALL,
+        backends: BACKENDS,
         build_time: false,
+        features_of: "cargo-schema",
     };
     let report = report::build(&loaded.config, &loaded.env, &opts, args.reveal);
     match args.format {

@@ -66,6 +66,7 @@ impl Project {
     pub fn engine(&self) -> Result<EngineSettings, Failure> {
         let opts = ResolveOptions {
             backends: BACKENDS,
+            features_of: "cargo-schema",
             ..ResolveOptions::default()
         };
         Ok(engine::resolve(&self.loaded.config, &self.loaded.env, &opts).settings()?)
@@ -109,19 +110,32 @@ macro_rules! with_connection {
     ($settings:expr, |$conn:ident| $body:expr) => {{
         let settings: &schema_core::EngineSettings = $settings;
         match settings.url.backend() {
+            #[cfg(feature = "sqlite")]
             schema_core::url::Backend::Sqlite => {
                 let mut $conn: diesel::SqliteConnection =
                     schema_runtime::connect::establish(settings)?;
                 $body
             }
+            #[cfg(feature = "postgres")]
             schema_core::url::Backend::Postgres => {
                 let mut $conn: diesel::PgConnection = schema_runtime::connect::establish(settings)?;
                 $body
             }
+            #[cfg(feature = "mysql")]
             schema_core::url::Backend::Mysql => {
                 let mut $conn: diesel::MysqlConnection =
                     schema_runtime::connect::establish(settings)?;
                 $body
+            }
+            // Resolving the settings already refused a backend this binary
+            // was built without, with the feature to enable; this arm only
+            // keeps the match total in such a build.
+            #[allow(unreachable_patterns)]
+            other => {
+                return Err($crate::Failure::from(schema_core::Diagnostic::new(
+                    schema_core::Kind::BackendNotEnabled,
+                    format!("this build of cargo-schema has no {other} support"),
+                )))
             }
         }
     }};

@@ -127,6 +127,10 @@ pub struct ResolveOptions<'a> {
     /// being an error, and a missing URL is accepted when the file says
     /// where it will come from.
     pub build_time: bool,
+    /// The crate whose cargo feature adds a missing backend, for the advice
+    /// a URL of such a backend gets: `schema-runtime` in an app,
+    /// `cargo-schema` for the command.
+    pub features_of: &'a str,
 }
 
 impl Default for ResolveOptions<'_> {
@@ -136,6 +140,7 @@ impl Default for ResolveOptions<'_> {
             prefix: None,
             backends: Backends::ALL,
             build_time: false,
+            features_of: "schema-runtime",
         }
     }
 }
@@ -384,10 +389,11 @@ impl Resolver<'_> {
         };
         if !self.opts.backends.contains(url.backend()) {
             let message = format!(
-                "`{key}` is a {} URL, but this build has only {} support; enable the `{}` feature of schema-runtime",
+                "`{key}` is a {} URL, but this build has only {} support; enable the `{}` feature of {}",
                 url.backend(),
                 self.opts.backends.names().join(", "),
-                url.backend()
+                url.backend(),
+                self.opts.features_of
             );
             self.problem_at(Kind::BackendNotEnabled, &key, message, &source);
             return;
