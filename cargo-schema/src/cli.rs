@@ -59,6 +59,11 @@ pub struct GlobalArgs {
     #[arg(long = "manifest-path", value_name = "PATH", global = true)]
     pub manifest_path: Option<PathBuf>,
 
+    /// Read every migration file, ignoring the snapshot of the folder kept
+    /// in CARGO_SCHEMA_CACHE_DIR (default ~/.cache/cargo-schema) and writing none.
+    #[arg(long = "no-cache", env = "CARGO_SCHEMA_NO_CACHE", global = true)]
+    pub no_cache: bool,
+
     /// Print less.
     #[arg(short = 'q', long = "quiet", global = true, conflicts_with = "verbose")]
     pub quiet: bool,

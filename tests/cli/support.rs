@@ -154,6 +154,9 @@ impl Invocation {
                 command.env(var, value);
             }
         }
+        // Snapshots of migrations folders go to a folder of this test run,
+        // not the user's cache; a test may point elsewhere with env().
+        command.env("CARGO_SCHEMA_CACHE_DIR", cache_dir());
         for (name, value) in &self.env {
             command.env(name, value);
         }
@@ -181,6 +184,19 @@ impl Invocation {
         );
         outcome
     }
+}
+
+/// The folder snapshot cache shared by this run's invocations (one file
+/// per migrations folder, and every test has its own folder).
+pub fn cache_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        tempfile::Builder::new()
+            .prefix("cargo-schema-cli-cache")
+            .tempdir()
+            .expect("create the cache folder")
+    })
+    .path()
 }
 
 /// The built binary.

@@ -10,7 +10,9 @@ pub mod inspect;
 pub mod migrate;
 
 use schema_core::engine::{self, ResolveOptions};
-use schema_core::migrations::{MigrationSet, RevisionGraph};
+use std::path::PathBuf;
+
+use schema_core::migrations::{FolderCache, MigrationSet, RevisionGraph};
 use schema_core::secret::Redactor;
 use schema_core::settings::MigrationSettings;
 use schema_core::EngineSettings;
@@ -75,8 +77,19 @@ impl Project {
     /// The migrations folder as a revision graph. Warnings go to stderr;
     /// errors (all of them) make the command fail.
     pub fn graph(&self) -> Result<RevisionGraph, Failure> {
-        let loaded =
-            MigrationSet::load(&self.settings.script_location).map_err(Failure::Migrations)?;
+        let dir = &self.settings.script_location;
+        let loaded = match cache_dir().filter(|_| !self.global.no_cache) {
+            Some(cache_dir) => {
+                let cache = FolderCache::for_dir(&cache_dir, dir);
+                let (loaded, how) = cache.load(dir);
+                if self.global.verbose > 1 {
+                    eprintln!("note: {} ({how:?})", cache.file().display());
+                }
+                loaded
+            }
+            None => MigrationSet::load(dir),
+        }
+        .map_err(Failure::Migrations)?;
         if !self.global.quiet {
             for warning in &loaded.warnings {
                 eprintln!("warning: {warning}");
@@ -102,6 +115,19 @@ impl Project {
         }
         r
     }
+}
+
+/// Where snapshots of migrations folders are kept: `CARGO_SCHEMA_CACHE_DIR`,
+/// else the user's cache directory (XDG), else none.
+fn cache_dir() -> Option<PathBuf> {
+    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("CARGO_SCHEMA_CACHE_DIR") {
+        return Some(dir.into());
+    }
+    let base = var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("cargo-schema"))
 }
 
 /// Connect to the settings' database with the right diesel connection type

@@ -19,7 +19,9 @@ use std::fmt;
 /// assert_eq!(unix, windows);
 /// assert!(unix.as_str().starts_with("sha256:"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Checksum(String);
 
 /// The prefix naming the algorithm, so another one can be introduced later

@@ -9,8 +9,10 @@
 //! they are usually a migration written in the wrong place.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::cache::{FolderRecord, Record, Stamp};
 use super::error::{MigrationError, Warning};
 use super::set::{MigrationFiles, MigrationSet};
 
@@ -49,90 +51,112 @@ pub struct Loaded {
 impl MigrationSet {
     /// Reads a migrations directory, reporting every problem at once.
     pub fn load(dir: &Path) -> Result<Loaded, Vec<MigrationError>> {
-        let mut errors = Vec::new();
-        let mut warnings = Vec::new();
-        let entries = list(dir).map_err(|reason| {
-            vec![MigrationError::DirectoryUnreadable {
-                path: dir.to_path_buf(),
-                reason,
-            }]
-        })?;
-        // Decide on each entry in order; the folders themselves are read
-        // afterwards, on a few threads, and their results put back in place.
-        let mut slots = Vec::with_capacity(entries.len());
-        for (path, file_type) in entries {
-            let Some(name) = path.file_name() else {
-                continue;
-            };
-            if name.as_encoded_bytes().first() == Some(&b'.') {
-                continue;
-            }
-            let Some(name) = name.to_str().map(str::to_owned) else {
-                slots.push(Slot::Error(MigrationError::NotUtf8 { path }));
-                continue;
-            };
-            // Follows symlinks, as diesel's `read_dir` of the folder does;
-            // any other entry's type comes with the listing, without a stat.
-            let is_dir = if file_type.is_symlink() {
-                match fs::metadata(&path) {
-                    Ok(m) => m.is_dir(),
-                    Err(e) => {
-                        slots.push(Slot::Error(MigrationError::UnreadableFile {
-                            path,
-                            reason: e.to_string(),
-                        }));
-                        continue;
-                    }
-                }
-            } else {
-                file_type.is_dir()
-            };
-            if !is_dir {
-                if looks_like_migration_file(&name) {
-                    slots.push(Slot::Warning(Warning {
-                        kind: "stray_file",
+        load(dir, None)
+    }
+}
+
+/// [`MigrationSet::load`], noting in `record` (when given) what each
+/// directory and file looked like before it was read, for the cache.
+pub(crate) fn load(
+    dir: &Path,
+    mut record: Option<&mut Record>,
+) -> Result<Loaded, Vec<MigrationError>> {
+    if let Some(r) = record.as_deref_mut() {
+        // Before the listing: a folder added after this stat makes the
+        // stamp stale, never the listing.
+        r.stamp = fs::metadata(dir).ok().map(|m| Stamp::of(&m));
+    }
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let entries = list(dir).map_err(|reason| {
+        vec![MigrationError::DirectoryUnreadable {
+            path: dir.to_path_buf(),
+            reason,
+        }]
+    })?;
+    // Decide on each entry in order; the folders themselves are read
+    // afterwards, on a few threads, and their results put back in place.
+    let mut slots = Vec::with_capacity(entries.len());
+    for (path, file_type) in entries {
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        if name.as_encoded_bytes().first() == Some(&b'.') {
+            continue;
+        }
+        let Some(name) = name.to_str().map(str::to_owned) else {
+            slots.push(Slot::Error(MigrationError::NotUtf8 { path }));
+            continue;
+        };
+        // Follows symlinks, as diesel's `read_dir` of the folder does;
+        // any other entry's type comes with the listing, without a stat.
+        let is_dir = if file_type.is_symlink() {
+            match fs::metadata(&path) {
+                Ok(m) => m.is_dir(),
+                Err(e) => {
+                    slots.push(Slot::Error(MigrationError::UnreadableFile {
                         path,
-                        message: "this file is not inside a migration folder and is ignored; \
-                                  move it into <version>_<name>/"
-                            .into(),
+                        reason: e.to_string(),
                     }));
-                }
-                continue;
-            }
-            slots.push(Slot::Folder(path, name));
-        }
-        let folders: Vec<(&Path, &str)> = slots
-            .iter()
-            .filter_map(|slot| match slot {
-                Slot::Folder(path, name) => Some((path.as_path(), name.as_str())),
-                _ => None,
-            })
-            .collect();
-        let mut read = read_folders(&folders).into_iter();
-        let mut files = Vec::with_capacity(folders.len());
-        for slot in slots {
-            match slot {
-                Slot::Error(e) => errors.push(e),
-                Slot::Warning(w) => warnings.push(w),
-                Slot::Folder(..) => {
-                    let Some((result, mut folder_warnings)) = read.next() else {
-                        continue;
-                    };
-                    warnings.append(&mut folder_warnings);
-                    match result {
-                        Ok(f) => files.push(f),
-                        Err(mut e) => errors.append(&mut e),
-                    }
+                    continue;
                 }
             }
-        }
-        match MigrationSet::from_files(files) {
-            Ok(set) if errors.is_empty() => Ok(Loaded { set, warnings }),
-            Ok(_) => Err(errors),
-            Err(mut e) => {
-                errors.append(&mut e);
-                Err(errors)
+        } else {
+            file_type.is_dir()
+        };
+        if !is_dir {
+            if looks_like_migration_file(&name) {
+                slots.push(Slot::Warning(Warning {
+                    kind: "stray_file",
+                    path,
+                    message: "this file is not inside a migration folder and is ignored; \
+                              move it into <version>_<name>/"
+                        .into(),
+                }));
             }
+            continue;
+        }
+        slots.push(Slot::Folder(path, name));
+    }
+    let folders: Vec<(&Path, &str)> = slots
+        .iter()
+        .filter_map(|slot| match slot {
+            Slot::Folder(path, name) => Some((path.as_path(), name.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut read = read_folders(&folders, record.is_some()).into_iter();
+    let mut files = Vec::with_capacity(folders.len());
+    for slot in slots {
+        match slot {
+            Slot::Error(e) => errors.push(e),
+            Slot::Warning(w) => warnings.push(w),
+            Slot::Folder(..) => {
+                let Some((result, mut folder_warnings, folder_record)) = read.next() else {
+                    continue;
+                };
+                warnings.append(&mut folder_warnings);
+                if let Some(r) = record.as_deref_mut() {
+                    r.folders.push(folder_record);
+                }
+                match result {
+                    Ok(f) => files.push(f),
+                    Err(mut e) => errors.append(&mut e),
+                }
+            }
+        }
+    }
+    match MigrationSet::from_files(files) {
+        Ok(set) if errors.is_empty() => {
+            if let Some(r) = record {
+                r.capture(&set, &warnings);
+            }
+            Ok(Loaded { set, warnings })
+        }
+        Ok(_) => Err(errors),
+        Err(mut e) => {
+            errors.append(&mut e);
+            Err(errors)
         }
     }
 }
@@ -144,26 +168,42 @@ enum Slot {
     Folder(PathBuf, String),
 }
 
-/// What reading one folder gave, with its warnings.
-type FolderRead = (Result<MigrationFiles, Vec<MigrationError>>, Vec<Warning>);
+/// What reading one folder gave, with its warnings and, when recording,
+/// its stamps.
+type FolderRead = (
+    Result<MigrationFiles, Vec<MigrationError>>,
+    Vec<Warning>,
+    FolderRecord,
+);
 
-/// Reads the folders in order. Most of the time goes into system calls
-/// (a listing and up to three files per folder), which run in parallel, so
-/// a large directory is split over a few threads.
-fn read_folders(folders: &[(&Path, &str)]) -> Vec<FolderRead> {
-    let read = |&(path, name): &(&Path, &str)| {
+/// Reads the folders in order.
+fn read_folders(folders: &[(&Path, &str)], record: bool) -> Vec<FolderRead> {
+    par_map(folders, |&(path, name)| {
         let mut warnings = Vec::new();
-        (read_folder(path, name, &mut warnings), warnings)
-    };
+        let mut folder = FolderRecord::default();
+        if record {
+            folder.name = name.to_owned();
+            folder.stamp = fs::metadata(path).ok().map(|m| Stamp::of(&m));
+        }
+        let read = read_folder(path, name, &mut warnings, &mut folder);
+        (read, warnings, folder)
+    })
+}
+
+/// `items.iter().map(f)`, in order. Reading or checking a large migrations
+/// directory is mostly system calls (a few per folder), which run in
+/// parallel, so a large one is split over a few threads.
+pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if threads < 2 || folders.len() < 100 {
-        return folders.iter().map(read).collect();
+    if threads < 2 || items.len() < 100 {
+        return items.iter().map(f).collect();
     }
-    let chunk = folders.len().div_ceil(threads);
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = folders
+        let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(read).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
@@ -195,6 +235,7 @@ fn read_folder(
     dir: &Path,
     name: &str,
     warnings: &mut Vec<Warning>,
+    record: &mut FolderRecord,
 ) -> Result<MigrationFiles, Vec<MigrationError>> {
     let entries = list(dir).map_err(|reason| {
         vec![MigrationError::UnreadableFile {
@@ -228,7 +269,10 @@ fn read_folder(
             }
         };
         match read_text(&path) {
-            Ok(text) => *slot = Some(text),
+            Ok((text, stamp)) => {
+                *slot = Some(text);
+                record.files.push((file.to_owned(), stamp));
+            }
             Err(e) => errors.push(e),
         }
     }
@@ -257,14 +301,21 @@ fn read_folder(
     })
 }
 
-fn read_text(path: &Path) -> Result<String, MigrationError> {
-    let bytes = fs::read(path).map_err(|e| MigrationError::UnreadableFile {
+/// The file's text and its stamp, taken from the open file before reading
+/// (the same system calls as `fs::read`, which stats for the size too).
+fn read_text(path: &Path) -> Result<(String, Stamp), MigrationError> {
+    let unreadable = |e: std::io::Error| MigrationError::UnreadableFile {
         path: path.to_path_buf(),
         reason: e.to_string(),
-    })?;
-    String::from_utf8(bytes).map_err(|_| MigrationError::NotUtf8 {
+    };
+    let mut file = fs::File::open(path).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes).map_err(unreadable)?;
+    let text = String::from_utf8(bytes).map_err(|_| MigrationError::NotUtf8 {
         path: path.to_path_buf(),
-    })
+    })?;
+    Ok((text, Stamp::of(&meta)))
 }
 
 #[cfg(test)]

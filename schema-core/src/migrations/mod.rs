@@ -2,7 +2,8 @@
 //!
 //! - [`MigrationSet::load`] reads diesel's layout (`<version>_<name>/up.sql`,
 //!   `down.sql`, `metadata.toml`); [`MigrationSet::from_files`] builds the same
-//!   set from embedded strings.
+//!   set from embedded strings; [`FolderCache`] spares the command line
+//!   reading an unchanged folder again.
 //! - [`RevisionGraph::new`] validates the graph (Alembic's `RevisionMap`) and
 //!   answers queries: heads, bases, labels, ancestors, [`history`](RevisionGraph::history).
 //! - [`RevisionGraph::plan_upgrade`], [`plan_downgrade`](RevisionGraph::plan_downgrade)
@@ -54,6 +55,7 @@
 //! version first (newest first going down). Alembic instead walks branch by
 //! branch; both orders respect every dependency.
 
+mod cache;
 mod checksum;
 mod error;
 mod folder;
@@ -65,6 +67,7 @@ mod plan;
 mod set;
 mod target;
 
+pub use cache::{CacheUse, FolderCache};
 pub use checksum::Checksum;
 pub use error::{MigrationError, Warning};
 pub use folder::{diesel_version, Loaded};

@@ -26,7 +26,7 @@ pub struct MigrationFiles {
 }
 
 /// One migration: its SQL and its place in the revision graph.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Migration {
     /// The folder's name.
     pub folder_name: String,

@@ -21,6 +21,7 @@ macro_rules! on_backends {
     };
 }
 
+mod cache;
 mod check;
 mod concurrency;
 mod connect;

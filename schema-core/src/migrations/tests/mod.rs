@@ -4,6 +4,7 @@
 
 mod alembic_revision;
 mod alembic_traversal;
+mod cache;
 mod generate;
 mod graph;
 mod load;

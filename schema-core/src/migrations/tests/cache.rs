@@ -1,0 +1,271 @@
+//! The folder snapshot: a hit must give exactly what a full read gives, and
+//! every kind of change must be seen.
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use super::*;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+/// Three folders, one with metadata.toml, one without down.sql, plus a
+/// stray file and an unexpected file (two warnings).
+fn project(root: &Path) {
+    write(
+        root,
+        "2024-01-01-000000_users/up.sql",
+        "CREATE TABLE users (id INT);\n",
+    );
+    write(
+        root,
+        "2024-01-01-000000_users/down.sql",
+        "DROP TABLE users;\n",
+    );
+    write(root, "2024-01-01-000000_users/notes.sql", "-- scratch\n");
+    write(
+        root,
+        "2024-01-02-000000_posts/up.sql",
+        "CREATE TABLE posts (id INT);\n",
+    );
+    write(
+        root,
+        "2024-01-02-000000_posts/metadata.toml",
+        "revision = \"ae1027a6acf1\"\ndown_revision = \"20240101000000\"\n",
+    );
+    write(
+        root,
+        "2024-01-03-000000_tags/up.sql",
+        "CREATE TABLE tags (id INT);\n",
+    );
+    write(
+        root,
+        "2024-01-03-000000_tags/down.sql",
+        "DROP TABLE tags;\n",
+    );
+    write(root, "stray.sql", "SELECT 1;\n");
+}
+
+/// A cache that trusts stamps at once; the tests wait out the clock's
+/// granularity themselves before each change.
+fn cache(dir: &Path) -> FolderCache {
+    FolderCache::new(dir.join("cache/folder.snapshot")).racy_window(Duration::ZERO)
+}
+
+/// Longer than any file system's timestamp granularity, so that a change
+/// made now gets a stamp different from the one taken before.
+fn tick() {
+    std::thread::sleep(Duration::from_millis(50));
+}
+
+fn load_ok(cache: &FolderCache, root: &Path) -> (Loaded, CacheUse) {
+    let (loaded, how) = cache.load(root);
+    (loaded.unwrap_or_else(|e| panic!("{e:#?}")), how)
+}
+
+fn warning_kinds(loaded: &Loaded) -> Vec<&'static str> {
+    loaded.warnings.iter().map(|w| w.kind).collect()
+}
+
+#[test]
+fn a_hit_gives_exactly_a_full_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("migrations");
+    project(&root);
+    let cache = cache(tmp.path());
+    let full = MigrationSet::load(&root).unwrap();
+
+    let (first, how) = load_ok(&cache, &root);
+    assert_eq!(how, CacheUse::Miss { written: true });
+    let (second, how) = load_ok(&cache, &root);
+    assert_eq!(how, CacheUse::Hit);
+    for loaded in [&first, &second] {
+        assert_eq!(loaded, &full);
+    }
+    assert_eq!(
+        warning_kinds(&second),
+        ["unexpected_file", "stray_file"],
+        "{:?}",
+        second.warnings
+    );
+}
+
+#[test]
+fn an_edit_that_keeps_size_and_modification_time_is_seen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("migrations");
+    project(&root);
+    let cache = cache(tmp.path());
+    load_ok(&cache, &root);
+    assert_eq!(load_ok(&cache, &root).1, CacheUse::Hit);
+
+    tick();
+    let up = root.join("2024-01-01-000000_users/up.sql");
+    let mtime = fs::metadata(&up).unwrap().modified().unwrap();
+    let edited = "CREATE TABLE users (ID INT);\n";
+    fs::write(&up, edited).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&up)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(fs::metadata(&up).unwrap().modified().unwrap(), mtime);
+
+    let (loaded, how) = load_ok(&cache, &root);
+    assert_eq!(how, CacheUse::Miss { written: true });
+    let users = &loaded.set.migrations()[0];
+    assert_eq!(users.up_sql, edited);
+    assert_eq!(users.checksum, Checksum::of_sql(edited));
+    assert_eq!(load_ok(&cache, &root).1, CacheUse::Hit);
+}
+
+#[test]
+fn files_and_folders_added_removed_or_renamed_are_seen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("migrations");
+    project(&root);
+    let cache = cache(tmp.path());
+    load_ok(&cache, &root);
+
+    // Each change, then what a load must show afterwards.
+    type Change = (&'static str, fn(&Path), fn(&Loaded));
+    let changes: [Change; 6] = [
+        (
+            "a down.sql where there was none",
+            |root| {
+                write(
+                    root,
+                    "2024-01-02-000000_posts/down.sql",
+                    "DROP TABLE posts;\n",
+                )
+            },
+            |l| assert!(l.set.migrations()[1].down_sql.is_some()),
+        ),
+        (
+            "a metadata.toml removed",
+            |root| fs::remove_file(root.join("2024-01-02-000000_posts/metadata.toml")).unwrap(),
+            |l| assert_eq!(l.set.migrations()[1].revision, "20240102000000"),
+        ),
+        (
+            "a new folder",
+            |root| {
+                write(
+                    root,
+                    "2024-01-04-000000_likes/up.sql",
+                    "CREATE TABLE likes (id INT);\n",
+                )
+            },
+            |l| assert_eq!(l.set.migrations().len(), 4),
+        ),
+        (
+            "a folder renamed",
+            |root| {
+                fs::rename(
+                    root.join("2024-01-04-000000_likes"),
+                    root.join("2024-01-05-000000_likes"),
+                )
+                .unwrap();
+            },
+            |l| assert_eq!(l.set.migrations()[3].version, "20240105000000"),
+        ),
+        (
+            "a folder removed",
+            |root| fs::remove_dir_all(root.join("2024-01-05-000000_likes")).unwrap(),
+            |l| assert_eq!(l.set.migrations().len(), 3),
+        ),
+        (
+            "the unexpected file removed",
+            |root| fs::remove_file(root.join("2024-01-01-000000_users/notes.sql")).unwrap(),
+            |l| assert_eq!(warning_kinds(l), ["stray_file"]),
+        ),
+    ];
+    for (what, change, expect) in changes {
+        tick();
+        change(&root);
+        let (loaded, how) = load_ok(&cache, &root);
+        assert_eq!(how, CacheUse::Miss { written: true }, "{what}");
+        assert_eq!(loaded, MigrationSet::load(&root).unwrap(), "{what}");
+        expect(&loaded);
+        let (again, how) = load_ok(&cache, &root);
+        assert_eq!(how, CacheUse::Hit, "{what}");
+        assert_eq!(again, loaded, "{what}");
+    }
+}
+
+#[test]
+fn files_changed_within_the_racy_window_are_not_saved() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("migrations");
+    project(&root);
+    // The default window: everything here was written just now.
+    let cache = FolderCache::new(tmp.path().join("cache/folder.snapshot"));
+    for _ in 0..2 {
+        let (_, how) = load_ok(&cache, &root);
+        assert_eq!(how, CacheUse::Miss { written: false });
+    }
+    assert!(!cache.file().exists());
+}
+
+#[test]
+fn a_failed_load_is_not_saved_and_reports_what_a_full_read_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("migrations");
+    project(&root);
+    fs::remove_file(root.join("2024-01-03-000000_tags/up.sql")).unwrap();
+    let cache = cache(tmp.path());
+    let (result, how) = cache.load(&root);
+    assert_eq!(how, CacheUse::Miss { written: false });
+    assert_eq!(result.unwrap_err(), MigrationSet::load(&root).unwrap_err());
+    assert!(!cache.file().exists());
+}
+
+#[test]
+fn a_corrupt_or_foreign_snapshot_is_ignored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    project(&a);
+    project(&b);
+    write(&b, "2024-01-09-000000_only_in_b/up.sql", "SELECT 9;\n");
+    let cache = cache(tmp.path());
+
+    load_ok(&cache, &a);
+    // The same snapshot file asked for another folder: not used.
+    let (loaded, how) = load_ok(&cache, &b);
+    assert_eq!(how, CacheUse::Miss { written: true });
+    assert_eq!(loaded.set.migrations().len(), 4);
+
+    for garbage in [&b"not a snapshot"[..], b"", &[0xff; 64]] {
+        fs::write(cache.file(), garbage).unwrap();
+        let (loaded, how) = load_ok(&cache, &b);
+        assert_eq!(how, CacheUse::Miss { written: true });
+        assert_eq!(loaded, MigrationSet::load(&b).unwrap());
+    }
+}
+
+#[test]
+fn a_snapshot_that_cannot_be_written_is_silent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("migrations");
+    project(&root);
+    write(tmp.path(), "a-file", "");
+    let cache =
+        FolderCache::new(tmp.path().join("a-file/sub/folder.snapshot")).racy_window(Duration::ZERO);
+    let (loaded, how) = load_ok(&cache, &root);
+    assert_eq!(how, CacheUse::Miss { written: false });
+    assert_eq!(loaded, MigrationSet::load(&root).unwrap());
+}
+
+#[test]
+fn snapshots_of_different_folders_have_different_files() {
+    let cache_dir = Path::new("/cache");
+    let a = FolderCache::for_dir(cache_dir, Path::new("/work/a/migrations"));
+    let b = FolderCache::for_dir(cache_dir, Path::new("/work/b/migrations"));
+    assert_ne!(a.file(), b.file());
+    assert_eq!(a.file().parent(), Some(cache_dir));
+}

@@ -1,0 +1,65 @@
+//! The snapshot of the migrations folder (CARGO_SCHEMA_CACHE_DIR) never
+//! hides a change: an applied up.sql edited in place, with its size and
+//! modification time kept, is still reported by `check`; `--no-cache`
+//! reads everything and writes nothing.
+
+use std::time::Duration;
+
+use super::{lines, Backend, Ctx};
+
+const UP: &str = "CREATE TABLE members (id INTEGER PRIMARY KEY, name VARCHAR(100));\n";
+
+#[test]
+fn an_edit_behind_a_snapshot_is_still_seen() {
+    let Some(ctx) = Ctx::new(Backend::Sqlite, "") else {
+        return;
+    };
+    let cache = ctx.root().join("cache");
+    let cache_env = cache.to_str().expect("UTF-8 path");
+    let run = |args: &[&str]| ctx.cmd(args).env("CARGO_SCHEMA_CACHE_DIR", cache_env).run();
+    ctx.revision("2024-03-01-000001_members", "", UP, "DROP TABLE members;\n");
+    ctx.run(&["upgrade"]).code(0);
+
+    // Files younger than a second are never snapshotted (their stamps
+    // could still change within the clock's granularity).
+    let out = run(&["-vv", "heads"]);
+    out.code(0);
+    assert!(
+        out.stderr.contains("Miss { written: false }"),
+        "{}",
+        out.stderr
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    assert!(run(&["-vv", "heads"])
+        .stderr
+        .contains("Miss { written: true }"));
+    let out = run(&["-vv", "check"]);
+    out.code(0);
+    assert!(out.stderr.contains("(Hit)"), "{}", out.stderr);
+
+    // Same size, modification time put back: only the change time moved.
+    let up = ctx
+        .root()
+        .join("migrations/2024-03-01-000001_members/up.sql");
+    let mtime = std::fs::metadata(&up)
+        .expect("stat")
+        .modified()
+        .expect("mtime");
+    std::fs::write(&up, UP.replace("100", "200")).expect("edit up.sql");
+    std::fs::File::options()
+        .write(true)
+        .open(&up)
+        .and_then(|f| f.set_modified(mtime))
+        .expect("restore mtime");
+    let out = run(&["check"]);
+    out.code(3);
+    assert_eq!(lines(&out.stdout).len(), 1, "{}", out.stdout);
+    assert!(out.stdout.contains("edited"), "{}", out.stdout);
+
+    // --no-cache neither reads nor writes a snapshot.
+    std::fs::remove_dir_all(&cache).expect("remove the cache");
+    let out = run(&["--no-cache", "-vv", "check"]);
+    out.code(3);
+    assert!(!out.stderr.contains("note:"), "{}", out.stderr);
+    assert!(!cache.exists());
+}
