@@ -160,15 +160,25 @@ def main():
 
     w(f"## no-op commands on an up-to-date database, N = {nmax}")
     w("")
-    w("Floor: the client selecting both bookkeeping tables.")
+    w("Floor: the database's client selecting both bookkeeping tables (on SQLite")
+    w(f"that includes parsing the schema of the {nmax} tables and indexes the")
+    w("revisions created). `current` and `check` use the folder's snapshot (warm,")
+    w("as every run after the first); *cold* is `current --no-cache`, reading all")
+    w("the folders. On SQLite also: the SQLite-only build of the command")
+    w("(`--no-default-features --features sqlite`, no libpq or libmariadb to link)")
+    w("and an app built with `embed!()` printing `MIGRATIONS.current()`.")
     w("")
-    w("| backend | floor | `current` | `check` | `current` runs |")
-    w("| --- | ---: | ---: | ---: | ---: |")
+    w("| backend | floor | `current` | `current` cold | `check` | SQLite-only `current` | embedded `current` | `current` runs |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for backend in BACKENDS:
         r = hyperfine(a.res, f"noop-{backend}-{nmax}")
         if r:
             sp = spread(a.res, f"noop-{backend}-{nmax}")
-            w(f"| {backend} | {ms(r['floor'])} | {ms(r['current'])} | {ms(r['check'])} | {sp['current']} |")
+            cell = lambda k: ms(r[k]) if k in r else "–"
+            w(
+                f"| {backend} | {cell('floor')} | {cell('current')} | {cell('current-cold')} | {cell('check')} | "
+                f"{cell('current-sqlite-only')} | {cell('current-embedded')} | {sp['current']} |"
+            )
     w("")
 
     w(f"## peak memory of `upgrade head`, N = {nmax}")

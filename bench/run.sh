@@ -55,6 +55,8 @@ done
 WORK=$(mktemp -d /tmp/cargo-schema-bench.XXXXXX)
 RES="$WORK/results"
 mkdir -p "$RES"
+# Folder snapshots of this run only (`--no-cache` measures without them).
+export CARGO_SCHEMA_CACHE_DIR="$WORK/cache"
 cleanup() {
   "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true
   "${MARIADB[@]}" -e "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true
@@ -67,6 +69,17 @@ log() { printf '\n== %s\n' "$*" >&2; }
 log "building cargo-schema ($PROFILE)"
 cargo build --manifest-path "$REPO/Cargo.toml" -p cargo-schema --profile "$PROFILE" -q
 BIN="$CARGO_TARGET_DIR/$BIN_DIR/cargo-schema"
+# The binary a team on SQLite alone installs (`--no-default-features
+# --features sqlite`): it does not link libpq or libmariadb, which cost
+# milliseconds of dynamic linking at every start. Its own target folder, so
+# the two builds do not replace each other.
+SQLITE_BIN=
+if ((!QUICK)); then
+  log "building the SQLite-only cargo-schema ($PROFILE)"
+  CARGO_TARGET_DIR="$CARGO_TARGET_DIR/bench-sqlite-only" cargo build --manifest-path "$REPO/Cargo.toml" \
+    -p cargo-schema --no-default-features --features sqlite --profile "$PROFILE" -q
+  SQLITE_BIN="$CARGO_TARGET_DIR/bench-sqlite-only/$BIN_DIR/cargo-schema"
+fi
 
 url_of() { # backend
   case "$1" in
@@ -109,6 +122,42 @@ project() { # n backend mode -> project dir
   echo "$dir"
 }
 
+# An app built with embed!() over PROJECT's folder and ini that prints the
+# database's current revisions (what a service checks at start-up): no
+# folder to read, one query. Prints the command that runs it.
+embedded_current() { # project dir
+  local crate="$1/embedded-current"
+  mkdir -p "$crate/src"
+  cat >"$crate/Cargo.toml" <<TOML
+[package]
+name = "embedded-current"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[workspace]
+
+[dependencies]
+diesel = { version = "$(sed -n 's/^diesel = { version = "\([^"]*\)".*/\1/p' "$REPO/Cargo.toml")", default-features = false, features = ["sqlite"] }
+schema-runtime = { path = "$REPO/schema-runtime" }
+TOML
+  cp "$REPO/Cargo.lock" "$crate/Cargo.lock"
+  cat >"$crate/src/main.rs" <<'RS'
+schema_runtime::embed!(config = "../schema.ini");
+
+fn main() {
+    let config = SchemaConfig::load().expect("configuration");
+    let mut conn: diesel::SqliteConnection =
+        schema_runtime::connect::establish(config.settings()).expect("connect");
+    for revision in MIGRATIONS.current(&mut conn).expect("current") {
+        println!("{revision}");
+    }
+}
+RS
+  CARGO_TARGET_DIR="$CARGO_TARGET_DIR/bench-embedded" cargo build -q --release --manifest-path "$crate/Cargo.toml" >&2
+  echo "$CARGO_TARGET_DIR/bench-embedded/release/embedded-current"
+}
+
 BACKENDS=(sqlite postgres mysql)
 
 for n in "${NS[@]}"; do
@@ -147,10 +196,24 @@ for n in "${NS[@]}"; do
         postgres) read_floor="${PSQL[*]} -d $DB -c 'SELECT version FROM __diesel_schema_migrations' -c 'SELECT * FROM __schema_revisions' >/dev/null" ;;
         mysql) read_floor="${MARIADB[*]} $DB -e 'SELECT version FROM __diesel_schema_migrations; SELECT * FROM __schema_revisions' >/dev/null" ;;
       esac
+      # current/check: the folder's snapshot is warm (the warm-up runs
+      # write it); current-cold reads all 1000 folders, as the first run
+      # on a fresh checkout does.
+      extra=()
+      if [[ $backend == sqlite && -n $SQLITE_BIN ]]; then
+        embedded=$(embedded_current "$one")
+        # Both must name the same revision before their times mean anything.
+        [[ $("$embedded") == $("$BIN" -q -c "$ini" current | cut -d' ' -f1) ]] ||
+          { echo "bench: the embedded current disagrees with cargo schema current" >&2; exit 1; }
+        extra+=(-n current-sqlite-only "$SQLITE_BIN -c '$ini' current")
+        extra+=(-n current-embedded "$embedded")
+      fi
       bench "noop-$backend-$n" "$NOOP_RUNS" --warmup 3 \
         -n floor "$read_floor" \
         -n current "$BIN -c '$ini' current" \
-        -n check "$BIN -c '$ini' check"
+        -n check "$BIN -c '$ini' check" \
+        -n current-cold "$BIN --no-cache -c '$ini' current" \
+        "${extra[@]}"
 
       log "peak memory of upgrade head: $backend, N=$n"
       eval "$reset"
