@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use super::checksum::Checksum;
 use super::error::MigrationError;
-use super::folder::diesel_version;
+use super::folder::{diesel_version, par_map};
 use super::metadata;
 
 /// The contents of one migration folder, as read from disk or embedded.
@@ -110,8 +110,21 @@ impl MigrationSet {
     pub fn from_files(files: Vec<MigrationFiles>) -> Result<Self, Vec<MigrationError>> {
         let mut errors = Vec::new();
         let mut parsed = Vec::with_capacity(files.len());
-        for files in files {
-            let version = match diesel_version(&files.folder_name) {
+        // Each folder's own work (its version, its metadata.toml, the hash
+        // of its up.sql) depends on nothing else: a few threads share it.
+        let analysed = par_map(&files, |files| {
+            let meta = files.metadata_toml.as_ref().map(|text| {
+                let path = file_path(files.dir.as_ref(), &files.folder_name, "metadata.toml");
+                metadata::parse(text, &path)
+            });
+            (
+                diesel_version(&files.folder_name),
+                meta,
+                Checksum::of_sql(&files.up_sql),
+            )
+        });
+        for (files, (version, meta, checksum)) in files.into_iter().zip(analysed) {
+            let version = match version {
                 Ok(v) => v,
                 Err(reason) => {
                     errors.push(MigrationError::MisnamedMigration {
@@ -124,20 +137,15 @@ impl MigrationSet {
                     continue;
                 }
             };
-            let meta = match &files.metadata_toml {
+            let meta = match meta {
                 None => metadata::Metadata::default(),
-                Some(text) => {
-                    let path = file_path(files.dir.as_ref(), &files.folder_name, "metadata.toml");
-                    match metadata::parse(text, &path) {
-                        Ok(m) => m,
-                        Err(mut errs) => {
-                            errors.append(&mut errs);
-                            continue;
-                        }
-                    }
+                Some(Ok(m)) => m,
+                Some(Err(mut errs)) => {
+                    errors.append(&mut errs);
+                    continue;
                 }
             };
-            parsed.push((version, files, meta));
+            parsed.push((version, files, meta, checksum));
         }
         parsed.sort_by(|a, b| (&a.0, &a.1.folder_name).cmp(&(&b.0, &b.1.folder_name)));
 
@@ -168,11 +176,11 @@ impl MigrationSet {
         let mut migrations: Vec<Migration> = Vec::with_capacity(parsed.len());
         let mut previous: Option<String> = None;
         // By value: the SQL moves into the migration instead of being copied.
-        for (k, (version, files, meta)) in parsed.into_iter().enumerate() {
+        for (k, (version, files, meta, checksum)) in parsed.into_iter().enumerate() {
             if let Some((_, e)) = duplicates.next_if(|(at, _)| *at == k) {
                 errors.push(e);
             }
-            let m = build(version, files, meta, previous.as_deref());
+            let m = build(version, files, meta, checksum, previous.as_deref());
             check_identifiers(&m, &mut errors);
             previous = Some(m.revision.clone());
             migrations.push(m);
@@ -222,6 +230,7 @@ fn build(
     version: String,
     files: MigrationFiles,
     meta: metadata::Metadata,
+    checksum: Checksum,
     previous: Option<&str>,
 ) -> Migration {
     let linked_by_version = !meta.has_graph_keys;
@@ -245,7 +254,7 @@ fn build(
         depends_on: dedup(meta.depends_on),
         message: meta.message,
         run_in_transaction: meta.run_in_transaction.unwrap_or(true),
-        checksum: Checksum::of_sql(&files.up_sql),
+        checksum,
         up_sql: files.up_sql,
         down_sql: files.down_sql,
         dir: files.dir,
