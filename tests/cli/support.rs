@@ -186,17 +186,10 @@ impl Invocation {
     }
 }
 
-/// The folder snapshot cache shared by this run's invocations (one file
-/// per migrations folder, and every test has its own folder).
-pub fn cache_dir() -> &'static Path {
-    static DIR: std::sync::OnceLock<TempDir> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        tempfile::Builder::new()
-            .prefix("cargo-schema-cli-cache")
-            .tempdir()
-            .expect("create the cache folder")
-    })
-    .path()
+/// The folder snapshot cache of the test runs (one file per migrations
+/// folder, and every test has its own folder), under target/.
+pub fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("schema-cache")
 }
 
 /// The built binary.
