@@ -21,9 +21,10 @@
 //!   set back, so an edit that keeps the size and restores the modification
 //!   time is still seen; a file replaced by rename has a new inode;
 //! - a change within the clock's granularity of the read could leave the
-//!   stamp as it was: no snapshot is written while any stamp is younger
-//!   than [`FolderCache::racy_window`] (one second by default), so such a
-//!   directory is read in full until it has been still for that long.
+//!   stamp as it was: no snapshot is written when any stamp is less than
+//!   [`FolderCache::racy_window`] (one second by default) older than the
+//!   moment the load began, so such a directory is read in full until it
+//!   has been still for that long.
 //!
 //! The snapshot is an optimisation only: a missing, unreadable, corrupt or
 //! foreign snapshot means a full read, and failing to write one is silent.
@@ -82,8 +83,8 @@ impl Stamp {
         }
     }
 
-    /// Whether the file changed less than `window` before `now`, or in
-    /// the future (a clock set back).
+    /// Whether the file changed less than `window` before `now`, or after
+    /// it (a clock set back).
     fn is_recent(&self, now: Duration, window: Duration) -> bool {
         [self.mtime, self.ctime].iter().any(|&(secs, nanos)| {
             let Ok(secs) = u64::try_from(secs) else {
@@ -258,10 +259,14 @@ impl FolderCache {
         if let Some(loaded) = self.read().and_then(|s| s.replay(dir)) {
             return (Ok(loaded), CacheUse::Hit);
         }
+        // Stamps are judged against the moment reading began, not the end:
+        // a file changed while a long load was reading it, within the same
+        // clock tick as the stamp taken, must not be saved as unchanged.
+        let started = SystemTime::now().duration_since(UNIX_EPOCH).ok();
         let mut record = Record::default();
         let result = folder::load(dir, Some(&mut record));
-        let written = match (&result, record.snapshot) {
-            (Ok(_), Some(mut snapshot)) if !self.is_racy(&snapshot) => {
+        let written = match (&result, record.snapshot, started) {
+            (Ok(_), Some(mut snapshot), Some(started)) if !self.is_racy(&snapshot, started) => {
                 snapshot.dir = dir.to_path_buf();
                 self.write(&snapshot).is_ok()
             }
@@ -275,11 +280,8 @@ impl FolderCache {
         &self.file
     }
 
-    fn is_racy(&self, snapshot: &Snapshot) -> bool {
-        let Ok(now) = SystemTime::now().duration_since(UNIX_EPOCH) else {
-            return true;
-        };
-        let recent = |s: &Stamp| s.is_recent(now, self.racy_window);
+    fn is_racy(&self, snapshot: &Snapshot, started: Duration) -> bool {
+        let recent = |s: &Stamp| s.is_recent(started, self.racy_window);
         recent(&snapshot.stamp)
             || snapshot.folders.iter().any(|f| {
                 f.stamp.as_ref().is_none_or(recent) || f.files.iter().any(|(_, s)| recent(s))
