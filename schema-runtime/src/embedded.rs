@@ -33,6 +33,29 @@ pub struct EmbeddedFiles {
     pub checksum: &'static str,
 }
 
+/// Strings per migration in the records of [`EmbeddedMigrations::new`].
+const RECORD_LEN: usize = 4;
+
+impl EmbeddedFiles {
+    /// One migration's record (see [`EmbeddedMigrations::new`]). Records
+    /// come from `embed!()` only; a malformed header leaves the checksum
+    /// empty, which [`EmbeddedMigrations::migrator`] then reports.
+    fn from_record(record: &[&'static str]) -> Self {
+        let field = |i: usize| record.get(i).copied().unwrap_or_default();
+        let mut parts = field(0).splitn(3, '/');
+        let folder_name = parts.next().unwrap_or_default();
+        let checksum = parts.next().unwrap_or_default();
+        let optional = parts.next().unwrap_or_default();
+        EmbeddedFiles {
+            folder_name,
+            up_sql: field(1),
+            down_sql: optional.contains('d').then(|| field(2)),
+            metadata_toml: optional.contains('m').then(|| field(3)),
+            checksum,
+        }
+    }
+}
+
 /// The migrations of a project, embedded at build time.
 ///
 /// ```ignore
@@ -43,28 +66,63 @@ pub struct EmbeddedFiles {
 #[derive(Debug)]
 pub struct EmbeddedMigrations {
     script_location: &'static str,
-    files: &'static [EmbeddedFiles],
+    /// See [`EmbeddedMigrations::new`]. Plain string literals rather than
+    /// [`EmbeddedFiles`] literals because the user's crate type-checks them
+    /// on every build: at 1000 migrations, struct literals with their
+    /// `Option`s cost about 0.1 s, string literals about 0.03 s.
+    records: &'static [&'static str],
     transaction_per_migration: bool,
     lock_timeout_ms: u64,
+    // Leaked rather than owned: `embed!()` puts this type in a static, which
+    // is never dropped, but rustc still emits the static's drop glue, and
+    // owning the runner here would link all of it into a binary that only
+    // reads `len()`. Keep this the only field with drop glue.
+    built: OnceLock<&'static Built>,
+}
+
+/// What [`EmbeddedMigrations`] builds on first use.
+#[derive(Debug)]
+struct Built {
+    files: Vec<EmbeddedFiles>,
     migrator: OnceLock<Result<Migrator, String>>,
 }
 
 impl EmbeddedMigrations {
-    /// Used by `embed!()`.
+    /// Used by `embed!()`, for a static (what it builds on first use is
+    /// never freed). `records` holds four strings per migration, in version
+    /// order: the header `FOLDER/CHECKSUM/OPTIONAL`, where `OPTIONAL` names
+    /// the optional files the folder has (`d` for `down.sql`, `m` for
+    /// `metadata.toml`; neither a folder name nor a checksum can contain a
+    /// `/`), then the texts of `up.sql`, `down.sql` and `metadata.toml`,
+    /// `""` for a file the folder does not have.
     #[doc(hidden)]
     pub const fn new(
         script_location: &'static str,
-        files: &'static [EmbeddedFiles],
+        records: &'static [&'static str],
         transaction_per_migration: bool,
         lock_timeout_ms: u64,
     ) -> Self {
         EmbeddedMigrations {
             script_location,
-            files,
+            records,
             transaction_per_migration,
             lock_timeout_ms,
-            migrator: OnceLock::new(),
+            built: OnceLock::new(),
         }
+    }
+
+    fn built(&self) -> &'static Built {
+        self.built.get_or_init(|| {
+            let files = self
+                .records
+                .chunks_exact(RECORD_LEN)
+                .map(EmbeddedFiles::from_record)
+                .collect();
+            Box::leak(Box::new(Built {
+                files,
+                migrator: OnceLock::new(),
+            }))
+        })
     }
 
     /// The folder the migrations were read from at build time.
@@ -74,25 +132,29 @@ impl EmbeddedMigrations {
 
     /// The embedded files, in version order.
     pub fn files(&self) -> &'static [EmbeddedFiles] {
-        self.files
+        &self.built().files
     }
 
     /// How many revisions are embedded.
+    // Inline, like `is_empty`: counting needs none of this crate's code, so
+    // a binary that only counts links none of it.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.records.len() / RECORD_LEN
     }
 
     /// Whether no revision is embedded.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.len() == 0
     }
 
     /// The runner over the embedded graph (built once; the same checks ran
     /// at build time, so this fails only if the binary was tampered with).
-    pub fn migrator(&self) -> Result<&Migrator, RunError> {
-        let built = self.migrator.get_or_init(|| {
+    pub fn migrator(&self) -> Result<&'static Migrator, RunError> {
+        let built = self.built().migrator.get_or_init(|| {
             let files = self
-                .files
+                .files()
                 .iter()
                 .map(|f| MigrationFiles {
                     folder_name: f.folder_name.to_owned(),
@@ -109,7 +171,7 @@ impl EmbeddedMigrations {
                     .collect::<Vec<_>>()
                     .join("\n")
             })?;
-            for f in self.files {
+            for f in self.files() {
                 let computed = graph
                     .resolve_revision(
                         &schema_core::migrations::diesel_version(f.folder_name).unwrap_or_default(),
@@ -274,5 +336,76 @@ impl LoadedConfig {
     /// A key of the main section, interpolated.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.main.get(&key.to_lowercase()).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records as `embed!()` writes them: with both optional files, with
+    /// neither, and with only `metadata.toml`.
+    static MIGRATIONS: EmbeddedMigrations = EmbeddedMigrations::new(
+        "migrations",
+        &[
+            "2024-01-01-000000_a/sha256:aa/dm",
+            "CREATE TABLE a (id INT);",
+            "DROP TABLE a;",
+            "message = \"a\"",
+            "2024-01-02-000000_b/sha256:bb/",
+            "CREATE TABLE b (id INT);",
+            "",
+            "",
+            "2024-01-03-000000_c/sha256:cc/m",
+            "",
+            "",
+            "",
+        ],
+        false,
+        1000,
+    );
+
+    #[test]
+    fn records_decode_into_the_folders_files() {
+        assert_eq!(MIGRATIONS.len(), 3);
+        assert!(!MIGRATIONS.is_empty());
+        assert_eq!(
+            MIGRATIONS.files(),
+            [
+                EmbeddedFiles {
+                    folder_name: "2024-01-01-000000_a",
+                    up_sql: "CREATE TABLE a (id INT);",
+                    down_sql: Some("DROP TABLE a;"),
+                    metadata_toml: Some("message = \"a\""),
+                    checksum: "sha256:aa",
+                },
+                EmbeddedFiles {
+                    folder_name: "2024-01-02-000000_b",
+                    up_sql: "CREATE TABLE b (id INT);",
+                    down_sql: None,
+                    metadata_toml: None,
+                    checksum: "sha256:bb",
+                },
+                // An empty file is there, unlike a missing one.
+                EmbeddedFiles {
+                    folder_name: "2024-01-03-000000_c",
+                    up_sql: "",
+                    down_sql: None,
+                    metadata_toml: Some(""),
+                    checksum: "sha256:cc",
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_checksum_that_does_not_match_is_reported() {
+        let message = MIGRATIONS.migrator().err().map(|e| e.to_string());
+        assert!(
+            message
+                .as_deref()
+                .is_some_and(|m| m.contains("does not match its build-time checksum")),
+            "{message:?}"
+        );
     }
 }
