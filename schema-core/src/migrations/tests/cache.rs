@@ -5,13 +5,8 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
+use super::load::write;
 use super::*;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
 
 /// Three folders, one with metadata.toml, one without down.sql, plus a
 /// stray file and an unexpected file (two warnings).

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use super::*;
 
-fn write(root: &Path, rel: &str, text: &str) {
+/// Writes `text` to `root/rel`, creating folders.
+pub(super) fn write(root: &Path, rel: &str, text: &str) {
     let path = root.join(rel);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(path, text).unwrap();
