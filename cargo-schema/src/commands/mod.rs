@@ -12,7 +12,7 @@ pub mod migrate;
 use schema_core::engine::{self, ResolveOptions};
 use std::path::PathBuf;
 
-use schema_core::migrations::{FolderCache, MigrationSet, RevisionGraph};
+use schema_core::migrations::{CacheUse, FolderCache, MigrationSet, RevisionGraph};
 use schema_core::secret::Redactor;
 use schema_core::settings::MigrationSettings;
 use schema_core::EngineSettings;
@@ -83,7 +83,12 @@ impl Project {
                 let cache = FolderCache::for_dir(&cache_dir, dir);
                 let (loaded, how) = cache.load(dir);
                 if self.global.verbose > 1 {
-                    eprintln!("note: {} ({how:?})", cache.file().display());
+                    let what = match how {
+                        CacheUse::Hit => "unchanged, read from the snapshot",
+                        CacheUse::Miss { written: true } => "read in full, snapshot saved",
+                        CacheUse::Miss { written: false } => "read in full, no snapshot saved",
+                    };
+                    eprintln!("note: migrations {what} ({})", cache.file().display());
                 }
                 loaded
             }
