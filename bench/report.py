@@ -16,24 +16,23 @@ import sys
 BACKENDS = ("sqlite", "postgres", "mysql")
 
 
-def hyperfine(res, name):
-    """{command name: (median seconds, all times)} of one hyperfine export."""
+def runs(res, name):
+    """The results of one hyperfine export (empty when that step did not run)."""
     path = os.path.join(res, name + ".json")
     if not os.path.exists(path):
-        return {}
+        return []
     with open(path) as f:
-        data = json.load(f)
-    return {r["command"]: r["median"] for r in data["results"]}
+        return json.load(f)["results"]
+
+
+def hyperfine(res, name):
+    """{command name: median seconds} of one hyperfine export."""
+    return {r["command"]: r["median"] for r in runs(res, name)}
 
 
 def spread(res, name):
     """{command name: "min–max"} of one hyperfine export."""
-    path = os.path.join(res, name + ".json")
-    if not os.path.exists(path):
-        return {}
-    with open(path) as f:
-        data = json.load(f)
-    return {r["command"]: f"{ms(min(r['times']))}–{ms(max(r['times']))}" for r in data["results"]}
+    return {r["command"]: f"{ms(min(r['times']))}–{ms(max(r['times']))}" for r in runs(res, name)}
 
 
 def ms(seconds):
