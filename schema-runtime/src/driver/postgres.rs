@@ -35,22 +35,43 @@ pub fn open(url: &str) -> ConnectionResult<super::PgConnection> {
 /// URL), reading the environment of this process.
 pub async fn connect(url: &str) -> ConnectionResult<AsyncPgConnection> {
     let params = Params::resolve(url, &|name| std::env::var(name).ok())?;
+    let failed = |e: tokio_postgres::Error| where_it_failed(&params.config, bad_with_causes(&e));
     let (client, conn) = match params.tls {
         None => {
             let (client, conn) = params
                 .config
                 .connect(tokio_postgres::NoTls)
                 .await
-                .map_err(|e| bad_with_causes(&e))?;
+                .map_err(failed)?;
             return AsyncPgConnection::try_from_client_and_connection(client, conn).await;
         }
         Some(tls) => params
             .config
             .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
             .await
-            .map_err(|e| bad_with_causes(&e))?,
+            .map_err(failed)?,
     };
     AsyncPgConnection::try_from_client_and_connection(client, conn).await
+}
+
+/// Name the server in a failure to reach it, as libpq does ("connection to
+/// server at "db", port 5433 failed: Connection refused"): the host and
+/// port may have come from `PG*` variables rather than the URL.
+fn where_it_failed(
+    config: &tokio_postgres::Config,
+    error: diesel::ConnectionError,
+) -> diesel::ConnectionError {
+    let message = error.to_string();
+    let Some(cause) = message.strip_prefix("error connecting to server: ") else {
+        return error;
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let server = match config.get_hosts().first() {
+        Some(Host::Tcp(host)) => format!("server at \"{host}\", port {port}"),
+        Some(Host::Unix(dir)) => format!("server on socket \"{}/.s.PGSQL.{port}\"", dir.display()),
+        None => "server".to_owned(),
+    };
+    bad(format!("connection to {server} failed: {cause}"))
 }
 
 /// A connection's parameters after libpq's fallbacks.

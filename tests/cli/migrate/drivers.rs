@@ -39,6 +39,15 @@ fn ctx_with_roles(backend: Backend) -> Option<(Ctx, ServerUrl, String)> {
         eprintln!("skipped: {reason}");
         return None;
     }
+    if backend == Backend::Postgres {
+        // PostgreSQL 15 and later: only the owner may create in `public`.
+        // The bookkeeping tables may be the admin's, from an earlier step.
+        ctx.db.exec(
+            "GRANT ALL ON SCHEMA public TO schema_tls_only, schema_pw; \
+             ALTER DEFAULT PRIVILEGES IN SCHEMA public \
+             GRANT ALL ON TABLES TO schema_tls_only, schema_pw",
+        );
+    }
     let server = server(backend);
     let name = ServerUrl::parse(ctx.db.url()).database;
     ctx.table_chain(2, "d");
