@@ -1,6 +1,15 @@
 //! Offline mode (`upgrade --sql`): the SQL a run would send, bookkeeping
-//! included, for a DBA to review or run with the database's own client.
+//! included, for a DBA to review or run with the database's own client
+//! (`psql -X -v ON_ERROR_STOP=1 -f`, `mariadb < script`, `sqlite3 -bail`).
 //! Nothing connects; the backend only picks the dialect.
+//!
+//! The statements are those the runner sends, from the same splitter
+//! ([`schema_core::sql::split`]), each given a terminator its client reads:
+//! `;`, or on MySQL/MariaDB a `DELIMITER` block around a statement that
+//! holds `;` (a trigger or procedure body), since the `mariadb` client
+//! knows nothing of `BEGIN ... END`. A comment above each statement names
+//! the file and line it comes from, in the form `upgrade`'s errors use,
+//! so a client's error can be traced to the migration.
 
 use std::fmt::Write;
 
@@ -70,9 +79,13 @@ fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend) {
         Direction::Up => writeln!(out, "-- Running {arrow} {parents} -> {}", m.describe()),
         Direction::Down => writeln!(out, "-- Running {arrow} {} -> {parents}", m.describe()),
     };
+    let file = match step.direction {
+        Direction::Up => "up.sql",
+        Direction::Down => "down.sql",
+    };
     for statement in sql::split(script, backend) {
-        out.push_str(statement.text);
-        out.push_str(";\n");
+        let _ = writeln!(out, "-- {}/{file}:{}", m.folder_name, statement.line);
+        write_statement(out, &statement.text, backend);
     }
     let version = quote(&m.version);
     match step.direction {
@@ -98,6 +111,21 @@ fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend) {
                 "DELETE FROM __schema_revisions WHERE version = {version};"
             );
         }
+    }
+}
+
+/// One statement and a terminator that its client reads as the end.
+fn write_statement(out: &mut String, text: &str, backend: Backend) {
+    if backend == Backend::Mysql && text.contains(';') {
+        let delimiter = ["$$", "//", ";;"]
+            .into_iter()
+            .map(str::to_owned)
+            .chain((1..).map(|n| format!("$${n}$$")))
+            .find(|d| !text.contains(d.as_str()))
+            .unwrap_or_default();
+        let _ = writeln!(out, "DELIMITER {delimiter}\n{text}{delimiter}\nDELIMITER ;");
+    } else {
+        let _ = writeln!(out, "{text};");
     }
 }
 
