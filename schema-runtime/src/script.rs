@@ -21,17 +21,32 @@ use crate::dialect::bookkeeping_ddl;
 
 /// The script for `steps`, in one transaction where the backend has
 /// transactional DDL (or one per revision when `per_migration`), as the
-/// runner would do it.
+/// runner would do it. `session` is what the runner's connection runs
+/// first (`EngineSettings::session_statements`: `connect_args`,
+/// `isolation_level`).
 pub fn offline_script(
     graph: &RevisionGraph,
     steps: &[Step],
     backend: Backend,
     per_migration: bool,
+    session: &[String],
 ) -> String {
     let transactional = backend != Backend::Mysql;
     let begin = "BEGIN;\n";
     let mut out = String::new();
     let _ = writeln!(out, "-- cargo schema, offline mode ({backend})\n");
+    let driver = driver_session(backend);
+    if !driver.is_empty() || !session.is_empty() {
+        out.push_str("-- The session of upgrade's connection.\n");
+        for statement in driver
+            .iter()
+            .copied()
+            .chain(session.iter().map(String::as_str))
+        {
+            let _ = writeln!(out, "{statement};");
+        }
+        out.push('\n');
+    }
     let whole = transactional && !per_migration;
     if whole {
         out.push_str(begin);
@@ -63,6 +78,22 @@ pub fn offline_script(
         out.push_str("COMMIT;\n");
     }
     out
+}
+
+/// What diesel's connection runs when it opens (diesel's and diesel-async's
+/// `establish` agree): a script run without it would store string
+/// literals, routines and time values differently.
+fn driver_session(backend: Backend) -> &'static [&'static str] {
+    match backend {
+        Backend::Sqlite => &[],
+        Backend::Postgres => &["SET TIME ZONE 'UTC'", "SET CLIENT_ENCODING TO 'UTF8'"],
+        Backend::Mysql => &[
+            "SET time_zone = '+00:00'",
+            "SET character_set_client = 'utf8mb4'",
+            "SET character_set_connection = 'utf8mb4'",
+            "SET character_set_results = 'utf8mb4'",
+        ],
+    }
 }
 
 fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend) {
