@@ -152,7 +152,9 @@ fn write_statement(out: &mut String, text: &str, backend: Backend) {
             .into_iter()
             .map(str::to_owned)
             .chain((1..).map(|n| format!("$${n}$$")))
-            .find(|d| !text.contains(d.as_str()))
+            // The client ends the statement at the first occurrence, which
+            // must be the one after the text (`...$` + `$$` would not be).
+            .find(|d| format!("{text}{d}").find(d.as_str()) == Some(text.len()))
             .unwrap_or_default();
         let _ = writeln!(out, "DELIMITER {delimiter}\n{text}{delimiter}\nDELIMITER ;");
     } else {
@@ -162,4 +164,38 @@ fn write_statement(out: &mut String, text: &str, backend: Backend) {
 
 fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(text: &str, backend: Backend) -> String {
+        let mut out = String::new();
+        write_statement(&mut out, text, backend);
+        out
+    }
+
+    #[test]
+    fn mysql_statements_holding_a_semicolon_get_a_delimiter_block() {
+        assert_eq!(written("SELECT 1", Backend::Mysql), "SELECT 1;\n");
+        assert_eq!(
+            written("CREATE TRIGGER t BEGIN SET @a = 1; END", Backend::Mysql),
+            "DELIMITER $$\nCREATE TRIGGER t BEGIN SET @a = 1; END$$\nDELIMITER ;\n"
+        );
+        // A delimiter the text holds, or would form with its last
+        // character, is not one.
+        assert_eq!(
+            written("BEGIN SET @a = '$$'; END", Backend::Mysql),
+            "DELIMITER //\nBEGIN SET @a = '$$'; END//\nDELIMITER ;\n"
+        );
+        assert_eq!(
+            written("BEGIN SET @a = '//;;'; SET @b = 1; END t$", Backend::Mysql),
+            "DELIMITER $$1$$\nBEGIN SET @a = '//;;'; SET @b = 1; END t$$$1$$\nDELIMITER ;\n"
+        );
+        assert_eq!(
+            written("CREATE TRIGGER t BEGIN SELECT 1; END", Backend::Sqlite),
+            "CREATE TRIGGER t BEGIN SELECT 1; END;\n"
+        );
+    }
 }
