@@ -523,9 +523,9 @@ mod tests {
     fn mysql_delimiter_lines() {
         let sql = "CREATE TABLE t (x INT);\nDELIMITER $$\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  SET NEW.x = 1;\nEND$$\n\ndelimiter ;\nSELECT '$$';\n";
         let parts = split(sql, Backend::Mysql);
-        let texts: Vec<_> = parts.iter().map(|s| s.text.as_ref()).collect();
+        let found: Vec<_> = parts.iter().map(|s| s.text.as_ref()).collect();
         assert_eq!(
-            texts,
+            found,
             [
                 "CREATE TABLE t (x INT)",
                 "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  SET NEW.x = 1;\nEND",
