@@ -97,7 +97,8 @@ impl<'a> Splitter<'a> {
         let mysql = self.backend == Backend::Mysql;
         let postgres = self.backend == Backend::Postgres;
         if let Some(delimiter) = self.delimiter {
-            if sql[i..].starts_with(delimiter) {
+            // Bytes: `i` may be inside a multi-byte character.
+            if bytes[i..].starts_with(delimiter.as_bytes()) {
                 self.finish();
                 return i + delimiter.len();
             }
@@ -538,6 +539,27 @@ mod tests {
             texts("DELIMITER $$\nSELECT 1$$", Backend::Postgres),
             ["DELIMITER $$\nSELECT 1$$"]
         );
+    }
+
+    #[test]
+    fn multibyte_text_anywhere() {
+        let sql = "DELIMITER ;;\nINSERT INTO t VALUES ('é;') -- ü\n;;\nSELECT ñ /* ö */ , 'ß';;\nDELIMITER ;\nSELECT 'ø' é";
+        assert_eq!(
+            texts(sql, Backend::Mysql),
+            [
+                "INSERT INTO t VALUES ('é;')",
+                "SELECT ñ  , 'ß'",
+                "SELECT 'ø' é"
+            ]
+        );
+        for backend in Backend::ALL {
+            for cut in 0..sql.len() {
+                if sql.is_char_boundary(cut) {
+                    split(&sql[..cut], backend);
+                    split(&sql[cut..], backend);
+                }
+            }
+        }
     }
 
     #[test]
