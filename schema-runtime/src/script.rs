@@ -198,4 +198,51 @@ mod tests {
             "CREATE TRIGGER t BEGIN SELECT 1; END;\n"
         );
     }
+
+    /// What the writer makes of a file, split again, is the file's
+    /// statements: the script and the runner agree on where each ends.
+    #[test]
+    fn written_statements_split_back_to_themselves() {
+        let files: [(&str, &[Backend]); 6] = [
+            (
+                "comment on column t.c is 'Point in time'\n-- update table ... ;;\n",
+                &Backend::ALL,
+            ),
+            (
+                "/* a; */ CREATE TABLE t (x INT) -- b;\r\n;\r\nINSERT INTO t VALUES (1) /* c; */",
+                &Backend::ALL,
+            ),
+            (
+                "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET x = CASE WHEN 1 THEN 2 END; END;\nSELECT 1",
+                &[Backend::Sqlite, Backend::Mysql],
+            ),
+            (
+                "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT '$$;'; -- x\nEND$$\nDELIMITER ;\nSELECT 1",
+                &[Backend::Mysql],
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int AS $b$ BEGIN RETURN 1; END; $b$ LANGUAGE plpgsql\n-- end;",
+                &[Backend::Postgres],
+            ),
+            (
+                "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);\nSELECT E'\\';'",
+                &[Backend::Postgres],
+            ),
+        ];
+        for (file, backends) in files {
+            for &backend in backends {
+                let statements = sql::split(file, backend);
+                let mut script = String::new();
+                for statement in &statements {
+                    write_statement(&mut script, &statement.text, backend);
+                }
+                let again: Vec<_> = sql::split(&script, backend)
+                    .into_iter()
+                    .map(|s| s.text)
+                    .collect();
+                let texts: Vec<_> = statements.into_iter().map(|s| s.text).collect();
+                assert_eq!(again, texts, "{backend}:\n{script}");
+            }
+        }
+    }
 }
