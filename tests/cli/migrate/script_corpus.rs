@@ -121,6 +121,13 @@ fn postgres() -> Vec<Case> {
             "DROP INDEX CONCURRENTLY nf_note;\n",
         )),
         case(
+            "do_block_and_procedure",
+            "CREATE TABLE pd (n INTEGER);\nDO $$\nBEGIN\n  INSERT INTO pd VALUES (1); -- in a DO;\nEND\n$$;\n\
+             CREATE PROCEDURE pd_add(k integer)\nLANGUAGE sql\nBEGIN ATOMIC\n  INSERT INTO pd VALUES (k);\n  \
+             INSERT INTO pd VALUES (k + 1);\nEND;\nCALL pd_add(5);\n",
+            "DROP PROCEDURE pd_add(integer);\nDROP TABLE pd;\n",
+        ),
+        case(
             "rule_in_parentheses",
             "/* outer /* inner; */ still; */\nCREATE TABLE pr_log (n INTEGER);\nCREATE TABLE pr (n INTEGER);\n\
              CREATE RULE pr_log AS ON INSERT TO pr DO ALSO (INSERT INTO pr_log VALUES (NEW.n); \
@@ -168,6 +175,12 @@ fn mysql() -> Vec<Case> {
             "view_with_comments",
             "CREATE VIEW mv AS SELECT id, /* c; */ n FROM mt -- trailing\n",
             "DROP VIEW mv",
+        ),
+        case(
+            "event",
+            "CREATE EVENT me ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DO\nBEGIN\n  \
+             DELETE FROM mt WHERE id < 0; -- never;\n  DELETE FROM mt_log WHERE id < 0;\nEND\n",
+            "DROP EVENT me;",
         ),
         outside_transaction(case(
             "outside_transaction",
