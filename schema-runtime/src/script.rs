@@ -20,8 +20,9 @@ use schema_core::url::Backend;
 use crate::dialect::bookkeeping_ddl;
 
 /// The script for `steps`, in one transaction where the backend has
-/// transactional DDL (or one per revision when `per_migration`), as the
-/// runner would do it. `session` is what the runner's connection runs
+/// transactional DDL (or one per revision when `per_migration`, and always
+/// on MySQL/MariaDB, for a revision's DML and bookkeeping), as the runner
+/// would do it. `session` is what the runner's connection runs
 /// first (`EngineSettings::session_statements`: `connect_args`,
 /// `isolation_level`).
 pub fn offline_script(
@@ -57,7 +58,7 @@ pub fn offline_script(
         let Ok(m) = graph.resolve_revision(&step.revision) else {
             continue;
         };
-        let own = transactional && per_migration && m.run_in_transaction;
+        let own = m.run_in_transaction && (per_migration || !transactional);
         let outside = whole && !m.run_in_transaction;
         if outside {
             out.push_str("COMMIT;\n\n");

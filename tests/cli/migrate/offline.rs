@@ -84,6 +84,15 @@ fn offline_script(backend: Backend) {
     for rev in [R1, R2, R3] {
         assert!(up.stdout.contains(rev), "{rev} in\n{}", up.stdout);
     }
+    // One transaction for the run where DDL is transactional; one per
+    // revision (its DML and bookkeeping) on MySQL/MariaDB, as upgrade does.
+    let transactions = if backend.transactional_ddl() { 1 } else { 3 };
+    assert_eq!(
+        up.stdout.matches("\nBEGIN;\n").count(),
+        transactions,
+        "{}",
+        up.stdout
+    );
     run_script(&ctx, "up.sql", &up.stdout);
     let scripted = ctx.db.columns();
     assert_eq!(
