@@ -562,6 +562,64 @@ mod tests {
         }
     }
 
+    /// Scripts made of the pieces the splitter cares about, in random
+    /// order: it never panics, and every statement is non-empty, starts
+    /// with a token, on a line of the script, in order.
+    #[test]
+    fn random_scripts_split_into_sane_statements() {
+        const PIECES: [&str; 24] = [
+            ";",
+            "'",
+            "\"",
+            "`",
+            "--",
+            "#",
+            "/*",
+            "*/",
+            "/*!",
+            "$$",
+            "$a$",
+            "E'",
+            "\\",
+            "(",
+            ")",
+            "[",
+            "]",
+            "\n",
+            "\r\n",
+            " BEGIN ",
+            " END ",
+            "CREATE TRIGGER t ",
+            "\nDELIMITER // \n",
+            "é",
+        ];
+        let mut state = 15u64;
+        for _ in 0..3000 {
+            let mut script = String::new();
+            for _ in 0..24 {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                script.push_str(PIECES[(state >> 33) as usize % PIECES.len()]);
+                script.push_str(["x", " ", ""][(state >> 20) as usize % 3]);
+            }
+            let lines = script.matches('\n').count() + 1;
+            for backend in Backend::ALL {
+                let mut previous = 1;
+                for statement in split(&script, backend) {
+                    let text = &statement.text;
+                    // (An unterminated quote runs to the end, space and all.)
+                    assert!(!text.is_empty() && text.trim_start() == text, "{script:?}");
+                    assert!(
+                        statement.line >= previous && statement.line <= lines,
+                        "{script:?}"
+                    );
+                    previous = statement.line;
+                }
+            }
+        }
+    }
+
     #[test]
     fn sqlite_brackets_quote() {
         assert_eq!(
