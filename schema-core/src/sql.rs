@@ -2,20 +2,35 @@
 //! and `mariadb` split a script before sending it.
 //!
 //! The runner sends statements one at a time, as those clients do, so that
-//! a failure names the statement (and its line) that failed. The splitter
-//! only has to find statement ends: it knows quotes, comments, PostgreSQL's
-//! dollar quoting and `E''` strings, MySQL's backslash escapes and `#`
-//! comments, and compound bodies (`BEGIN ... END`) of triggers, functions
-//! and procedures.
+//! a failure names the statement (and its line) that failed; the offline
+//! script (`upgrade --sql`) writes the very same statements, each with a
+//! terminator its client reads, so that the client sends the server what
+//! `upgrade` sends. The splitter knows quotes, comments, PostgreSQL's
+//! dollar quoting, `E''` strings and parentheses, MySQL's backslash
+//! escapes, `#` comments, executable `/*! */` comments and `DELIMITER`
+//! lines, SQLite's `[identifiers]`, and compound bodies (`BEGIN ... END`)
+//! of triggers, functions and procedures.
+//!
+//! A statement is sent as its backend's client sends it: `mariadb` drops
+//! comments and, like `sqlite3`, reads CRLF line ends as LF, so on those
+//! backends the statement's text does too (a stored procedure or trigger
+//! keeps its body's exact text, so the difference would show). `psql`
+//! sends comments and CRs as they are.
+
+use std::borrow::Cow;
+use std::ops::Range;
 
 use crate::url::Backend;
 
 /// One statement of a script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement<'a> {
-    /// The statement, without the terminating `;` and surrounding space.
-    pub text: &'a str,
-    /// 1-based line of the script where it starts.
+    /// The statement as its client sends it: without the terminator, the
+    /// comments and space around it, and (MySQL/MariaDB) the comments in
+    /// it; CRLF line ends read as LF on SQLite and MySQL/MariaDB.
+    pub text: Cow<'a, str>,
+    /// 1-based line of the script where it starts (its first word, not a
+    /// comment above it).
     pub line: usize,
 }
 
@@ -23,85 +38,250 @@ pub struct Statement<'a> {
 ///
 /// ```
 /// use schema_core::{sql::split, url::Backend};
-/// let parts = split("CREATE TABLE t (s TEXT DEFAULT ';');\n-- note;\nINSERT INTO t VALUES ('a;b');", Backend::Sqlite);
+/// let parts = split("CREATE TABLE t (s TEXT DEFAULT ';');\n-- note;\nINSERT INTO t VALUES ('a;b') -- no ; here\n", Backend::Sqlite);
 /// assert_eq!(parts.len(), 2);
 /// assert_eq!(parts[1].line, 3);
+/// assert_eq!(parts[1].text, "INSERT INTO t VALUES ('a;b')");
 /// ```
 pub fn split(sql: &str, backend: Backend) -> Vec<Statement<'_>> {
-    let bytes = sql.as_bytes();
-    let mut out = Vec::new();
-    let mut start = 0;
+    let mut splitter = Splitter {
+        sql,
+        backend,
+        out: Vec::new(),
+        first: None,
+        last: 0,
+        comments: Vec::new(),
+        depth: 0,
+        parens: 0,
+        compound: None,
+        delimiter: None,
+        counted: (0, 1),
+    };
     let mut i = 0;
-    let mut depth = 0usize; // open BEGIN/CASE blocks in a compound statement
-    let mut compound: Option<bool> = None; // decided at the statement's first words
-    while i < bytes.len() {
-        let c = bytes[i];
-        match c {
-            b'\'' | b'"' | b'`' => {
-                let backslash = backend == Backend::Mysql && c != b'`'
-                    || (backend == Backend::Postgres && c == b'\'' && is_e_string(bytes, i));
-                i = skip_quoted(bytes, i, c, backslash);
+    while i < sql.len() {
+        i = splitter.step(i);
+    }
+    splitter.finish();
+    splitter.out
+}
+
+/// The state of one pass over a script.
+struct Splitter<'a> {
+    sql: &'a str,
+    backend: Backend,
+    out: Vec<Statement<'a>>,
+    /// Where the current statement's first token starts, once it has one.
+    first: Option<usize>,
+    /// Where its last token so far ends.
+    last: usize,
+    /// Comments after its first token (MySQL/MariaDB drops them).
+    comments: Vec<Range<usize>>,
+    /// Open `BEGIN`/`CASE` blocks of a compound statement.
+    depth: usize,
+    /// Open parentheses (PostgreSQL: psql does not end a statement in them).
+    parens: usize,
+    /// Whether the statement may hold a compound body, decided at its
+    /// first word.
+    compound: Option<bool>,
+    /// The terminator a MySQL `DELIMITER` line set, when not `;`.
+    delimiter: Option<&'a str>,
+    /// A byte offset and its line, so that lines are counted once.
+    counted: (usize, usize),
+}
+
+impl<'a> Splitter<'a> {
+    /// Consume what starts at `i`; returns where the next thing starts.
+    fn step(&mut self, i: usize) -> usize {
+        let sql = self.sql;
+        let bytes = sql.as_bytes();
+        let mysql = self.backend == Backend::Mysql;
+        let postgres = self.backend == Backend::Postgres;
+        if let Some(delimiter) = self.delimiter {
+            // Bytes: `i` may be inside a multi-byte character.
+            if bytes[i..].starts_with(delimiter.as_bytes()) {
+                self.finish();
+                return i + delimiter.len();
             }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => i = skip_line(bytes, i),
-            b'#' if backend == Backend::Mysql => i = skip_line(bytes, i),
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = skip_block_comment(bytes, i, backend == Backend::Postgres)
+        }
+        let next = bytes.get(i + 1).copied();
+        match bytes[i] {
+            quote @ (b'\'' | b'"') => {
+                let backslash = mysql || (postgres && quote == b'\'' && is_e_string(bytes, i));
+                self.token(i, skip_quoted(bytes, i, quote, backslash))
             }
-            b'$' if backend == Backend::Postgres => i = skip_dollar_quoted(bytes, i),
-            b';' if depth == 0 => {
-                push(sql, start, i, &mut out);
-                i += 1;
-                start = i;
-                compound = None;
+            b'`' if !postgres => self.token(i, skip_quoted(bytes, i, b'`', false)),
+            b'[' if self.backend == Backend::Sqlite => {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|b| *b == b']')
+                    .map_or(bytes.len(), |p| i + p + 1);
+                self.token(i, end)
+            }
+            // MySQL wants a space after `--`, except (in its client) at the
+            // start of a statement.
+            b'-' if next == Some(b'-')
+                && (!mysql
+                    || self.first.is_none()
+                    || bytes.get(i + 2).is_none_or(u8::is_ascii_whitespace)) =>
+            {
+                self.comment(i, line_end(bytes, i))
+            }
+            b'#' if mysql => self.comment(i, line_end(bytes, i)),
+            // `/*!...*/` and `/*M!...*/` are MySQL code the client sends on.
+            b'/' if next == Some(b'*')
+                && !(mysql
+                    && (sql[i + 2..].starts_with('!') || sql[i + 2..].starts_with("M!"))) =>
+            {
+                self.comment(i, skip_block_comment(bytes, i, postgres))
+            }
+            b'$' if postgres => self.token(i, skip_dollar_quoted(bytes, i)),
+            b'(' if postgres => {
+                self.parens += 1;
+                self.token(i, i + 1)
+            }
+            b')' if postgres => {
+                self.parens = self.parens.saturating_sub(1);
+                self.token(i, i + 1)
+            }
+            b';' if self.delimiter.is_none() && self.depth == 0 && self.parens == 0 => {
+                self.finish();
+                i + 1
             }
             c if c.is_ascii_alphabetic() && (i == 0 || !is_word_byte(bytes[i - 1])) => {
                 let end = word_end(bytes, i);
                 let word = &sql[i..end];
-                let is_compound = *compound.get_or_insert_with(|| starts_compound(&sql[start..]));
-                if is_compound {
-                    if word.eq_ignore_ascii_case("BEGIN") || word.eq_ignore_ascii_case("CASE") {
-                        depth += 1;
-                    } else if word.eq_ignore_ascii_case("END") && !ends_inner_block(sql, end) {
-                        depth = depth.saturating_sub(1);
+                if mysql && self.first.is_none() && word.eq_ignore_ascii_case("DELIMITER") {
+                    if let Some((delimiter, after)) = delimiter_line(sql, i, end) {
+                        self.delimiter = (delimiter != ";").then_some(delimiter);
+                        return after;
                     }
                 }
-                i = end;
+                if self.delimiter.is_none() {
+                    self.count_block(word, end, self.first.unwrap_or(i));
+                }
+                self.token(i, end)
             }
-            _ => i += 1,
+            c if c.is_ascii_whitespace() => i + 1,
+            _ => self.token(i, i + 1),
         }
     }
-    push(sql, start, sql.len(), &mut out);
-    out
-}
 
-fn push<'a>(sql: &'a str, start: usize, end: usize, out: &mut Vec<Statement<'a>>) {
-    let piece = &sql[start..end];
-    let body = skip_leading_comments(piece);
-    let trimmed = body.trim_end();
-    if trimmed.is_empty() {
-        return;
+    /// A token (word, quoted text, symbol) spans `start..end`.
+    fn token(&mut self, start: usize, end: usize) -> usize {
+        self.first.get_or_insert(start);
+        self.last = end;
+        end
     }
-    // The line of the statement's first word, not of a comment above it.
-    let offset = start + (piece.len() - body.len());
-    let line = sql[..offset].matches('\n').count() + 1;
-    out.push(Statement {
-        text: trimmed,
-        line,
-    });
-}
 
-/// `text` from its first character that is neither space nor comment.
-fn skip_leading_comments(text: &str) -> &str {
-    let mut rest = text.trim_start();
-    loop {
-        if let Some(after) = rest.strip_prefix("--").or_else(|| rest.strip_prefix('#')) {
-            rest = after.split_once('\n').map_or("", |(_, r)| r).trim_start();
-        } else if let Some(after) = rest.strip_prefix("/*") {
-            rest = after.split_once("*/").map_or("", |(_, r)| r).trim_start();
-        } else {
-            return rest;
+    /// A comment spans `start..end`.
+    fn comment(&mut self, start: usize, end: usize) -> usize {
+        if self.first.is_some() {
+            self.comments.push(start..end);
+        }
+        end
+    }
+
+    /// Follow `BEGIN`/`CASE` ... `END` in the body of a trigger, function
+    /// or procedure, whose `;` do not end it.
+    fn count_block(&mut self, word: &str, end: usize, statement: usize) {
+        let sql = self.sql;
+        if !*self
+            .compound
+            .get_or_insert_with(|| starts_compound(&sql[statement..]))
+        {
+            return;
+        }
+        if word.eq_ignore_ascii_case("BEGIN") || word.eq_ignore_ascii_case("CASE") {
+            self.depth += 1;
+        } else if word.eq_ignore_ascii_case("END") && !ends_inner_block(sql, end) {
+            self.depth = self.depth.saturating_sub(1);
         }
     }
+
+    /// End the current statement, if it has any token.
+    fn finish(&mut self) {
+        if let Some(first) = self.first.take() {
+            let text = self.text(first, self.last);
+            let (from, line) = self.counted;
+            let line = line
+                + self.sql.as_bytes()[from..first]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count();
+            self.counted = (first, line);
+            self.out.push(Statement { text, line });
+        }
+        self.comments.clear();
+        self.depth = 0;
+        self.parens = 0;
+        self.compound = None;
+    }
+
+    /// The statement `first..last` as its client sends it.
+    fn text(&self, first: usize, last: usize) -> Cow<'a, str> {
+        let sql = self.sql;
+        let raw = &sql[first..last];
+        let strip = self.backend == Backend::Mysql && self.comments.iter().any(|c| c.start < last);
+        let crlf = self.backend != Backend::Postgres && raw.contains("\r\n");
+        if !strip && !crlf {
+            return Cow::Borrowed(raw);
+        }
+        let mut text = String::with_capacity(raw.len());
+        let mut at = first;
+        if strip {
+            for comment in self.comments.iter().filter(|c| c.start < last) {
+                text.push_str(&sql[at..comment.start]);
+                // As the client does: a block comment between two words
+                // leaves a space, so they stay two.
+                let block = sql[comment.start..].starts_with("/*");
+                let before = text.ends_with(|c: char| c.is_ascii_whitespace());
+                let after = sql[comment.end..].starts_with(|c: char| c.is_ascii_whitespace());
+                if block && !before && !after {
+                    text.push(' ');
+                }
+                at = comment.end;
+            }
+        }
+        text.push_str(&sql[at..last]);
+        if crlf {
+            text = text.replace("\r\n", "\n");
+        }
+        Cow::Owned(text)
+    }
+}
+
+/// A `DELIMITER xx` line of the MySQL client, `word` its first word: the
+/// new terminator and where the next line starts.
+fn delimiter_line(sql: &str, word: usize, word_end: usize) -> Option<(&str, usize)> {
+    let line_start = sql[..word].rfind('\n').map_or(0, |p| p + 1);
+    if !sql[line_start..word]
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t')
+    {
+        return None;
+    }
+    let end = line_end(sql.as_bytes(), word);
+    let rest = &sql[word_end..end];
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let arg = rest.split_whitespace().next()?;
+    // The client takes a quoted argument without its quotes.
+    let arg = match arg.as_bytes() {
+        [q @ (b'\'' | b'"' | b'`'), .., last] if last == q && arg.len() > 1 => {
+            &arg[1..arg.len() - 1]
+        }
+        _ => arg,
+    };
+    (!arg.is_empty() && !arg.contains('\\')).then_some((arg, end))
+}
+
+/// Where the line holding `i` ends (its `\n`, or the end of the script).
+fn line_end(bytes: &[u8], i: usize) -> usize {
+    bytes[i..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(bytes.len(), |p| i + p)
 }
 
 fn is_word_byte(b: u8) -> bool {
@@ -138,13 +318,6 @@ fn skip_quoted(bytes: &[u8], open: usize, quote: u8, backslash: bool) -> usize {
         }
     }
     bytes.len()
-}
-
-fn skip_line(bytes: &[u8], i: usize) -> usize {
-    bytes[i..]
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(bytes.len(), |p| i + p + 1)
 }
 
 fn skip_block_comment(bytes: &[u8], open: usize, nested: bool) -> usize {
@@ -222,8 +395,11 @@ fn ends_inner_block(sql: &str, after_end: usize) -> bool {
 mod tests {
     use super::*;
 
-    fn texts(sql: &str, backend: Backend) -> Vec<&str> {
-        split(sql, backend).into_iter().map(|s| s.text).collect()
+    fn texts(sql: &str, backend: Backend) -> Vec<String> {
+        split(sql, backend)
+            .into_iter()
+            .map(|s| s.text.into_owned())
+            .collect()
     }
 
     #[test]
@@ -283,5 +459,182 @@ mod tests {
             texts("SELECT 'oops; SELECT 2;", Backend::Sqlite),
             ["SELECT 'oops; SELECT 2;"]
         );
+    }
+
+    #[test]
+    fn a_comment_after_the_last_statement_is_not_part_of_it() {
+        // crates.io's 2025-02-11-122509_add-expires-at-column/up.sql ends so.
+        let sql = "comment on column t.c is 'Point in time'\n-- update table ... ;;\n";
+        for backend in Backend::ALL {
+            assert_eq!(
+                texts(sql, backend),
+                ["comment on column t.c is 'Point in time'"]
+            );
+        }
+        assert_eq!(
+            texts("SELECT 1 /* a; */ -- b;\n", Backend::Postgres),
+            ["SELECT 1"]
+        );
+    }
+
+    #[test]
+    fn postgres_parentheses_hold_semicolons_as_in_psql() {
+        let sql = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));\nSELECT 1";
+        assert_eq!(texts(sql, Backend::Postgres).len(), 2);
+        assert_eq!(texts("SELECT (1; SELECT 2)", Backend::Sqlite).len(), 2);
+    }
+
+    #[test]
+    fn postgres_keeps_comments_and_carriage_returns() {
+        let sql = "SELECT 1, -- one\r\n  2\r\n;";
+        assert_eq!(texts(sql, Backend::Postgres), ["SELECT 1, -- one\r\n  2"]);
+    }
+
+    #[test]
+    fn sqlite_and_mysql_read_crlf_as_lf() {
+        let sql = "CREATE TABLE t (\r\n  s TEXT DEFAULT 'a\r\nb'\r\n);\r\n";
+        for backend in [Backend::Sqlite, Backend::Mysql] {
+            assert_eq!(
+                texts(sql, backend),
+                ["CREATE TABLE t (\n  s TEXT DEFAULT 'a\nb'\n)"]
+            );
+        }
+    }
+
+    #[test]
+    fn mysql_drops_comments_as_its_client_does() {
+        let sql = "CREATE PROCEDURE p()\nBEGIN -- the body; here\n  SELECT 1;/* x; */SELECT 2; # two\nEND;";
+        assert_eq!(
+            texts(sql, Backend::Mysql),
+            ["CREATE PROCEDURE p()\nBEGIN \n  SELECT 1; SELECT 2; \nEND"]
+        );
+        // Executable comments are code; `--` needs a space after it.
+        assert_eq!(
+            texts("SELECT 1 /*!100000 + 1 */, 5--3;", Backend::Mysql),
+            ["SELECT 1 /*!100000 + 1 */, 5--3"]
+        );
+        assert_eq!(
+            texts("/*!40101 SET NAMES utf8 */;", Backend::Mysql),
+            ["/*!40101 SET NAMES utf8 */"]
+        );
+        assert!(texts("/* only; a comment */;", Backend::Mysql).is_empty());
+    }
+
+    #[test]
+    fn mysql_delimiter_lines() {
+        let sql = "CREATE TABLE t (x INT);\nDELIMITER $$\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  SET NEW.x = 1;\nEND$$\n\ndelimiter ;\nSELECT '$$';\n";
+        let parts = split(sql, Backend::Mysql);
+        let found: Vec<_> = parts.iter().map(|s| s.text.as_ref()).collect();
+        assert_eq!(
+            found,
+            [
+                "CREATE TABLE t (x INT)",
+                "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  SET NEW.x = 1;\nEND",
+                "SELECT '$$'",
+            ]
+        );
+        assert_eq!(parts.iter().map(|s| s.line).collect::<Vec<_>>(), [1, 3, 9]);
+        // Only MySQL's client knows the command.
+        assert_eq!(
+            texts("DELIMITER $$\nSELECT 1$$", Backend::Postgres),
+            ["DELIMITER $$\nSELECT 1$$"]
+        );
+    }
+
+    #[test]
+    fn multibyte_text_anywhere() {
+        let sql = "DELIMITER ;;\nINSERT INTO t VALUES ('é;') -- ü\n;;\nSELECT ñ /* ö */ , 'ß';;\nDELIMITER ;\nSELECT 'ø' é";
+        assert_eq!(
+            texts(sql, Backend::Mysql),
+            [
+                "INSERT INTO t VALUES ('é;')",
+                "SELECT ñ  , 'ß'",
+                "SELECT 'ø' é"
+            ]
+        );
+        for backend in Backend::ALL {
+            for cut in 0..sql.len() {
+                if sql.is_char_boundary(cut) {
+                    split(&sql[..cut], backend);
+                    split(&sql[cut..], backend);
+                }
+            }
+        }
+    }
+
+    /// Scripts made of the pieces the splitter cares about, in random
+    /// order: it never panics, and every statement is non-empty, starts
+    /// with a token, on a line of the script, in order.
+    #[test]
+    fn random_scripts_split_into_sane_statements() {
+        const PIECES: [&str; 24] = [
+            ";",
+            "'",
+            "\"",
+            "`",
+            "--",
+            "#",
+            "/*",
+            "*/",
+            "/*!",
+            "$$",
+            "$a$",
+            "E'",
+            "\\",
+            "(",
+            ")",
+            "[",
+            "]",
+            "\n",
+            "\r\n",
+            " BEGIN ",
+            " END ",
+            "CREATE TRIGGER t ",
+            "\nDELIMITER // \n",
+            "é",
+        ];
+        let mut state = 15u64;
+        for _ in 0..3000 {
+            let mut script = String::new();
+            for _ in 0..24 {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                script.push_str(PIECES[(state >> 33) as usize % PIECES.len()]);
+                script.push_str(["x", " ", ""][(state >> 20) as usize % 3]);
+            }
+            let lines = script.matches('\n').count() + 1;
+            for backend in Backend::ALL {
+                let mut previous = 1;
+                for statement in split(&script, backend) {
+                    let text = &statement.text;
+                    // (An unterminated quote runs to the end, space and all.)
+                    assert!(!text.is_empty() && text.trim_start() == text, "{script:?}");
+                    assert!(
+                        statement.line >= previous && statement.line <= lines,
+                        "{script:?}"
+                    );
+                    previous = statement.line;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sqlite_brackets_quote() {
+        assert_eq!(
+            texts("CREATE TABLE [a;b] (x);SELECT 1", Backend::Sqlite),
+            ["CREATE TABLE [a;b] (x)", "SELECT 1"]
+        );
+    }
+
+    #[test]
+    fn lines_count_across_many_statements() {
+        let sql = "SELECT 1;\n\nSELECT 2; SELECT 3;\n/* a\nb */ SELECT 4;";
+        let lines: Vec<_> = split(sql, Backend::Postgres)
+            .iter()
+            .map(|s| s.line)
+            .collect();
+        assert_eq!(lines, [1, 3, 3, 5]);
     }
 }

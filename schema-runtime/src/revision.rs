@@ -56,11 +56,11 @@ pub(crate) fn execute_script<DB: DieselBackend>(
     for statement in sql::split(script, backend) {
         // Boxed as the trait object itself, so the runner's downcast finds
         // a StatementFailed rather than a box of one.
-        conn.batch_execute(statement.text).map_err(
+        conn.batch_execute(&statement.text).map_err(
             |source| -> Box<dyn std::error::Error + Send + Sync> {
                 Box::new(StatementFailed {
                     line: statement.line,
-                    statement: statement.text.to_owned(),
+                    statement: statement.text.into_owned(),
                     source,
                 })
             },

@@ -1,6 +1,15 @@
 //! Offline mode (`upgrade --sql`): the SQL a run would send, bookkeeping
-//! included, for a DBA to review or run with the database's own client.
+//! included, for a DBA to review or run with the database's own client
+//! (`psql -X -v ON_ERROR_STOP=1 -f`, `mariadb < script`, `sqlite3 -bail`).
 //! Nothing connects; the backend only picks the dialect.
+//!
+//! The statements are those the runner sends, from the same splitter
+//! ([`schema_core::sql::split`]), each given a terminator its client reads:
+//! `;`, or on MySQL/MariaDB a `DELIMITER` block around a statement that
+//! holds `;` (a trigger or procedure body), since the `mariadb` client
+//! knows nothing of `BEGIN ... END`. A comment above each statement names
+//! the file and line it comes from, in the form `upgrade`'s errors use,
+//! so a client's error can be traced to the migration.
 
 use std::fmt::Write;
 
@@ -11,18 +20,34 @@ use schema_core::url::Backend;
 use crate::dialect::bookkeeping_ddl;
 
 /// The script for `steps`, in one transaction where the backend has
-/// transactional DDL (or one per revision when `per_migration`), as the
-/// runner would do it.
+/// transactional DDL (or one per revision when `per_migration`, and always
+/// on MySQL/MariaDB, for a revision's DML and bookkeeping), as the runner
+/// would do it. `session` is what the runner's connection runs
+/// first (`EngineSettings::session_statements`: `connect_args`,
+/// `isolation_level`).
 pub fn offline_script(
     graph: &RevisionGraph,
     steps: &[Step],
     backend: Backend,
     per_migration: bool,
+    session: &[String],
 ) -> String {
     let transactional = backend != Backend::Mysql;
     let begin = "BEGIN;\n";
     let mut out = String::new();
     let _ = writeln!(out, "-- cargo schema, offline mode ({backend})\n");
+    let driver = driver_session(backend);
+    if !driver.is_empty() || !session.is_empty() {
+        out.push_str("-- The session of upgrade's connection.\n");
+        for statement in driver
+            .iter()
+            .copied()
+            .chain(session.iter().map(String::as_str))
+        {
+            let _ = writeln!(out, "{statement};");
+        }
+        out.push('\n');
+    }
     let whole = transactional && !per_migration;
     if whole {
         out.push_str(begin);
@@ -33,7 +58,7 @@ pub fn offline_script(
         let Ok(m) = graph.resolve_revision(&step.revision) else {
             continue;
         };
-        let own = transactional && per_migration && m.run_in_transaction;
+        let own = m.run_in_transaction && (per_migration || !transactional);
         let outside = whole && !m.run_in_transaction;
         if outside {
             out.push_str("COMMIT;\n\n");
@@ -56,6 +81,22 @@ pub fn offline_script(
     out
 }
 
+/// What diesel's connection runs when it opens (diesel's and diesel-async's
+/// `establish` agree): a script run without it would store string
+/// literals, routines and time values differently.
+fn driver_session(backend: Backend) -> &'static [&'static str] {
+    match backend {
+        Backend::Sqlite => &[],
+        Backend::Postgres => &["SET TIME ZONE 'UTC'", "SET CLIENT_ENCODING TO 'UTF8'"],
+        Backend::Mysql => &[
+            "SET time_zone = '+00:00'",
+            "SET character_set_client = 'utf8mb4'",
+            "SET character_set_connection = 'utf8mb4'",
+            "SET character_set_results = 'utf8mb4'",
+        ],
+    }
+}
+
 fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend) {
     let (arrow, script) = match step.direction {
         Direction::Up => ("upgrade", m.up_sql.as_str()),
@@ -70,9 +111,13 @@ fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend) {
         Direction::Up => writeln!(out, "-- Running {arrow} {parents} -> {}", m.describe()),
         Direction::Down => writeln!(out, "-- Running {arrow} {} -> {parents}", m.describe()),
     };
+    let file = match step.direction {
+        Direction::Up => "up.sql",
+        Direction::Down => "down.sql",
+    };
     for statement in sql::split(script, backend) {
-        out.push_str(statement.text);
-        out.push_str(";\n");
+        let _ = writeln!(out, "-- {}/{file}:{}", m.folder_name, statement.line);
+        write_statement(out, &statement.text, backend);
     }
     let version = quote(&m.version);
     match step.direction {
@@ -101,6 +146,104 @@ fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend) {
     }
 }
 
+/// One statement and a terminator that its client reads as the end.
+fn write_statement(out: &mut String, text: &str, backend: Backend) {
+    if backend == Backend::Mysql && text.contains(';') {
+        let delimiter = ["$$", "//", ";;"]
+            .into_iter()
+            .map(str::to_owned)
+            .chain((1..).map(|n| format!("$${n}$$")))
+            // The client ends the statement at the first occurrence, which
+            // must be the one after the text (`...$` + `$$` would not be).
+            .find(|d| format!("{text}{d}").find(d.as_str()) == Some(text.len()))
+            .unwrap_or_default();
+        let _ = writeln!(out, "DELIMITER {delimiter}\n{text}{delimiter}\nDELIMITER ;");
+    } else {
+        let _ = writeln!(out, "{text};");
+    }
+}
+
 fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(text: &str, backend: Backend) -> String {
+        let mut out = String::new();
+        write_statement(&mut out, text, backend);
+        out
+    }
+
+    #[test]
+    fn mysql_statements_holding_a_semicolon_get_a_delimiter_block() {
+        assert_eq!(written("SELECT 1", Backend::Mysql), "SELECT 1;\n");
+        assert_eq!(
+            written("CREATE TRIGGER t BEGIN SET @a = 1; END", Backend::Mysql),
+            "DELIMITER $$\nCREATE TRIGGER t BEGIN SET @a = 1; END$$\nDELIMITER ;\n"
+        );
+        // A delimiter the text holds, or would form with its last
+        // character, is not one.
+        assert_eq!(
+            written("BEGIN SET @a = '$$'; END", Backend::Mysql),
+            "DELIMITER //\nBEGIN SET @a = '$$'; END//\nDELIMITER ;\n"
+        );
+        assert_eq!(
+            written("BEGIN SET @a = '//;;'; SET @b = 1; END t$", Backend::Mysql),
+            "DELIMITER $$1$$\nBEGIN SET @a = '//;;'; SET @b = 1; END t$$$1$$\nDELIMITER ;\n"
+        );
+        assert_eq!(
+            written("CREATE TRIGGER t BEGIN SELECT 1; END", Backend::Sqlite),
+            "CREATE TRIGGER t BEGIN SELECT 1; END;\n"
+        );
+    }
+
+    /// What the writer makes of a file, split again, is the file's
+    /// statements: the script and the runner agree on where each ends.
+    #[test]
+    fn written_statements_split_back_to_themselves() {
+        let files: [(&str, &[Backend]); 6] = [
+            (
+                "comment on column t.c is 'Point in time'\n-- update table ... ;;\n",
+                &Backend::ALL,
+            ),
+            (
+                "/* a; */ CREATE TABLE t (x INT) -- b;\r\n;\r\nINSERT INTO t VALUES (1) /* c; */",
+                &Backend::ALL,
+            ),
+            (
+                "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET x = CASE WHEN 1 THEN 2 END; END;\nSELECT 1",
+                &[Backend::Sqlite, Backend::Mysql],
+            ),
+            (
+                "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT '$$;'; -- x\nEND$$\nDELIMITER ;\nSELECT 1",
+                &[Backend::Mysql],
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int AS $b$ BEGIN RETURN 1; END; $b$ LANGUAGE plpgsql\n-- end;",
+                &[Backend::Postgres],
+            ),
+            (
+                "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);\nSELECT E'\\';'",
+                &[Backend::Postgres],
+            ),
+        ];
+        for (file, backends) in files {
+            for &backend in backends {
+                let statements = sql::split(file, backend);
+                let mut script = String::new();
+                for statement in &statements {
+                    write_statement(&mut script, &statement.text, backend);
+                }
+                let again: Vec<_> = sql::split(&script, backend)
+                    .into_iter()
+                    .map(|s| s.text)
+                    .collect();
+                let texts: Vec<_> = statements.into_iter().map(|s| s.text).collect();
+                assert_eq!(again, texts, "{backend}:\n{script}");
+            }
+        }
+    }
 }

@@ -37,6 +37,7 @@ fn migrate(
             &steps,
             engine.url.backend(),
             project.settings.transaction_per_migration,
+            &engine.session_statements(),
         );
         print!("{script}");
         return Ok(Outcome::Ok);

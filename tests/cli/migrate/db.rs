@@ -343,7 +343,9 @@ impl TestDb {
     }
 
     /// Run the script in `path` with the database's own client, as a DBA
-    /// would (`sqlite3 db < script`, `psql -1 -f`, `mariadb db < script`).
+    /// would (`sqlite3 -bail db < script`, `psql -X -v ON_ERROR_STOP=1 -f
+    /// script`, `mariadb db < script`): the script's own `BEGIN`/`COMMIT`
+    /// make its transactions.
     pub fn run_script(&self, path: &Path) -> Output {
         let file = || std::fs::File::open(path).expect("open the script");
         let mut command = match &self.target {
@@ -355,7 +357,7 @@ impl TestDb {
             Target::Server { admin, name } => {
                 let mut command = base_client(self.backend, admin, name);
                 match self.backend {
-                    Backend::Postgres => command.arg("-1").arg("-f").arg(path),
+                    Backend::Postgres => command.arg("-f").arg(path),
                     _ => command.stdin(file()),
                 };
                 command

@@ -33,6 +33,8 @@ mod graph;
 mod json;
 mod offline;
 mod quickstart;
+mod script_corpus;
+mod script_diff;
 mod stamp;
 
 use std::path::PathBuf;
