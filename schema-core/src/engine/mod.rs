@@ -19,7 +19,7 @@ use crate::env::{self, display_name, EnvSource, Environment, Expanded, DATABASE_
 use crate::ini::{Entry, Origin, SetBy, ValueKind};
 use crate::options::{self, parse_value, Value, ENGINE_OPTIONS};
 use crate::secret;
-use crate::url::{Backend, Backends, DatabaseUrl, UrlStyle};
+use crate::url::{checks, Backend, Backends, DatabaseUrl, UrlStyle};
 
 mod settings;
 
@@ -156,13 +156,71 @@ pub struct Resolution {
     pub effective: IndexMap<String, Effective>,
     /// Every problem found; empty when the configuration is valid.
     pub problems: Vec<Diagnostic>,
+    /// The URL, when the file leaves it to run time on purpose; `effective`
+    /// then has no `url`.
+    pub deferred_url: Option<DeferredUrl>,
 }
 
-/// The prefix to use for `config` when none was given.
+/// Why a file leaves its URL to run time, as Alembic's env.py does with
+/// `config.set_main_option("sqlalchemy.url", ...)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deferral {
+    /// The main section has no `<prefix>url` (Flask-Migrate's template).
+    Absent,
+    /// `<prefix>url =` with nothing after it.
+    Empty,
+    /// Alembic's template value `driver://user:pass@localhost/dbname`.
+    Placeholder,
+    /// `${NAME}` with NAME unset.
+    EnvUnset,
+}
+
+/// A URL the configuration leaves to run time: not an error for `config`,
+/// and one line of advice for a command that needs to connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeferredUrl {
+    /// Why.
+    pub deferral: Deferral,
+    /// `<prefix>url`.
+    pub key: String,
+    /// What the file says, in a few words ("`sqlalchemy.url` is Alembic's
+    /// placeholder ...").
+    pub reason: String,
+    /// The line, when the key is in the file.
+    pub source: Option<Source>,
+}
+
+impl DeferredUrl {
+    /// Where a URL left to run time comes from.
+    pub const WHERE: &'static str =
+        "not set here: commands that connect take it from DATABASE_URL, --database-url or the code";
+
+    /// The note `config` prints.
+    pub fn note(&self) -> String {
+        format!("{}; {}", self.reason, Self::WHERE)
+    }
+
+    /// The error of a command that needs the URL now: one line, no snippet.
+    pub fn error(&self) -> Diagnostic {
+        Diagnostic::new(
+            Kind::MissingUrl,
+            format!(
+                "no database URL: {}; set DATABASE_URL (environment or .env), pass --database-url, \
+                 or set `{}` in code (set_main_option)",
+                self.reason, self.key
+            ),
+        )
+    }
+}
+
+/// The prefix to use for `config` when none was given: `sqlalchemy.` for
+/// a section that has only such keys, or none at all in an alembic.ini's
+/// `[alembic]` (Flask-Migrate's template, whose env.py sets the URL).
 pub fn detect_prefix(config: &Config, section: &str) -> &'static str {
     let keys = config.document().keys(section);
     let has = |p: &str| keys.iter().any(|k| k.starts_with(p));
-    if !has(DEFAULT_PREFIX) && has(SQLALCHEMY_PREFIX) {
+    if !has(DEFAULT_PREFIX) && (has(SQLALCHEMY_PREFIX) || section == "alembic") {
         SQLALCHEMY_PREFIX
     } else {
         DEFAULT_PREFIX
@@ -206,6 +264,7 @@ pub fn resolve(config: &Config, env: &Environment, opts: &ResolveOptions<'_>) ->
         style,
         effective: IndexMap::new(),
         problems: Vec::new(),
+        deferred_url: None,
     };
     r.run();
     let mut effective = r.effective;
@@ -220,6 +279,7 @@ pub fn resolve(config: &Config, env: &Environment, opts: &ResolveOptions<'_>) ->
         prefix: r.prefix,
         effective,
         problems: r.problems,
+        deferred_url: r.deferred_url,
     }
 }
 
@@ -232,6 +292,7 @@ struct Resolver<'a> {
     style: UrlStyle,
     effective: IndexMap<String, Effective>,
     problems: Vec<Diagnostic>,
+    deferred_url: Option<DeferredUrl>,
 }
 
 impl Resolver<'_> {
@@ -349,33 +410,34 @@ impl Resolver<'_> {
                     from,
                 },
             ),
-            _ if entry.is_some() => match self.text_of(&key) {
+            _ if entry.is_some() => match self.url_text(&key) {
                 Some(found) => found,
                 None => return,
             },
             _ => {
+                // A missing section already explains a missing URL.
                 if is_main {
-                    let message = if self.opts.build_time {
-                        format!(
-                            "no database URL: [{}] has no `{key}`; add `{key} = ${{DATABASE_URL}}` to take it from the environment at run time, or a URL",
-                            self.section
-                        )
-                    } else {
-                        format!(
-                            "no database URL: [{}] has no `{key}` and DATABASE_URL is not set; \
-                             add `{key} = ${{DATABASE_URL}}` or a URL, or pass --database-url",
-                            self.section
-                        )
-                    };
-                    self.problems.push(
-                        Diagnostic::new(Kind::MissingUrl, message)
-                            .in_file(self.config.config_file_name())
-                            .for_key(&self.section, &key),
-                    );
+                    let reason = format!("[{}] has no `{key}`", self.section);
+                    self.defer(Deferral::Absent, &key, reason, None);
                 }
                 return;
             }
         };
+        if let Source::File { .. } = source {
+            if text.trim().is_empty() {
+                let reason = format!("`{key}` is empty");
+                self.defer(Deferral::Empty, &key, reason, Some(source));
+                return;
+            }
+            if checks::is_alembic_placeholder(&text) {
+                let reason = format!(
+                    "`{key}` is Alembic's placeholder `{}`",
+                    secret::mask_urls(text.trim())
+                );
+                self.defer(Deferral::Placeholder, &key, reason, Some(source));
+                return;
+            }
+        }
         let url = match DatabaseUrl::parse(&text, self.style) {
             Ok(url) => url,
             Err(e) => {
@@ -383,7 +445,8 @@ impl Resolver<'_> {
                     Source::Env { var, from } => format!("{var} (from {from}): {e}"),
                     _ => format!("`{key}`: {e}"),
                 };
-                self.problem_at(Kind::InvalidUrl, &key, message, &source);
+                let hint = e.suggestion().map(str::to_owned);
+                self.problem_at(Kind::InvalidUrl, &key, message, &source, hint);
                 return;
             }
         };
@@ -395,7 +458,7 @@ impl Resolver<'_> {
                 url.backend(),
                 self.opts.features_of
             );
-            self.problem_at(Kind::BackendNotEnabled, &key, message, &source);
+            self.problem_at(Kind::BackendNotEnabled, &key, message, &source, None);
             return;
         }
         self.effective.insert(
@@ -499,12 +562,66 @@ impl Resolver<'_> {
     }
 
     /// A problem about the URL, which may not come from the file at all.
-    fn problem_at(&mut self, kind: Kind, key: &str, message: String, source: &Source) {
-        let d = match source {
+    fn problem_at(
+        &mut self,
+        kind: Kind,
+        key: &str,
+        message: String,
+        source: &Source,
+        suggestion: Option<String>,
+    ) {
+        let mut d = match source {
             Source::File { .. } => self.diagnostic(kind, key, message),
             _ => Diagnostic::new(kind, message).for_key(&self.section, key),
         };
+        if let Some(s) = suggestion {
+            d = d.suggest(s);
+        }
         self.problems.push(d);
+    }
+
+    fn defer(&mut self, deferral: Deferral, key: &str, reason: String, source: Option<Source>) {
+        self.deferred_url = Some(DeferredUrl {
+            deferral,
+            key: key.to_owned(),
+            reason,
+            source,
+        });
+    }
+
+    /// The URL's text from the section, like [`Resolver::text_of`], except
+    /// that a `${NAME}` with NAME unset leaves the URL to run time rather
+    /// than being a problem.
+    fn url_text(&mut self, key: &str) -> Option<(String, Source)> {
+        let doc = self.config.document();
+        let entry = doc.entry(&self.section, key)?;
+        if entry.kind != ValueKind::Literal {
+            if let Ok(Some(raw)) = doc.get(&self.section, key) {
+                if let Err((Kind::EnvMissing, _)) = env::expand(&raw, self.env) {
+                    let unset: Vec<String> = secret::references(&raw)
+                        .into_iter()
+                        .filter_map(|r| match r {
+                            secret::Reference::Env(name)
+                                if self.env.get(name).is_none()
+                                    && raw.contains(&format!("${{{name}}}")) =>
+                            {
+                                Some(format!("${{{name}}}"))
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    let reason = format!(
+                        "`{key}` takes {}, which {} not set",
+                        unset.join(", "),
+                        if unset.len() == 1 { "is" } else { "are" }
+                    );
+                    let source = Source::of_entry(self.config, entry);
+                    self.defer(Deferral::EnvUnset, key, reason, Some(source));
+                    return None;
+                }
+            }
+        }
+        self.text_of(key)
     }
 
     fn diagnostic(&self, kind: Kind, key: &str, message: String) -> Diagnostic {
@@ -533,6 +650,9 @@ impl Resolution {
             return Err(error);
         }
         let get = |name: &str| self.effective.get(name).map(|e| &e.value);
+        if let Some(deferred) = &self.deferred_url {
+            return Err(deferred.error().into());
+        }
         let Some(Value::Url(url)) = get("url") else {
             return Err(Diagnostic::new(
                 Kind::MissingUrl,
