@@ -262,22 +262,27 @@ pub fn build(
     });
     let effective = deferred
         .into_iter()
-        .chain(resolution.effective.iter().map(|(name, Effective { value, source })| {
-            let json = match value {
-                Value::Url(url) if reveal => serde_json::Value::from(url.as_str()),
-                Value::Text(t) if !reveal => serde_json::Value::from(show(name, t)),
-                other => other.to_json(),
-            };
-            let source = redactor.redact(&source.to_string());
-            (
-                name.clone(),
-                EffectiveJson {
-                    value: json,
-                    source,
-                    deferred: None,
-                },
-            )
-        }))
+        .chain(
+            resolution
+                .effective
+                .iter()
+                .map(|(name, Effective { value, source })| {
+                    let json = match value {
+                        Value::Url(url) if reveal => serde_json::Value::from(url.as_str()),
+                        Value::Text(t) if !reveal => serde_json::Value::from(show(name, t)),
+                        other => other.to_json(),
+                    };
+                    let source = redactor.redact(&source.to_string());
+                    (
+                        name.clone(),
+                        EffectiveJson {
+                            value: json,
+                            source,
+                            deferred: None,
+                        },
+                    )
+                }),
+        )
         .collect();
 
     let diagnostics: Vec<Diagnostic> = diagnostics

@@ -94,7 +94,10 @@ fn summary(file: &str) -> String {
     let url = &report["effective"]["url"];
     match (&url["value"], &url["deferred"]) {
         (_, Value::Object(deferred)) => {
-            out += &format!("url left to run time ({}, {})\n", deferred["kind"], url["source"]);
+            out += &format!(
+                "url left to run time ({}, {})\n",
+                deferred["kind"], url["source"]
+            );
         }
         (Value::String(value), _) => out += &format!("url {value} ({})\n", url["source"]),
         _ => out += "no url\n",
@@ -160,7 +163,7 @@ fn alembic_python() -> Option<PathBuf> {
     match std::env::var_os("SCHEMA_TEST_ALEMBIC_PYTHON") {
         Some(python) if !python.is_empty() => Some(PathBuf::from(python)),
         _ => {
-            println!(
+            eprintln!(
                 "skipped: SCHEMA_TEST_ALEMBIC_PYTHON is not set (a Python with PyPI's alembic; .ci/run makes one in target/alembic-venv)"
             );
             None
@@ -192,6 +195,12 @@ fn alembic_reads(python: &Path, paths: &[PathBuf]) -> Vec<Value> {
     );
     serde_json::from_slice(&output.stdout).expect("alembic's python prints JSON")
 }
+
+/// Files whose URL SQLAlchemy takes and cargo-schema refuses, and why.
+const EXPLAINED: &[(&str, &str)] = &[(
+    "handwritten/unknown-dialect.ini",
+    "oracle: no diesel backend drives it",
+)];
 
 /// Where our verdict on the URL and Alembic's (through SQLAlchemy) agree,
 /// or `Err` with the difference.
@@ -229,7 +238,10 @@ fn alembic_reads_the_corpus_as_we_do() {
     };
     let files = corpus();
     let projects: Vec<Project> = files.iter().map(|f| project_for(f)).collect();
-    let paths: Vec<PathBuf> = projects.iter().map(|p| p.path().join("alembic.ini")).collect();
+    let paths: Vec<PathBuf> = projects
+        .iter()
+        .map(|p| p.path().join("alembic.ini"))
+        .collect();
     let theirs = alembic_reads(&python, &paths);
     let mut differences = Vec::new();
     for ((file, p), theirs) in files.iter().zip(&projects).zip(&theirs) {
@@ -244,8 +256,11 @@ fn alembic_reads_the_corpus_as_we_do() {
                 theirs["options"]
             ));
         }
-        if let Err(e) = same_verdict(&ours, theirs) {
-            differences.push(format!("{file}: {e}"));
+        let explained = EXPLAINED.iter().any(|(f, _)| f == file);
+        match (same_verdict(&ours, theirs), explained) {
+            (Err(e), false) => differences.push(format!("{file}: {e}")),
+            (Ok(()), true) => differences.push(format!("{file}: explained, but agrees")),
+            _ => {}
         }
     }
     assert!(

@@ -95,13 +95,18 @@ fn config_notes_a_deferred_url_and_exits_0() {
 fn commands_that_connect_fail_with_one_line() {
     for case in CASES {
         let p = project(case);
-        for command in [&["current"][..], &["upgrade"], &["upgrade", "--sql"], &["check"]] {
+        for command in [
+            &["current"][..],
+            &["upgrade"],
+            &["upgrade", "--sql"],
+            &["check"],
+        ] {
             let mut args = vec!["-c", "schema.ini"];
             args.extend_from_slice(command);
             let out = p.cmd(args).run();
             out.code(2);
             assert_eq!(out.stdout, "", "{command:?}");
-            let lines: Vec<&str> = out.stderr.lines().collect();
+            let lines: Vec<&str> = out.stderr.trim_end().lines().collect();
             assert_eq!(
                 lines,
                 [format!(
@@ -154,13 +159,13 @@ fn database_url_and_the_flag_supply_a_deferred_url() {
 
         let out = p
             .config_json(&[])
-            .env("DATABASE_URL", "sqlite://from-env.db")
+            .env("DATABASE_URL", "sqlite:///from-env.db")
             .run();
         out.code(0);
         let url = &out.json()["effective"]["url"];
         assert_eq!(
             url,
-            &json!({"value": "sqlite://from-env.db", "source": "env DATABASE_URL"})
+            &json!({"value": "sqlite:///from-env.db", "source": "env DATABASE_URL"})
         );
     }
 }

@@ -103,8 +103,8 @@ pub fn python_text(text: &str) -> Option<String> {
         ));
     }
     Some(format!(
-        "the value starts with {quote}: ini values keep their quotes, so the quote characters would be \
-         part of the URL; remove them"
+        "the value is in quotes ({quote}...{quote}): ini values keep their quotes, so the quote characters \
+         would be part of the URL; remove them"
     ))
 }
 
@@ -134,15 +134,23 @@ mod tests {
         ] {
             assert_eq!(python_text(text), None, "{text}");
         }
-        assert!(python_text("\"\"").unwrap().contains("two quote characters"));
+        assert!(python_text("\"\"")
+            .unwrap()
+            .contains("two quote characters"));
         assert!(python_text("f'x'").unwrap().contains("Python expression"));
     }
 
     #[test]
     fn alembic_placeholders() {
-        assert!(is_alembic_placeholder("driver://user:pass@localhost/dbname"));
-        assert!(is_alembic_placeholder(" driver://user:pass@localhost/dbname2"));
-        assert!(!is_alembic_placeholder("postgresql://user:pass@localhost/dbname"));
+        assert!(is_alembic_placeholder(
+            "driver://user:pass@localhost/dbname"
+        ));
+        assert!(is_alembic_placeholder(
+            " driver://user:pass@localhost/dbname2"
+        ));
+        assert!(!is_alembic_placeholder(
+            "postgresql://user:pass@localhost/dbname"
+        ));
         assert!(!is_alembic_placeholder("driver"));
     }
 
@@ -154,7 +162,10 @@ mod tests {
         let (message, hint) = unknown_driver("postgresql", "async").unwrap();
         assert!(message.contains("asyncpg, pg8000"), "{message}");
         assert_eq!(hint, Some("asyncpg"));
-        assert_eq!(unknown_driver("mysql", "pymsql").unwrap().1, Some("pymysql"));
+        assert_eq!(
+            unknown_driver("mysql", "pymsql").unwrap().1,
+            Some("pymysql")
+        );
         assert_eq!(unknown_driver("sqlite", "xyz").unwrap().1, None);
     }
 }

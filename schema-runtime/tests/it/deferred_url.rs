@@ -12,8 +12,8 @@ schema_runtime::embed!(config = "../tests/ui/fixtures/alembic_placeholder/alembi
 #[test]
 fn a_url_left_to_run_time_is_asked_for_then() {
     let config = CONFIG.config().unwrap();
-    let error = LoadedConfig::resolve(config.clone(), &Environment::empty(), CONFIG.prefix)
-        .unwrap_err();
+    let error =
+        LoadedConfig::resolve(config.clone(), &Environment::empty(), CONFIG.prefix).unwrap_err();
     assert_eq!(error.kind(), Kind::MissingUrl);
     assert_eq!(
         error.to_string(),
@@ -26,7 +26,8 @@ fn a_url_left_to_run_time_is_asked_for_then() {
     // Four slashes: an absolute path in SQLAlchemy's reading too.
     let env = Environment::empty().with_var("DATABASE_URL", &format!("sqlite:///{}", db.display()));
     let loaded = LoadedConfig::resolve(config, &env, CONFIG.prefix).unwrap();
-    let mut conn = diesel::SqliteConnection::establish(loaded.settings().url.connect_url()).unwrap();
+    let mut conn =
+        diesel::SqliteConnection::establish(loaded.settings().url.connect_url()).unwrap();
     assert_eq!(MIGRATIONS.upgrade(&mut conn, "head").unwrap().len(), 1);
     drop(conn);
 
