@@ -21,8 +21,10 @@ use crate::options::{self, parse_value, Value, ENGINE_OPTIONS};
 use crate::secret;
 use crate::url::{checks, Backend, Backends, DatabaseUrl, UrlStyle};
 
+mod deferred;
 mod settings;
 
+pub use deferred::{Deferral, DeferredUrl};
 pub use settings::{Echo, EngineSettings, PoolClass};
 
 /// The prefix of engine options unless told otherwise.
@@ -159,59 +161,6 @@ pub struct Resolution {
     /// The URL, when the file leaves it to run time on purpose; `effective`
     /// then has no `url`.
     pub deferred_url: Option<DeferredUrl>,
-}
-
-/// Why a file leaves its URL to run time, as Alembic's env.py does with
-/// `config.set_main_option("sqlalchemy.url", ...)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Deferral {
-    /// The main section has no `<prefix>url` (Flask-Migrate's template).
-    Absent,
-    /// `<prefix>url =` with nothing after it.
-    Empty,
-    /// Alembic's template value `driver://user:pass@localhost/dbname`.
-    Placeholder,
-    /// `${NAME}` with NAME unset.
-    EnvUnset,
-}
-
-/// A URL the configuration leaves to run time: not an error for `config`,
-/// and one line of advice for a command that needs to connect.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeferredUrl {
-    /// Why.
-    pub deferral: Deferral,
-    /// `<prefix>url`.
-    pub key: String,
-    /// What the file says, in a few words ("`sqlalchemy.url` is Alembic's
-    /// placeholder ...").
-    pub reason: String,
-    /// The line, when the key is in the file.
-    pub source: Option<Source>,
-}
-
-impl DeferredUrl {
-    /// Where a URL left to run time comes from.
-    pub const WHERE: &'static str =
-        "not set here: commands that connect take it from DATABASE_URL, --database-url or the code";
-
-    /// The note `config` prints.
-    pub fn note(&self) -> String {
-        format!("{}; {}", self.reason, Self::WHERE)
-    }
-
-    /// The error of a command that needs the URL now: one line, no snippet.
-    pub fn error(&self) -> Diagnostic {
-        Diagnostic::new(
-            Kind::MissingUrl,
-            format!(
-                "no database URL: {}; set DATABASE_URL (environment or .env), pass --database-url, \
-                 or set `{}` in code (set_main_option)",
-                self.reason, self.key
-            ),
-        )
-    }
 }
 
 /// The prefix to use for `config` when none was given: `sqlalchemy.` for

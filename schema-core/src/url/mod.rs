@@ -17,7 +17,7 @@
 //!
 //! They also disagree on what is a URL at all. diesel_cli reads a
 //! `DATABASE_URL` without a scheme as an SQLite file; SQLAlchemy's
-//! `make_url` refuses it. Each reading applies where the other does for
+//! `make_url` refuses it. The same style picks the reading here as for
 //! three slashes. Both refuse what only Python would read as a URL (see
 //! [`checks`]): a quoted value (ini values keep their quotes), a Python
 //! expression, and a SQLAlchemy driver name SQLAlchemy does not have.
@@ -500,6 +500,30 @@ mod tests {
             file("file:app.db?mode=ro"),
             Some(SqliteTarget::Uri("file:app.db?mode=ro".into()))
         );
+    }
+
+    #[test]
+    fn what_is_a_url_follows_the_tool_the_file_was_written_for() {
+        // diesel_cli: no scheme is an SQLite file; SQLAlchemy: not a URL.
+        for bare in ["app.db", "foo", "not a url", "/srv/app.db"] {
+            assert!(DatabaseUrl::parse(bare, UrlStyle::Diesel).is_ok(), "{bare}");
+            let err = DatabaseUrl::parse(bare, UrlStyle::SqlAlchemy).unwrap_err();
+            assert!(err.to_string().contains("make_url"), "{err}");
+        }
+        // Python's meaning, refused under both.
+        for python in [
+            "\"mysql+pymysql://u:secret@h/d\"",
+            "\"\"",
+            "f'postgresql+psycopg2://{user}@h/d'",
+        ] {
+            for style in [UrlStyle::Diesel, UrlStyle::SqlAlchemy] {
+                let err = DatabaseUrl::parse(python, style).unwrap_err().to_string();
+                assert!(err.contains("quote") || err.contains("Python"), "{err}");
+                assert!(!err.contains("secret"), "{err}");
+            }
+        }
+        let err = DatabaseUrl::parse("postgresql+async://u@h/d", UrlStyle::Diesel).unwrap_err();
+        assert_eq!(err.suggestion(), Some("postgresql+asyncpg://"));
     }
 
     #[test]
