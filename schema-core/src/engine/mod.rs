@@ -126,8 +126,8 @@ pub struct ResolveOptions<'a> {
     pub backends: Backends,
     /// At build time the environment of the running app is unknown: a
     /// `${NAME}` that is unset then defers its check to run time instead of
-    /// being an error, and a missing URL is accepted when the file says
-    /// where it will come from.
+    /// being an error, and `DATABASE_URL` is not read. (A URL the file
+    /// leaves to run time is deferred at any time: see [`DeferredUrl`].)
     pub build_time: bool,
     /// The crate whose cargo feature adds a missing backend, for the advice
     /// a URL of such a backend gets: `schema-runtime` in an app,
