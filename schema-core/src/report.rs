@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::diag::{ConfigError, Diagnostic};
-use crate::engine::{self, Effective, ResolveOptions, Source};
+use crate::engine::{self, Deferral, Effective, ResolveOptions, Source};
 use crate::env::Environment;
 use crate::options::Value;
 use crate::secret::{self, Redactor};
@@ -116,10 +116,24 @@ pub enum ValueJson {
 /// One effective engine option.
 #[derive(Debug, Clone, Serialize)]
 pub struct EffectiveJson {
-    /// Typed value (number, boolean, string; URLs masked).
+    /// Typed value (number, boolean, string; URLs masked); `null` for a
+    /// URL left to run time.
     pub value: serde_json::Value,
-    /// Where it came from.
+    /// Where it came from (`not set` for a URL the file does not have).
     pub source: String,
+    /// Only on a `url` the file leaves to run time: why, and where it will
+    /// come from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deferred: Option<DeferredJson>,
+}
+
+/// Why the URL is left to run time.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeferredJson {
+    /// `absent`, `empty`, `placeholder` or `env_unset`.
+    pub kind: Deferral,
+    /// The note `config` prints.
+    pub message: String,
 }
 
 /// One problem.
@@ -232,24 +246,43 @@ pub fn build(
     }
     diagnostics.sort_by_key(|d| d.line.unwrap_or(usize::MAX));
 
-    let effective = resolution
-        .effective
-        .iter()
-        .map(|(name, Effective { value, source })| {
-            let json = match value {
-                Value::Url(url) if reveal => serde_json::Value::from(url.as_str()),
-                Value::Text(t) if !reveal => serde_json::Value::from(show(name, t)),
-                other => other.to_json(),
-            };
-            let source = redactor.redact(&source.to_string());
-            (
-                name.clone(),
-                EffectiveJson {
-                    value: json,
-                    source,
-                },
-            )
-        })
+    let deferred = resolution.deferred_url.as_ref().map(|d| {
+        let json = EffectiveJson {
+            value: serde_json::Value::Null,
+            source: d
+                .source
+                .as_ref()
+                .map_or_else(|| "not set".to_owned(), ToString::to_string),
+            deferred: Some(DeferredJson {
+                kind: d.deferral,
+                message: redactor.redact(&d.note()),
+            }),
+        };
+        ("url".to_owned(), json)
+    });
+    let effective = deferred
+        .into_iter()
+        .chain(
+            resolution
+                .effective
+                .iter()
+                .map(|(name, Effective { value, source })| {
+                    let json = match value {
+                        Value::Url(url) if reveal => serde_json::Value::from(url.as_str()),
+                        Value::Text(t) if !reveal => serde_json::Value::from(show(name, t)),
+                        other => other.to_json(),
+                    };
+                    let source = redactor.redact(&source.to_string());
+                    (
+                        name.clone(),
+                        EffectiveJson {
+                            value: json,
+                            source,
+                            deferred: None,
+                        },
+                    )
+                }),
+        )
         .collect();
 
     let diagnostics: Vec<Diagnostic> = diagnostics

@@ -268,11 +268,49 @@ const CASES: &[Case] = &[
         "[schema]\ndiesel.url = postgres://db:99999/app\n",
         &[("invalid_url", Some(2))],
     ),
-    readable(
-        "empty_url",
-        "[schema]\ndiesel.url =\n",
-        &[("invalid_url", Some(2))],
-    ),
+    // A value only Python would read as a URL (an empty `diesel.url =` is
+    // not here: it leaves the URL to run time, see deferred_url.rs).
+    Case {
+        message: Some("ini values keep their quotes"),
+        ..readable(
+            "quoted_url",
+            "[alembic]\nsqlalchemy.url = \"mysql+pymysql://app@db/app\"\n",
+            &[("invalid_url", Some(2))],
+        )
+    },
+    Case {
+        message: Some("is two quote characters, not an empty value"),
+        ..readable(
+            "two_quote_characters",
+            "[alembic]\nsqlalchemy.url = \"\"\n",
+            &[("invalid_url", Some(2))],
+        )
+    },
+    Case {
+        message: Some("is a Python expression"),
+        ..readable(
+            "python_f_string",
+            "[schema]\ndiesel.url = f'postgresql+psycopg2://{user}@db/app'\n",
+            &[("invalid_url", Some(2))],
+        )
+    },
+    Case {
+        message: Some("`postgresql+async` names no SQLAlchemy driver"),
+        suggestion: Some("postgresql+asyncpg://"),
+        ..readable(
+            "unknown_sqlalchemy_driver",
+            "[alembic]\nsqlalchemy.url = postgresql+async://app@db/app\n",
+            &[("invalid_url", Some(2))],
+        )
+    },
+    Case {
+        message: Some("SQLAlchemy reads it with make_url, which needs `dialect://...`"),
+        ..readable(
+            "sqlalchemy_bare_word",
+            "[alembic]\nsqlalchemy.url = not a url\n",
+            &[("invalid_url", Some(2))],
+        )
+    },
     readable(
         "bad_driver",
         "[schema]\ndiesel.url = postgresql+://db/app\n",
@@ -288,11 +326,12 @@ const CASES: &[Case] = &[
         "[alembic]\nsqlalchemy.url = sqlite://host/app.db\n",
         &[("invalid_url", Some(2))],
     ),
-    // The environment.
+    // The environment (an unset `${NAME}` in the URL leaves it to run
+    // time: deferred_url.rs).
     readable(
         "unset_variable",
-        "[schema]\ndiesel.url = ${UNSET_DATABASE_URL}\n",
-        &[("env_missing", Some(2))],
+        "[schema]\ndiesel.url = sqlite://app.db\ndiesel.pool_size = ${UNSET_POOL_SIZE}\n",
+        &[("env_missing", Some(3))],
     ),
     readable(
         "unclosed_variable",
@@ -320,12 +359,7 @@ const CASES: &[Case] = &[
         expect: &[("dotenv", Some(2))],
         ..readable("malformed_dotenv", SQLITE, &[])
     },
-    // Missing things.
-    readable(
-        "missing_url",
-        "[schema]\nscript_location = migrations\n",
-        &[("missing_url", None)],
-    ),
+    // Missing things (a missing URL is left to run time: deferred_url.rs).
     Case {
         name: "missing_file",
         report: Report::Unreadable,

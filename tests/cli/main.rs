@@ -1,9 +1,11 @@
 //! End-to-end tests of the `cargo schema` binary, on real temporary
 //! projects with a cleaned environment.
 
+mod alembic_corpus;
 mod bad_inputs;
 mod config_json;
 mod config_text;
+mod deferred_url;
 mod discovery;
 mod migrate;
 mod overrides;

@@ -99,14 +99,22 @@ fn print_text(report: &ConfigReport, located: &Located) -> Result<(), Failure> {
         "VALUE".to_owned(),
         "SOURCE".to_owned(),
     ]];
+    let mut notes = Vec::new();
     for (name, effective) in &report.effective {
-        let value = match &effective.value {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
+        let value = match (&effective.value, &effective.deferred) {
+            (_, Some(deferred)) => {
+                notes.push(&deferred.message);
+                "(not set here)".to_owned()
+            }
+            (serde_json::Value::String(s), None) => s.clone(),
+            (other, None) => other.to_string(),
         };
         rows.push(vec![name.clone(), value, effective.source.clone()]);
     }
     writeln!(out, "\n{}", render::table(&rows).trim_end())?;
+    for note in notes {
+        writeln!(out, "\nnote: {note}")?;
+    }
     drop(out);
 
     if !report.diagnostics.is_empty() {

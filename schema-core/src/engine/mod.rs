@@ -19,10 +19,12 @@ use crate::env::{self, display_name, EnvSource, Environment, Expanded, DATABASE_
 use crate::ini::{Entry, Origin, SetBy, ValueKind};
 use crate::options::{self, parse_value, Value, ENGINE_OPTIONS};
 use crate::secret;
-use crate::url::{Backend, Backends, DatabaseUrl, UrlStyle};
+use crate::url::{checks, Backend, Backends, DatabaseUrl, UrlStyle};
 
+mod deferred;
 mod settings;
 
+pub use deferred::{Deferral, DeferredUrl};
 pub use settings::{Echo, EngineSettings, PoolClass};
 
 /// The prefix of engine options unless told otherwise.
@@ -124,8 +126,8 @@ pub struct ResolveOptions<'a> {
     pub backends: Backends,
     /// At build time the environment of the running app is unknown: a
     /// `${NAME}` that is unset then defers its check to run time instead of
-    /// being an error, and a missing URL is accepted when the file says
-    /// where it will come from.
+    /// being an error, and `DATABASE_URL` is not read. (A URL the file
+    /// leaves to run time is deferred at any time: see [`DeferredUrl`].)
     pub build_time: bool,
     /// The crate whose cargo feature adds a missing backend, for the advice
     /// a URL of such a backend gets: `schema-runtime` in an app,
@@ -156,13 +158,18 @@ pub struct Resolution {
     pub effective: IndexMap<String, Effective>,
     /// Every problem found; empty when the configuration is valid.
     pub problems: Vec<Diagnostic>,
+    /// The URL, when the file leaves it to run time on purpose; `effective`
+    /// then has no `url`.
+    pub deferred_url: Option<DeferredUrl>,
 }
 
-/// The prefix to use for `config` when none was given.
+/// The prefix to use for `config` when none was given: `sqlalchemy.` for
+/// a section that has only such keys, or none at all in an alembic.ini's
+/// `[alembic]` (Flask-Migrate's template, whose env.py sets the URL).
 pub fn detect_prefix(config: &Config, section: &str) -> &'static str {
     let keys = config.document().keys(section);
     let has = |p: &str| keys.iter().any(|k| k.starts_with(p));
-    if !has(DEFAULT_PREFIX) && has(SQLALCHEMY_PREFIX) {
+    if !has(DEFAULT_PREFIX) && (has(SQLALCHEMY_PREFIX) || section == "alembic") {
         SQLALCHEMY_PREFIX
     } else {
         DEFAULT_PREFIX
@@ -206,6 +213,7 @@ pub fn resolve(config: &Config, env: &Environment, opts: &ResolveOptions<'_>) ->
         style,
         effective: IndexMap::new(),
         problems: Vec::new(),
+        deferred_url: None,
     };
     r.run();
     let mut effective = r.effective;
@@ -220,6 +228,7 @@ pub fn resolve(config: &Config, env: &Environment, opts: &ResolveOptions<'_>) ->
         prefix: r.prefix,
         effective,
         problems: r.problems,
+        deferred_url: r.deferred_url,
     }
 }
 
@@ -232,6 +241,7 @@ struct Resolver<'a> {
     style: UrlStyle,
     effective: IndexMap<String, Effective>,
     problems: Vec<Diagnostic>,
+    deferred_url: Option<DeferredUrl>,
 }
 
 impl Resolver<'_> {
@@ -349,33 +359,34 @@ impl Resolver<'_> {
                     from,
                 },
             ),
-            _ if entry.is_some() => match self.text_of(&key) {
+            _ if entry.is_some() => match self.url_text(&key) {
                 Some(found) => found,
                 None => return,
             },
             _ => {
+                // A missing section already explains a missing URL.
                 if is_main {
-                    let message = if self.opts.build_time {
-                        format!(
-                            "no database URL: [{}] has no `{key}`; add `{key} = ${{DATABASE_URL}}` to take it from the environment at run time, or a URL",
-                            self.section
-                        )
-                    } else {
-                        format!(
-                            "no database URL: [{}] has no `{key}` and DATABASE_URL is not set; \
-                             add `{key} = ${{DATABASE_URL}}` or a URL, or pass --database-url",
-                            self.section
-                        )
-                    };
-                    self.problems.push(
-                        Diagnostic::new(Kind::MissingUrl, message)
-                            .in_file(self.config.config_file_name())
-                            .for_key(&self.section, &key),
-                    );
+                    let reason = format!("[{}] has no `{key}`", self.section);
+                    self.defer(Deferral::Absent, &key, reason, None);
                 }
                 return;
             }
         };
+        if let Source::File { .. } = source {
+            if text.trim().is_empty() {
+                let reason = format!("`{key}` is empty");
+                self.defer(Deferral::Empty, &key, reason, Some(source));
+                return;
+            }
+            if checks::is_alembic_placeholder(&text) {
+                let reason = format!(
+                    "`{key}` is Alembic's placeholder `{}`",
+                    secret::mask_urls(text.trim())
+                );
+                self.defer(Deferral::Placeholder, &key, reason, Some(source));
+                return;
+            }
+        }
         let url = match DatabaseUrl::parse(&text, self.style) {
             Ok(url) => url,
             Err(e) => {
@@ -383,7 +394,8 @@ impl Resolver<'_> {
                     Source::Env { var, from } => format!("{var} (from {from}): {e}"),
                     _ => format!("`{key}`: {e}"),
                 };
-                self.problem_at(Kind::InvalidUrl, &key, message, &source);
+                let hint = e.suggestion().map(str::to_owned);
+                self.problem_at(Kind::InvalidUrl, &key, message, &source, hint);
                 return;
             }
         };
@@ -395,7 +407,7 @@ impl Resolver<'_> {
                 url.backend(),
                 self.opts.features_of
             );
-            self.problem_at(Kind::BackendNotEnabled, &key, message, &source);
+            self.problem_at(Kind::BackendNotEnabled, &key, message, &source, None);
             return;
         }
         self.effective.insert(
@@ -499,12 +511,66 @@ impl Resolver<'_> {
     }
 
     /// A problem about the URL, which may not come from the file at all.
-    fn problem_at(&mut self, kind: Kind, key: &str, message: String, source: &Source) {
-        let d = match source {
+    fn problem_at(
+        &mut self,
+        kind: Kind,
+        key: &str,
+        message: String,
+        source: &Source,
+        suggestion: Option<String>,
+    ) {
+        let mut d = match source {
             Source::File { .. } => self.diagnostic(kind, key, message),
             _ => Diagnostic::new(kind, message).for_key(&self.section, key),
         };
+        if let Some(s) = suggestion {
+            d = d.suggest(s);
+        }
         self.problems.push(d);
+    }
+
+    fn defer(&mut self, deferral: Deferral, key: &str, reason: String, source: Option<Source>) {
+        self.deferred_url = Some(DeferredUrl {
+            deferral,
+            key: key.to_owned(),
+            reason,
+            source,
+        });
+    }
+
+    /// The URL's text from the section, like [`Resolver::text_of`], except
+    /// that a `${NAME}` with NAME unset leaves the URL to run time rather
+    /// than being a problem.
+    fn url_text(&mut self, key: &str) -> Option<(String, Source)> {
+        let doc = self.config.document();
+        let entry = doc.entry(&self.section, key)?;
+        if entry.kind != ValueKind::Literal {
+            if let Ok(Some(raw)) = doc.get(&self.section, key) {
+                if let Err((Kind::EnvMissing, _)) = env::expand(&raw, self.env) {
+                    let unset: Vec<String> = secret::references(&raw)
+                        .into_iter()
+                        .filter_map(|r| match r {
+                            secret::Reference::Env(name)
+                                if self.env.get(name).is_none()
+                                    && raw.contains(&format!("${{{name}}}")) =>
+                            {
+                                Some(format!("${{{name}}}"))
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    let reason = format!(
+                        "`{key}` takes {}, which {} not set",
+                        unset.join(", "),
+                        if unset.len() == 1 { "is" } else { "are" }
+                    );
+                    let source = Source::of_entry(self.config, entry);
+                    self.defer(Deferral::EnvUnset, key, reason, Some(source));
+                    return None;
+                }
+            }
+        }
+        self.text_of(key)
     }
 
     fn diagnostic(&self, kind: Kind, key: &str, message: String) -> Diagnostic {
@@ -533,6 +599,9 @@ impl Resolution {
             return Err(error);
         }
         let get = |name: &str| self.effective.get(name).map(|e| &e.value);
+        if let Some(deferred) = &self.deferred_url {
+            return Err(deferred.error().into());
+        }
         let Some(Value::Url(url)) = get("url") else {
             return Err(Diagnostic::new(
                 Kind::MissingUrl,

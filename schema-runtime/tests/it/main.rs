@@ -11,6 +11,7 @@ mod support;
 
 mod asynchronous;
 mod connect;
+mod deferred_url;
 mod embedded;
 mod engine;
 mod failures;

@@ -14,6 +14,13 @@
 //! Alembic-style configuration (the `sqlalchemy.` prefix) or names a Python
 //! driver (`sqlite+pysqlite://`); elsewhere the diesel reading does, so that
 //! `diesel.url = sqlite://%(here)s/app.db` means the file next to the ini.
+//!
+//! They also disagree on what is a URL at all. diesel_cli reads a
+//! `DATABASE_URL` without a scheme as an SQLite file; SQLAlchemy's
+//! `make_url` refuses it. The same style picks the reading here as for
+//! three slashes. Both refuse what only Python would read as a URL (see
+//! [`checks`]): a quoted value (ini values keep their quotes), a Python
+//! expression, and a SQLAlchemy driver name SQLAlchemy does not have.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -21,6 +28,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::secret;
+
+pub mod checks;
 
 /// A database backend cargo-schema can drive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -130,8 +139,25 @@ pub struct DatabaseUrl {
 
 /// Why a URL was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct UrlError(String);
+#[error("{message}")]
+pub struct UrlError {
+    message: String,
+    suggestion: Option<String>,
+}
+
+impl UrlError {
+    fn new(message: impl Into<String>) -> Self {
+        UrlError {
+            message: message.into(),
+            suggestion: None,
+        }
+    }
+
+    /// What the user probably meant (a URL with a real driver name).
+    pub fn suggestion(&self) -> Option<&str> {
+        self.suggestion.as_deref()
+    }
+}
 
 impl DatabaseUrl {
     /// Parse a URL in diesel's or SQLAlchemy's form.
@@ -148,10 +174,22 @@ impl DatabaseUrl {
     pub fn parse(text: &str, style: UrlStyle) -> Result<Self, UrlError> {
         let text = text.trim();
         if text.is_empty() {
-            return Err(UrlError("the database URL is empty".to_owned()));
+            return Err(UrlError::new("the database URL is empty"));
+        }
+        if let Some(why) = checks::python_text(text) {
+            return Err(UrlError::new(why));
         }
         let Some((scheme, rest)) = text.split_once("://") else {
-            return Self::bare_sqlite(text);
+            return match style {
+                UrlStyle::Diesel => Self::bare_sqlite(text),
+                // make_url's pattern starts with `name://`: SQLAlchemy
+                // refuses anything else before it looks further.
+                UrlStyle::SqlAlchemy => Err(UrlError::new(format!(
+                    "`{}` is not a URL: SQLAlchemy reads it with make_url, which needs `dialect://...` \
+                     (postgresql://user@host/db, sqlite:///relative.db, sqlite:////absolute.db)",
+                    secret::mask_urls(text)
+                ))),
+            };
         };
         let scheme_lower = scheme.to_ascii_lowercase();
         let (dialect, driver) = match scheme_lower.split_once('+') {
@@ -160,7 +198,7 @@ impl DatabaseUrl {
         };
         if let Some(drv) = driver {
             if drv.is_empty() || !drv.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(UrlError(format!("`{scheme}` is not a valid scheme: the driver after `+` must be a name such as `asyncpg`")));
+                return Err(UrlError::new(format!("`{scheme}` is not a valid scheme: the driver after `+` must be a name such as `asyncpg`")));
             }
         }
         let backend = match dialect {
@@ -168,11 +206,17 @@ impl DatabaseUrl {
             "postgres" | "postgresql" | "pgsql" => Backend::Postgres,
             "mysql" | "mariadb" => Backend::Mysql,
             other => {
-                return Err(UrlError(format!(
+                return Err(UrlError::new(format!(
                     "unsupported database `{other}`: cargo schema drives sqlite, postgres (postgresql) and mysql (mariadb)"
                 )))
             }
         };
+        if let Some((message, hint)) = driver.and_then(|drv| checks::unknown_driver(dialect, drv)) {
+            return Err(UrlError {
+                message,
+                suggestion: hint.map(|h| format!("{dialect}+{h}://")),
+            });
+        }
         let driver = driver.map(str::to_owned);
         if backend == Backend::Sqlite {
             let style = if driver.is_some() {
@@ -189,13 +233,13 @@ impl DatabaseUrl {
         };
         let connect = format!("{normalized_scheme}://{rest}");
         let parsed = url::Url::parse(&connect)
-            .map_err(|e| UrlError(format!("the database URL does not parse: {e}")))?;
+            .map_err(|e| UrlError::new(format!("the database URL does not parse: {e}")))?;
         let decode = |s: &str| {
             percent_encoding::percent_decode_str(s)
                 .decode_utf8()
                 .map(|c| c.into_owned())
                 .map_err(|_| {
-                    UrlError("the user or password is not valid percent-encoded UTF-8".to_owned())
+                    UrlError::new("the user or password is not valid percent-encoded UTF-8")
                 })
         };
         let user = (!parsed.username().is_empty())
@@ -226,7 +270,7 @@ impl DatabaseUrl {
         } else if text.starts_with("file:") {
             SqliteTarget::Uri(text.to_owned())
         } else if text.contains(':') && !text.starts_with(['/', '.']) {
-            return Err(UrlError(format!(
+            return Err(UrlError::new(format!(
                 "`{}` is not a database URL; write postgres://..., mysql://... or sqlite://PATH",
                 secret::mask_urls(text)
             )));
@@ -250,7 +294,7 @@ impl DatabaseUrl {
                 Some(p) => p,
                 None if path.is_empty() => "",
                 None => {
-                    return Err(UrlError(format!(
+                    return Err(UrlError::new(format!(
                         "`{}` has a host part; SQLAlchemy SQLite URLs are sqlite:///relative.db or sqlite:////absolute.db",
                         secret::mask_urls(text)
                     )))
@@ -456,6 +500,30 @@ mod tests {
             file("file:app.db?mode=ro"),
             Some(SqliteTarget::Uri("file:app.db?mode=ro".into()))
         );
+    }
+
+    #[test]
+    fn what_is_a_url_follows_the_tool_the_file_was_written_for() {
+        // diesel_cli: no scheme is an SQLite file; SQLAlchemy: not a URL.
+        for bare in ["app.db", "foo", "not a url", "/srv/app.db"] {
+            assert!(DatabaseUrl::parse(bare, UrlStyle::Diesel).is_ok(), "{bare}");
+            let err = DatabaseUrl::parse(bare, UrlStyle::SqlAlchemy).unwrap_err();
+            assert!(err.to_string().contains("make_url"), "{err}");
+        }
+        // Python's meaning, refused under both.
+        for python in [
+            "\"mysql+pymysql://u:secret@h/d\"",
+            "\"\"",
+            "f'postgresql+psycopg2://{user}@h/d'",
+        ] {
+            for style in [UrlStyle::Diesel, UrlStyle::SqlAlchemy] {
+                let err = DatabaseUrl::parse(python, style).unwrap_err().to_string();
+                assert!(err.contains("quote") || err.contains("Python"), "{err}");
+                assert!(!err.contains("secret"), "{err}");
+            }
+        }
+        let err = DatabaseUrl::parse("postgresql+async://u@h/d", UrlStyle::Diesel).unwrap_err();
+        assert_eq!(err.suggestion(), Some("postgresql+asyncpg://"));
     }
 
     #[test]
