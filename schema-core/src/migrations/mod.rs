@@ -75,6 +75,7 @@ pub use generate::{slug, GenerateOptions, Generated, GeneratedFile, Timestamp};
 pub use graph::RevisionGraph;
 pub use plan::{AppliedSet, Direction, StampPlan, Step};
 pub use set::{Migration, MigrationFiles, MigrationSet};
+pub use target::{Range, Target};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
