@@ -349,6 +349,51 @@ mod tests {
     }
 
     #[test]
+    fn targets_are_parsed_with_the_command_line() {
+        let argv = |args: &[&str]| {
+            parse(
+                std::iter::once("cargo-schema")
+                    .chain(args.iter().copied())
+                    .map(Into::into)
+                    .collect(),
+            )
+        };
+        let Command::Upgrade(up) = argv(&["upgrade", "billing@+2"]).unwrap().command else {
+            panic!("not upgrade");
+        };
+        let MigrateTarget::To(target) = up.target else {
+            panic!("not a target");
+        };
+        assert_eq!(target.branch(), Some("billing"));
+        assert_eq!(target.relative(), Some(2));
+        let Command::Downgrade(down) = argv(&["downgrade", "-1"]).unwrap().command else {
+            panic!("not downgrade");
+        };
+        assert!(matches!(down.target, MigrateTarget::To(t) if t.needs_database()));
+        let Command::Upgrade(up) = argv(&["upgrade", "a:head", "--sql"]).unwrap().command else {
+            panic!("not upgrade");
+        };
+        assert!(matches!(up.target, MigrateTarget::Range(r) if r.lower().is_some()));
+        let Command::History(h) = argv(&["history", "-r", "-2:current"]).unwrap().command else {
+            panic!("not history");
+        };
+        assert!(h.rev_range.is_some_and(|r| r.needs_database()));
+        for bad in [
+            &["upgrade", "a@b@c"][..],
+            &["downgrade", "head+x"],
+            &["history", "-r", "head"],
+            &["show", "@head"],
+        ] {
+            let err = argv(bad).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
     fn both_invocations_parse() {
         let direct = parse(
             ["cargo-schema", "config", "-x", "a=b"]

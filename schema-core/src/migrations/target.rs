@@ -1,4 +1,5 @@
-//! Target syntax and its resolution, as Alembic's `RevisionMap` reads it:
+//! Target syntax ([`Target`], [`Range`]: parsed once, where the text comes
+//! in) and its resolution, as Alembic's `RevisionMap` reads it:
 //!
 //! | form | meaning |
 //! | --- | --- |
@@ -10,9 +11,13 @@
 //! | `+N`, `-N`, `label@+N`, `label@-N` | N steps from the database's current revision (on that branch) |
 //! | `REV+N`, `REV-N`, `head-1`, `base+2` | N steps from an absolute point |
 //!
+//! `current` (the database's heads) is a history bound only.
+//!
 //! Walks follow `down_revision` only; a walk that reaches a branch point
 //! (going up) or a merge point (going down) with no label to choose is
-//! refused, as Alembic refuses an "ambiguous walk".
+//! refused, as Alembic refuses an "ambiguous walk". In a downgrade, Alembic
+//! resolves what follows `label@` without the label (the label then only
+//! chooses among the destination's children); the plans do the same.
 
 use std::fmt;
 use std::str::FromStr;
