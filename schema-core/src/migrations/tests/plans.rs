@@ -238,3 +238,40 @@ fn history_with_current_and_defaults() {
         "invalid_target"
     );
 }
+
+/// The three families in which the planner used to differ from Alembic
+/// 1.20 (found by `tests/alembic_parity.rs`).
+#[test]
+fn families_that_differed_from_alembic() {
+    let g = graph(&[
+        r("a", &[]).labels(&["lib"]),
+        r("b1", &["a"]),
+        r("b2", &["a"]),
+        r("m", &["b1", "b2"]),
+        r("c", &["m"]),
+        r("x", &["a"]),
+    ]);
+    let all = at(&g, &["c", "x"]);
+    // `downgrade REV-N` reverts everything above where the walk lands,
+    // on every branch growing from there.
+    assert_eq!(down(&g, &all, "c-1"), ["c"]);
+    assert_eq!(down(&g, &all, "b1-1"), ["x", "c", "m", "b2", "b1"]);
+    let err = g.plan_downgrade(&all, &t("m-1")).unwrap_err();
+    assert_eq!(err.kind(), "ambiguous_walk");
+    // `upgrade REV-N` down to base: Alembic fails an assertion; refused.
+    let err = g.plan_upgrade(&AppliedSet::new(), &t("b1-2")).unwrap_err();
+    assert_eq!(err.kind(), "invalid_target");
+    assert!(err.to_string().contains("walks down to base"), "{err}");
+    assert_eq!(up(&g, &AppliedSet::new(), "b1-1"), ["a"]);
+    // `LABEL@head` with several heads on the branch: Alembic's "Multiple
+    // head revisions are present for given argument 'lib@head'".
+    let err = g
+        .plan_upgrade(&AppliedSet::new(), &t("lib@head"))
+        .unwrap_err();
+    assert_eq!(err.kind(), "multiple_heads");
+    let message = err.to_string();
+    for expected in ["`lib@head`", "several heads", "c (", "x (", "`heads`"] {
+        assert!(message.contains(expected), "{expected} in {message}");
+    }
+    assert!(!message.contains("label@head"), "{message}");
+}
