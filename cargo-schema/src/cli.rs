@@ -2,8 +2,10 @@
 //! `commands`.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use schema_core::migrations::{MigrationError, Range, Target};
 
 /// `cargo schema ...`: cargo runs `cargo-schema schema ...`.
 #[derive(Debug, Parser)]
@@ -148,7 +150,7 @@ pub struct GenerateArgs {
     pub message: String,
     /// The parent revision (needed when there are several heads).
     #[arg(long, value_name = "REV")]
-    pub head: Option<String>,
+    pub head: Option<Target>,
     /// A branch label for the new revision.
     #[arg(long = "branch-label", value_name = "LABEL")]
     pub branch_label: Vec<String>,
@@ -166,9 +168,10 @@ pub struct GenerateArgs {
 /// `upgrade` options.
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
-    /// head, heads, base, a revision (or unique prefix), label@head, +N, REV+N.
+    /// head, heads, base, a revision (or unique prefix), label@head, +N,
+    /// REV+N; FROM:TO with --sql.
     #[arg(default_value = "head", allow_hyphen_values = true)]
-    pub target: String,
+    pub target: MigrateTarget,
     /// Options `upgrade` and `downgrade` share.
     #[command(flatten)]
     pub run: RunFlags,
@@ -177,12 +180,34 @@ pub struct MigrateArgs {
 /// `downgrade` options.
 #[derive(Debug, Args)]
 pub struct DowngradeArgs {
-    /// base, -N, a revision, label@base, REV-N.
+    /// base, -N, a revision, label@base, REV-N; FROM:TO with --sql.
     #[arg(allow_hyphen_values = true)]
-    pub target: String,
+    pub target: MigrateTarget,
     /// Options `upgrade` and `downgrade` share.
     #[command(flatten)]
     pub run: RunFlags,
+}
+
+/// What `upgrade` and `downgrade` take: a target, or with `--sql` the
+/// range `FROM:TO` (Alembic's offline `start:end`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MigrateTarget {
+    /// `TARGET`.
+    To(Target),
+    /// `FROM:TO`.
+    Range(Range),
+}
+
+impl FromStr for MigrateTarget {
+    type Err = MigrationError;
+
+    fn from_str(text: &str) -> Result<Self, MigrationError> {
+        if text.contains(':') {
+            text.parse().map(Self::Range)
+        } else {
+            text.parse().map(Self::To)
+        }
+    }
 }
 
 /// How `upgrade` and `downgrade` run.
@@ -213,8 +238,13 @@ pub struct CurrentArgs {
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// A range A:B (either side may be empty, or current).
-    #[arg(short = 'r', long = "rev-range", value_name = "A:B")]
-    pub rev_range: Option<String>,
+    #[arg(
+        short = 'r',
+        long = "rev-range",
+        value_name = "A:B",
+        allow_hyphen_values = true
+    )]
+    pub rev_range: Option<Range>,
     /// Mark the database's current revisions (connects).
     #[arg(short = 'i', long = "indicate-current")]
     pub indicate_current: bool,
@@ -235,15 +265,15 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The revision.
-    pub rev: String,
+    pub rev: Target,
 }
 
 /// `stamp` options.
 #[derive(Debug, Args)]
 pub struct StampArgs {
     /// Revisions to stamp.
-    #[arg(required = true)]
-    pub revs: Vec<String>,
+    #[arg(required = true, allow_hyphen_values = true)]
+    pub revs: Vec<Target>,
     /// Forget every recorded revision first.
     #[arg(long)]
     pub purge: bool,
@@ -257,7 +287,7 @@ pub struct MergeArgs {
     pub message: String,
     /// Heads to merge (at least two; `heads` for all).
     #[arg(required = true)]
-    pub revs: Vec<String>,
+    pub revs: Vec<Target>,
     /// A branch label for the merge revision.
     #[arg(long = "branch-label", value_name = "LABEL")]
     pub branch_label: Vec<String>,
@@ -325,6 +355,51 @@ mod tests {
     fn clap_definitions_are_consistent() {
         CargoCli::command().debug_assert();
         SchemaCli::command().debug_assert();
+    }
+
+    #[test]
+    fn targets_are_parsed_with_the_command_line() {
+        let argv = |args: &[&str]| {
+            parse(
+                std::iter::once("cargo-schema")
+                    .chain(args.iter().copied())
+                    .map(Into::into)
+                    .collect(),
+            )
+        };
+        let Command::Upgrade(up) = argv(&["upgrade", "billing@+2"]).unwrap().command else {
+            panic!("not upgrade");
+        };
+        let MigrateTarget::To(target) = up.target else {
+            panic!("not a target");
+        };
+        assert_eq!(target.branch(), Some("billing"));
+        assert_eq!(target.relative(), Some(2));
+        let Command::Downgrade(down) = argv(&["downgrade", "-1"]).unwrap().command else {
+            panic!("not downgrade");
+        };
+        assert!(matches!(down.target, MigrateTarget::To(t) if t.needs_database()));
+        let Command::Upgrade(up) = argv(&["upgrade", "a:head", "--sql"]).unwrap().command else {
+            panic!("not upgrade");
+        };
+        assert!(matches!(up.target, MigrateTarget::Range(r) if r.lower().is_some()));
+        let Command::History(h) = argv(&["history", "-r", "-2:current"]).unwrap().command else {
+            panic!("not history");
+        };
+        assert!(h.rev_range.is_some_and(|r| r.needs_database()));
+        for bad in [
+            &["upgrade", "a@b@c"][..],
+            &["downgrade", "head+x"],
+            &["history", "-r", "head"],
+            &["show", "@head"],
+        ] {
+            let err = argv(bad).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

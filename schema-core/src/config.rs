@@ -72,10 +72,10 @@ impl Config {
 
     fn from_document(doc: IniDocument, section: Option<&str>) -> Result<Self, ConfigError> {
         let main_section = match section {
-            Some(name) => {
-                check_section_name(&doc, name)?;
-                name.to_owned()
-            }
+            // Any name, as Alembic's `-n`: one the file lacks (`DEFAULT`
+            // included, which configparser never counts as a section) is a
+            // missing main section, reported where it is read.
+            Some(name) => name.to_owned(),
             None if !doc.has_section(DEFAULT_MAIN_SECTION) && doc.has_section(ALEMBIC_SECTION) => {
                 ALEMBIC_SECTION.to_owned()
             }
@@ -166,8 +166,9 @@ impl Config {
         self.doc.set(Some(&section), name, value, SetBy::Api);
     }
 
-    /// Set a key of any section, literally; creates the section. `DEFAULT`
-    /// is refused, as Alembic's `add_section` refuses it.
+    /// Set a key of any section, literally; creates the section. Any name
+    /// is accepted, the empty one included, except `DEFAULT`, which
+    /// Alembic's `add_section` refuses (`ValueError`).
     pub fn set_section_option(
         &mut self,
         section: &str,
@@ -215,16 +216,12 @@ impl Config {
 }
 
 fn check_section_name(doc: &IniDocument, name: &str) -> Result<(), Diagnostic> {
-    if name == DEFAULT_SECTION || name.trim().is_empty() || name.contains(['[', ']', '\n']) {
+    if name == DEFAULT_SECTION {
         return Err(Diagnostic::new(
             Kind::InvalidSectionName,
             format!(
-                "`{name}` cannot be used as a section name{}",
-                if name == DEFAULT_SECTION {
-                    ": [DEFAULT] only holds keys that every section inherits"
-                } else {
-                    ""
-                }
+                "`{name}` cannot be used as a section name: [DEFAULT] only holds keys \
+                 that every section inherits; set them in the file"
             ),
         )
         .in_file(doc.path()));

@@ -42,8 +42,10 @@ pub struct ConfigReport {
     pub raw: IndexMap<String, String>,
     /// The engine option prefix.
     pub prefix: String,
-    /// `options` filtered by the prefix, prefix stripped, still text.
-    pub engine: IndexMap<String, String>,
+    /// `options` filtered by the prefix, prefix stripped, still text;
+    /// `null` whenever `options` is (Alembic's
+    /// `engine_from_config(config.get_section(...))` raises there).
+    pub engine: Option<IndexMap<String, String>>,
     /// Engine options after environment, `.env`, `${}` and defaults, typed.
     pub effective: IndexMap<String, EffectiveJson>,
     /// Every problem; `config` exits 2 when there is one.
@@ -300,12 +302,12 @@ pub fn build(
         section,
         exists,
         sections: config.sections().into_iter().map(str::to_owned).collect(),
+        engine: options.is_some().then_some(engine_text),
         options,
         options_error,
         values,
         raw,
         prefix,
-        engine: engine_text,
         effective,
         problems: diagnostics.iter().map(ProblemJson::from).collect(),
         diagnostics,

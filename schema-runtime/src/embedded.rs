@@ -204,12 +204,12 @@ impl EmbeddedMigrations {
     /// Apply what `target` needs (`"head"` for everything), with the lock,
     /// transaction and checksum rules of `cargo schema upgrade`.
     pub fn upgrade<C: Dialect>(&self, conn: &mut C, target: &str) -> Result<Vec<Step>, RunError> {
-        self.migrator()?.upgrade(conn, target)
+        self.migrator()?.upgrade(conn, &target.parse()?)
     }
 
     /// Revert down to `target`.
     pub fn downgrade<C: Dialect>(&self, conn: &mut C, target: &str) -> Result<Vec<Step>, RunError> {
-        self.migrator()?.downgrade(conn, target)
+        self.migrator()?.downgrade(conn, &target.parse()?)
     }
 
     /// The database's current heads (what `cargo schema current` shows).

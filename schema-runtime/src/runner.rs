@@ -15,7 +15,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use schema_core::migrations::{AppliedSet, Direction, Migration, RevisionGraph, StampPlan, Step};
+use schema_core::migrations::{
+    AppliedSet, Direction, Migration, RevisionGraph, StampPlan, Step, Target,
+};
 
 use crate::dialect::{Dialect, LockGuard, RevisionRow, APPLIED, FAILED};
 use crate::error::{RunError, StatementFailed};
@@ -109,12 +111,20 @@ impl Migrator {
     }
 
     /// Apply what `target` needs (Alembic's `upgrade`); returns the steps run.
-    pub fn upgrade<C: Dialect>(&self, conn: &mut C, target: &str) -> Result<Vec<Step>, RunError> {
+    pub fn upgrade<C: Dialect>(
+        &self,
+        conn: &mut C,
+        target: &Target,
+    ) -> Result<Vec<Step>, RunError> {
         self.run(conn, Direction::Up, target, &mut Silent)
     }
 
     /// Revert down to `target` (Alembic's `downgrade`); returns the steps run.
-    pub fn downgrade<C: Dialect>(&self, conn: &mut C, target: &str) -> Result<Vec<Step>, RunError> {
+    pub fn downgrade<C: Dialect>(
+        &self,
+        conn: &mut C,
+        target: &Target,
+    ) -> Result<Vec<Step>, RunError> {
         self.run(conn, Direction::Down, target, &mut Silent)
     }
 
@@ -123,7 +133,7 @@ impl Migrator {
         &self,
         conn: &mut C,
         direction: Direction,
-        target: &str,
+        target: &Target,
         observer: &mut dyn Observer,
     ) -> Result<Vec<Step>, RunError> {
         let mut guard = LockGuard::acquire(conn, self.options.lock_timeout)?;
@@ -140,7 +150,7 @@ impl Migrator {
         &self,
         conn: &mut C,
         direction: Direction,
-        target: &str,
+        target: &Target,
         observer: &mut dyn Observer,
     ) -> Result<Vec<Step>, RunError> {
         let whole = !self.options.transaction_per_migration;
@@ -207,7 +217,7 @@ impl Migrator {
         &self,
         conn: &mut C,
         direction: Direction,
-        target: &str,
+        target: &Target,
         observer: &mut dyn Observer,
     ) -> Result<Vec<Step>, RunError> {
         let applied = self.prepare(conn)?;
@@ -240,7 +250,7 @@ impl Migrator {
         &self,
         applied: &AppliedSet,
         direction: Direction,
-        target: &str,
+        target: &Target,
     ) -> Result<Vec<Step>, RunError> {
         Ok(match direction {
             Direction::Up => self.graph.plan_upgrade(applied, target)?,
@@ -394,7 +404,7 @@ impl Migrator {
         }
         Ok(self
             .graph
-            .plan_upgrade(applied, "heads")?
+            .plan_upgrade(applied, &Target::heads())?
             .into_iter()
             .map(|s| s.revision)
             .collect())
@@ -405,7 +415,7 @@ impl Migrator {
     pub fn stamp<C: Dialect>(
         &self,
         conn: &mut C,
-        targets: &[&str],
+        targets: &[Target],
         purge: bool,
     ) -> Result<Vec<StampPlan>, RunError> {
         let mut guard = LockGuard::acquire(conn, self.options.lock_timeout)?;

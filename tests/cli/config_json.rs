@@ -272,6 +272,9 @@ fn a_value_that_fails_to_interpolate() {
     out.code(2);
     let report = out.json();
     assert_eq!(report["options"], Value::Null);
+    // Alembic's `engine_from_config(config.get_section(...))` raises here:
+    // there is no engine text to show, not an empty one.
+    assert_eq!(report["engine"], Value::Null);
     assert_eq!(
         report["options_error"]["kind"],
         "interpolation_missing_option"
@@ -380,4 +383,33 @@ fn values_list_own_keys_then_inherited_defaults() {
         .collect();
     assert_eq!(options, ["here", "zeta", "alpha", "diesel.url", "beta"]);
     assert_eq!(report["options"]["alpha"], "3");
+}
+
+/// `--set-section` takes any section name but DEFAULT, the empty one
+/// included, as Alembic 1.20's `set_section_option` (configparser's
+/// `add_section`) does; `-n DEFAULT` is a missing main section, as
+/// `get_section("DEFAULT")` is None there.
+#[test]
+fn set_section_and_name_take_what_alembic_takes() {
+    let p = Project::with_ini("[DEFAULT]\nshared = 1\n[schema]\ndiesel.url = sqlite://a.db\n");
+    let out = p
+        .config_json(&["--set-section", "", "k=v", "--section", ""])
+        .run();
+    out.code(0);
+    let report = out.json();
+    assert_eq!(report["exists"], true);
+    assert_eq!(report["options"]["k"], "v");
+    assert_eq!(report["options"]["shared"], "1");
+    assert_eq!(report["sections"], json!(["schema", ""]));
+
+    let out = p.config_json(&["--set-section", "DEFAULT", "k=v"]).run();
+    out.code(2);
+
+    let out = p.config_json(&["-n", "DEFAULT"]).run();
+    out.code(2);
+    let report = out.json();
+    assert_eq!(report["main_section"], "DEFAULT");
+    assert_eq!(report["exists"], false);
+    assert_eq!(report["options"], json!({}));
+    assert_eq!(problems(&report)[0].0, "missing_section");
 }

@@ -3,7 +3,7 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 
-use schema_core::migrations::{GenerateOptions, Generated, Timestamp};
+use schema_core::migrations::{GenerateOptions, Generated, Target, Timestamp};
 
 use super::Project;
 use crate::cli::{GenerateArgs, MergeArgs};
@@ -28,11 +28,11 @@ pub fn generate(project: &Project, args: &GenerateArgs) -> Result<Outcome, Failu
 /// `merge -m MSG REV REV...` (or `heads`).
 pub fn merge(project: &Project, args: &MergeArgs) -> Result<Outcome, Failure> {
     let graph = project.graph()?;
-    let mut parents = Vec::new();
+    let mut parents: Vec<Target> = Vec::new();
     for rev in &args.revs {
         for m in graph.resolve(rev)? {
-            if !parents.contains(&m.revision) {
-                parents.push(m.revision.clone());
+            if !parents.iter().any(|p| p.as_str() == m.revision) {
+                parents.push(m.revision.parse()?);
             }
         }
     }
@@ -49,7 +49,11 @@ pub fn merge(project: &Project, args: &MergeArgs) -> Result<Outcome, Failure> {
             schema_core::migrations::MigrationError::InvalidGenerate {
                 reason: format!(
                     "merge needs at least two revisions, got {}",
-                    args.revs.join(" ")
+                    args.revs
+                        .iter()
+                        .map(Target::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ),
             },
         ]));

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use schema_core::migrations::{Migration, RevisionGraph};
+use schema_core::migrations::{Migration, Range, RevisionGraph};
 use schema_runtime::Status;
 
 use super::{with_connection, Project};
@@ -165,11 +165,8 @@ pub fn current(project: &Project, args: &CurrentArgs) -> Result<Outcome, Failure
 /// `history [-r A:B] [--indicate-current]`.
 pub fn history(project: &Project, args: &HistoryArgs) -> Result<Outcome, Failure> {
     let graph = project.graph()?;
-    let needs_db = args.indicate_current
-        || args
-            .rev_range
-            .as_deref()
-            .is_some_and(|r| r.contains("current"));
+    let needs_db =
+        args.indicate_current || args.rev_range.as_ref().is_some_and(Range::needs_database);
     let (status, graph) = if needs_db {
         let (status, graph) = status(project, graph)?;
         (Some(status), graph)
@@ -178,10 +175,7 @@ pub fn history(project: &Project, args: &HistoryArgs) -> Result<Outcome, Failure
     };
     let current = status.as_ref().map(|s| s.heads.clone()).unwrap_or_default();
     let marks = Marks::new(&graph, if args.indicate_current { &current } else { &[] });
-    let list = graph.history(
-        args.rev_range.as_deref(),
-        status.as_ref().map(|s| &s.applied),
-    )?;
+    let list = graph.history(args.rev_range.as_ref(), status.as_ref().map(|s| &s.applied))?;
     if args.format == Format::Json {
         println!(
             "{:#}",

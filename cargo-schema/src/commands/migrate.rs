@@ -3,12 +3,12 @@
 use std::io::{IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use schema_core::migrations::{AppliedSet, Direction, RevisionGraph, Step};
+use schema_core::migrations::{AppliedSet, Direction, MigrationError, RevisionGraph, Step, Target};
 use schema_runtime::script::offline_script;
 use schema_runtime::{Dialect, Migrator, Observer};
 
 use super::{with_connection, Project};
-use crate::cli::{DowngradeArgs, Format, MigrateArgs, RunFlags, StampArgs};
+use crate::cli::{DowngradeArgs, Format, MigrateArgs, MigrateTarget, RunFlags, StampArgs};
 use crate::{Failure, Outcome};
 
 /// `upgrade [TARGET] [--sql]`.
@@ -24,24 +24,36 @@ pub fn downgrade(project: &Project, args: &DowngradeArgs) -> Result<Outcome, Fai
 fn migrate(
     project: &Project,
     direction: Direction,
-    target: &str,
+    target: &MigrateTarget,
     flags: &RunFlags,
 ) -> Result<Outcome, Failure> {
     let format = flags.format;
     let engine = project.engine()?;
     let migrator = project.migrator(flags.allow_edited)?;
-    if flags.sql {
-        let steps = offline_plan(migrator.graph(), direction, target)?;
-        let script = offline_script(
-            migrator.graph(),
-            &steps,
-            engine.url.backend(),
-            project.settings.transaction_per_migration,
-            &engine.session_statements(),
-        );
-        print!("{script}");
-        return Ok(Outcome::Ok);
-    }
+    let target = match (target, flags.sql) {
+        (MigrateTarget::To(t), false) => t,
+        (MigrateTarget::Range(r), false) => {
+            return Err(MigrationError::InvalidTarget {
+                target: r.to_string(),
+                reason: "a FROM:TO range is for --sql (offline) runs only; \
+                         online runs start from the database's state"
+                    .into(),
+            }
+            .into())
+        }
+        (MigrateTarget::To(t), true) => {
+            let steps = offline_plan(migrator.graph(), direction, None, t)?;
+            return print_script(project, &engine, &migrator, &steps);
+        }
+        (MigrateTarget::Range(r), true) => {
+            let to = r.upper().ok_or_else(|| MigrationError::InvalidTarget {
+                target: r.to_string(),
+                reason: "FROM:TO needs TO".into(),
+            })?;
+            let steps = offline_plan(migrator.graph(), direction, r.lower(), to)?;
+            return print_script(project, &engine, &migrator, &steps);
+        }
+    };
     let mut progress = Progress::new(
         project.global.quiet || format == Format::Json,
         direction,
@@ -64,48 +76,51 @@ fn migrate(
     Ok(Outcome::Ok)
 }
 
+fn print_script(
+    project: &Project,
+    engine: &schema_core::EngineSettings,
+    migrator: &Migrator,
+    steps: &[Step],
+) -> Result<Outcome, Failure> {
+    let script = offline_script(
+        migrator.graph(),
+        steps,
+        engine.url.backend(),
+        project.settings.transaction_per_migration,
+        &engine.session_statements(),
+    );
+    print!("{script}");
+    Ok(Outcome::Ok)
+}
+
 fn run<C: Dialect>(
     migrator: &Migrator,
     conn: &mut C,
     direction: Direction,
-    target: &str,
+    target: &Target,
     observer: &mut dyn Observer,
 ) -> Result<Vec<Step>, Failure> {
     Ok(migrator.run(conn, direction, target, observer)?)
 }
 
-/// The steps of an offline run: `FROM:TO` starts at FROM (as applied),
-/// a plain target starts at base (upgrade) or at the heads (downgrade).
+/// The steps of an offline run: `FROM:TO` starts with the database at
+/// FROM; a plain target starts at base (upgrade) or at the heads
+/// (downgrade).
 fn offline_plan(
     graph: &RevisionGraph,
     direction: Direction,
-    target: &str,
+    from: Option<&Target>,
+    to: &Target,
 ) -> Result<Vec<Step>, Failure> {
-    let (from, to) = match target.split_once(':') {
-        Some((from, to)) => (Some(from), to),
-        None => (None, target),
-    };
     let applied = match (from, direction) {
-        (Some(from), _) => applied_at(graph, from)?,
+        (Some(from), _) => graph.applied_at(from)?,
         (None, Direction::Up) => AppliedSet::new(),
-        (None, Direction::Down) => applied_at(graph, "heads")?,
+        (None, Direction::Down) => graph.applied_at(&Target::heads())?,
     };
     Ok(match direction {
         Direction::Up => graph.plan_upgrade(&applied, to)?,
         Direction::Down => graph.plan_downgrade(&applied, to)?,
     })
-}
-
-/// The applied set of a database that is exactly at `target`.
-fn applied_at(graph: &RevisionGraph, target: &str) -> Result<AppliedSet, Failure> {
-    if target.is_empty() || target == "base" {
-        return Ok(AppliedSet::new());
-    }
-    Ok(graph
-        .plan_upgrade(&AppliedSet::new(), target)?
-        .into_iter()
-        .map(|s| s.revision)
-        .collect())
 }
 
 fn step_json(step: &Step) -> serde_json::Value {
@@ -207,9 +222,8 @@ impl Observer for Progress<'_> {
 pub fn stamp(project: &Project, args: &StampArgs) -> Result<Outcome, Failure> {
     let engine = project.engine()?;
     let migrator = project.migrator(false)?;
-    let targets: Vec<&str> = args.revs.iter().map(String::as_str).collect();
     let plans = with_connection!(&engine, |conn| migrator
-        .stamp(&mut conn, &targets, args.purge))?;
+        .stamp(&mut conn, &args.revs, args.purge))?;
     if !project.global.quiet {
         for plan in &plans {
             for step in &plan.delete {

@@ -300,11 +300,22 @@ fn set_section_option_creates_the_section_but_refuses_default() {
             .kind(),
         Kind::InvalidSectionName
     );
+    // As Alembic 1.20's `set_section_option`: configparser's `add_section`
+    // takes any name but DEFAULT, the empty one included.
+    config.set_section_option("", "k", "v").unwrap();
     assert_eq!(
-        Config::from_str_at(PATH, "[schema]\n", Some("DEFAULT"))
-            .unwrap_err()
-            .kind(),
-        Kind::InvalidSectionName
+        config.get_section_option("", "k").unwrap().as_deref(),
+        Some("v")
+    );
+    assert_eq!(config.sections(), ["schema", "new", ""]);
+    // `-n DEFAULT` is a main section the file lacks, as in Alembic
+    // (`get_section("DEFAULT")` is None, `get_main_option` raises).
+    let config =
+        Config::from_str_at(PATH, "[DEFAULT]\nk = v\n[schema]\n", Some("DEFAULT")).unwrap();
+    assert_eq!(config.get_section("DEFAULT").unwrap(), None);
+    assert_eq!(
+        config.get_main_option("k").unwrap_err().kind(),
+        Kind::MissingSection
     );
 }
 

@@ -175,7 +175,7 @@ pub enum MigrationError {
         candidates: Vec<String>,
     },
     /// `head` (or `label@head`) while there are several heads.
-    #[error("`{target}` is ambiguous: there are several heads: {}; name one of them (or `label@head`), use `heads` for all of them, or run `cargo schema merge` to join them", heads.join(", "))]
+    #[error("`{target}` is ambiguous: there are several heads: {}; name one of them{}, use `heads` for all of them, or run `cargo schema merge` to join them", heads.join(", "), if target.contains('@') { "" } else { " (or `label@head`)" })]
     MultipleHeads {
         /// The target as typed.
         target: String,
@@ -238,7 +238,7 @@ pub enum MigrationError {
         heads: Vec<String>,
     },
     /// Downgrade to a revision that is not applied and has nothing applied above it.
-    #[error("`{target}` is not a valid downgrade target from the current state: {revision} is not applied; run `cargo schema current` to see what is applied")]
+    #[error("`{target}` is not a valid downgrade target from the current state: nothing above {revision} is applied and it is not a current head; run `cargo schema current` to see what is applied")]
     NotADowngradeTarget {
         /// The target as typed.
         target: String,

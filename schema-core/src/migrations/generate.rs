@@ -7,6 +7,7 @@ use super::error::MigrationError;
 use super::folder::diesel_version;
 use super::graph::RevisionGraph;
 use super::set::{identifier_problem, Migration, MigrationSet};
+use super::target::Target;
 
 /// A UTC time, as the caller's clock gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +59,7 @@ pub struct GenerateOptions {
     pub message: String,
     /// `--head`: the parent(s). Empty means the single current head; `base`
     /// starts a new root; several make a merge point.
-    pub head: Vec<String>,
+    pub head: Vec<Target>,
     /// `--splice`: allow a parent that is not a head (a new branch).
     pub splice: bool,
     /// `--branch-label`.
@@ -209,16 +210,15 @@ impl RevisionGraph {
     /// revision whose `down_revision` lists them.
     pub fn merge(
         &self,
-        revisions: &[&str],
+        revisions: &[Target],
         message: &str,
         now: Timestamp,
         entropy: u64,
     ) -> Result<Generated, MigrationError> {
-        let asked: Vec<String> = revisions.iter().map(|r| r.to_string()).collect();
-        let nodes = self.resolve_parents(&asked)?;
+        let nodes = self.resolve_parents(revisions)?;
         if nodes.len() < 2 {
             return Err(MigrationError::InvalidMerge {
-                revisions: asked,
+                revisions: revisions.iter().map(Target::to_string).collect(),
                 reason: "a merge needs at least two heads; run `cargo schema heads`".into(),
             });
         }
@@ -226,22 +226,22 @@ impl RevisionGraph {
             message: message.to_string(),
             head: nodes
                 .iter()
-                .map(|&i| self.migrations[i].revision.clone())
-                .collect(),
+                .map(|&i| self.migrations[i].revision.parse())
+                .collect::<Result<_, _>>()?,
             empty: true,
             ..GenerateOptions::default()
         };
         self.generate(&opts, now, entropy)
     }
 
-    fn resolve_parents(&self, asked: &[String]) -> Result<Vec<usize>, MigrationError> {
+    fn resolve_parents(&self, asked: &[Target]) -> Result<Vec<usize>, MigrationError> {
         let mut nodes = Vec::new();
         for h in asked {
             for m in self.resolve(h)? {
                 let i = self.index(&m.revision).unwrap_or_default();
                 if nodes.contains(&i) {
                     return Err(MigrationError::InvalidMerge {
-                        revisions: asked.to_vec(),
+                        revisions: asked.iter().map(Target::to_string).collect(),
                         reason: format!("{} is given twice", m.describe()),
                     });
                 }
@@ -252,7 +252,7 @@ impl RevisionGraph {
             let below = self.ancestors_mask(&[a], true);
             if let Some(&b) = nodes.iter().find(|&&b| b != a && below[b]) {
                 return Err(MigrationError::InvalidMerge {
-                    revisions: asked.to_vec(),
+                    revisions: asked.iter().map(Target::to_string).collect(),
                     reason: format!(
                         "{} is already an ancestor of {}",
                         self.describe(b),

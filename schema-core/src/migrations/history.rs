@@ -5,7 +5,7 @@ use super::error::MigrationError;
 use super::graph::RevisionGraph;
 use super::plan::AppliedSet;
 use super::set::Migration;
-use super::target::{parse, Parsed, Point, Resolved};
+use super::target::{Parsed, Point, Range, Resolved, Target};
 
 impl RevisionGraph {
     /// The revisions of a range, newest first (children before parents, the
@@ -18,34 +18,24 @@ impl RevisionGraph {
     /// to `UPPER` (`-3:head`). A `label@base` lower bound keeps to that
     /// branch. The range holds every ancestor of `UPPER` that is `LOWER` or
     /// above it.
-    pub fn history<'a>(
+    pub fn history(
         &self,
-        range: Option<&'a str>,
+        range: Option<&Range>,
         applied: Option<&AppliedSet>,
     ) -> Result<Vec<&Migration>, MigrationError> {
-        let (lower, upper) = match range {
-            None => ("base", "heads"),
-            Some(r) => {
-                let (l, u) = r
-                    .split_once(':')
-                    .ok_or_else(|| MigrationError::InvalidTarget {
-                        target: r.to_string(),
-                        reason: "a history range is LOWER:UPPER, LOWER: or :UPPER".into(),
-                    })?;
-                (
-                    if l.is_empty() { "base" } else { l },
-                    if u.is_empty() { "heads" } else { u },
-                )
-            }
-        };
+        let (base, heads) = (Target::base(), Target::heads());
+        let lower_t = range.and_then(Range::lower).unwrap_or(&base);
+        let upper_t = range.and_then(Range::upper).unwrap_or(&heads);
+        let (lower, upper) = (lower_t.as_str(), upper_t.as_str());
         let current = match applied {
             Some(a) => Some(self.current_head_nodes(&self.applied_mask(a)?)),
             None => None,
         };
-        let lower_p = parse_side(lower)?;
-        let upper_p = parse_side(upper)?;
-        let floating =
-            |p: Option<Parsed<'a>>| p.filter(|p| p.relative.is_some() && p.symbol.is_none());
+        let lower_p = side_parts(lower_t);
+        let upper_p = side_parts(upper_t);
+        fn floating(p: Option<Parsed<'_>>) -> Option<Parsed<'_>> {
+            p.filter(|p| p.relative.is_some() && p.symbol.is_none())
+        }
         let (lower_nodes, upper_nodes) = match (floating(lower_p), floating(upper_p)) {
             (Some(_), Some(_)) => {
                 return Err(MigrationError::InvalidTarget {
@@ -149,12 +139,8 @@ impl RevisionGraph {
 }
 
 /// `None` for `current`, which needs the database.
-fn parse_side(text: &str) -> Result<Option<Parsed<'_>>, MigrationError> {
-    if text == "current" {
-        Ok(None)
-    } else {
-        parse(text).map(Some)
-    }
+fn side_parts(target: &Target) -> Option<Parsed<'_>> {
+    (target.symbol() != Some("current")).then(|| target.parts())
 }
 
 fn needs_database(text: &str) -> MigrationError {

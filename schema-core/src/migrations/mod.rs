@@ -35,10 +35,9 @@
 //!   runs) gets the holes filled.
 //! - *downgrade*: Alembic reverts the descendants of the destination's
 //!   children that are below the current heads; here, those that are applied.
-//!   A destination that is not applied and has nothing applied above it is
-//!   refused, like Alembic's "not a valid downgrade target"; unlike Alembic,
-//!   an applied destination with nothing above it is a no-op even when it is
-//!   not a head (e.g. it is only `depends_on`-ed).
+//!   A destination with nothing applied above it is a no-op when it is a
+//!   current head and refused otherwise (Alembic's "not a valid downgrade
+//!   target": not applied, or applied but only `depends_on`-ed).
 //! - *stamp*: the current heads related to the target are replaced by it;
 //!   the new applied set is the ancestors of the remaining heads that were
 //!   applied, plus the target's ancestors.
@@ -46,9 +45,11 @@
 //! Where Alembic picks arbitrarily, this tool refuses: `downgrade -1` with
 //! several current heads (Alembic warns and takes the first row of its table)
 //! is an [`AmbiguousCurrent`](MigrationError::AmbiguousCurrent) error naming
-//! the heads; a relative walk that lands outside the graph is an error rather
-//! than an assertion. `REV-N` reaching base only reverts `REV`'s own lineage
-//! (Alembic would wind every independent tree back too).
+//! the heads; where Alembic fails an assertion (`upgrade REV-N` walking down
+//! to base, `downgrade label@-N` with no single current revision on the
+//! branch, a relative walk that lands outside the graph) this tool refuses
+//! with a message. `tests/alembic_parity.rs` checks all of this against
+//! real Alembic on generated graphs.
 //!
 //! Step order: parents before children for upgrades (children first for
 //! downgrades), and among revisions ready at the same time the oldest
@@ -75,6 +76,7 @@ pub use generate::{slug, GenerateOptions, Generated, GeneratedFile, Timestamp};
 pub use graph::RevisionGraph;
 pub use plan::{AppliedSet, Direction, StampPlan, Step};
 pub use set::{Migration, MigrationFiles, MigrationSet};
+pub use target::{Range, Target};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use super::error::MigrationError;
 use super::graph::RevisionGraph;
 use super::set::Migration;
-use super::target::{parse, Point, Resolved};
+use super::target::{Parsed, Point, Resolved, Target};
 
 /// The revisions recorded as applied in the database, by revision id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -146,13 +146,19 @@ impl RevisionGraph {
     }
 
     /// Where the database stands for a target relative to it (`+N`, `-N`),
-    /// restricted to the branch `lineage` when given (Alembic: the current
-    /// heads on that branch, else the tips of the applied revisions on it).
+    /// restricted to the branch `lineage` when given: the current heads on
+    /// that branch; when none is, Alembic falls back differently by
+    /// direction. Going up (`label@+N`) it takes the tips of the applied
+    /// revisions on the branch; going down (`label@-N`) the applied
+    /// revisions no applied revision builds on through `down_revision`,
+    /// kept to the branch. Several candidates are refused (Alembic asserts
+    /// or refuses there too).
     fn current_point(
         &self,
         target: &str,
         mask: &[bool],
         lineage: Option<&[bool]>,
+        upward: bool,
     ) -> Result<Option<usize>, MigrationError> {
         let heads = self.current_head_nodes(mask);
         let mut tips: Vec<usize> = match lineage {
@@ -160,10 +166,16 @@ impl RevisionGraph {
             Some(l) => heads.into_iter().filter(|&h| l[h]).collect(),
         };
         if let (true, Some(l)) = (tips.is_empty(), lineage) {
-            let on_branch = |i: usize| mask[i] && l[i];
-            tips = (0..self.len())
-                .filter(|&i| on_branch(i) && !self.children[i].iter().any(|&c| on_branch(c)))
-                .collect();
+            tips = if upward {
+                let on_branch = |i: usize| mask[i] && l[i];
+                (0..self.len())
+                    .filter(|&i| on_branch(i) && !self.children[i].iter().any(|&c| on_branch(c)))
+                    .collect()
+            } else {
+                (0..self.len())
+                    .filter(|&i| mask[i] && l[i] && !self.children[i].iter().any(|&c| mask[c]))
+                    .collect()
+            };
         }
         match tips[..] {
             [] => Ok(None),
@@ -193,9 +205,11 @@ impl RevisionGraph {
     pub fn plan_upgrade(
         &self,
         applied: &AppliedSet,
-        target: &str,
+        target: &Target,
     ) -> Result<Vec<Step>, MigrationError> {
-        let p = parse(target)?;
+        target.refuse_current("upgrade")?;
+        let p = target.parts();
+        let target = target.as_str();
         let mask = self.applied_mask(applied)?;
         let targets = match p.relative {
             None => match self.resolve_absolute(&p)? {
@@ -208,11 +222,11 @@ impl RevisionGraph {
                     reason: format!("upgrade cannot go down; use `downgrade {target}`"),
                 })
             }
-            Some(_) => {
+            Some(n) => {
                 let current = if p.symbol.is_none() {
                     let lineage = self.lineage_of(p.branch, target)?;
                     Some(
-                        match self.current_point(target, &mask, lineage.as_deref())? {
+                        match self.current_point(target, &mask, lineage.as_deref(), true)? {
                             Some(i) => Point::Rev(i),
                             None => Point::Base,
                         },
@@ -221,6 +235,16 @@ impl RevisionGraph {
                     None
                 };
                 match self.relative_point(&p, current)? {
+                    // Alembic asserts there (`is_revision`): base is no
+                    // revision to upgrade to.
+                    Point::Base if n < 0 => {
+                        return Err(MigrationError::InvalidTarget {
+                            target: target.to_string(),
+                            reason: "it walks down to base, which is no upgrade target; \
+                                     use `downgrade` to go below a revision"
+                                .into(),
+                        })
+                    }
                     Point::Base => vec![],
                     Point::Rev(i) => vec![i],
                 }
@@ -244,14 +268,20 @@ impl RevisionGraph {
     pub fn plan_downgrade(
         &self,
         applied: &AppliedSet,
-        target: &str,
+        target: &Target,
     ) -> Result<Vec<Step>, MigrationError> {
-        let p = parse(target)?;
+        target.refuse_current("downgrade")?;
+        let p = target.parts();
+        let target = target.as_str();
         let mask = self.applied_mask(applied)?;
         let (restrict, dest) = match p.relative {
             None => {
+                // Alembic resolves what follows `label@` on its own (so
+                // `label@head` is the graph's single head) and uses the
+                // label only to choose among the destination's children.
                 let branch = p.branch.map(|b| self.branch_node(b, target)).transpose()?;
-                (branch, self.single_point(&p)?)
+                let symbol_only = Parsed { branch: None, ..p };
+                (branch, self.single_point(&symbol_only)?)
             }
             Some(n) if n >= 0 => {
                 if p.symbol.is_none() {
@@ -268,7 +298,7 @@ impl RevisionGraph {
                 let start = match p.symbol {
                     None => {
                         let lineage = branch.map(|b| self.lineage_mask(b));
-                        match self.current_point(target, &mask, lineage.as_deref())? {
+                        match self.current_point(target, &mask, lineage.as_deref(), false)? {
                             Some(i) => Point::Rev(i),
                             None => {
                                 return Err(MigrationError::RelativeOutOfRange {
@@ -278,18 +308,19 @@ impl RevisionGraph {
                             }
                         }
                     }
-                    Some(_) => self.single_point(&super::target::Parsed {
+                    Some(_) => self.single_point(&Parsed {
                         relative: None,
                         ..p
                     })?,
                 };
-                // Going down from a revision stays on that revision's branch:
-                // Alembic does so for `-N`; for `REV-N` it would wind every
-                // tree back when the walk reaches base, which we refuse to do.
-                let restrict = branch.or(match start {
-                    Point::Rev(i) => Some(i),
-                    Point::Base => None,
-                });
+                // `-N` stays on the branch of the current head it starts
+                // from, as Alembic's does; `REV-N` only on an explicit
+                // `label@`, so reaching base winds every tree back.
+                let restrict = match (branch, p.symbol, start) {
+                    (Some(b), _, _) => Some(b),
+                    (None, None, Point::Rev(i)) => Some(i),
+                    _ => None,
+                };
                 let steps = p.relative.unwrap_or(0).unsigned_abs();
                 (restrict, self.walk_down(target, start, steps)?)
             }
@@ -309,8 +340,11 @@ impl RevisionGraph {
         for (r, done) in remove.iter_mut().zip(&mask) {
             *r &= *done;
         }
+        // Nothing to revert is fine only at a current head (Alembic's
+        // "nothing to drop"): a revision below a head is reached by
+        // reverting on the head's branch, which the caller must name.
         if let Point::Rev(t) = dest {
-            if !mask[t] && !remove.contains(&true) {
+            if !remove.contains(&true) && !self.current_head_nodes(&mask).contains(&t) {
                 return Err(self.not_a_downgrade_target(target, dest));
             }
         }
@@ -346,10 +380,12 @@ impl RevisionGraph {
     pub fn plan_stamp(
         &self,
         applied: &AppliedSet,
-        target: &str,
+        target: &Target,
         purge: bool,
     ) -> Result<StampPlan, MigrationError> {
-        let p = parse(target)?;
+        target.refuse_current("stamp")?;
+        let p = target.parts();
+        let target = target.as_str();
         let mask = if purge {
             vec![false; self.len()]
         } else {

@@ -3,7 +3,7 @@
 use schema_runtime::{Backend, RunError, RunOptions};
 
 use crate::support::{
-    diesel_versions, folder_name, ids, linear, user_tables, version, Folder, TestConn, TestDb,
+    diesel_versions, folder_name, ids, linear, tgt, user_tables, version, Folder, TestConn, TestDb,
 };
 
 on_every_backend!(
@@ -51,7 +51,10 @@ fn failing_revision<C: TestConn>(db: &TestDb) {
 
     if C::TRANSACTIONAL_DDL {
         // one transaction for the whole run: nothing lands
-        let error = folder.migrator().upgrade(&mut conn, "head").unwrap_err();
+        let error = folder
+            .migrator()
+            .upgrade(&mut conn, &tgt("head"))
+            .unwrap_err();
         assert_third_failed(&folder, &error, false);
         assert!(
             user_tables(&mut conn).is_empty(),
@@ -66,7 +69,7 @@ fn failing_revision<C: TestConn>(db: &TestDb) {
             transaction_per_migration: true,
             ..RunOptions::default()
         });
-        let error = per_revision.upgrade(&mut conn, "head").unwrap_err();
+        let error = per_revision.upgrade(&mut conn, &tgt("head")).unwrap_err();
         assert_third_failed(&folder, &error, false);
         assert_eq!(user_tables(&mut conn), ["t1", "t2"]);
         assert_eq!(diesel_versions(&mut conn), &versions[..2]);
@@ -80,7 +83,7 @@ fn failing_revision<C: TestConn>(db: &TestDb) {
 
     // MySQL/MariaDB: DDL commits as it runs
     let migrator = folder.migrator();
-    let error = migrator.upgrade(&mut conn, "head").unwrap_err();
+    let error = migrator.upgrade(&mut conn, &tgt("head")).unwrap_err();
     assert_third_failed(&folder, &error, true);
     assert_eq!(user_tables(&mut conn), ["t1", "t2", "t3"]);
     assert_eq!(diesel_versions(&mut conn), &versions[..2]);
@@ -114,18 +117,20 @@ fn failing_revision<C: TestConn>(db: &TestDb) {
         }
         other => panic!("expected FailedEarlier, got {other:?}"),
     };
-    expect_failed_earlier(migrator.upgrade(&mut conn, "head").unwrap_err());
+    expect_failed_earlier(migrator.upgrade(&mut conn, &tgt("head")).unwrap_err());
     assert_eq!(diesel_versions(&mut conn), &versions[..2]);
 
     // undone by hand, then stamped at the parent: the failure is cleared
     // and the next upgrade runs the revision again (and fails again)
     diesel::connection::SimpleConnection::batch_execute(&mut conn, "DROP TABLE t3").unwrap();
-    migrator.stamp(&mut conn, &[&version(2)], false).unwrap();
+    migrator
+        .stamp(&mut conn, &[tgt(&version(2))], false)
+        .unwrap();
     assert!(migrator.status(&mut conn).unwrap().failed.is_empty());
     assert!(conn.bookkeeping_rows().iter().all(|r| r.state == "applied"));
-    let error = migrator.upgrade(&mut conn, "head").unwrap_err();
+    let error = migrator.upgrade(&mut conn, &tgt("head")).unwrap_err();
     assert_third_failed(&folder, &error, true);
-    expect_failed_earlier(migrator.upgrade(&mut conn, "head").unwrap_err());
+    expect_failed_earlier(migrator.upgrade(&mut conn, &tgt("head")).unwrap_err());
 
     // a fixed up.sql (new checksum) may run again on the database as it is
     folder.write_up(
@@ -133,7 +138,7 @@ fn failing_revision<C: TestConn>(db: &TestDb) {
         "CREATE TABLE IF NOT EXISTS t3 (id INTEGER PRIMARY KEY);\n\nINSERT INTO t3 (id) VALUES (3);\n",
     );
     let migrator = folder.migrator();
-    let steps = migrator.upgrade(&mut conn, "head").unwrap();
+    let steps = migrator.upgrade(&mut conn, &tgt("head")).unwrap();
     assert_eq!(ids(&steps), &versions[2..]);
     assert_eq!(diesel_versions(&mut conn), versions);
     let rows = conn.bookkeeping_rows();
@@ -154,14 +159,17 @@ fn edited_applied_revision<C: TestConn>(db: &TestDb) {
     let folder = Folder::new();
     let versions = linear(&folder, 3);
     let mut conn: C = db.conn();
-    folder.migrator().upgrade(&mut conn, &version(2)).unwrap();
+    folder
+        .migrator()
+        .upgrade(&mut conn, &tgt(&version(2)))
+        .unwrap();
 
     folder.write_up(
         &folder_name(1),
         "CREATE TABLE t1 (id INTEGER PRIMARY KEY);\n-- edited after it ran\n",
     );
     let migrator = folder.migrator();
-    match migrator.upgrade(&mut conn, "head").unwrap_err() {
+    match migrator.upgrade(&mut conn, &tgt("head")).unwrap_err() {
         RunError::Edited { revisions } => {
             assert_eq!(revisions.len(), 1, "{revisions:?}");
             assert!(revisions[0].starts_with(&version(1)), "{revisions:?}");
@@ -177,7 +185,7 @@ fn edited_applied_revision<C: TestConn>(db: &TestDb) {
         ..RunOptions::default()
     });
     assert_eq!(
-        ids(&accepting.upgrade(&mut conn, "head").unwrap()),
+        ids(&accepting.upgrade(&mut conn, &tgt("head")).unwrap()),
         [version(3)]
     );
     let new_checksum = migrator
@@ -190,7 +198,10 @@ fn edited_applied_revision<C: TestConn>(db: &TestDb) {
     assert_eq!(user_tables(&mut conn), ["t1", "t2", "t3"]);
 
     // accepted once, accepted for good
-    assert!(migrator.upgrade(&mut conn, "head").unwrap().is_empty());
+    assert!(migrator
+        .upgrade(&mut conn, &tgt("head"))
+        .unwrap()
+        .is_empty());
     assert!(migrator.status(&mut conn).unwrap().edited.is_empty());
     assert_eq!(diesel_versions(&mut conn), versions);
 }
@@ -232,19 +243,25 @@ fn revision_outside_a_transaction<C: TestConn>(db: &TestDb) {
         },
     ] {
         let migrator = folder.migrator().with_options(options);
-        let steps = migrator.upgrade(&mut conn, "head").unwrap();
+        let steps = migrator.upgrade(&mut conn, &tgt("head")).unwrap();
         assert_eq!(steps.len(), 3);
         assert_eq!(conn.indexes("t1"), ["t1_v"]);
         assert_eq!(user_tables(&mut conn), ["t1", "t3"]);
         assert_eq!(conn.bookkeeping_rows().len(), 3);
-        assert_eq!(migrator.downgrade(&mut conn, "base").unwrap().len(), 3);
+        assert_eq!(
+            migrator.downgrade(&mut conn, &tgt("base")).unwrap().len(),
+            3
+        );
         assert!(user_tables(&mut conn).is_empty());
     }
 
     if postgres {
         // the control: inside the run's transaction the same SQL fails
         folder.remove_metadata("2024-01-01-000002_index");
-        let error = folder.migrator().upgrade(&mut conn, "head").unwrap_err();
+        let error = folder
+            .migrator()
+            .upgrade(&mut conn, &tgt("head"))
+            .unwrap_err();
         match &error {
             RunError::Statement { message, .. } => {
                 assert!(message.contains("transaction block"), "{error}");

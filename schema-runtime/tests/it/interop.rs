@@ -4,7 +4,7 @@
 use diesel_migrations::FileBasedMigrations;
 use schema_runtime::revision::DieselSource;
 
-use crate::support::{diesel_versions, ids, linear, user_tables, Folder, TestConn, TestDb};
+use crate::support::{diesel_versions, ids, linear, tgt, user_tables, Folder, TestConn, TestDb};
 
 on_every_backend!(
     diesel_migrated_database_is_up_to_date,
@@ -27,7 +27,10 @@ fn diesel_migrated_database_is_up_to_date<C: TestConn>(db: &TestDb) {
     assert_eq!(status.heads, [versions[2].clone()]);
     assert!(!conn.tables().contains(&"__schema_revisions".to_owned()));
 
-    assert!(migrator.upgrade(&mut conn, "head").unwrap().is_empty());
+    assert!(migrator
+        .upgrade(&mut conn, &tgt("head"))
+        .unwrap()
+        .is_empty());
     assert_eq!(conn.number("SELECT COUNT(*) AS n FROM t1"), 1, "ran again");
     let rows = conn.bookkeeping_rows();
     assert_eq!(rows.len(), 3, "checksums recorded for diesel's runs");
@@ -43,7 +46,7 @@ fn diesel_migrated_database_is_up_to_date<C: TestConn>(db: &TestDb) {
     let more = linear(&folder, 4);
     let migrator = folder.migrator();
     assert_eq!(
-        ids(&migrator.upgrade(&mut conn, "head").unwrap()),
+        ids(&migrator.upgrade(&mut conn, &tgt("head")).unwrap()),
         [more[3].clone()]
     );
     assert_eq!(diesel_versions(&mut conn), more);
@@ -73,11 +76,14 @@ fn diesel_sees_what_the_runner_applied<C: TestConn>(db: &TestDb) {
         );
     let migrator = folder.migrator();
     let mut conn: C = db.conn();
-    assert_eq!(migrator.upgrade(&mut conn, "left01").unwrap().len(), 2);
+    assert_eq!(
+        migrator.upgrade(&mut conn, &tgt("left01")).unwrap().len(),
+        2
+    );
     let source = || FileBasedMigrations::from_path(folder.path()).unwrap();
     assert!(conn.has_pending_migration(source()).unwrap());
 
-    assert_eq!(migrator.upgrade(&mut conn, "heads").unwrap().len(), 1);
+    assert_eq!(migrator.upgrade(&mut conn, &tgt("heads")).unwrap().len(), 1);
     assert!(!conn.has_pending_migration(source()).unwrap());
     let mut applied: Vec<String> = conn
         .applied_migrations()
@@ -120,7 +126,10 @@ fn diesel_runs_the_diesel_source<C: TestConn>(db: &TestDb) {
 
     let status = migrator.status(&mut conn).unwrap();
     assert!(status.pending.is_empty(), "{status:?}");
-    assert!(migrator.upgrade(&mut conn, "head").unwrap().is_empty());
+    assert!(migrator
+        .upgrade(&mut conn, &tgt("head"))
+        .unwrap()
+        .is_empty());
     assert_eq!(conn.bookkeeping_rows().len(), 4);
 
     // and the other way: diesel reverts what the runner knows
@@ -128,7 +137,7 @@ fn diesel_runs_the_diesel_source<C: TestConn>(db: &TestDb) {
         .unwrap();
     assert_eq!(user_tables(&mut conn), ["t1", "t2", "t3"]);
     assert_eq!(
-        ids(&migrator.upgrade(&mut conn, "head").unwrap()),
+        ids(&migrator.upgrade(&mut conn, &tgt("head")).unwrap()),
         ["20240102000000"]
     );
 }

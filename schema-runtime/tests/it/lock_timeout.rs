@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use schema_runtime::{RunError, RunOptions};
 
-use crate::support::{diesel_versions, linear, user_tables, Folder, TestConn, TestDb};
+use crate::support::{diesel_versions, linear, tgt, user_tables, Folder, TestConn, TestDb};
 
 // SQLite is left out until a write lock held past lock_timeout is reported
 // as RunError::LockTimeout (it is a plain "database is locked" today).
@@ -29,16 +29,18 @@ fn lock_held_elsewhere_times_out<C: TestConn>(db: &TestDb) {
     let mut holder: C = db.conn();
     let mut conn: C = db.conn();
     // the bookkeeping exists beforehand, as on a database in use
-    migrator.stamp(&mut conn, &["base"], false).unwrap();
+    migrator.stamp(&mut conn, &[tgt("base")], false).unwrap();
 
     holder.hold_runner_lock();
-    let error = migrator.upgrade(&mut conn, "head").unwrap_err();
+    let error = migrator.upgrade(&mut conn, &tgt("head")).unwrap_err();
     assert!(matches!(error, RunError::LockTimeout { .. }), "{error:?}");
-    let error = migrator.stamp(&mut conn, &["head"], false).unwrap_err();
+    let error = migrator
+        .stamp(&mut conn, &[tgt("head")], false)
+        .unwrap_err();
     assert!(matches!(error, RunError::LockTimeout { .. }), "{error:?}");
     holder.release_runner_lock();
     assert!(diesel_versions(&mut conn).is_empty());
 
-    assert_eq!(migrator.upgrade(&mut conn, "head").unwrap().len(), 2);
+    assert_eq!(migrator.upgrade(&mut conn, &tgt("head")).unwrap().len(), 2);
     assert_eq!(user_tables(&mut conn), ["t1", "t2"]);
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use schema_runtime::RunOptions;
 
-use crate::support::{diesel_versions, user_tables, Folder, TestConn, TestDb};
+use crate::support::{diesel_versions, tgt, user_tables, Folder, TestConn, TestDb};
 
 on_every_backend!(concurrent_upgrades_apply_each_revision_once);
 
@@ -41,7 +41,7 @@ fn concurrent_upgrades_apply_each_revision_once<C: TestConn>(db: &TestDb) {
                     let mut conn: C = db.conn();
                     barrier.wait();
                     migrator
-                        .upgrade(&mut conn, "head")
+                        .upgrade(&mut conn, &tgt("head"))
                         .map(|steps| steps.len())
                         .map_err(|e| e.to_string())
                 })

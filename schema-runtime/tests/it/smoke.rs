@@ -4,6 +4,8 @@ use diesel::SqliteConnection;
 use schema_runtime::migrations::{MigrationSet, RevisionGraph};
 use schema_runtime::Migrator;
 
+use crate::support::tgt;
+
 fn write(dir: &std::path::Path, folder: &str, up: &str, down: &str, meta: Option<&str>) {
     let d = dir.join(folder);
     std::fs::create_dir_all(&d).unwrap();
@@ -30,15 +32,18 @@ fn sqlite_upgrade_then_downgrade_to_base() {
     let migrator = Migrator::new(RevisionGraph::new(set).unwrap());
     let mut conn =
         SqliteConnection::establish(tmp.path().join("db.sqlite").to_str().unwrap()).unwrap();
-    let steps = migrator.upgrade(&mut conn, "head").unwrap();
+    let steps = migrator.upgrade(&mut conn, &tgt("head")).unwrap();
     assert_eq!(steps.len(), 2);
     conn.batch_execute("INSERT INTO posts (user_id) VALUES (1)")
         .unwrap();
     let status = migrator.status(&mut conn).unwrap();
     assert!(status.pending.is_empty());
     assert_eq!(status.heads, ["20240102000000"]);
-    assert!(migrator.upgrade(&mut conn, "head").unwrap().is_empty());
-    let down = migrator.downgrade(&mut conn, "base").unwrap();
+    assert!(migrator
+        .upgrade(&mut conn, &tgt("head"))
+        .unwrap()
+        .is_empty());
+    let down = migrator.downgrade(&mut conn, &tgt("base")).unwrap();
     assert_eq!(down.len(), 2);
     assert!(conn.batch_execute("SELECT * FROM users").is_err());
 }

@@ -1,7 +1,7 @@
 //! `stamp`: bookkeeping without SQL.
 
 use crate::support::{
-    diesel_versions, graph_kind, ids, linear, user_tables, version, Folder, TestConn, TestDb,
+    diesel_versions, graph_kind, ids, linear, tgt, user_tables, version, Folder, TestConn, TestDb,
 };
 
 on_every_backend!(stamp_records_and_forgets_without_running_sql);
@@ -12,7 +12,7 @@ fn stamp_records_and_forgets_without_running_sql<C: TestConn>(db: &TestDb) {
     let migrator = folder.migrator();
     let mut conn: C = db.conn();
 
-    let plans = migrator.stamp(&mut conn, &["head"], false).unwrap();
+    let plans = migrator.stamp(&mut conn, &[tgt("head")], false).unwrap();
     assert_eq!(plans.len(), 1);
     assert_eq!(ids(&plans[0].insert), versions);
     assert!(user_tables(&mut conn).is_empty(), "stamp ran SQL");
@@ -25,15 +25,17 @@ fn stamp_records_and_forgets_without_running_sql<C: TestConn>(db: &TestDb) {
     }
     assert!(migrator.status(&mut conn).unwrap().pending.is_empty());
 
-    migrator.stamp(&mut conn, &["base"], false).unwrap();
+    migrator.stamp(&mut conn, &[tgt("base")], false).unwrap();
     assert!(diesel_versions(&mut conn).is_empty());
     assert!(conn.bookkeeping_rows().is_empty());
 
     // stamped at 2: an upgrade runs only 3
-    migrator.stamp(&mut conn, &[&version(2)], false).unwrap();
+    migrator
+        .stamp(&mut conn, &[tgt(&version(2))], false)
+        .unwrap();
     assert_eq!(diesel_versions(&mut conn), &versions[..2]);
     assert_eq!(
-        ids(&migrator.upgrade(&mut conn, "head").unwrap()),
+        ids(&migrator.upgrade(&mut conn, &tgt("head")).unwrap()),
         [version(3)]
     );
     assert_eq!(user_tables(&mut conn), ["t3"]);
@@ -43,15 +45,19 @@ fn stamp_records_and_forgets_without_running_sql<C: TestConn>(db: &TestDb) {
         "INSERT INTO __diesel_schema_migrations (version) VALUES ('20991231000000')",
     )
     .unwrap();
-    let error = migrator.upgrade(&mut conn, "head").unwrap_err();
+    let error = migrator.upgrade(&mut conn, &tgt("head")).unwrap_err();
     assert_eq!(graph_kind(&error), "unknown_applied");
-    let error = migrator.stamp(&mut conn, &["head"], false).unwrap_err();
+    let error = migrator
+        .stamp(&mut conn, &[tgt("head")], false)
+        .unwrap_err();
     assert_eq!(graph_kind(&error), "unknown_applied");
     assert_eq!(
         migrator.status(&mut conn).unwrap().unknown,
         ["20991231000000"]
     );
-    migrator.stamp(&mut conn, &[&version(2)], true).unwrap();
+    migrator
+        .stamp(&mut conn, &[tgt(&version(2))], true)
+        .unwrap();
     assert_eq!(diesel_versions(&mut conn), &versions[..2]);
     assert_eq!(conn.bookkeeping_rows().len(), 2);
     let status = migrator.status(&mut conn).unwrap();

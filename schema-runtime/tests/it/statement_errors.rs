@@ -2,7 +2,7 @@
 
 use schema_runtime::RunError;
 
-use crate::support::{folder_name, linear, Folder, TestConn, TestDb};
+use crate::support::{folder_name, linear, tgt, Folder, TestConn, TestDb};
 
 on_every_backend!(statement_error_names_line_and_statement);
 
@@ -14,7 +14,10 @@ fn statement_error_names_line_and_statement<C: TestConn>(db: &TestDb) {
         "CREATE TABLE t3 (id INTEGER PRIMARY KEY);\n\nINSERT INTO missing_table (id) VALUES (1);\n",
     );
     let mut conn: C = db.conn();
-    let error = folder.migrator().upgrade(&mut conn, "head").unwrap_err();
+    let error = folder
+        .migrator()
+        .upgrade(&mut conn, &tgt("head"))
+        .unwrap_err();
     let RunError::Statement {
         line,
         statement,

@@ -2,7 +2,7 @@
 //! checked against what the database holds afterwards.
 
 use crate::support::{
-    diesel_versions, graph_kind, ids, linear, user_tables, version, Folder, TestConn, TestDb,
+    diesel_versions, graph_kind, ids, linear, tgt, user_tables, version, Folder, TestConn, TestDb,
     BOOKKEEPING,
 };
 
@@ -28,7 +28,7 @@ fn linear_chain<C: TestConn>(db: &TestDb) {
         conn.tables()
     );
 
-    let steps = migrator.upgrade(&mut conn, "head").unwrap();
+    let steps = migrator.upgrade(&mut conn, &tgt("head")).unwrap();
     assert_eq!(ids(&steps), versions);
     assert_eq!(user_tables(&mut conn), ["t1", "t2", "t3", "t4"]);
     assert_eq!(diesel_versions(&mut conn), versions);
@@ -42,7 +42,10 @@ fn linear_chain<C: TestConn>(db: &TestDb) {
     }
     assert_eq!(conn.number("SELECT COUNT(*) AS n FROM t3"), 1);
 
-    assert!(migrator.upgrade(&mut conn, "head").unwrap().is_empty());
+    assert!(migrator
+        .upgrade(&mut conn, &tgt("head"))
+        .unwrap()
+        .is_empty());
     assert_eq!(conn.bookkeeping_rows(), rows);
     assert_eq!(conn.number("SELECT COUNT(*) AS n FROM t3"), 1, "ran again");
 
@@ -54,16 +57,16 @@ fn linear_chain<C: TestConn>(db: &TestDb) {
 
     // relative and absolute targets along the chain
     assert_eq!(
-        ids(&migrator.downgrade(&mut conn, "-1").unwrap()),
+        ids(&migrator.downgrade(&mut conn, &tgt("-1")).unwrap()),
         [version(4)]
     );
     assert_eq!(user_tables(&mut conn), ["t1", "t2", "t3"]);
     assert_eq!(conn.bookkeeping_rows().len(), 3);
     assert_eq!(
-        ids(&migrator.upgrade(&mut conn, "+1").unwrap()),
+        ids(&migrator.upgrade(&mut conn, &tgt("+1")).unwrap()),
         [version(4)]
     );
-    let steps = migrator.downgrade(&mut conn, &version(2)).unwrap();
+    let steps = migrator.downgrade(&mut conn, &tgt(&version(2))).unwrap();
     assert_eq!(ids(&steps), [version(4), version(3)]);
     assert_eq!(user_tables(&mut conn), ["t1", "t2"]);
     assert_eq!(diesel_versions(&mut conn), &versions[..2]);
@@ -71,11 +74,11 @@ fn linear_chain<C: TestConn>(db: &TestDb) {
     assert_eq!(status.heads, [version(2)]);
     assert_eq!(status.pending, &versions[2..]);
     assert_eq!(
-        ids(&migrator.upgrade(&mut conn, &version(3)).unwrap()),
+        ids(&migrator.upgrade(&mut conn, &tgt(&version(3))).unwrap()),
         [version(3)]
     );
     assert_eq!(
-        ids(&migrator.upgrade(&mut conn, "head").unwrap()),
+        ids(&migrator.upgrade(&mut conn, &tgt("head")).unwrap()),
         [version(4)]
     );
     assert_eq!(diesel_versions(&mut conn), versions);
@@ -133,43 +136,49 @@ fn branches_labels_merge_and_depends_on<C: TestConn>(db: &TestDb) {
     let migrator = branch_folder().migrator();
     let mut conn: C = db.conn();
 
-    let error = migrator.upgrade(&mut conn, "head").unwrap_err();
+    let error = migrator.upgrade(&mut conn, &tgt("head")).unwrap_err();
     assert_eq!(graph_kind(&error), "multiple_heads");
     assert!(error.to_string().contains("d1d1d1"), "{error}");
     assert!(diesel_versions(&mut conn).is_empty());
 
     // partial id
     assert_eq!(
-        ids(&migrator.upgrade(&mut conn, "a1a1").unwrap()),
+        ids(&migrator.upgrade(&mut conn, &tgt("a1a1")).unwrap()),
         ["a1a1a1"]
     );
     // a walk up from a branch point needs a label
-    let error = migrator.upgrade(&mut conn, "+1").unwrap_err();
+    let error = migrator.upgrade(&mut conn, &tgt("+1")).unwrap_err();
     assert_eq!(graph_kind(&error), "ambiguous_walk");
     assert_eq!(
-        ids(&migrator.upgrade(&mut conn, "feat@+1").unwrap()),
+        ids(&migrator.upgrade(&mut conn, &tgt("feat@+1")).unwrap()),
         ["b1b1b1"]
     );
-    assert_eq!(ids(&migrator.upgrade(&mut conn, "+1").unwrap()), ["b2b2b2"]);
+    assert_eq!(
+        ids(&migrator.upgrade(&mut conn, &tgt("+1")).unwrap()),
+        ["b2b2b2"]
+    );
     // REV+1 lands on the merge point, which brings in its other parent
-    let steps = migrator.upgrade(&mut conn, "c1c1c1+1").unwrap();
+    let steps = migrator.upgrade(&mut conn, &tgt("c1c1c1+1")).unwrap();
     assert_eq!(ids(&steps), ["c1c1c1", "d1d1d1"]);
     assert_eq!(
         user_tables(&mut conn),
         tables_of(&["a1a1a1", "b1b1b1", "b2b2b2", "c1c1c1", "d1d1d1"])
     );
     assert_eq!(
-        ids(&migrator.upgrade(&mut conn, "heads").unwrap()),
+        ids(&migrator.upgrade(&mut conn, &tgt("heads")).unwrap()),
         ["e1e1e1"]
     );
-    assert!(migrator.upgrade(&mut conn, "heads").unwrap().is_empty());
+    assert!(migrator
+        .upgrade(&mut conn, &tgt("heads"))
+        .unwrap()
+        .is_empty());
     let status = migrator.status(&mut conn).unwrap();
     assert_eq!(status.heads, ["d1d1d1", "e1e1e1"]);
     assert!(status.pending.is_empty());
 
     // to one parent of the merge: only the merge goes
     assert_eq!(
-        ids(&migrator.downgrade(&mut conn, "b2b2b2").unwrap()),
+        ids(&migrator.downgrade(&mut conn, &tgt("b2b2b2")).unwrap()),
         ["d1d1d1"]
     );
     assert_eq!(
@@ -177,10 +186,10 @@ fn branches_labels_merge_and_depends_on<C: TestConn>(db: &TestDb) {
         tables_of(&["a1a1a1", "b1b1b1", "b2b2b2", "c1c1c1", "e1e1e1"])
     );
     // several current heads: a bare -1 is refused, a label picks the branch
-    let error = migrator.downgrade(&mut conn, "-1").unwrap_err();
+    let error = migrator.downgrade(&mut conn, &tgt("-1")).unwrap_err();
     assert_eq!(graph_kind(&error), "ambiguous_current");
     assert_eq!(
-        ids(&migrator.downgrade(&mut conn, "other@-1").unwrap()),
+        ids(&migrator.downgrade(&mut conn, &tgt("other@-1")).unwrap()),
         ["c1c1c1"]
     );
     let status = migrator.status(&mut conn).unwrap();
@@ -188,23 +197,23 @@ fn branches_labels_merge_and_depends_on<C: TestConn>(db: &TestDb) {
     assert_eq!(status.pending, ["c1c1c1", "d1d1d1"]);
 
     // children first, newest first among equals
-    let steps = migrator.downgrade(&mut conn, "base").unwrap();
+    let steps = migrator.downgrade(&mut conn, &tgt("base")).unwrap();
     assert_eq!(ids(&steps), ["e1e1e1", "b2b2b2", "b1b1b1", "a1a1a1"]);
     assert!(user_tables(&mut conn).is_empty());
     assert!(diesel_versions(&mut conn).is_empty());
     assert!(conn.bookkeeping_rows().is_empty());
 
     // label@head through depends_on: side needs b1b1b1 and its parent
-    let steps = migrator.upgrade(&mut conn, "side@head").unwrap();
+    let steps = migrator.upgrade(&mut conn, &tgt("side@head")).unwrap();
     assert_eq!(ids(&steps), ["a1a1a1", "b1b1b1", "e1e1e1"]);
-    let steps = migrator.upgrade(&mut conn, "heads").unwrap();
+    let steps = migrator.upgrade(&mut conn, &tgt("heads")).unwrap();
     assert_eq!(ids(&steps), ["b2b2b2", "c1c1c1", "d1d1d1"]);
     assert_eq!(
-        ids(&migrator.downgrade(&mut conn, "side@-1").unwrap()),
+        ids(&migrator.downgrade(&mut conn, &tgt("side@-1")).unwrap()),
         ["e1e1e1"]
     );
     // one current head left, a merge point: -1 cannot choose a parent
-    let error = migrator.downgrade(&mut conn, "-1").unwrap_err();
+    let error = migrator.downgrade(&mut conn, &tgt("-1")).unwrap_err();
     assert_eq!(graph_kind(&error), "ambiguous_walk");
     assert_eq!(
         diesel_versions(&mut conn),
@@ -224,9 +233,9 @@ fn downgrade_to_base_leaves_only_bookkeeping<C: TestConn>(db: &TestDb) {
     );
     let migrator = folder.migrator();
     let mut conn: C = db.conn();
-    assert_eq!(migrator.upgrade(&mut conn, "head").unwrap().len(), 4);
+    assert_eq!(migrator.upgrade(&mut conn, &tgt("head")).unwrap().len(), 4);
     assert_eq!(user_tables(&mut conn), ["extra", "t1", "t2", "t3"]);
-    let steps = migrator.downgrade(&mut conn, "base").unwrap();
+    let steps = migrator.downgrade(&mut conn, &tgt("base")).unwrap();
     assert_eq!(
         ids(&steps),
         ["20240102000000", &version(3), &version(2), &version(1)]
@@ -234,5 +243,8 @@ fn downgrade_to_base_leaves_only_bookkeeping<C: TestConn>(db: &TestDb) {
     assert_eq!(conn.tables(), BOOKKEEPING);
     assert!(diesel_versions(&mut conn).is_empty());
     assert!(conn.bookkeeping_rows().is_empty());
-    assert!(migrator.downgrade(&mut conn, "base").unwrap().is_empty());
+    assert!(migrator
+        .downgrade(&mut conn, &tgt("base"))
+        .unwrap()
+        .is_empty());
 }

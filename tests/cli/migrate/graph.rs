@@ -195,6 +195,44 @@ fn graph(backend: Backend) {
     ctx.run(&["check"]).code(0);
     ctx.ini("");
 
+    // Targets refused as Alembic refuses them (or where it crashes), each
+    // with what to do instead; nothing changes.
+    let refused = |args: &[&str], expected: &[&str]| {
+        let out = ctx.run(args);
+        out.code(2);
+        for e in expected {
+            assert!(out.stderr.contains(e), "{args:?}: {e} in\n{}", out.stderr);
+        }
+        out
+    };
+    refused(
+        &["downgrade", "-1"],
+        &[
+            "`-1` is ambiguous",
+            "several heads",
+            "ccc333",
+            "eee555",
+            "label@-1",
+        ],
+    );
+    // Alembic reads `label@head` in a downgrade as the graph's one head.
+    let out = refused(
+        &["downgrade", "feature@head"],
+        &["`feature@head`", "several heads", "`heads`"],
+    );
+    assert!(!out.stderr.contains("label@head"), "{}", out.stderr);
+    refused(
+        &["upgrade", "aaa111-1"],
+        &["walks down to base", "downgrade"],
+    );
+    refused(&["upgrade", "a@b@c"], &["a@b@c", "more than one `@`"]);
+    refused(&["upgrade", "aaa111:eee555"], &["--sql"]);
+    refused(&["history", "-r", "aaa111"], &["LOWER:UPPER"]);
+    assert_eq!(
+        sorted(lines(&ctx.run(&["current"]).stdout)),
+        ["ccc333 (head)", "eee555 (head)"]
+    );
+
     // merge heads: a revision whose down_revision lists both.
     let out = ctx.run(&["merge", "-m", "join branches", "heads"]);
     out.code(0);

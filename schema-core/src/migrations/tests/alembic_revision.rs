@@ -5,13 +5,13 @@
 use super::*;
 
 fn one(g: &RevisionGraph, target: &str) -> Option<String> {
-    let got = g.resolve(target).unwrap();
+    let got = g.resolve(&t(target)).unwrap();
     assert!(got.len() <= 1, "{target} gave {got:?}");
     got.first().map(|m| m.revision.clone())
 }
 
 fn hist(g: &RevisionGraph, range: &str) -> Vec<String> {
-    let got = revs(&g.history(Some(range), None).unwrap());
+    let got = revs(&g.history(Some(&rng(range)), None).unwrap());
     assert_partial_order(g, &got, false);
     got
 }
@@ -31,8 +31,8 @@ fn api_head_and_base() {
         r("c1", &["b"]),
         r("c2", &["b"]),
     ]);
-    assert_eq!(g.resolve("head").unwrap_err().kind(), "multiple_heads");
-    assert_eq!(revs(&g.resolve("heads").unwrap()), vec!["c1", "c2"]);
+    assert_eq!(g.resolve(&t("head")).unwrap_err().kind(), "multiple_heads");
+    assert_eq!(revs(&g.resolve(&t("heads")).unwrap()), vec!["c1", "c2"]);
     assert_eq!(revs(&g.heads()), vec!["c1", "c2"]);
     let g = graph(&[r("a", &[]), r("b", &["a"]), r("c", &[]), r("d", &["c"])]);
     assert_eq!(one(&g, "base"), None);
@@ -49,8 +49,11 @@ fn diamond_and_empty_map() {
     ]);
     assert_eq!(hist(&g, "a:d"), ["d", "c", "b2", "b1", "a"]);
     let empty = RevisionGraph::new(MigrationSet::default()).unwrap();
-    assert!(empty.history(Some("base:head"), None).unwrap().is_empty());
-    assert!(empty.resolve("head").unwrap().is_empty());
+    assert!(empty
+        .history(Some(&rng("base:head")), None)
+        .unwrap()
+        .is_empty());
+    assert!(empty.resolve(&t("head")).unwrap().is_empty());
 }
 
 #[test]
@@ -95,7 +98,10 @@ fn labeled_branch_resolution() {
     // A prefix only counts revisions of the branch.
     assert_eq!(one(&g, "ebranch@some").as_deref(), Some("someothername"));
     assert_eq!(one(&g, "abranch@some").as_deref(), Some("somelongername"));
-    assert_eq!(g.resolve("some").unwrap_err().kind(), "ambiguous_revision");
+    assert_eq!(
+        g.resolve(&t("some")).unwrap_err().kind(),
+        "ambiguous_revision"
+    );
     // A revision standing for its branch.
     assert_eq!(one(&g, "e@d").as_deref(), Some("d"));
     assert_eq!(one(&g, "someoth@d").as_deref(), Some("d"));
@@ -104,20 +110,23 @@ fn labeled_branch_resolution() {
 #[test]
 fn labeled_branch_errors() {
     let g = labeled();
-    let err = g.resolve("ebranch@b").unwrap_err();
+    let err = g.resolve(&t("ebranch@b")).unwrap_err();
     assert_eq!(err.kind(), "not_on_branch");
     assert!(
         err.to_string()
             .contains("revision b (000002_b) is not on branch `ebranch`"),
         "{err}"
     );
-    assert_eq!(g.resolve("abranch@d").unwrap_err().kind(), "not_on_branch");
-    let err = g.resolve("abranch@qprstuv").unwrap_err();
+    assert_eq!(
+        g.resolve(&t("abranch@d")).unwrap_err().kind(),
+        "not_on_branch"
+    );
+    let err = g.resolve(&t("abranch@qprstuv")).unwrap_err();
     assert_eq!(err.kind(), "unknown_revision");
     assert!(!err.to_string().contains("4 characters"));
-    let err = g.resolve("abranch@qpr").unwrap_err();
+    let err = g.resolve(&t("abranch@qpr")).unwrap_err();
     assert!(err.to_string().contains("at least 4 characters"), "{err}");
-    let err = g.resolve("x@d").unwrap_err();
+    let err = g.resolve(&t("x@d")).unwrap_err();
     assert_eq!(err.kind(), "unknown_branch");
     assert!(err.to_string().contains("`x`"));
 }
@@ -195,19 +204,19 @@ fn multiple_branch_iteration() {
     );
     assert_eq!(hist(&g, "a:d3cb2"), ["d3cb2", "cb2", "b2", "a"]);
     assert_eq!(hist(&g, "base:d3cb2"), ["d3cb2", "cb2", "b2", "a"]);
-    let err = g.history(Some("d1cb1:b1"), None).unwrap_err();
+    let err = g.history(Some(&rng("d1cb1:b1")), None).unwrap_err();
     assert!(
         err.to_string()
             .contains("d1cb1 (000006_d1cb1) is not an ancestor of b1"),
         "{err}"
     );
-    let err = g.history(Some("b1:d2cb2"), None).unwrap_err();
+    let err = g.history(Some(&rng("b1:d2cb2")), None).unwrap_err();
     assert!(
         err.to_string()
             .contains("b1 (000002_b1) is not an ancestor of d2cb2"),
         "{err}"
     );
-    let err = g.history(Some("d1cb1:base"), None).unwrap_err();
+    let err = g.history(Some(&rng("d1cb1:base")), None).unwrap_err();
     assert_eq!(err.kind(), "invalid_target");
 }
 
@@ -252,14 +261,17 @@ fn branch_travelling() {
         set(&["a1", "e2b2", "e2b1", "cb2", "a3", "a2", "b1", "b2", "db1", "db2", "cb1"])
     );
     // +N walking into the branch point is ambiguous; a label or REV picks.
-    let err = g.resolve("a3+1").unwrap_err();
+    let err = g.resolve(&t("a3+1")).unwrap_err();
     assert_eq!(err.kind(), "ambiguous_walk");
     assert!(
         err.to_string().contains("b1") && err.to_string().contains("b2"),
         "{err}"
     );
     assert_eq!(one(&g, "b1+2").as_deref(), Some("db1"));
-    assert_eq!(g.resolve("merge-1").unwrap_err().kind(), "ambiguous_walk");
+    assert_eq!(
+        g.resolve(&t("merge-1")).unwrap_err().kind(),
+        "ambiguous_walk"
+    );
 }
 
 #[test]
@@ -303,11 +315,11 @@ fn multiple_base_cross_dependency_one() {
     let plan = down(&g, &at(&g, &["b1b"]), "b1b@base");
     assert_eq!(plan, ["b1b", "a1b", "base1"]);
     assert_eq!(
-        g.history(Some("d2:b2"), None).unwrap_err().kind(),
+        g.history(Some(&rng("d2:b2")), None).unwrap_err().kind(),
         "invalid_target"
     );
     assert_eq!(
-        g.history(Some("d2:b3"), None).unwrap_err().kind(),
+        g.history(Some(&rng("d2:b3")), None).unwrap_err().kind(),
         "invalid_target"
     );
 }

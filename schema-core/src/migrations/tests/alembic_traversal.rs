@@ -34,10 +34,10 @@ fn revision_path_upgrade_and_relative_upgrade() {
 #[test]
 fn revision_path_invalid_relative_upgrade() {
     let g = linear();
-    let err = g.plan_upgrade(&at(&g, &["b"]), "-2").unwrap_err();
+    let err = g.plan_upgrade(&at(&g, &["b"]), &t("-2")).unwrap_err();
     assert_eq!(err.kind(), "invalid_target");
     assert!(err.to_string().contains("downgrade -2"));
-    let err = g.plan_upgrade(&at(&g, &["b"]), "+5").unwrap_err();
+    let err = g.plan_upgrade(&at(&g, &["b"]), &t("+5")).unwrap_err();
     assert_eq!(err.kind(), "relative_out_of_range");
     assert!(err.to_string().contains("`+5` didn't produce 5 migrations"));
 }
@@ -60,21 +60,21 @@ fn revision_path_downgrade_and_relative_downgrade() {
 #[test]
 fn revision_path_invalid_downgrades() {
     let g = linear();
-    let err = g.plan_downgrade(&at(&g, &["b"]), "-5").unwrap_err();
+    let err = g.plan_downgrade(&at(&g, &["b"]), &t("-5")).unwrap_err();
     assert_eq!(err.kind(), "relative_out_of_range");
-    let err = g.plan_downgrade(&at(&g, &["b"]), "+2").unwrap_err();
+    let err = g.plan_downgrade(&at(&g, &["b"]), &t("+2")).unwrap_err();
     assert_eq!(err.kind(), "invalid_target");
     // test_invalid_move_rev_to_none / test_invalid_move_higher_to_lower
-    let err = g.plan_downgrade(&applied(&[]), "b").unwrap_err();
+    let err = g.plan_downgrade(&applied(&[]), &t("b")).unwrap_err();
     assert_eq!(err.kind(), "not_a_downgrade_target");
-    let err = g.plan_downgrade(&at(&g, &["b"]), "c").unwrap_err();
+    let err = g.plan_downgrade(&at(&g, &["b"]), &t("c")).unwrap_err();
     assert_eq!(err.kind(), "not_a_downgrade_target");
 }
 
 #[test]
 fn revision_path_stamp_to_base() {
     let g = linear();
-    let plan = g.plan_stamp(&at(&g, &["d"]), "base", false).unwrap();
+    let plan = g.plan_stamp(&at(&g, &["d"]), &t("base"), false).unwrap();
     assert!(plan.applied_after.is_empty());
     assert_eq!(ids(&plan.delete), ["d", "c", "b", "a"]);
     assert!(plan.insert.is_empty());
@@ -96,12 +96,12 @@ fn branched() -> RevisionGraph {
 fn branched_stamps() {
     let g = branched();
     let state = at(&g, &["d1", "c2"]);
-    let plan = g.plan_stamp(&state, "b", false).unwrap();
+    let plan = g.plan_stamp(&state, &t("b"), false).unwrap();
     assert_eq!(heads_of(&g, &plan.applied_after), set(&["b"]));
     assert_eq!(ids(&plan.delete), ["c2", "d1", "c1"]);
-    let plan = g.plan_stamp(&state, "c1branch@base", false).unwrap();
+    let plan = g.plan_stamp(&state, &t("c1branch@base"), false).unwrap();
     assert_eq!(heads_of(&g, &plan.applied_after), set(&["c2"]));
-    let plan = g.plan_stamp(&state, "c2branch@head", false).unwrap();
+    let plan = g.plan_stamp(&state, &t("c2branch@head"), false).unwrap();
     assert_eq!(heads_of(&g, &plan.applied_after), set(&["d1", "d2"]));
     assert_eq!(ids(&plan.insert), ["d2"]);
 }
@@ -117,7 +117,9 @@ fn branched_upgrades() {
     // test_upgrade_other_branch_from_mergepoint / test_upgrade_one_branch_of_heads
     assert_eq!(up(&g, &at(&g, &["c1"]), "c2branch@+1"), ["c2"]);
     assert_eq!(up(&g, &at(&g, &["c1", "c2"]), "c2branch@+1"), ["d2"]);
-    let err = g.plan_upgrade(&at(&g, &["c1", "c2"]), "+1").unwrap_err();
+    let err = g
+        .plan_upgrade(&at(&g, &["c1", "c2"]), &t("+1"))
+        .unwrap_err();
     assert_eq!(err.kind(), "ambiguous_current");
     assert_eq!(up(&g, &applied(&[]), "base+1"), ["a"]);
     assert_eq!(up(&g, &applied(&[]), "+1"), ["a"]);
@@ -151,7 +153,7 @@ fn branched_downgrades() {
     assert_eq!(down(&g, &both, "d1@b"), ["d1", "c1"]);
     assert_eq!(down(&g, &both, "c1branch@head-1"), ["d1"]);
     assert_eq!(down(&g, &at(&g, &["a"]), "-1"), ["a"]);
-    let err = g.plan_downgrade(&applied(&[]), "-1").unwrap_err();
+    let err = g.plan_downgrade(&applied(&[]), &t("-1")).unwrap_err();
     assert_eq!(err.kind(), "relative_out_of_range");
     assert!(err.to_string().contains("didn't produce 1 migrations"));
     // test_downgrade_no_effect_branched
@@ -165,7 +167,7 @@ fn branched_downgrade_minus_one_from_several_heads_is_refused() {
     // reverts whichever head its table lists first; we refuse.
     let g = branched();
     for heads in [["d2", "d1"], ["c2", "d1"], ["d1", "d2"], ["c1", "d2"]] {
-        let err = g.plan_downgrade(&at(&g, &heads), "-1").unwrap_err();
+        let err = g.plan_downgrade(&at(&g, &heads), &t("-1")).unwrap_err();
         assert_eq!(err.kind(), "ambiguous_current");
         let text = err.to_string();
         assert!(text.contains(heads[0]) && text.contains(heads[1]), "{text}");
@@ -326,7 +328,9 @@ fn depends_on_branch_one_downgrade_and_stamp() {
     let state = after(&state, &["d1".to_string()], Direction::Down);
     assert_eq!(heads_of(&g, &state), set(&["c2"]));
 
-    let plan = g.plan_stamp(&at(&g, &["e1", "c2"]), "b1", false).unwrap();
+    let plan = g
+        .plan_stamp(&at(&g, &["e1", "c2"]), &t("b1"), false)
+        .unwrap();
     assert_eq!(heads_of(&g, &plan.applied_after), set(&["b1"]));
 }
 
@@ -470,14 +474,14 @@ fn forest() {
     ]);
     let plan = up(&g, &applied(&[]), "heads");
     assert_eq!(plan, ["a1", "b1", "a2", "b2"]);
-    let stamp = g.plan_stamp(&applied(&[]), "heads", false).unwrap();
+    let stamp = g.plan_stamp(&applied(&[]), &t("heads"), false).unwrap();
     assert_eq!(heads_of(&g, &stamp.applied_after), set(&["b1", "b2"]));
     let stamp = g
-        .plan_stamp(&at(&g, &["b1", "b2"]), "heads", false)
+        .plan_stamp(&at(&g, &["b1", "b2"]), &t("heads"), false)
         .unwrap();
     assert!(stamp.insert.is_empty() && stamp.delete.is_empty());
     // `head` is refused with Alembic's advice.
-    let err = g.plan_upgrade(&applied(&[]), "head").unwrap_err();
+    let err = g.plan_upgrade(&applied(&[]), &t("head")).unwrap_err();
     assert_eq!(err.kind(), "multiple_heads");
     let text = err.to_string();
     assert!(
@@ -512,7 +516,7 @@ fn merged_path_stamps() {
         (&["b"], "e", &["e"]),
     ];
     for (heads, target, expected) in cases {
-        let plan = g.plan_stamp(&at(&g, heads), target, false).unwrap();
+        let plan = g.plan_stamp(&at(&g, heads), &t(target), false).unwrap();
         assert_eq!(
             heads_of(&g, &plan.applied_after),
             set(expected),

@@ -158,7 +158,7 @@ fn several_heads_need_head_or_merge() {
     let gen = g
         .generate(
             &GenerateOptions {
-                head: vec!["two@head".into()],
+                head: vec![t("two@head")],
                 ..opts("x")
             },
             ts(0),
@@ -169,7 +169,7 @@ fn several_heads_need_head_or_merge() {
     let err = g
         .generate(
             &GenerateOptions {
-                head: vec!["a".into()],
+                head: vec![t("a")],
                 ..opts("x")
             },
             ts(0),
@@ -181,7 +181,7 @@ fn several_heads_need_head_or_merge() {
     let gen = g
         .generate(
             &GenerateOptions {
-                head: vec!["a".into()],
+                head: vec![t("a")],
                 splice: true,
                 branch_labels: vec!["three".into()],
                 ..opts("x")
@@ -194,7 +194,7 @@ fn several_heads_need_head_or_merge() {
     let gen = g
         .generate(
             &GenerateOptions {
-                head: vec!["base".into()],
+                head: vec![t("base")],
                 ..opts("new root")
             },
             ts(0),
@@ -207,7 +207,7 @@ fn several_heads_need_head_or_merge() {
 #[test]
 fn merge_joins_heads() {
     let g = graph(&[r("a", &[]), r("b1", &["a"]), r("b2", &["a"])]);
-    let gen = g.merge(&["heads"], "merge heads", ts(0), 3).unwrap();
+    let gen = g.merge(&[t("heads")], "merge heads", ts(0), 3).unwrap();
     assert_eq!(gen.down_revisions, ["b1", "b2"]);
     let meta = file(&gen, "metadata.toml");
     assert!(meta.contains("down_revision = [\"b1\", \"b2\"]"), "{meta}");
@@ -217,14 +217,16 @@ fn merge_joins_heads() {
     assert_eq!(revs(&g2.merge_points()), vec![gen.revision.clone()]);
 
     assert_eq!(
-        g.merge(&["b1"], "m", ts(0), 3).unwrap_err().kind(),
+        g.merge(&[t("b1")], "m", ts(0), 3).unwrap_err().kind(),
         "invalid_merge"
     );
     assert_eq!(
-        g.merge(&["b1", "b1"], "m", ts(0), 3).unwrap_err().kind(),
+        g.merge(&[t("b1"), t("b1")], "m", ts(0), 3)
+            .unwrap_err()
+            .kind(),
         "invalid_merge"
     );
-    let err = g.merge(&["a", "b1"], "m", ts(0), 3).unwrap_err();
+    let err = g.merge(&[t("a"), t("b1")], "m", ts(0), 3).unwrap_err();
     assert!(err.to_string().contains("already an ancestor"), "{err}");
 }
 

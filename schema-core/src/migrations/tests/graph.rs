@@ -167,7 +167,9 @@ fn applied_versions_map_to_revisions() {
     let err = g.applied_from_versions(["000009"]).unwrap_err();
     assert_eq!(err.kind(), "unknown_applied");
     assert!(err.to_string().contains("000009"));
-    let err = g.plan_upgrade(&applied(&["gone"]), "heads").unwrap_err();
+    let err = g
+        .plan_upgrade(&applied(&["gone"]), &t("heads"))
+        .unwrap_err();
     assert_eq!(err.kind(), "unknown_applied");
 }
 
@@ -223,12 +225,12 @@ fn scales_to_a_hundred_thousand_revisions() {
     }
     let g = RevisionGraph::from_files(files).unwrap();
     assert_eq!(g.len(), N);
-    let head = g.resolve("head").unwrap();
+    let head = g.resolve(&t("head")).unwrap();
     assert_eq!(head.len(), 1);
     assert_eq!(head[0].revision, id(N - 1));
     let target = id(77_777);
     assert_eq!(g.resolve_revision(&target[..9]).unwrap().revision, target);
-    let plan = g.plan_upgrade(&AppliedSet::new(), "heads").unwrap();
+    let plan = g.plan_upgrade(&AppliedSet::new(), &t("heads")).unwrap();
     assert_eq!(plan.len(), N);
     assert_eq!(plan[0].revision, id(0));
     let history = g.history(None, None).unwrap();

@@ -113,7 +113,7 @@ fn plain_diesel_folder_is_a_linear_chain_by_version() {
     let state = g
         .applied_from_versions(["00000000000000", "20240102030405", "202402010000000000"])
         .unwrap();
-    assert!(g.plan_upgrade(&state, "head").unwrap().is_empty());
+    assert!(g.plan_upgrade(&state, &t("head")).unwrap().is_empty());
     assert_eq!(revs(&g.heads()), vec!["202402010000000000"]);
 }
 
@@ -271,11 +271,11 @@ fn empty_directory_is_an_empty_graph() {
     let g = RevisionGraph::new(load_ok(dir.path()).set).unwrap();
     assert!(g.is_empty());
     assert!(g
-        .plan_upgrade(&AppliedSet::new(), "head")
+        .plan_upgrade(&AppliedSet::new(), &t("head"))
         .unwrap()
         .is_empty());
     assert!(g
-        .plan_downgrade(&AppliedSet::new(), "base")
+        .plan_downgrade(&AppliedSet::new(), &t("base"))
         .unwrap()
         .is_empty());
 }

@@ -125,14 +125,30 @@ pub(super) fn revs(ms: &[&Migration]) -> Vec<String> {
     ms.iter().map(|m| m.revision.clone()).collect()
 }
 
+/// A target, parsed as the command line parses it.
+pub(super) fn t(text: &str) -> Target {
+    match text.parse() {
+        Ok(t) => t,
+        Err(e) => panic!("{text}: {e}"),
+    }
+}
+
+/// A range, parsed as `history -r` parses it.
+pub(super) fn rng(text: &str) -> Range {
+    match text.parse() {
+        Ok(r) => r,
+        Err(e) => panic!("{text}: {e}"),
+    }
+}
+
 pub(super) fn up(g: &RevisionGraph, state: &AppliedSet, target: &str) -> Vec<String> {
-    let steps = g.plan_upgrade(state, target).unwrap();
+    let steps = g.plan_upgrade(state, &t(target)).unwrap();
     assert!(steps.iter().all(|s| s.direction == Direction::Up));
     steps.into_iter().map(|s| s.revision).collect()
 }
 
 pub(super) fn down(g: &RevisionGraph, state: &AppliedSet, target: &str) -> Vec<String> {
-    let steps = g.plan_downgrade(state, target).unwrap();
+    let steps = g.plan_downgrade(state, &t(target)).unwrap();
     assert!(steps.iter().all(|s| s.direction == Direction::Down));
     steps.into_iter().map(|s| s.revision).collect()
 }

@@ -34,16 +34,18 @@ fn upgrade_target_forms() {
     assert_eq!(up(&g, &fresh, "left@b+1"), ["a", "b", "c1"]);
     assert_eq!(up(&g, &fresh, "left@head-1"), ["a", "b", "c1"]);
     assert_eq!(up(&g, &at(&g, &["b"]), "left@+2"), ["c1", "d1"]);
-    let err = g.plan_upgrade(&fresh, "head").unwrap_err();
+    let err = g.plan_upgrade(&fresh, &t("head")).unwrap_err();
     assert_eq!(err.kind(), "multiple_heads");
-    let err = g.plan_upgrade(&fresh, "b+1").unwrap_err();
+    let err = g.plan_upgrade(&fresh, &t("b+1")).unwrap_err();
     assert_eq!(err.kind(), "ambiguous_walk");
     assert!(err.to_string().contains("label@+N"), "{err}");
-    let err = g.plan_upgrade(&fresh, "d1+1").unwrap_err();
+    let err = g.plan_upgrade(&fresh, &t("d1+1")).unwrap_err();
     assert_eq!(err.kind(), "relative_out_of_range");
-    let err = g.plan_upgrade(&fresh, "left@c2").unwrap_err();
+    let err = g.plan_upgrade(&fresh, &t("left@c2")).unwrap_err();
     assert_eq!(err.kind(), "not_on_branch");
-    let err = g.plan_upgrade(&at(&g, &["d1", "d2"]), "+1").unwrap_err();
+    let err = g
+        .plan_upgrade(&at(&g, &["d1", "d2"]), &t("+1"))
+        .unwrap_err();
     assert_eq!(err.kind(), "ambiguous_current");
 }
 
@@ -64,17 +66,36 @@ fn downgrade_target_forms() {
     );
     assert_eq!(down(&g, &all, "left@b"), ["d1", "c1"]);
     assert_eq!(down(&g, &all, "left@-2"), ["d1", "c1"]);
-    assert_eq!(down(&g, &all, "d1-2"), ["d1", "c1"]);
+    // `REV-N` lands on b and, as in Alembic, reverts everything above b:
+    // only a `label@` (or `-N`, from a current head) keeps to one branch.
+    assert_eq!(down(&g, &all, "d1-2"), ["d2", "c2", "d1", "c1"]);
+    assert_eq!(down(&g, &all, "left@d1-2"), ["d1", "c1"]);
     assert_eq!(down(&g, &all, "right@head-1"), ["d2"]);
-    let err = g.plan_downgrade(&all, "heads").unwrap_err();
+    let err = g.plan_downgrade(&all, &t("heads")).unwrap_err();
     assert_eq!(err.kind(), "multiple_heads");
-    assert!(down(&g, &all, "right@head").is_empty());
-    let err = g.plan_downgrade(&all, "-1").unwrap_err();
+    // Alembic reads `label@head` in a downgrade as the graph's one head.
+    let err = g.plan_downgrade(&all, &t("right@head")).unwrap_err();
+    assert_eq!(err.kind(), "multiple_heads");
+    assert!(err.to_string().contains("right@head"), "{err}");
+    assert_eq!(down(&g, &at(&g, &["d1"]), "a"), ["d1", "c1", "b"]);
+    assert_eq!(down(&g, &at(&g, &["d1", "c2"]), "c1"), ["d1"]);
+    let err = g.plan_downgrade(&all, &t("-1")).unwrap_err();
     assert_eq!(err.kind(), "ambiguous_current");
 }
 
 #[test]
-fn rev_minus_n_reaching_base_keeps_other_trees() {
+fn downgrade_to_an_applied_revision_that_is_no_head_is_refused() {
+    // c depends on b, so b is applied but no current head; nothing sits on
+    // b through down_revision. Alembic: "Destination b is not a valid
+    // downgrade target from current head(s)".
+    let g = graph(&[r("a", &[]), r("b", &["a"]), r("c", &[]).deps(&["b"])]);
+    let err = g.plan_downgrade(&at(&g, &["c"]), &t("b")).unwrap_err();
+    assert_eq!(err.kind(), "not_a_downgrade_target");
+    assert!(down(&g, &at(&g, &["c"]), "c").is_empty());
+}
+
+#[test]
+fn rev_minus_n_reaching_base_winds_every_tree_back() {
     let g = graph(&[
         r("a1", &[]),
         r("b1", &["a1"]),
@@ -82,7 +103,8 @@ fn rev_minus_n_reaching_base_keeps_other_trees() {
         r("b2", &["a2"]),
     ]);
     let both = at(&g, &["b1", "b2"]);
-    assert_eq!(down(&g, &both, "b1-2"), ["b1", "a1"]);
+    // As Alembic: the walk lands on base, and base is below every tree.
+    assert_eq!(down(&g, &both, "b1-2"), ["b2", "a2", "b1", "a1"]);
     assert_eq!(down(&g, &at(&g, &["b1"]), "-2"), ["b1", "a1"]);
     assert_eq!(down(&g, &both, "base"), ["b2", "a2", "b1", "a1"]);
 }
@@ -97,7 +119,7 @@ fn downgrade_needs_down_sql() {
     ]);
     let all = at(&g, &["d"]);
     assert_eq!(down(&g, &all, "c"), ["d"]);
-    let err = g.plan_downgrade(&all, "a").unwrap_err();
+    let err = g.plan_downgrade(&all, &t("a")).unwrap_err();
     assert_eq!(
         err,
         MigrationError::NoDownSql {
@@ -130,40 +152,48 @@ fn depends_on_pulls_dependencies_in_and_out() {
 fn stamp_purge_and_refused_forms() {
     let g = branched();
     let state = at(&g, &["d1", "d2"]);
-    let plan = g.plan_stamp(&state, "c1", true).unwrap();
+    let plan = g.plan_stamp(&state, &t("c1"), true).unwrap();
     assert_eq!(plan.applied_after, applied(&["a", "b", "c1"]));
     assert_eq!(ids(&plan.delete), ["d2", "c2", "d1"]);
     assert!(plan.insert.is_empty());
-    let plan = g.plan_stamp(&applied(&["zzz_unknown_is_ignored_with_purge"]), "a", true);
+    let plan = g.plan_stamp(
+        &applied(&["zzz_unknown_is_ignored_with_purge"]),
+        &t("a"),
+        true,
+    );
     assert!(plan.is_ok());
     // Without purge, unrelated branches are kept.
-    let plan = g.plan_stamp(&at(&g, &["d1"]), "right@head", false).unwrap();
+    let plan = g
+        .plan_stamp(&at(&g, &["d1"]), &t("right@head"), false)
+        .unwrap();
     assert_eq!(heads_of(&g, &plan.applied_after), set(&["d1", "d2"]));
     assert_eq!(ids(&plan.insert), ["c2", "d2"]);
     assert_eq!(plan.insert[0].direction, Direction::Up);
-    let plan = g.plan_stamp(&state, "d1-1", false).unwrap();
+    let plan = g.plan_stamp(&state, &t("d1-1"), false).unwrap();
     assert_eq!(heads_of(&g, &plan.applied_after), set(&["c1", "d2"]));
-    let err = g.plan_stamp(&state, "-1", false).unwrap_err();
+    let err = g.plan_stamp(&state, &t("-1"), false).unwrap_err();
     assert_eq!(err.kind(), "invalid_target");
-    let err = g.plan_stamp(&state, "head", false).unwrap_err();
+    let err = g.plan_stamp(&state, &t("head"), false).unwrap_err();
     assert_eq!(err.kind(), "multiple_heads");
 }
 
 #[test]
 fn malformed_targets() {
     let g = branched();
-    for t in ["", "@head", "left@", "a@b@c", "a+x", "a+1-1", "+", "a+-1"] {
-        let err = g.plan_upgrade(&AppliedSet::new(), t).unwrap_err();
-        assert_eq!(err.kind(), "invalid_target", "{t:?}: {err}");
+    for text in [
+        "", "@head", "left@", "a@b@c", "a+x", "a+1-1", "+", "a+-1", "a:b", "a b",
+    ] {
+        let err = text.parse::<Target>().unwrap_err();
+        assert_eq!(err.kind(), "invalid_target", "{text:?}: {err}");
     }
     assert_eq!(
-        g.plan_upgrade(&AppliedSet::new(), "nope")
+        g.plan_upgrade(&AppliedSet::new(), &t("nope"))
             .unwrap_err()
             .kind(),
         "unknown_revision"
     );
     assert_eq!(
-        g.plan_upgrade(&AppliedSet::new(), "nope@head")
+        g.plan_upgrade(&AppliedSet::new(), &t("nope@head"))
             .unwrap_err()
             .kind(),
         "unknown_branch"
@@ -179,32 +209,69 @@ fn history_with_current_and_defaults() {
     );
     let state = at(&g, &["c1"]);
     assert_eq!(
-        revs(&g.history(Some("current:"), Some(&state)).unwrap()),
+        revs(&g.history(Some(&rng("current:")), Some(&state)).unwrap()),
         ["d1", "c1"]
     );
     assert_eq!(
-        revs(&g.history(Some(":current"), Some(&state)).unwrap()),
+        revs(&g.history(Some(&rng(":current")), Some(&state)).unwrap()),
         ["c1", "b", "a"]
     );
     assert_eq!(
-        revs(&g.history(Some("-1:current"), Some(&state)).unwrap()),
+        revs(&g.history(Some(&rng("-1:current")), Some(&state)).unwrap()),
         ["c1", "b"]
     );
     assert_eq!(
-        g.history(Some("b:+1"), None).unwrap_err().kind(),
+        g.history(Some(&rng("b:+1")), None).unwrap_err().kind(),
         "ambiguous_walk"
     );
-    assert_eq!(revs(&g.history(Some("c1:+1"), None).unwrap()), ["d1", "c1"]);
     assert_eq!(
-        g.history(Some("current:"), None).unwrap_err().kind(),
-        "invalid_target"
+        revs(&g.history(Some(&rng("c1:+1")), None).unwrap()),
+        ["d1", "c1"]
     );
     assert_eq!(
-        g.history(Some("abc"), None).unwrap_err().kind(),
+        g.history(Some(&rng("current:")), None).unwrap_err().kind(),
         "invalid_target"
     );
+    assert_eq!("abc".parse::<Range>().unwrap_err().kind(), "invalid_target");
     assert_eq!(
-        g.history(Some("-1:+1"), None).unwrap_err().kind(),
+        g.history(Some(&rng("-1:+1")), None).unwrap_err().kind(),
         "invalid_target"
     );
+}
+
+/// The three families in which the planner used to differ from Alembic
+/// 1.20 (found by `tests/alembic_parity.rs`).
+#[test]
+fn families_that_differed_from_alembic() {
+    let g = graph(&[
+        r("a", &[]).labels(&["lib"]),
+        r("b1", &["a"]),
+        r("b2", &["a"]),
+        r("m", &["b1", "b2"]),
+        r("c", &["m"]),
+        r("x", &["a"]),
+    ]);
+    let all = at(&g, &["c", "x"]);
+    // `downgrade REV-N` reverts everything above where the walk lands,
+    // on every branch growing from there.
+    assert_eq!(down(&g, &all, "c-1"), ["c"]);
+    assert_eq!(down(&g, &all, "b1-1"), ["x", "c", "m", "b2", "b1"]);
+    let err = g.plan_downgrade(&all, &t("m-1")).unwrap_err();
+    assert_eq!(err.kind(), "ambiguous_walk");
+    // `upgrade REV-N` down to base: Alembic fails an assertion; refused.
+    let err = g.plan_upgrade(&AppliedSet::new(), &t("b1-2")).unwrap_err();
+    assert_eq!(err.kind(), "invalid_target");
+    assert!(err.to_string().contains("walks down to base"), "{err}");
+    assert_eq!(up(&g, &AppliedSet::new(), "b1-1"), ["a"]);
+    // `LABEL@head` with several heads on the branch: Alembic's "Multiple
+    // head revisions are present for given argument 'lib@head'".
+    let err = g
+        .plan_upgrade(&AppliedSet::new(), &t("lib@head"))
+        .unwrap_err();
+    assert_eq!(err.kind(), "multiple_heads");
+    let message = err.to_string();
+    for expected in ["`lib@head`", "several heads", "c (", "x (", "`heads`"] {
+        assert!(message.contains(expected), "{expected} in {message}");
+    }
+    assert!(!message.contains("label@head"), "{message}");
 }

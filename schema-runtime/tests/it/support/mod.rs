@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use schema_runtime::migrations::{MigrationSet, RevisionGraph, Step};
+use schema_runtime::migrations::{MigrationSet, RevisionGraph, Step, Target};
 use schema_runtime::{Dialect, Migrator, RunError};
 
 /// Emits `mod sqlite`, `mod postgres` and `mod mysql`, each with one
@@ -457,6 +457,12 @@ pub fn diesel_versions<C: TestConn>(conn: &mut C) -> Vec<String> {
 }
 
 /// Revision ids of steps, in order.
+/// A target, parsed as the command line parses it.
+pub fn tgt(text: &str) -> Target {
+    text.parse()
+        .unwrap_or_else(|e| panic!("{text:?} is no target: {e}"))
+}
+
 pub fn ids(steps: &[Step]) -> Vec<&str> {
     steps.iter().map(|s| s.revision.as_str()).collect()
 }
