@@ -7,6 +7,8 @@ mod config_text;
 mod discovery;
 mod migrate;
 mod overrides;
+mod pipe;
 mod rebuild;
 mod secrets;
 mod support;
+mod terminal;

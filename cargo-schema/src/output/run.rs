@@ -323,16 +323,17 @@ pub fn stamped(
                 eprintln!("Nothing to do: the database is already at {to}.");
                 return;
             }
-            let what = match forgot {
-                0 => count(recorded),
-                n => format!("{}, forgot {n}", count(recorded)),
+            let (verb, what) = match (recorded, forgot) {
+                (n, 0) => ("Stamped", count(n)),
+                (0, n) => ("Unstamped", count(n)),
+                (n, m) => ("Stamped", format!("{}, forgot {m}", count(n))),
             };
             let summary = format!(
                 "{what}: {} -> {to} in {}",
                 heads(graph, before),
                 seconds(started.elapsed())
             );
-            eprintln!("{}", mode.status("Stamped", &summary));
+            eprintln!("{}", mode.status(verb, &summary));
         }
     }
 }

@@ -33,6 +33,7 @@ mod json;
 mod offline;
 mod quickstart;
 mod stamp;
+mod terminal;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,148 @@
+//! What `upgrade`, `downgrade` and `stamp` leave on a real terminal (tmux):
+//! one line per revision that stays above the progress bar, the bar gone,
+//! a closing summary; one line when there is nothing to do; nothing with
+//! `-q`. Piped output is what the other tests of this folder check.
+
+use super::{Backend, Ctx};
+use crate::support::{bin, cache_dir};
+use crate::terminal::{self, Screen};
+
+/// The screen `cargo-schema -c schema.ini ARGS` leaves, exit code 0, with
+/// each summary's time replaced by `[T]`.
+fn at_terminal(ctx: &Ctx, args: &[&str]) -> Vec<String> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let home = std::env::var("HOME").unwrap_or_default();
+    let cache = cache_dir().display().to_string();
+    let mut all = vec!["-c", "schema.ini"];
+    all.extend_from_slice(args);
+    let Screen { lines, status } = terminal::run(
+        &ctx.root(),
+        &[
+            ("PATH", &path),
+            ("HOME", &home),
+            ("CARGO_SCHEMA_CACHE_DIR", &cache),
+            ("DATABASE_URL", ctx.db.url()),
+        ],
+        bin(),
+        &all,
+    );
+    assert_eq!(status, 0, "{args:?} at a terminal:\n{}", lines.join("\n"));
+    lines.into_iter().map(|l| timeless(&l)).collect()
+}
+
+/// `... in 6.2 s` -> `... in [T]`: the one part of a summary that varies.
+fn timeless(line: &str) -> String {
+    match line.rsplit_once(" in ") {
+        Some((head, tail))
+            if tail.ends_with(" s")
+                && tail[..tail.len() - 2]
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.') =>
+        {
+            format!("{head} in [T]")
+        }
+        _ => line.to_owned(),
+    }
+}
+
+fn terminal_run(backend: Backend) {
+    if !terminal::available() {
+        return;
+    }
+    let Some(ctx) = Ctx::new(backend, "") else {
+        return;
+    };
+    let chain = ctx.table_chain(60, "t");
+    let v = |i: usize| chain[i].0.clone();
+    let folder = |i: usize| format!("2024-01-01-{i:06}_t{i:03}");
+    let last = v(59);
+
+    // 60 revisions: the bar (from five on) is drawn and cleared; every
+    // revision's line and the summary stay.
+    let mut expected: Vec<String> = (0..60)
+        .map(|i| {
+            let parent = if i == 0 {
+                "<base>".to_owned()
+            } else {
+                v(i - 1)
+            };
+            format!("     Applied {parent} -> {}, {}", v(i), folder(i))
+        })
+        .collect();
+    expected.push(format!(
+        "    Upgraded 60 revisions: <base> -> {last} (head) in [T]"
+    ));
+    assert_eq!(at_terminal(&ctx, &["upgrade"]), expected);
+    assert_eq!(ctx.db.versions().len(), 60);
+
+    assert_eq!(
+        at_terminal(&ctx, &["upgrade"]),
+        [format!(
+            "Nothing to do: the database is already at {last} (head)."
+        )]
+    );
+
+    assert_eq!(
+        at_terminal(&ctx, &["downgrade", "-2"]),
+        [
+            format!("    Reverted {last} -> {}, {}", v(58), folder(59)),
+            format!("    Reverted {} -> {}, {}", v(58), v(57), folder(58)),
+            format!(
+                "  Downgraded 2 revisions: {last} (head) -> {} in [T]",
+                v(57)
+            ),
+        ]
+    );
+    assert!(!ctx.db.user_tables().contains(&"t059".to_owned()));
+
+    // -q: the run happens, the screen stays empty.
+    assert_eq!(at_terminal(&ctx, &["-q", "upgrade"]), Vec::<String>::new());
+    assert_eq!(ctx.db.versions().len(), 60);
+    assert!(ctx.db.user_tables().contains(&"t059".to_owned()));
+
+    // stamp: bookkeeping only, children forgotten first.
+    assert_eq!(
+        at_terminal(&ctx, &["stamp", &v(57)]),
+        [
+            format!("      Forgot {last} ({})", folder(59)),
+            format!("      Forgot {} ({})", v(58), folder(58)),
+            format!(
+                "   Unstamped 2 revisions: {last} (head) -> {} in [T]",
+                v(57)
+            ),
+        ]
+    );
+    assert_eq!(ctx.db.versions().len(), 58);
+    assert!(ctx.db.user_tables().contains(&"t059".to_owned()));
+    assert_eq!(
+        at_terminal(&ctx, &["stamp", "head"]),
+        [
+            format!("    Recorded {} ({})", v(58), folder(58)),
+            format!("    Recorded {last} ({})", folder(59)),
+            format!(
+                "     Stamped 2 revisions: {} -> {last} (head) in [T]",
+                v(57)
+            ),
+        ]
+    );
+    assert_eq!(
+        at_terminal(&ctx, &["stamp", "head"]),
+        [format!(
+            "Nothing to do: the database is already at {last} (head)."
+        )]
+    );
+    assert_eq!(ctx.db.versions().len(), 60);
+}
+on_backends!(terminal_run);
+
+#[test]
+fn summary_times_are_recognised() {
+    assert_eq!(
+        timeless("    Upgraded 1 revision: a -> b in 12.3 s"),
+        "    Upgraded 1 revision: a -> b in [T]"
+    );
+    assert_eq!(
+        timeless("     Applied a -> b, in 2 seconds"),
+        "     Applied a -> b, in 2 seconds"
+    );
+}
