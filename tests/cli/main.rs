@@ -2,6 +2,7 @@
 //! projects with a cleaned environment.
 
 mod bad_inputs;
+mod completions;
 mod config_json;
 mod config_text;
 mod discovery;
