@@ -71,6 +71,13 @@ pub fn run(cwd: &Path, env: &[(&str, &str)], program: &Path, args: &[&str]) -> S
     line.extend(env.iter().map(|(k, v)| quote(&format!("{k}={v}"))));
     line.push(quote(&program.display().to_string()));
     line.extend(args.iter().map(|a| quote(a)));
+    // tmux 3.3 does not always learn a dead pane's exit status: the shell
+    // that runs the command writes it down instead.
+    let status_file = conf.path().with_extension("status");
+    line.push(format!(
+        "; echo $? > {}",
+        quote(&status_file.display().to_string())
+    ));
 
     let started = server
         .tmux()
@@ -83,27 +90,22 @@ pub fn run(cwd: &Path, env: &[(&str, &str)], program: &Path, args: &[&str]) -> S
         .expect("run tmux");
     assert!(started.success(), "tmux new-session failed");
 
+    // The status is written once the command has exited; the pane is dead
+    // once tmux has read the terminal to its end, so the screen is whole.
     let deadline = Instant::now() + Duration::from_secs(120);
     let status = loop {
         let out = server
             .tmux()
-            .args([
-                "display-message",
-                "-p",
-                "#{pane_dead} #{pane_dead_status} #{pane_dead_signal}",
-            ])
+            .args(["display-message", "-p", "#{pane_dead}"])
             .output()
             .expect("ask tmux about the pane");
-        let text = String::from_utf8_lossy(&out.stdout);
-        let mut fields = text.split_whitespace();
-        // tmux marks the pane dead when the terminal closes and learns the
-        // status a moment later, when it reaps the process.
-        if fields.next() == Some("1") {
-            if let Some(status) = fields.next().and_then(|s| s.parse().ok()) {
-                break status;
-            }
+        let dead = String::from_utf8_lossy(&out.stdout).trim() == "1";
+        let status = std::fs::read_to_string(&status_file).ok();
+        if let (true, Some(status)) = (dead, status.filter(|s| s.ends_with('\n'))) {
+            let _ = std::fs::remove_file(&status_file);
+            break status.trim().parse().expect("an exit status");
         }
-        assert!(Instant::now() < deadline, "the command did not end: {text}");
+        assert!(Instant::now() < deadline, "the command did not end");
         std::thread::sleep(Duration::from_millis(50));
     };
 
