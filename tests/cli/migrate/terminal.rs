@@ -3,29 +3,30 @@
 //! a closing summary; one line when there is nothing to do; nothing with
 //! `-q`. Piped output is what the other tests of this folder check.
 
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
 use super::{Backend, Ctx};
 use crate::support::{bin, cache_dir};
-use crate::terminal::{self, Screen};
+use crate::terminal::{self, Screen, Session};
+
+/// The environment a run at the terminal gets: the test's database, and
+/// the test run's snapshot folder.
+fn env(ctx: &Ctx) -> Vec<(&'static str, String)> {
+    vec![
+        ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ("HOME", std::env::var("HOME").unwrap_or_default()),
+        ("CARGO_SCHEMA_CACHE_DIR", cache_dir().display().to_string()),
+        ("DATABASE_URL", ctx.db.url().to_owned()),
+    ]
+}
 
 /// The screen `cargo-schema -c schema.ini ARGS` leaves, exit code 0, with
 /// each summary's time replaced by `[T]`.
 fn at_terminal(ctx: &Ctx, args: &[&str]) -> Vec<String> {
-    let path = std::env::var("PATH").unwrap_or_default();
-    let home = std::env::var("HOME").unwrap_or_default();
-    let cache = cache_dir().display().to_string();
     let mut all = vec!["-c", "schema.ini"];
     all.extend_from_slice(args);
-    let Screen { lines, status } = terminal::run(
-        &ctx.root(),
-        &[
-            ("PATH", &path),
-            ("HOME", &home),
-            ("CARGO_SCHEMA_CACHE_DIR", &cache),
-            ("DATABASE_URL", ctx.db.url()),
-        ],
-        bin(),
-        &all,
-    );
+    let Screen { lines, status } = terminal::run(&ctx.root(), &env(ctx), bin(), &all);
     assert_eq!(status, 0, "{args:?} at a terminal:\n{}", lines.join("\n"));
     lines.into_iter().map(|l| timeless(&l)).collect()
 }
@@ -144,5 +145,72 @@ fn summary_times_are_recognised() {
     assert_eq!(
         timeless("     Applied a -> b, in 2 seconds"),
         "     Applied a -> b, in 2 seconds"
+    );
+}
+
+/// Mid-run, the bar sits below the lines of the revisions done so far: the
+/// third revision waits on an advisory lock this test holds (PostgreSQL).
+#[test]
+fn the_bar_sits_below_the_lines_so_far() {
+    if !terminal::available() {
+        return;
+    }
+    let Some(ctx) = Ctx::new(Backend::Postgres, "") else {
+        return;
+    };
+    let chain = ctx.table_chain(8, "b");
+    const KEY: u32 = 715_017;
+    ctx.revision(
+        "2024-01-01-000002_b002",
+        "",
+        &format!(
+            "SELECT pg_advisory_lock({KEY});\nSELECT pg_advisory_unlock({KEY});\nCREATE TABLE b002 (id INTEGER PRIMARY KEY);\n"
+        ),
+        "DROP TABLE b002;\n",
+    );
+    let mut holder = Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", ctx.db.url()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run psql");
+    let mut sql = holder.stdin.take().expect("psql's stdin");
+    writeln!(sql, "SELECT pg_advisory_lock({KEY});").expect("write to psql");
+    let held = format!(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {KEY} AND granted"
+    );
+    while ctx.db.query(&held) != ["1"] {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    let session = Session::start(
+        &ctx.root(),
+        &env(&ctx),
+        bin(),
+        &["-c", "schema.ini", "upgrade"],
+    );
+    let v = |i: usize| chain[i].0.clone();
+    let waiting = "2/8: 2024-01-01-000002_b002";
+    let screen = session.wait_for(|s| s.last().is_some_and(|l| l.ends_with(waiting)));
+    assert_eq!(
+        screen[..2],
+        [
+            format!("     Applied <base> -> {}, 2024-01-01-000000_b000", v(0)),
+            format!("     Applied {} -> {}, 2024-01-01-000001_b001", v(0), v(1)),
+        ]
+    );
+    assert_eq!(screen.len(), 3, "{screen:#?}");
+    assert!(screen[2].starts_with("   Upgrading [==="), "{screen:#?}");
+
+    writeln!(sql, "SELECT pg_advisory_unlock({KEY});").expect("write to psql");
+    drop(sql);
+    let _ = holder.wait();
+    let Screen { lines, status } = session.wait();
+    assert_eq!(status, 0, "{lines:#?}");
+    assert_eq!(lines.len(), 9, "{lines:#?}");
+    assert!(lines[7].starts_with("     Applied"), "{lines:#?}");
+    assert_eq!(
+        timeless(&lines[8]),
+        format!("    Upgraded 8 revisions: <base> -> {} (head) in [T]", v(7))
     );
 }
