@@ -142,8 +142,72 @@ fn a_script_for_every_shell() {
         .program("bash")
         .run()
         .code(0);
+    // zsh too, where it is installed (.ci/run installs it).
+    if shell_installed("zsh") {
+        project.file("completions.zsh", script(&project, "zsh"));
+        project
+            .cmd(["-n", "completions.zsh"])
+            .program("zsh")
+            .run()
+            .code(0);
+    }
     let out = project.cmd(["completions", "tcsh"]).run();
     out.code(2);
+}
+
+/// Whether `shell` can be run; says so when it cannot.
+fn shell_installed(shell: &str) -> bool {
+    let found = std::process::Command::new(shell)
+        .args(["-c", "exit 0"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("skipped: {shell} is not installed");
+    }
+    found
+}
+
+/// fish's own `complete -C LINE` lists what TAB offers, through the
+/// sourced script and the binary, as at a prompt.
+#[test]
+fn fish_completes_revisions_and_labels() {
+    if !shell_installed("fish") {
+        return;
+    }
+    let project = project();
+    project.file("completions.fish", script(&project, "fish"));
+    let data = project.path().join("fish-data");
+    let tab = |line: &str| -> Vec<String> {
+        let driver = format!("source completions.fish; complete -C '{line}'");
+        let out = project
+            .cmd(["--no-config", "-c", &driver])
+            .program("fish")
+            .env("XDG_CONFIG_HOME", &data.display().to_string())
+            .env("XDG_DATA_HOME", &data.display().to_string())
+            .run();
+        out.code(0);
+        out.stdout.lines().map(str::to_owned).collect()
+    };
+    assert_eq!(
+        values(tab("cargo schema downgrade ")),
+        [
+            "head\tthe head of the revision graph".to_owned(),
+            "heads\tevery head".to_owned(),
+            "base\tbefore the first revision".to_owned(),
+            format!("{CHILD}\tadd posts"),
+            format!("{ROOT}\tcreate users"),
+            "core@head\tthe head of branch core".to_owned(),
+            "core\tbranch core".to_owned(),
+        ]
+    );
+    assert_eq!(
+        tab("cargo-schema show a"),
+        [format!("{ROOT}\tcreate users")]
+    );
+    assert_eq!(
+        tab("cargo schema mer"),
+        ["merge\tCreate a revision that merges several heads"]
+    );
 }
 
 #[test]
