@@ -231,7 +231,7 @@ fn verb_of(direction: Direction) -> &'static str {
 }
 
 /// A revision's parents as Alembic prints them (`<base>` for none).
-pub fn parents(m: &Migration) -> String {
+fn parents(m: &Migration) -> String {
     if m.down_revisions.is_empty() {
         "<base>".to_owned()
     } else {
