@@ -61,7 +61,16 @@ pub struct GlobalArgs {
 
     /// Read every migration file, ignoring the snapshot of the folder kept
     /// in CARGO_SCHEMA_CACHE_DIR (default ~/.cache/cargo-schema) and writing none.
-    #[arg(long = "no-cache", env = "CARGO_SCHEMA_NO_CACHE", global = true)]
+    /// `CARGO_SCHEMA_NO_CACHE=1` (or true, yes, on) does the same.
+    #[arg(
+        long = "no-cache",
+        env = "CARGO_SCHEMA_NO_CACHE",
+        global = true,
+        value_parser = clap::builder::BoolishValueParser::new(),
+        num_args = 0,
+        default_missing_value = "true",
+        default_value = "false"
+    )]
     pub no_cache: bool,
 
     /// Print less.

@@ -3,7 +3,9 @@
 //! sync wrapper), or `NullPool`, from the same engine options as
 //! [`crate::engine`].
 
+use std::future::Future;
 use std::ops::{Deref, DerefMut};
+use std::pin::Pin;
 use std::time::Duration;
 
 use diesel::ConnectionError;
@@ -16,6 +18,44 @@ use schema_core::EngineSettings;
 
 use crate::engine::EchoLog;
 use crate::error::RunError;
+
+/// How an async connection opens from a URL. PostgreSQL and MySQL read the
+/// URL as libpq and libmysqlclient do, with TLS ([`crate::driver`]), where
+/// diesel-async's own `establish` connects without TLS and ignores the
+/// `PG*`/`MYSQL_*` environment.
+pub trait AsyncOpen: AsyncConnection {
+    /// Connect to `url`.
+    fn open(url: &str) -> Pin<Box<dyn Future<Output = Result<Self, ConnectionError>> + Send + '_>>;
+}
+
+#[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
+impl AsyncOpen for diesel_async::AsyncPgConnection {
+    fn open(url: &str) -> Pin<Box<dyn Future<Output = Result<Self, ConnectionError>> + Send + '_>> {
+        #[cfg(feature = "postgres")]
+        return Box::pin(crate::driver::postgres::connect(url));
+        #[cfg(not(feature = "postgres"))]
+        return Box::pin(Self::establish(url));
+    }
+}
+
+#[cfg(any(feature = "mysql", feature = "mysql-libmysqlclient"))]
+impl AsyncOpen for diesel_async::AsyncMysqlConnection {
+    fn open(url: &str) -> Pin<Box<dyn Future<Output = Result<Self, ConnectionError>> + Send + '_>> {
+        #[cfg(feature = "mysql")]
+        return Box::pin(crate::driver::mysql::connect(url));
+        #[cfg(not(feature = "mysql"))]
+        return Box::pin(Self::establish(url));
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl AsyncOpen
+    for diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection>
+{
+    fn open(url: &str) -> Pin<Box<dyn Future<Output = Result<Self, ConnectionError>> + Send + '_>> {
+        Box::pin(Self::establish(url))
+    }
+}
 
 /// A source of async connections built from engine settings.
 pub struct AsyncEngine<C: PoolableConnection + 'static>
@@ -42,7 +82,7 @@ where
 /// [`crate::engine_from_config`], it does not connect until asked.
 pub fn async_engine_from_config<C>(settings: &EngineSettings) -> Result<AsyncEngine<C>, RunError>
 where
-    C: AsyncConnection + PoolableConnection + SimpleAsyncConnection + Send + 'static,
+    C: AsyncOpen + PoolableConnection + SimpleAsyncConnection + Send + 'static,
     AsyncDieselConnectionManager<C>: bb8::ManageConnection<Connection = C>,
 {
     let pool = match settings.poolclass {
@@ -84,9 +124,9 @@ where
 /// Connect and apply the session settings and `echo`.
 async fn setup<C>(url: &str, statements: &[String], echo: Echo) -> Result<C, ConnectionError>
 where
-    C: AsyncConnection + SimpleAsyncConnection,
+    C: AsyncOpen + SimpleAsyncConnection,
 {
-    let mut conn = C::establish(url).await?;
+    let mut conn = C::open(url).await?;
     for statement in statements {
         conn.batch_execute(statement)
             .await
@@ -100,7 +140,7 @@ where
 
 impl<C> AsyncEngine<C>
 where
-    C: AsyncConnection + PoolableConnection + SimpleAsyncConnection + Send + 'static,
+    C: AsyncOpen + PoolableConnection + SimpleAsyncConnection + Send + 'static,
     AsyncDieselConnectionManager<C>:
         bb8::ManageConnection<Connection = C, Error = diesel_async::pooled_connection::PoolError>,
 {

@@ -23,7 +23,7 @@ pub fn establish<C: Dialect>(settings: &EngineSettings) -> Result<C, RunError> {
     if let Some(password) = settings.url.password() {
         redactor.add(password);
     }
-    let mut conn = C::establish(&settings.connection_url()).map_err(|e| RunError::Connect {
+    let mut conn = C::open(&settings.connection_url()).map_err(|e| RunError::Connect {
         url: settings.url.masked(),
         message: redactor.redact(&e.to_string()),
     })?;

@@ -39,7 +39,13 @@ pub mod tables {
     }
 }
 
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+#[cfg(any(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "postgres-libpq",
+    feature = "mysql",
+    feature = "mysql-libmysqlclient"
+))]
 use tables::{__diesel_schema_migrations, __schema_revisions};
 
 /// `state` of a revision that is applied.
@@ -82,6 +88,13 @@ pub trait Dialect:
 {
     /// Which backend this is.
     const BACKEND: Backend;
+
+    /// Open a connection to `url`. diesel's own connections read it with
+    /// their client library; the pure-Rust ones ([`crate::driver`]) read it
+    /// as that library would.
+    fn open(url: &str) -> diesel::ConnectionResult<Self> {
+        Self::establish(url)
+    }
 
     /// Whether DDL takes part in transactions (PostgreSQL, SQLite), so a
     /// whole upgrade can land or roll back as one.
@@ -131,7 +144,13 @@ pub trait Dialect:
     fn insert_version(&mut self, version: &str) -> Result<(), RunError>;
 }
 
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+#[cfg(any(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "postgres-libpq",
+    feature = "mysql",
+    feature = "mysql-libmysqlclient"
+))]
 macro_rules! bookkeeping_queries {
     () => {
         fn applied_versions(&mut self) -> Result<Vec<String>, RunError> {
@@ -185,7 +204,12 @@ macro_rules! bookkeeping_queries {
     };
 }
 
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg(any(
+    feature = "postgres",
+    feature = "postgres-libpq",
+    feature = "mysql",
+    feature = "mysql-libmysqlclient"
+))]
 /// Poll `try_lock` until it succeeds or `timeout` passes. Polling (rather
 /// than a blocking lock call) keeps the wait bounded on every backend.
 fn poll_lock(
@@ -256,87 +280,127 @@ impl Dialect for diesel::SqliteConnection {
     bookkeeping_queries!();
 }
 
-#[cfg(feature = "postgres")]
-impl Dialect for diesel::PgConnection {
-    const BACKEND: Backend = Backend::Postgres;
-    const TRANSACTIONAL_DDL: bool = true;
+/// The PostgreSQL dialect, for diesel's `PgConnection` (libpq) and the
+/// pure-Rust [`crate::driver::PgConnection`] alike.
+#[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
+macro_rules! postgres_dialect {
+    ($conn:ty $(, open = $open:path)?) => {
+        impl Dialect for $conn {
+            const BACKEND: Backend = Backend::Postgres;
+            $(
+                fn open(url: &str) -> diesel::ConnectionResult<Self> {
+                    $open(url)
+                }
+            )?
 
-    fn locked_transaction<T>(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> Result<T, RunError>,
-    ) -> Result<T, RunError> {
-        self.transaction(f)
-    }
+            const TRANSACTIONAL_DDL: bool = true;
 
-    fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError> {
-        poll_lock(timeout, || {
-            Ok(
-                diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-                    "pg_try_advisory_lock({PG_LOCK_KEY})"
-                )))
-                .get_result::<bool>(self)?,
-            )
-        })
-    }
+            fn locked_transaction<T>(
+                &mut self,
+                f: impl FnOnce(&mut Self) -> Result<T, RunError>,
+            ) -> Result<T, RunError> {
+                self.transaction(f)
+            }
 
-    fn release_lock(&mut self) -> Result<(), RunError> {
-        self.batch_execute(&format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})"))?;
-        Ok(())
-    }
+            fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError> {
+                poll_lock(timeout, || {
+                    Ok(
+                        diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+                            "pg_try_advisory_lock({PG_LOCK_KEY})"
+                        )))
+                        .get_result::<bool>(self)?,
+                    )
+                })
+            }
 
-    fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
-        // Only our own table names reach here, never user input.
-        let query = format!("to_regclass('{name}') IS NOT NULL");
-        Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&query)).get_result(self)?)
-    }
+            fn release_lock(&mut self) -> Result<(), RunError> {
+                self.batch_execute(&format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})"))?;
+                Ok(())
+            }
 
-    bookkeeping_queries!();
+            fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
+                // Only our own table names reach here, never user input.
+                let query = format!("to_regclass('{name}') IS NOT NULL");
+                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&query)).get_result(self)?)
+            }
+
+            bookkeeping_queries!();
+        }
+    };
 }
+
+#[cfg(feature = "postgres-libpq")]
+postgres_dialect!(diesel::PgConnection);
+#[cfg(feature = "postgres")]
+postgres_dialect!(
+    crate::driver::PgConnection,
+    open = crate::driver::postgres::open
+);
 
 /// The advisory lock key cargo-schema takes on PostgreSQL ("schema" in
 /// ASCII); advisory locks are per database, so runners on different
 /// databases of one server do not wait for each other.
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
 pub const PG_LOCK_KEY: i64 = 0x7363_6865_6d61;
 
-#[cfg(feature = "mysql")]
-impl Dialect for diesel::MysqlConnection {
-    const BACKEND: Backend = Backend::Mysql;
-    const TRANSACTIONAL_DDL: bool = false;
+/// The MySQL/MariaDB dialect, for diesel's `MysqlConnection`
+/// (libmysqlclient) and the pure-Rust [`crate::driver::MysqlConnection`].
+#[cfg(any(feature = "mysql", feature = "mysql-libmysqlclient"))]
+macro_rules! mysql_dialect {
+    ($conn:ty $(, open = $open:path)?) => {
+        impl Dialect for $conn {
+            const BACKEND: Backend = Backend::Mysql;
+            $(
+                fn open(url: &str) -> diesel::ConnectionResult<Self> {
+                    $open(url)
+                }
+            )?
 
-    fn locked_transaction<T>(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> Result<T, RunError>,
-    ) -> Result<T, RunError> {
-        self.transaction(f)
-    }
+            const TRANSACTIONAL_DDL: bool = false;
 
-    fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError> {
-        // GET_LOCK names are server-wide: qualify with the database.
-        poll_lock(timeout, || {
-            let got = diesel::select(diesel::dsl::sql::<
-                diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
-            >(
-                "CAST(GET_LOCK(CONCAT('cargo-schema:', DATABASE()), 0) AS SIGNED)",
-            ))
-            .get_result::<Option<i64>>(self)?;
-            Ok(got == Some(1))
-        })
-    }
+            fn locked_transaction<T>(
+                &mut self,
+                f: impl FnOnce(&mut Self) -> Result<T, RunError>,
+            ) -> Result<T, RunError> {
+                self.transaction(f)
+            }
 
-    fn release_lock(&mut self) -> Result<(), RunError> {
-        self.batch_execute("DO RELEASE_LOCK(CONCAT('cargo-schema:', DATABASE()))")?;
-        Ok(())
-    }
+            fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError> {
+                // GET_LOCK names are server-wide: qualify with the database.
+                poll_lock(timeout, || {
+                    let got = diesel::select(diesel::dsl::sql::<
+                        diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+                    >(
+                        "CAST(GET_LOCK(CONCAT('cargo-schema:', DATABASE()), 0) AS SIGNED)",
+                    ))
+                    .get_result::<Option<i64>>(self)?;
+                    Ok(got == Some(1))
+                })
+            }
 
-    fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
-        // Only our own table names reach here, never user input.
-        let query = format!("EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{name}')");
-        Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&query)).get_result(self)?)
-    }
+            fn release_lock(&mut self) -> Result<(), RunError> {
+                self.batch_execute("DO RELEASE_LOCK(CONCAT('cargo-schema:', DATABASE()))")?;
+                Ok(())
+            }
 
-    bookkeeping_queries!();
+            fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
+                // Only our own table names reach here, never user input.
+                let query = format!("EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{name}')");
+                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&query)).get_result(self)?)
+            }
+
+            bookkeeping_queries!();
+        }
+    };
 }
+
+#[cfg(feature = "mysql-libmysqlclient")]
+mysql_dialect!(diesel::MysqlConnection);
+#[cfg(feature = "mysql")]
+mysql_dialect!(
+    crate::driver::MysqlConnection,
+    open = crate::driver::mysql::open
+);
 
 /// Holds the runner lock for as long as it lives, and releases it on every
 /// path out (errors and panics included).

@@ -236,7 +236,7 @@ impl EmbeddedMigrations {
     /// runtime's worker threads are never blocked.
     ///
     /// ```ignore
-    /// MIGRATIONS.upgrade_async::<diesel::PgConnection>(config.settings(), "head").await?;
+    /// MIGRATIONS.upgrade_async::<schema_runtime::PgConnection>(config.settings(), "head").await?;
     /// ```
     pub async fn upgrade_async<C>(
         &'static self,

@@ -17,9 +17,7 @@ use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};
-use diesel::r2d2::{
-    self, ConnectionManager, CustomizeConnection, Pool, PooledConnection, R2D2Connection,
-};
+use diesel::r2d2::{self, CustomizeConnection, Pool, PooledConnection, R2D2Connection};
 use schema_core::engine::{Echo, PoolClass};
 use schema_core::EngineSettings;
 
@@ -31,12 +29,12 @@ use crate::error::RunError;
 const UNLIMITED_OVERFLOW: u32 = 10_000;
 
 /// A source of connections built from engine settings.
-pub struct Engine<C: R2D2Connection + 'static> {
+pub struct Engine<C: Dialect + R2D2Connection + Send> {
     settings: EngineSettings,
-    pool: Option<Pool<ConnectionManager<C>>>,
+    pool: Option<Pool<Manager<C>>>,
 }
 
-impl<C: R2D2Connection + 'static> std::fmt::Debug for Engine<C> {
+impl<C: Dialect + R2D2Connection + Send> std::fmt::Debug for Engine<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
             .field("url", &self.settings.url)
@@ -60,7 +58,7 @@ impl<C: R2D2Connection + 'static> std::fmt::Debug for Engine<C> {
 /// ```
 pub fn engine_from_config<C>(settings: &EngineSettings) -> Result<Engine<C>, RunError>
 where
-    C: Dialect + R2D2Connection + 'static,
+    C: Dialect + R2D2Connection + Send,
 {
     let pool = match settings.poolclass {
         PoolClass::NullPool => None,
@@ -75,7 +73,10 @@ where
                 .test_on_check_out(settings.pool_pre_ping)
                 .connection_customizer(Box::new(Session::new(settings)))
                 .error_handler(Box::new(r2d2::NopErrorHandler))
-                .build_unchecked(ConnectionManager::new(settings.connection_url()));
+                .build_unchecked(Manager {
+                    url: settings.connection_url(),
+                    connection: std::marker::PhantomData,
+                });
             Some(pool)
         }
     };
@@ -87,7 +88,7 @@ where
 
 impl<C> Engine<C>
 where
-    C: Dialect + R2D2Connection + 'static,
+    C: Dialect + R2D2Connection + Send,
 {
     /// A connection: from the pool, or (NullPool) a new one.
     pub fn get(&self) -> Result<EngineConnection<C>, RunError> {
@@ -115,20 +116,54 @@ where
     }
 
     /// The pool, unless `poolclass = NullPool`.
-    pub fn pool(&self) -> Option<&Pool<ConnectionManager<C>>> {
+    pub fn pool(&self) -> Option<&Pool<Manager<C>>> {
         self.pool.as_ref()
     }
 }
 
+/// r2d2's connection manager for a [`Dialect`]: pooled connections open
+/// with [`Dialect::open`], reading the URL as a direct connection does.
+pub struct Manager<C> {
+    url: String,
+    connection: std::marker::PhantomData<fn() -> C>,
+}
+
+impl<C> std::fmt::Debug for Manager<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL holds the password.
+        f.write_str("Manager")
+    }
+}
+
+impl<C> r2d2::ManageConnection for Manager<C>
+where
+    C: Dialect + R2D2Connection + Send + 'static,
+{
+    type Connection = C;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<C, r2d2::Error> {
+        C::open(&self.url).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut C) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut C) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
 /// A connection from an [`Engine`]; dereferences to the diesel connection.
-pub enum EngineConnection<C: R2D2Connection + 'static> {
+pub enum EngineConnection<C: Dialect + R2D2Connection + Send> {
     /// Borrowed from the pool; returned to it on drop.
-    Pooled(PooledConnection<ConnectionManager<C>>),
+    Pooled(PooledConnection<Manager<C>>),
     /// NullPool: closed on drop.
     Owned(C),
 }
 
-impl<C: R2D2Connection + 'static> Deref for EngineConnection<C> {
+impl<C: Dialect + R2D2Connection + Send> Deref for EngineConnection<C> {
     type Target = C;
     fn deref(&self) -> &C {
         match self {
@@ -138,7 +173,7 @@ impl<C: R2D2Connection + 'static> Deref for EngineConnection<C> {
     }
 }
 
-impl<C: R2D2Connection + 'static> DerefMut for EngineConnection<C> {
+impl<C: Dialect + R2D2Connection + Send> DerefMut for EngineConnection<C> {
     fn deref_mut(&mut self) -> &mut C {
         match self {
             EngineConnection::Pooled(c) => c,

@@ -17,6 +17,8 @@
 pub mod asynchronous;
 pub mod connect;
 pub mod dialect;
+#[cfg(feature = "pure")]
+pub mod driver;
 pub mod embedded;
 pub mod engine;
 pub mod error;
@@ -25,7 +27,7 @@ pub mod runner;
 pub mod script;
 
 #[cfg(feature = "async")]
-pub use asynchronous::{async_engine_from_config, AsyncEngine, AsyncEngineConnection};
+pub use asynchronous::{async_engine_from_config, AsyncEngine, AsyncEngineConnection, AsyncOpen};
 pub use dialect::Dialect;
 pub use engine::{engine_from_config, Engine, EngineConnection};
 pub use schema_macros::embed;
@@ -43,12 +45,30 @@ use schema_core::engine::ResolveOptions;
 use schema_core::url::Backends;
 
 /// The backends this build was compiled with (cargo features `sqlite`,
-/// `postgres`, `mysql`).
+/// `postgres` or `postgres-libpq`, `mysql` or `mysql-libmysqlclient`).
 pub const BACKENDS: Backends = Backends {
     sqlite: cfg!(feature = "sqlite"),
-    postgres: cfg!(feature = "postgres"),
-    mysql: cfg!(feature = "mysql"),
+    postgres: cfg!(any(feature = "postgres", feature = "postgres-libpq")),
+    mysql: cfg!(any(feature = "mysql", feature = "mysql-libmysqlclient")),
 };
+
+/// The MySQL/MariaDB connection this build migrates with
+/// (`mysql-libmysqlclient`).
+#[cfg(all(feature = "mysql-libmysqlclient", not(feature = "mysql")))]
+pub use diesel::MysqlConnection;
+/// The PostgreSQL connection this build migrates with (`postgres-libpq`).
+#[cfg(all(feature = "postgres-libpq", not(feature = "postgres")))]
+pub use diesel::PgConnection;
+/// The MySQL/MariaDB connection this build migrates with: the pure-Rust
+/// [`driver::MysqlConnection`] with the `mysql` feature, else diesel's
+/// libmysqlclient `MysqlConnection` (`mysql-libmysqlclient`).
+#[cfg(feature = "mysql")]
+pub use driver::MysqlConnection;
+/// The PostgreSQL connection this build migrates with: the pure-Rust
+/// [`driver::PgConnection`] with the `postgres` feature, else diesel's
+/// libpq `PgConnection` (`postgres-libpq`).
+#[cfg(feature = "postgres")]
+pub use driver::PgConnection;
 
 /// The process environment plus the `.env` file next to the ini file, the
 /// environment an app resolves its configuration against.

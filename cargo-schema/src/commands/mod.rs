@@ -151,12 +151,13 @@ macro_rules! with_connection {
             }
             #[cfg(feature = "postgres")]
             schema_core::url::Backend::Postgres => {
-                let mut $conn: diesel::PgConnection = schema_runtime::connect::establish(settings)?;
+                let mut $conn: schema_runtime::PgConnection =
+                    schema_runtime::connect::establish(settings)?;
                 $body
             }
             #[cfg(feature = "mysql")]
             schema_core::url::Backend::Mysql => {
-                let mut $conn: diesel::MysqlConnection =
+                let mut $conn: schema_runtime::MysqlConnection =
                     schema_runtime::connect::establish(settings)?;
                 $body
             }

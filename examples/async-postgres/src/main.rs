@@ -38,7 +38,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("database: {}", config.database_url());
 
     let applied = MIGRATIONS
-        .upgrade_async::<diesel::PgConnection>(config.settings(), "head")
+        .upgrade_async::<schema_runtime::PgConnection>(config.settings(), "head")
         .await?;
     println!(
         "applied {} of {} revisions",

@@ -104,11 +104,12 @@ fn async_sqlite_engine_pools_and_nullpool() {
     });
 }
 
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
 #[test]
 fn async_postgres_engine_applies_session_settings() {
     use diesel_async::{AsyncPgConnection, RunQueryDsl};
-    let Some(db) = <diesel::PgConnection as crate::support::TestConn>::test_db("async_pg") else {
+    let Some(db) = <schema_runtime::PgConnection as crate::support::TestConn>::test_db("async_pg")
+    else {
         return;
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

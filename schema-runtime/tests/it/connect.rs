@@ -80,9 +80,9 @@ mod sqlite {
     }
 }
 
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
 mod postgres {
-    use diesel::PgConnection;
+    use schema_runtime::PgConnection;
 
     use super::*;
 
@@ -134,9 +134,9 @@ mod postgres {
     }
 }
 
-#[cfg(feature = "mysql")]
+#[cfg(any(feature = "mysql", feature = "mysql-libmysqlclient"))]
 mod mysql {
-    use diesel::MysqlConnection;
+    use schema_runtime::MysqlConnection;
 
     use super::*;
 

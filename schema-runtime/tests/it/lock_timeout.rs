@@ -10,7 +10,15 @@ use crate::support::{diesel_versions, linear, user_tables, Folder, TestConn, Tes
 // as RunError::LockTimeout (it is a plain "database is locked" today).
 on_backends!([sqlite, postgres, mysql](lock_held_elsewhere_times_out));
 
-#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
+#[cfg_attr(
+    not(any(
+        feature = "postgres",
+        feature = "postgres-libpq",
+        feature = "mysql",
+        feature = "mysql-libmysqlclient"
+    )),
+    allow(dead_code)
+)]
 fn lock_held_elsewhere_times_out<C: TestConn>(db: &TestDb) {
     let folder = Folder::new();
     linear(&folder, 2);

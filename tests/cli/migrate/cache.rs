@@ -67,3 +67,34 @@ fn an_edit_behind_a_snapshot_is_still_seen() {
     assert!(!out.stderr.contains("note:"), "{}", out.stderr);
     assert!(!cache.exists());
 }
+
+#[test]
+fn the_no_cache_variable_takes_the_values_the_readme_shows() {
+    let Some(ctx) = Ctx::new(Backend::Sqlite, "") else {
+        return;
+    };
+    let cache = ctx.root().join("cache");
+    let cache_env = cache.to_str().expect("UTF-8 path");
+    ctx.revision("2024-03-01-000001_members", "", UP, "DROP TABLE members;\n");
+    // Past the racy second, so that a snapshot would be written.
+    std::thread::sleep(Duration::from_millis(1100));
+    // `CARGO_SCHEMA_NO_CACHE=1` is how the README spells it; it was once
+    // refused as "invalid value '1'".
+    for value in ["1", "true", "yes"] {
+        let out = ctx
+            .cmd(&["heads"])
+            .env("CARGO_SCHEMA_CACHE_DIR", cache_env)
+            .env("CARGO_SCHEMA_NO_CACHE", value)
+            .run();
+        out.code(0);
+        assert!(!cache.exists(), "{value}: a snapshot was written");
+    }
+    // Without it (or with 0) the same run writes one.
+    let out = ctx
+        .cmd(&["heads"])
+        .env("CARGO_SCHEMA_CACHE_DIR", cache_env)
+        .env("CARGO_SCHEMA_NO_CACHE", "0")
+        .run();
+    out.code(0);
+    assert!(cache.exists(), "no snapshot without the variable");
+}

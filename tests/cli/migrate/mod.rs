@@ -27,6 +27,7 @@ mod concurrency;
 mod connect;
 mod crash;
 mod db;
+mod drivers;
 mod failure;
 mod graph;
 mod json;

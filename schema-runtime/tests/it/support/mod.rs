@@ -31,16 +31,16 @@ macro_rules! on_backends {
         $( on_backends!(@module $backend $scenarios); )*
     };
     (@module sqlite $scenarios:tt) => {
-        on_backends!(@tests "sqlite", sqlite, diesel::SqliteConnection, $scenarios);
+        on_backends!(@tests feature = "sqlite", sqlite, diesel::SqliteConnection, $scenarios);
     };
     (@module postgres $scenarios:tt) => {
-        on_backends!(@tests "postgres", postgres, diesel::PgConnection, $scenarios);
+        on_backends!(@tests any(feature = "postgres", feature = "postgres-libpq"), postgres, schema_runtime::PgConnection, $scenarios);
     };
     (@module mysql $scenarios:tt) => {
-        on_backends!(@tests "mysql", mysql, diesel::MysqlConnection, $scenarios);
+        on_backends!(@tests any(feature = "mysql", feature = "mysql-libmysqlclient"), mysql, schema_runtime::MysqlConnection, $scenarios);
     };
-    (@tests $feature:literal, $module:ident, $conn:ty, ($($scenario:ident),*)) => {
-        #[cfg(feature = $feature)]
+    (@tests $cfg:meta, $module:ident, $conn:ty, ($($scenario:ident),*)) => {
+        #[cfg($cfg)]
         mod $module {
             $(
                 #[test]
@@ -61,14 +61,24 @@ pub fn run<C: TestConn>(name: &str, scenario: fn(&TestDb)) {
 }
 
 /// The admin URL of a server, from `var` or `default`.
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg(any(
+    feature = "postgres",
+    feature = "postgres-libpq",
+    feature = "mysql",
+    feature = "mysql-libmysqlclient"
+))]
 fn admin_url(var: &str, default: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| default.to_owned())
 }
 
 /// Connect to a server's admin URL, or report it unreachable: a panic when
 /// `SCHEMA_TEST_REQUIRE_DATABASES` is set, else a note on stderr and `None`.
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg(any(
+    feature = "postgres",
+    feature = "postgres-libpq",
+    feature = "mysql",
+    feature = "mysql-libmysqlclient"
+))]
 fn admin_connection<C: Connection>(label: &str, url: &str) -> Option<C> {
     match C::establish(url) {
         Ok(conn) => Some(conn),
@@ -88,7 +98,12 @@ fn admin_connection<C: Connection>(label: &str, url: &str) -> Option<C> {
 
 /// A database name unique to this test, process and call: lower case,
 /// short enough for PostgreSQL (63) and MySQL (64).
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg(any(
+    feature = "postgres",
+    feature = "postgres-libpq",
+    feature = "mysql",
+    feature = "mysql-libmysqlclient"
+))]
 fn unique_name(test: &str) -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -108,7 +123,12 @@ fn unique_name(test: &str) -> String {
 }
 
 /// `url` with its database (the path) replaced by `name`, query kept.
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg(any(
+    feature = "postgres",
+    feature = "postgres-libpq",
+    feature = "mysql",
+    feature = "mysql-libmysqlclient"
+))]
 fn with_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
@@ -135,12 +155,12 @@ pub struct TestDb {
 
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    #[cfg(feature = "postgres")]
+    #[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
     Postgres {
         admin: String,
         name: String,
     },
-    #[cfg(feature = "mysql")]
+    #[cfg(any(feature = "mysql", feature = "mysql-libmysqlclient"))]
     Mysql {
         admin: String,
         name: String,
@@ -174,8 +194,8 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         let result: Result<(), String> = match &self.cleanup {
             Cleanup::Sqlite(_) => Ok(()),
-            #[cfg(feature = "postgres")]
-            Cleanup::Postgres { admin, name } => diesel::PgConnection::establish(admin)
+            #[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
+            Cleanup::Postgres { admin, name } => schema_runtime::PgConnection::establish(admin)
                 .map_err(|e| e.to_string())
                 .and_then(|mut conn| {
                     // Connections a failed test leaked would block the drop.
@@ -190,8 +210,8 @@ impl Drop for TestDb {
                     })
                     .map_err(|e| e.to_string())
                 }),
-            #[cfg(feature = "mysql")]
-            Cleanup::Mysql { admin, name } => diesel::MysqlConnection::establish(admin)
+            #[cfg(any(feature = "mysql", feature = "mysql-libmysqlclient"))]
+            Cleanup::Mysql { admin, name } => schema_runtime::MysqlConnection::establish(admin)
                 .map_err(|e| e.to_string())
                 .and_then(|mut conn| {
                     conn.batch_execute(&format!("DROP DATABASE IF EXISTS `{name}`"))
@@ -323,8 +343,8 @@ impl TestConn for diesel::SqliteConnection {
     }
 }
 
-#[cfg(feature = "postgres")]
-impl TestConn for diesel::PgConnection {
+#[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
+impl TestConn for schema_runtime::PgConnection {
     fn test_db(test: &str) -> Option<TestDb> {
         let admin = admin_url(
             "SCHEMA_TEST_POSTGRES_URL",
@@ -374,8 +394,8 @@ impl TestConn for diesel::PgConnection {
     }
 }
 
-#[cfg(feature = "mysql")]
-impl TestConn for diesel::MysqlConnection {
+#[cfg(any(feature = "mysql", feature = "mysql-libmysqlclient"))]
+impl TestConn for schema_runtime::MysqlConnection {
     fn test_db(test: &str) -> Option<TestDb> {
         let admin = admin_url("SCHEMA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test");
         let mut conn = admin_connection::<Self>("MySQL/MariaDB", &admin)?;
