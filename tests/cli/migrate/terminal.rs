@@ -136,6 +136,57 @@ fn terminal_run(backend: Backend) {
 }
 on_backends!(terminal_run);
 
+/// A run that fails at a terminal: the lines of what ran stay, the bar is
+/// gone, the error follows, exit 1.
+fn terminal_failure(backend: Backend) {
+    if !terminal::available() {
+        return;
+    }
+    let Some(ctx) = Ctx::new(backend, "") else {
+        return;
+    };
+    let chain = ctx.table_chain(6, "f");
+    ctx.revision(
+        "2024-01-01-000005_f005",
+        "",
+        "CREATE TABLE f005 (id INTEGER PRIMARY KEY;\n",
+        "DROP TABLE f005;\n",
+    );
+    let Screen { lines, status } = terminal::run(
+        &ctx.root(),
+        &env(&ctx),
+        bin(),
+        &["-c", "schema.ini", "upgrade"],
+    );
+    assert_eq!(status, 1, "{lines:#?}");
+    let applied: Vec<String> = (0..5)
+        .map(|i| {
+            let parent = if i == 0 {
+                "<base>".to_owned()
+            } else {
+                chain[i - 1].0.clone()
+            };
+            format!(
+                "     Applied {parent} -> {}, 2024-01-01-{i:06}_f{i:03}",
+                chain[i].0
+            )
+        })
+        .collect();
+    assert_eq!(lines[..5], applied, "{lines:#?}");
+    assert!(lines[5].starts_with("error: "), "{lines:#?}");
+    assert!(
+        lines.concat().contains("2024-01-01-000005_f005"),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("Upgrading") || l.contains("Upgraded")),
+        "{lines:#?}"
+    );
+}
+on_backends!(terminal_failure);
+
 #[test]
 fn summary_times_are_recognised() {
     assert_eq!(
