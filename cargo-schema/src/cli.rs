@@ -116,6 +116,9 @@ pub enum Command {
     /// Show the effective configuration, where each value came from, and
     /// every problem (exits 2 when there is one).
     Config(ConfigArgs),
+    /// Print the completion script for SHELL (commands, flags, and the
+    /// folder's revision ids and branch labels); see the README.
+    Completions(CompletionsArgs),
 }
 
 /// `init` options.
@@ -333,6 +336,14 @@ pub struct ConfigArgs {
     /// Show passwords instead of ***.
     #[arg(long)]
     pub reveal: bool,
+}
+
+/// `completions` options.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Parse `args` (the whole argv), accepting both `cargo schema CMD` (which

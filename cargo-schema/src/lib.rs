@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod output;
 pub mod project;
 pub mod render;
 
@@ -89,6 +90,9 @@ impl From<std::io::Error> for Failure {
 
 /// Run the command line `args` (the whole argv) and return the exit code.
 pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitCode {
+    if let Some(code) = commands::completions::complete_from_env(&args) {
+        return code;
+    }
     let cli = match cli::parse(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -47,6 +47,9 @@ impl Default for RunOptions {
 
 /// Hooks for progress output; the runner itself prints nothing.
 pub trait Observer {
+    /// The revisions the database holds as the run starts, read under the
+    /// lock (so a summary can say where the run started from).
+    fn starting(&mut self, _applied: &AppliedSet) {}
     /// The plan, once computed under the lock.
     fn planned(&mut self, _steps: &[Step]) {}
     /// A step is about to run.
@@ -172,6 +175,9 @@ impl Migrator {
                         Some((rest, expected)) if expected == count => rest,
                         _ => {
                             let applied = self.prepare(c)?;
+                            if !announced {
+                                observer.starting(&applied);
+                            }
                             VecDeque::from(self.plan(&applied, direction, target)?)
                         }
                     };
@@ -221,6 +227,7 @@ impl Migrator {
         observer: &mut dyn Observer,
     ) -> Result<Vec<Step>, RunError> {
         let applied = self.prepare(conn)?;
+        observer.starting(&applied);
         let plan = self.plan(&applied, direction, target)?;
         observer.planned(&plan);
         for step in &plan {

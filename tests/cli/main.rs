@@ -3,12 +3,15 @@
 
 mod alembic_corpus;
 mod bad_inputs;
+mod completions;
 mod config_json;
 mod config_text;
 mod deferred_url;
 mod discovery;
 mod migrate;
 mod overrides;
+mod pipe;
 mod rebuild;
 mod secrets;
 mod support;
+mod terminal;

@@ -3,6 +3,7 @@
 
 use super::{with_connection, Project};
 use crate::cli::{CheckArgs, Format};
+use crate::output::outln;
 use crate::{Failure, Outcome};
 
 /// `check`.
@@ -58,17 +59,17 @@ pub fn run(project: &Project, args: &CheckArgs) -> Result<Outcome, Failure> {
             .iter()
             .map(|(kind, subject, message)| serde_json::json!({"kind": kind, "revision": subject, "message": message}))
             .collect();
-        println!(
+        outln!(
             "{:#}",
             serde_json::json!({ "ok": findings.is_empty(), "findings": items })
-        );
+        )?;
     } else if findings.is_empty() {
         if !project.global.quiet {
-            println!("ok: the database is at head and every applied revision is unchanged");
+            outln!("ok: the database is at head and every applied revision is unchanged")?;
         }
     } else {
         for (_, _, message) in &findings {
-            println!("{message}");
+            outln!("{message}")?;
         }
     }
     Ok(if findings.is_empty() {

@@ -7,6 +7,7 @@ use schema_core::migrations::{GenerateOptions, Generated, Target, Timestamp};
 
 use super::Project;
 use crate::cli::{GenerateArgs, MergeArgs};
+use crate::output::outln;
 use crate::{Failure, Outcome};
 
 /// `generate -m MSG ...`.
@@ -93,7 +94,7 @@ fn write(project: &Project, generated: &Generated) -> Result<Outcome, Failure> {
         eprintln!("Generating {} ... done", shown.display());
     }
     // The folder on stdout, for `$EDITOR "$(cargo schema generate -m x)/up.sql"`.
-    println!("{}", dir.display());
+    outln!("{}", dir.display())?;
     Ok(Outcome::Ok)
 }
 

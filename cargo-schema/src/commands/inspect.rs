@@ -8,6 +8,7 @@ use schema_runtime::Status;
 
 use super::{with_connection, Project};
 use crate::cli::{CurrentArgs, Format, HistoryArgs, ListArgs, ShowArgs};
+use crate::output::outln;
 use crate::{Failure, Outcome};
 
 /// Marks Alembic puts after a revision: `(head)`, `(branchpoint)`, ...
@@ -141,23 +142,23 @@ pub fn current(project: &Project, args: &CurrentArgs) -> Result<Outcome, Failure
             "unknown": status.unknown,
             "failed": status.failed,
         });
-        println!("{out:#}");
+        outln!("{out:#}")?;
         return Ok(Outcome::Ok);
     }
     for m in heads {
         if project.global.verbose > 0 {
-            println!("{}", marks.verbose(m));
+            outln!("{}", marks.verbose(m))?;
         } else {
             let head = if marks.heads.contains(m.revision.as_str()) {
                 " (head)"
             } else {
                 ""
             };
-            println!("{}{head}", m.revision);
+            outln!("{}{head}", m.revision)?;
         }
     }
     for version in &status.unknown {
-        println!("{version} (not in the migrations folder)");
+        outln!("{version} (not in the migrations folder)")?;
     }
     Ok(Outcome::Ok)
 }
@@ -177,17 +178,17 @@ pub fn history(project: &Project, args: &HistoryArgs) -> Result<Outcome, Failure
     let marks = Marks::new(&graph, if args.indicate_current { &current } else { &[] });
     let list = graph.history(args.rev_range.as_ref(), status.as_ref().map(|s| &s.applied))?;
     if args.format == Format::Json {
-        println!(
+        outln!(
             "{:#}",
             serde_json::Value::Array(list.iter().map(|m| json(m, &marks)).collect())
-        );
+        )?;
         return Ok(Outcome::Ok);
     }
     for m in list {
         if project.global.verbose > 0 {
-            println!("{}", marks.verbose(m));
+            outln!("{}", marks.verbose(m))?;
         } else {
-            println!("{}", marks.line(m));
+            outln!("{}", marks.line(m))?;
         }
     }
     Ok(Outcome::Ok)
@@ -199,17 +200,17 @@ pub fn heads(project: &Project, args: &ListArgs) -> Result<Outcome, Failure> {
     let marks = Marks::new(&graph, &[]);
     let heads = graph.heads();
     if args.format == Format::Json {
-        println!(
+        outln!(
             "{:#}",
             serde_json::Value::Array(heads.iter().map(|m| json(m, &marks)).collect())
-        );
+        )?;
         return Ok(Outcome::Ok);
     }
     for m in heads {
         if project.global.verbose > 0 {
-            println!("{}", marks.verbose(m));
+            outln!("{}", marks.verbose(m))?;
         } else {
-            println!("{}{}", m.revision, marks.of(m));
+            outln!("{}{}", m.revision, marks.of(m))?;
         }
     }
     Ok(Outcome::Ok)
@@ -221,17 +222,17 @@ pub fn branches(project: &Project, args: &ListArgs) -> Result<Outcome, Failure> 
     let marks = Marks::new(&graph, &[]);
     let points = graph.branch_points();
     if args.format == Format::Json {
-        println!(
+        outln!(
             "{:#}",
             serde_json::Value::Array(points.iter().map(|m| json(m, &marks)).collect())
-        );
+        )?;
         return Ok(Outcome::Ok);
     }
     for m in points {
         if project.global.verbose > 0 {
-            println!("{}", marks.verbose(m));
+            outln!("{}", marks.verbose(m))?;
         } else {
-            println!("{}{}", m.revision, marks.of(m));
+            outln!("{}{}", m.revision, marks.of(m))?;
         }
         for child in marks
             .children
@@ -239,12 +240,12 @@ pub fn branches(project: &Project, args: &ListArgs) -> Result<Outcome, Failure> 
             .into_iter()
             .flatten()
         {
-            println!(
+            outln!(
                 "  -> {}{}, {}",
                 child.revision,
                 marks.of(child),
                 message(child)
-            );
+            )?;
         }
     }
     Ok(Outcome::Ok)
@@ -255,11 +256,11 @@ pub fn show(project: &Project, args: &ShowArgs) -> Result<Outcome, Failure> {
     let graph = project.graph()?;
     let marks = Marks::new(&graph, &[]);
     for m in graph.resolve(&args.rev)? {
-        println!("{}", marks.verbose(m));
-        println!("-- up.sql\n{}", m.up_sql.trim_end());
+        outln!("{}", marks.verbose(m))?;
+        outln!("-- up.sql\n{}", m.up_sql.trim_end())?;
         match &m.down_sql {
-            Some(down) => println!("\n-- down.sql\n{}", down.trim_end()),
-            None => println!("\n-- no down.sql: this revision cannot be downgraded"),
+            Some(down) => outln!("\n-- down.sql\n{}", down.trim_end())?,
+            None => outln!("\n-- no down.sql: this revision cannot be downgraded")?,
         }
     }
     Ok(Outcome::Ok)

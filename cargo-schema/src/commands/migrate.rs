@@ -1,14 +1,15 @@
 //! `upgrade`, `downgrade` and `stamp`.
 
-use std::io::{IsTerminal, Write};
+use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use schema_core::migrations::{AppliedSet, Direction, MigrationError, RevisionGraph, Step, Target};
 use schema_runtime::script::offline_script;
 use schema_runtime::{Dialect, Migrator, Observer};
 
 use super::{with_connection, Project};
 use crate::cli::{DowngradeArgs, Format, MigrateArgs, MigrateTarget, RunFlags, StampArgs};
+use crate::output::run::{self, Mode, RunPrinter};
+use crate::output::{out, outln};
 use crate::{Failure, Outcome};
 
 /// `upgrade [TARGET] [--sql]`.
@@ -54,8 +55,8 @@ fn migrate(
             return print_script(project, &engine, &migrator, &steps);
         }
     };
-    let mut progress = Progress::new(
-        project.global.quiet || format == Format::Json,
+    let mut printer = RunPrinter::new(
+        Mode::detect(project.global.quiet || format == Format::Json),
         direction,
         migrator.graph(),
     );
@@ -64,14 +65,12 @@ fn migrate(
         &mut conn,
         direction,
         target,
-        &mut progress
+        &mut printer
     ))?;
-    progress.finish();
+    printer.finish(&steps, &target.to_string());
     if format == Format::Json {
         let steps: Vec<_> = steps.iter().map(step_json).collect();
-        println!("{}", serde_json::json!({ "steps": steps }));
-    } else if steps.is_empty() && !project.global.quiet {
-        eprintln!("Nothing to do: the database is already at {target}.");
+        outln!("{}", serde_json::json!({ "steps": steps }))?;
     }
     Ok(Outcome::Ok)
 }
@@ -89,7 +88,7 @@ fn print_script(
         project.settings.transaction_per_migration,
         &engine.session_statements(),
     );
-    print!("{script}");
+    out!("{script}")?;
     Ok(Outcome::Ok)
 }
 
@@ -132,116 +131,20 @@ fn step_json(step: &Step) -> serde_json::Value {
     })
 }
 
-/// Progress on stderr: a bar on a terminal for longer runs, a line per
-/// revision otherwise (Alembic's `Running upgrade A -> B`).
-struct Progress<'g> {
-    graph: &'g RevisionGraph,
-    quiet: bool,
-    direction: Direction,
-    bar: Option<ProgressBar>,
-}
-
-impl<'g> Progress<'g> {
-    /// Runs shorter than this print lines only.
-    const BAR_FROM: usize = 5;
-
-    fn new(quiet: bool, direction: Direction, graph: &'g RevisionGraph) -> Self {
-        Progress {
-            graph,
-            quiet,
-            direction,
-            bar: None,
-        }
-    }
-
-    /// `Running upgrade A -> B, message`, as Alembic logs it.
-    fn describe(&self, step: &Step) -> String {
-        let Ok(m) = self.graph.resolve_revision(&step.revision) else {
-            return format!("Running {} {}", self.verb(), step.revision);
-        };
-        let parents = parents(m);
-        let message = m.message.as_deref().unwrap_or(&m.folder_name);
-        match self.direction {
-            Direction::Up => format!("Running upgrade {parents} -> {}, {message}", m.revision),
-            Direction::Down => format!("Running downgrade {} -> {parents}, {message}", m.revision),
-        }
-    }
-
-    fn verb(&self) -> &'static str {
-        match self.direction {
-            Direction::Up => "upgrade",
-            Direction::Down => "downgrade",
-        }
-    }
-
-    fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
-
-    fn line(&self, text: String) {
-        match &self.bar {
-            Some(bar) => bar.println(text),
-            None => {
-                let _ = writeln!(std::io::stderr(), "{text}");
-            }
-        }
-    }
-}
-
-impl Observer for Progress<'_> {
-    fn planned(&mut self, steps: &[Step]) {
-        if !self.quiet && steps.len() >= Self::BAR_FROM && std::io::stderr().is_terminal() {
-            let bar = ProgressBar::new(steps.len() as u64);
-            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
-                bar.set_style(style);
-            }
-            self.bar = Some(bar);
-        }
-    }
-
-    fn started(&mut self, step: &Step) {
-        if let Some(bar) = &self.bar {
-            bar.set_message(step.folder_name.clone());
-        }
-    }
-
-    fn finished(&mut self, step: &Step) {
-        if self.quiet {
-            return;
-        }
-        match &self.bar {
-            Some(bar) => bar.inc(1),
-            None => self.line(self.describe(step)),
-        }
-    }
-}
-
 /// `stamp REV... [--purge]`.
 pub fn stamp(project: &Project, args: &StampArgs) -> Result<Outcome, Failure> {
+    let started = Instant::now();
     let engine = project.engine()?;
     let migrator = project.migrator(false)?;
-    let plans = with_connection!(&engine, |conn| migrator
-        .stamp(&mut conn, &args.revs, args.purge))?;
-    if !project.global.quiet {
-        for plan in &plans {
-            for step in &plan.delete {
-                eprintln!("Forgot {} ({})", step.revision, step.folder_name);
-            }
-            for step in &plan.insert {
-                eprintln!("Stamped {} ({})", step.revision, step.folder_name);
-            }
-        }
-    }
+    let mode = Mode::detect(project.global.quiet);
+    let (before, plans) = with_connection!(&engine, |conn| {
+        // Only the summary at a terminal needs the state before.
+        let before = match mode {
+            Mode::Terminal { .. } => Some(migrator.status(&mut conn)?.applied),
+            _ => None,
+        };
+        (before, migrator.stamp(&mut conn, &args.revs, args.purge)?)
+    });
+    run::stamped(mode, migrator.graph(), &plans, before.as_ref(), started);
     Ok(Outcome::Ok)
-}
-
-/// A revision's parents as Alembic prints them (`<base>` for none).
-pub(crate) fn parents(m: &schema_core::migrations::Migration) -> String {
-    if m.down_revisions.is_empty() {
-        "<base>".to_owned()
-    } else {
-        m.down_revisions.join(", ")
-    }
 }

@@ -3,6 +3,7 @@
 //! apply overrides, read the settings and the folder) exists once.
 
 pub mod check;
+pub mod completions;
 pub mod config;
 pub mod generate;
 pub mod init;
@@ -28,6 +29,7 @@ pub fn run(cli: &SchemaCli) -> Result<Outcome, Failure> {
     match &cli.command {
         Command::Init(args) => init::run(g, args),
         Command::Config(args) => config::run(g, args),
+        Command::Completions(args) => completions::run(args),
         Command::Generate(args) => generate::generate(&Project::open(g)?, args),
         Command::Merge(args) => generate::merge(&Project::open(g)?, args),
         Command::Upgrade(args) => migrate::upgrade(&Project::open(g)?, args),

@@ -1,6 +1,8 @@
 //! Upgrades and downgrades through the revision graph: every target form,
 //! checked against what the database holds afterwards.
 
+use schema_core::migrations::Direction;
+
 use crate::support::{
     diesel_versions, graph_kind, ids, linear, tgt, user_tables, version, Folder, TestConn, TestDb,
     BOOKKEEPING,
@@ -10,6 +12,7 @@ on_every_backend!(
     linear_chain,
     branches_labels_merge_and_depends_on,
     downgrade_to_base_leaves_only_bookkeeping,
+    observer_sees_the_start_and_every_step,
 );
 
 fn linear_chain<C: TestConn>(db: &TestDb) {
@@ -247,4 +250,64 @@ fn downgrade_to_base_leaves_only_bookkeeping<C: TestConn>(db: &TestDb) {
         .downgrade(&mut conn, &tgt("base"))
         .unwrap()
         .is_empty());
+}
+
+/// An observer that writes down every hook, in order.
+#[derive(Default)]
+struct Recorder(Vec<String>);
+
+impl schema_runtime::Observer for Recorder {
+    fn starting(&mut self, applied: &schema_core::migrations::AppliedSet) {
+        self.0.push(format!(
+            "starting {}",
+            applied.iter().collect::<Vec<_>>().join(",")
+        ));
+    }
+    fn planned(&mut self, steps: &[schema_core::migrations::Step]) {
+        self.0.push(format!("planned {}", ids(steps).join(",")));
+    }
+    fn started(&mut self, step: &schema_core::migrations::Step) {
+        self.0.push(format!("started {}", step.revision));
+    }
+    fn finished(&mut self, step: &schema_core::migrations::Step) {
+        self.0.push(format!("finished {}", step.revision));
+    }
+}
+
+/// The hooks a printer wraps the runner with: where the run starts from,
+/// the plan, then each step; the same on every backend (MySQL runs without
+/// a run-wide transaction, the others with one).
+fn observer_sees_the_start_and_every_step<C: TestConn>(db: &TestDb) {
+    let folder = Folder::new();
+    let v = linear(&folder, 3);
+    let migrator = folder.migrator();
+    let mut conn: C = db.conn();
+    migrator.upgrade(&mut conn, &v[0]).unwrap();
+
+    let mut seen = Recorder::default();
+    let steps = migrator
+        .run(&mut conn, Direction::Up, "head", &mut seen)
+        .unwrap();
+    assert_eq!(ids(&steps), &v[1..]);
+    assert_eq!(
+        seen.0,
+        [
+            format!("starting {}", v[0]),
+            format!("planned {},{}", v[1], v[2]),
+            format!("started {}", v[1]),
+            format!("finished {}", v[1]),
+            format!("started {}", v[2]),
+            format!("finished {}", v[2]),
+        ]
+    );
+
+    let mut seen = Recorder::default();
+    assert!(migrator
+        .run(&mut conn, Direction::Down, &v[2], &mut seen)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        seen.0,
+        [format!("starting {}", v.join(",")), "planned ".to_owned()]
+    );
 }
