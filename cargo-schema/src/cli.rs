@@ -105,6 +105,39 @@ pub enum Command {
     /// Show the effective configuration, where each value came from, and
     /// every problem (exits 2 when there is one).
     Config(ConfigArgs),
+    /// Print diesel's schema.rs for the database, as `diesel print-schema`
+    /// does, with the [print_schema] settings of schema.ini or diesel.toml.
+    PrintSchema(PrintSchemaArgs),
+    /// Print the database's schema: tables, columns, keys, indexes,
+    /// constraints, views and types.
+    Inspect(InspectArgs),
+}
+
+/// `print-schema` options.
+#[derive(Debug, Args)]
+pub struct PrintSchemaArgs {
+    /// Print only the configuration KEY (`[print_schema.KEY]`; `default`
+    /// for the plain section) [default: every configuration, in key order].
+    #[arg(long = "schema-key", value_name = "KEY")]
+    pub schema_key: Vec<String>,
+}
+
+/// `inspect` options.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: InspectFormat,
+}
+
+/// `inspect --format`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    /// The schema model as JSON.
+    #[default]
+    Json,
+    /// The DDL that recreates the schema.
+    Sql,
 }
 
 /// `init` options.

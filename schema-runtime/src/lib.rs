@@ -20,6 +20,7 @@ pub mod dialect;
 pub mod embedded;
 pub mod engine;
 pub mod error;
+pub mod introspect;
 pub mod revision;
 pub mod runner;
 pub mod script;

@@ -402,3 +402,107 @@ fn toml_value(key: &str, value: &toml::Value) -> Result<RawValue, String> {
         _ => return Err(format!("`{key}` has a value of the wrong type")),
     })
 }
+
+/// The ini section of the plain configuration; `[print_schema.NAME]` holds
+/// the configuration NAME.
+pub const INI_SECTION: &str = "print_schema";
+
+/// Read `[print_schema]` and `[print_schema.NAME]` sections of an ini file
+/// (`None` when it has none), with diesel.toml's keys and meaning. Lists
+/// (`import_types`, `custom_type_derives`, `except_custom_type_definitions`,
+/// `pg_domains_as_custom_types`, `filter.only_tables`,
+/// `filter.except_tables`) hold one item per line, so a regex may contain
+/// commas and spaces:
+///
+/// ```ini
+/// [print_schema]
+/// file = src/schema.rs
+/// filter.only_tables =
+///     ^users$
+///     ^posts_\d{1,3}$
+/// ```
+///
+/// Every problem is reported, each with its file, line and key.
+pub fn from_ini(
+    doc: &crate::ini::IniDocument,
+) -> Result<Option<PrintSchemaConfigs>, Vec<crate::Diagnostic>> {
+    let sections: Vec<&str> = doc
+        .sections()
+        .filter(|s| *s == INI_SECTION || s.starts_with("print_schema."))
+        .collect();
+    if sections.is_empty() {
+        return Ok(None);
+    }
+    let base = doc.path().parent().unwrap_or(Path::new("."));
+    let mut problems = Vec::new();
+    let mut out = PrintSchemaConfigs {
+        source: Some(doc.path().to_owned()),
+        ..PrintSchemaConfigs::default()
+    };
+    for section in &sections {
+        let mut settings = PrintSchemaSettings::default();
+        let mut filter: Vec<(String, Vec<String>)> = Vec::new();
+        let mut filter_line = None;
+        let Some(data) = doc.section_data(Some(section)) else {
+            continue;
+        };
+        for (key, entry) in &data.entries {
+            let line = entry.origin.line();
+            let diag = |message: String| {
+                let mut d = crate::Diagnostic::new(crate::Kind::InvalidValue, message)
+                    .in_file(doc.path())
+                    .for_key(section, key);
+                if let Some(line) = line {
+                    d = d.at_line(line);
+                    if let Some(text) = doc.line_text(line) {
+                        d = d.with_snippet(text);
+                    }
+                }
+                d
+            };
+            let value = match doc.get(section, key) {
+                Ok(v) => v.unwrap_or_default(),
+                Err(d) => {
+                    problems.push(d);
+                    continue;
+                }
+            };
+            if let Some(which) = key.strip_prefix("filter.") {
+                filter.push((which.to_owned(), ini_list(&value)));
+                filter_line = filter_line.or(Some(diag(String::new())));
+                continue;
+            }
+            if let Err(message) = apply(&mut settings, key, RawValue::Str(value), base) {
+                let kind = if KEYS.contains(&key.as_str()) {
+                    crate::Kind::InvalidValue
+                } else {
+                    crate::Kind::UnknownOption
+                };
+                let mut d = diag(message);
+                d.kind = kind;
+                problems.push(d);
+            }
+        }
+        if !filter.is_empty() {
+            if let Err(message) = apply(&mut settings, "filter", RawValue::Filter(filter), base) {
+                if let Some(mut d) = filter_line {
+                    d.message = message;
+                    problems.push(d);
+                }
+            }
+        }
+        let name = match section.strip_prefix("print_schema.") {
+            Some(name) => name.to_owned(),
+            None => "default".to_owned(),
+        };
+        out.configs.insert(name, settings);
+    }
+    // As in diesel.toml: with named configurations, the plain one is
+    // printed too.
+    out.configs.entry("default".to_owned()).or_default();
+    if problems.is_empty() {
+        Ok(Some(out))
+    } else {
+        Err(problems)
+    }
+}
