@@ -7,6 +7,7 @@ mod config_text;
 mod discovery;
 mod migrate;
 mod overrides;
+mod print_schema;
 mod rebuild;
 mod secrets;
 mod support;

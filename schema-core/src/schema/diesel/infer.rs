@@ -472,15 +472,14 @@ impl<'a> Reader<'a> {
             let column = ColumnData {
                 sql_name: primary_key[0].clone(),
                 rust_name: rust_name_for_sql_name(&primary_key[0], Some(&name)),
-                ty: ColumnType {
-                    schema: None,
-                    rust_name: "Integer".to_owned(),
-                    sql_name: "Integer".to_owned(),
-                    is_array: false,
-                    is_nullable: false,
-                    is_unsigned: false,
-                    max_length: None,
-                },
+                // Typed like a declared `Integer` rowid alias, so
+                // sqlite_integer_primary_key_is_bigint applies to it too.
+                ty: sqlite_type(
+                    "Integer",
+                    false,
+                    self.settings.sqlite_integer_primary_key_is_bigint == Some(true),
+                    || !table.without_rowid,
+                )?,
                 comment: None,
             };
             columns.insert(0, column);
