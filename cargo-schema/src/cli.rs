@@ -220,6 +220,9 @@ pub struct RunFlags {
     /// checksums.
     #[arg(long = "allow-edited")]
     pub allow_edited: bool,
+    /// Leave the print_schema `file` (schema.rs) as it is.
+    #[arg(long = "no-print-schema")]
+    pub no_print_schema: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -271,6 +274,9 @@ pub struct StampArgs {
     /// Forget every recorded revision first.
     #[arg(long)]
     pub purge: bool,
+    /// Leave the print_schema `file` (schema.rs) as it is.
+    #[arg(long = "no-print-schema")]
+    pub no_print_schema: bool,
 }
 
 /// `merge` options.

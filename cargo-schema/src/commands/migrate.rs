@@ -7,7 +7,7 @@ use schema_core::migrations::{AppliedSet, Direction, RevisionGraph, Step};
 use schema_runtime::script::offline_script;
 use schema_runtime::{Dialect, Migrator, Observer};
 
-use super::{with_connection, Project};
+use super::{print_schema, with_connection, Project};
 use crate::cli::{DowngradeArgs, Format, MigrateArgs, RunFlags, StampArgs};
 use crate::{Failure, Outcome};
 
@@ -54,6 +54,9 @@ fn migrate(
         &mut progress
     ))?;
     progress.finish();
+    if !flags.no_print_schema {
+        follow_schema(project, &engine)?;
+    }
     if format == Format::Json {
         let steps: Vec<_> = steps.iter().map(step_json).collect();
         println!("{}", serde_json::json!({ "steps": steps }));
@@ -209,6 +212,9 @@ pub fn stamp(project: &Project, args: &StampArgs) -> Result<Outcome, Failure> {
     let targets: Vec<&str> = args.revs.iter().map(String::as_str).collect();
     let plans = with_connection!(&engine, |conn| migrator
         .stamp(&mut conn, &targets, args.purge))?;
+    if !args.no_print_schema {
+        follow_schema(project, &engine)?;
+    }
     if !project.global.quiet {
         for plan in &plans {
             for step in &plan.delete {
@@ -220,6 +226,22 @@ pub fn stamp(project: &Project, args: &StampArgs) -> Result<Outcome, Failure> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// Rewrite each print_schema `file` from the database as it now is, as
+/// `diesel migration run` does; nothing when no configuration names one.
+fn follow_schema(project: &Project, engine: &schema_core::EngineSettings) -> Result<(), Failure> {
+    let configs = print_schema::settings(project)?;
+    if print_schema::with_files(&configs).is_empty() {
+        return Ok(());
+    }
+    let written = with_connection!(engine, |conn| print_schema::rewrite(&mut conn, &configs))?;
+    if project.global.verbose > 0 {
+        for file in written {
+            eprintln!("Wrote {}", file.display());
+        }
+    }
+    Ok(())
 }
 
 /// A revision's parents as Alembic prints them (`<base>` for none).

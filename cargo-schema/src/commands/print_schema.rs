@@ -43,7 +43,9 @@ pub fn settings(project: &Project) -> Result<PrintSchemaConfigs, Failure> {
         Ok(None) => {}
         Err(problems) => {
             let mut problems = problems.into_iter();
-            let first = problems.next().unwrap_or_else(|| Diagnostic::new(Kind::InvalidValue, "invalid [print_schema]"));
+            let first = problems
+                .next()
+                .unwrap_or_else(|| Diagnostic::new(Kind::InvalidValue, "invalid [print_schema]"));
             return Err(Failure::Config(ConfigError::new(first, problems.collect())));
         }
     }
@@ -105,8 +107,8 @@ where
                 read.len() - 1
             }
         };
-        let text = print_schema(&read[index].1, settings)
-            .map_err(|e| Failure::Usage(e.to_string()))?;
+        let text =
+            print_schema(&read[index].1, settings).map_err(|e| Failure::Usage(e.to_string()))?;
         out.push(text);
     }
     Ok(out)
@@ -149,7 +151,10 @@ where
 
 /// Each configured `file` that differs from what `print-schema` writes
 /// now, with a unified diff from the file to the new text.
-pub fn stale<C>(conn: &mut C, configs: &PrintSchemaConfigs) -> Result<Vec<(PathBuf, String)>, Failure>
+pub fn stale<C>(
+    conn: &mut C,
+    configs: &PrintSchemaConfigs,
+) -> Result<Vec<(PathBuf, String)>, Failure>
 where
     C: Connection + LoadConnection,
     C::Backend: IntrospectBackend,

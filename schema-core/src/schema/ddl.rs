@@ -35,11 +35,19 @@ pub fn render(schema: &Schema) -> String {
         for t in &schema.custom_types {
             let name = d.qualified(t.schema.as_deref(), &t.name);
             let _ = match t.kind {
-                CustomTypeKind::Domain => writeln!(out, "CREATE DOMAIN {name} AS {};\n", t.definition),
-                CustomTypeKind::Range => {
-                    writeln!(out, "CREATE TYPE {name} AS RANGE (subtype = {});\n", t.definition)
+                CustomTypeKind::Domain => {
+                    writeln!(out, "CREATE DOMAIN {name} AS {};\n", t.definition)
                 }
-                CustomTypeKind::Composite => writeln!(out, "CREATE TYPE {name} AS ({});\n", t.definition),
+                CustomTypeKind::Range => {
+                    writeln!(
+                        out,
+                        "CREATE TYPE {name} AS RANGE (subtype = {});\n",
+                        t.definition
+                    )
+                }
+                CustomTypeKind::Composite => {
+                    writeln!(out, "CREATE TYPE {name} AS ({});\n", t.definition)
+                }
             };
         }
     }
@@ -95,7 +103,12 @@ pub fn render(schema: &Schema) -> String {
         }
         if schema.backend == Backend::Postgres {
             if let Some(c) = &table.comment {
-                let _ = writeln!(out, "COMMENT ON TABLE {} IS {};\n", d.table_name(table), literal(c));
+                let _ = writeln!(
+                    out,
+                    "COMMENT ON TABLE {} IS {};\n",
+                    d.table_name(table),
+                    literal(c)
+                );
             }
             for column in &table.columns {
                 if let Some(c) = &column.comment {
@@ -118,7 +131,11 @@ pub fn render(schema: &Schema) -> String {
             _ => writeln!(
                 out,
                 "CREATE {}VIEW {} AS {definition};\n",
-                if view.materialized { "MATERIALIZED " } else { "" },
+                if view.materialized {
+                    "MATERIALIZED "
+                } else {
+                    ""
+                },
                 d.qualified(view.schema.as_deref(), &view.name)
             ),
         };
@@ -187,7 +204,9 @@ impl Ddl {
                 Some(Identity::AutoIncrement) if self.backend == Backend::Mysql => {
                     line.push_str(" AUTO_INCREMENT")
                 }
-                Some(Identity::RowId | Identity::AutoIncrement) if self.backend == Backend::Sqlite => {
+                Some(Identity::RowId | Identity::AutoIncrement)
+                    if self.backend == Backend::Sqlite =>
+                {
                     line.push_str(" PRIMARY KEY");
                     if c.identity == Some(Identity::AutoIncrement) {
                         line.push_str(" AUTOINCREMENT");
@@ -196,7 +215,11 @@ impl Ddl {
                 }
                 _ => {}
             }
-            if let Some(default) = c.default.as_ref().filter(|_| serial.is_none() && c.generated.is_none()) {
+            if let Some(default) = c
+                .default
+                .as_ref()
+                .filter(|_| serial.is_none() && c.generated.is_none())
+            {
                 let _ = write!(line, " DEFAULT {default}");
             }
             if !c.nullable {

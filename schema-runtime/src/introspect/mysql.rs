@@ -175,7 +175,11 @@ where
         let Some(table) = own.iter_mut().find(|t| t.name == c.table) else {
             continue;
         };
-        let mut column = Column::new(c.name, u32::try_from(c.position).unwrap_or(0), &c.column_type);
+        let mut column = Column::new(
+            c.name,
+            u32::try_from(c.position).unwrap_or(0),
+            &c.column_type,
+        );
         column.unsigned = c.column_type.to_lowercase().contains("unsigned");
         column.nullable = c.nullable == "YES";
         column.max_length = c.max_length.and_then(|n| u64::try_from(n).ok());

@@ -386,7 +386,10 @@ fn action(code: &str) -> String {
 
 /// `CHECK ((a > 0))` → `a > 0`.
 fn check_expression(definition: &str) -> String {
-    let inner = definition.strip_prefix("CHECK ").unwrap_or(definition).trim();
+    let inner = definition
+        .strip_prefix("CHECK ")
+        .unwrap_or(definition)
+        .trim();
     let mut e = inner;
     while e.starts_with('(') && e.ends_with(')') && balanced(&e[1..e.len() - 1]) {
         e = &e[1..e.len() - 1];

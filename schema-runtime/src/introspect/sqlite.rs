@@ -309,16 +309,12 @@ fn checks(sql: &str) -> Vec<CheckConstraint> {
         .into_iter()
         .filter_map(|at| {
             let (_, expression) = parenthesised(sql, at + "CHECK".len())?;
-            let name = constraints
-                .iter()
-                .rev()
-                .find(|&&c| c < at)
-                .and_then(|&c| {
-                    let between = sql[c + "CONSTRAINT".len()..at].trim();
-                    let name = between.trim_matches(|q| matches!(q, '"' | '`' | '[' | ']'));
-                    (!between.is_empty() && !name.contains(char::is_whitespace))
-                        .then(|| name.to_owned())
-                });
+            let name = constraints.iter().rev().find(|&&c| c < at).and_then(|&c| {
+                let between = sql[c + "CONSTRAINT".len()..at].trim();
+                let name = between.trim_matches(|q| matches!(q, '"' | '`' | '[' | ']'));
+                (!between.is_empty() && !name.contains(char::is_whitespace))
+                    .then(|| name.to_owned())
+            });
             Some(CheckConstraint { name, expression })
         })
         .collect()

@@ -53,7 +53,11 @@ fn ours(backend: Backend, case: &Path) -> Option<(String, String)> {
 /// Every case of `backend`; all mismatches are reported together.
 fn differential(backend: Backend) {
     let cases = cases(backend);
-    assert!(cases.len() >= 12, "too few {backend} cases: {}", cases.len());
+    assert!(
+        cases.len() >= 12,
+        "too few {backend} cases: {}",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for case in &cases {
         let expected = std::fs::read_to_string(case.join("expected.rs")).expect("expected.rs");

@@ -213,7 +213,10 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(schema: &'a Schema, settings: &'a PrintSchemaSettings) -> Result<Self, PrintSchemaError> {
+    fn new(
+        schema: &'a Schema,
+        settings: &'a PrintSchemaSettings,
+    ) -> Result<Self, PrintSchemaError> {
         let default_schema = match schema.backend {
             Backend::Sqlite => {
                 if settings.schema.is_some() {
@@ -407,7 +410,9 @@ impl<'a> Reader<'a> {
             }
             let parent_key = self.primary_keys(&fk.parent_table);
             if parent_key.is_empty() {
-                return Err(PrintSchemaError::NoPrimaryKey(fk.parent_table.full_sql_name()));
+                return Err(PrintSchemaError::NoPrimaryKey(
+                    fk.parent_table.full_sql_name(),
+                ));
             }
             if parent_key.len() != 1 || fk.primary_key_columns.first() != Some(&parent_key[0]) {
                 continue;
@@ -668,7 +673,10 @@ pub(crate) fn mysql_type(
         column_type
     };
     let base = if unsigned(base) {
-        base.to_lowercase().replace("unsigned", "").trim().to_owned()
+        base.to_lowercase()
+            .replace("unsigned", "")
+            .trim()
+            .to_owned()
     } else if base.contains(' ') {
         return Err(PrintSchemaError::UnsupportedType(base.to_owned()));
     } else {
