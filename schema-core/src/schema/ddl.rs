@@ -88,6 +88,9 @@ pub fn render(schema: &Schema) -> String {
                         .map(|p| match p {
                             IndexPart::Column(c) => d.ident(c),
                             IndexPart::Expression(e) => format!("({e})"),
+                            IndexPart::Prefix { column, length } => {
+                                format!("{}({length})", d.ident(column))
+                            }
                         })
                         .collect();
                     let _ = writeln!(

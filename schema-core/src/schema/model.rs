@@ -282,6 +282,13 @@ pub enum IndexPart {
     Column(String),
     /// An expression.
     Expression(String),
+    /// The first characters of a column (MySQL's `name(10)`).
+    Prefix {
+        /// The column.
+        column: String,
+        /// How many characters.
+        length: u32,
+    },
 }
 
 /// A check constraint.

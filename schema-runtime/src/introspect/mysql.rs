@@ -90,6 +90,8 @@ struct IndexRow {
     column: Option<String>,
     #[diesel(sql_type = Text)]
     method: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    sub_part: Option<i64>,
 }
 
 #[derive(QueryableByName)]
@@ -263,7 +265,7 @@ where
     let indexes: Vec<IndexRow> = diesel::sql_query(
         "SELECT CAST(table_name AS CHAR) AS `table`, CAST(index_name AS CHAR) AS name, \
                 CAST(non_unique AS SIGNED) AS non_unique, CAST(column_name AS CHAR) AS `column`, \
-                CAST(index_type AS CHAR) AS method \
+                CAST(index_type AS CHAR) AS method, CAST(sub_part AS SIGNED) AS sub_part \
          FROM information_schema.statistics WHERE table_schema = ? \
          ORDER BY table_name, index_name, seq_in_index",
     )
@@ -283,9 +285,10 @@ where
         {
             continue;
         }
-        let part = match i.column {
-            Some(c) => IndexPart::Column(c),
-            None => IndexPart::Expression(String::new()),
+        let part = match (i.column, i.sub_part.and_then(|n| u32::try_from(n).ok())) {
+            (Some(column), Some(length)) => IndexPart::Prefix { column, length },
+            (Some(c), None) => IndexPart::Column(c),
+            (None, _) => IndexPart::Expression(String::new()),
         };
         match table.indexes.iter_mut().find(|x| x.name == i.name) {
             Some(index) => index.parts.push(part),

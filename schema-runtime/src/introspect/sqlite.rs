@@ -215,7 +215,7 @@ where
                     .into_iter()
                     .filter_map(|p| match p {
                         IndexPart::Column(c) => Some(c),
-                        IndexPart::Expression(_) => None,
+                        _ => None,
                     })
                     .collect(),
             }),
