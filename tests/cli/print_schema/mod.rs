@@ -7,6 +7,7 @@
 //! print_schema settings are the case's diesel.toml, read unchanged.
 
 mod follows;
+mod inspect;
 
 use std::path::{Path, PathBuf};
 
