@@ -3,12 +3,12 @@
 //! the same code reads through diesel's own connections and through
 //! diesel-async's `AsyncConnectionWrapper`.
 //!
-//! ```no_run
+//! ```
 //! # fn main() -> Result<(), schema_runtime::RunError> {
 //! use diesel::Connection;
-//! let mut conn = diesel::SqliteConnection::establish("app.db").unwrap();
+//! let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
 //! let schema = schema_runtime::introspect::introspect(&mut conn, &Default::default())?;
-//! println!("{} tables", schema.tables.len());
+//! assert!(schema.tables.is_empty());
 //! # Ok(()) }
 //! ```
 
@@ -68,6 +68,7 @@ where
 }
 
 /// `None` for an empty string: the databases say "no comment" either way.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) fn non_empty(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.is_empty())
 }

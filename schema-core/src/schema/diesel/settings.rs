@@ -515,3 +515,56 @@ pub fn from_ini(
         Err(problems)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toml(text: &str) -> Result<PrintSchemaConfigs, SettingsError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("diesel.toml");
+        std::fs::write(&path, text).unwrap();
+        from_diesel_toml(&path)
+    }
+
+    #[test]
+    fn diesel_toml_reads_as_diesel_does() {
+        let c = toml("[print_schema]\nfile = \"src/schema.rs\"\nwith_docs = true\nfilter = { only_tables = [\"^a\"] }\n").unwrap();
+        assert_eq!(c.configs.keys().collect::<Vec<_>>(), ["default"]);
+        let d = &c.configs["default"];
+        assert!(d.file.as_ref().unwrap().ends_with("src/schema.rs"));
+        assert!(d.file.as_ref().unwrap().is_absolute());
+        assert!(!d.filter.should_ignore("abc"));
+        assert!(d.filter.should_ignore("b"));
+        // Named sections: each is a configuration, and `default` too.
+        let c = toml(
+            "[print_schema.one]\nschema = \"x\"\n[print_schema.two]\ncolumn_sorting = \"name\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.configs.keys().collect::<Vec<_>>(),
+            ["default", "one", "two"]
+        );
+        assert_eq!(c.configs["one"].schema.as_deref(), Some("x"));
+        // No section: diesel's defaults.
+        assert_eq!(toml("").unwrap().configs.len(), 1);
+    }
+
+    #[test]
+    fn bad_diesel_toml_names_the_line_and_key() {
+        let e = toml("[print_schema]\nfile = \"a\"\ncolumn_sorting = \"sideways\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.contains("column_sorting"), "{e}");
+        let e = toml("[print_schema]\nwith_doc = true\n").unwrap_err();
+        assert!(e.message.contains("did you mean `with_docs`"), "{e}");
+        let e = toml("[print_schema]\nfilter = { only_tables = [\"(\"] }\n").unwrap_err();
+        assert!(e.message.contains("not a regex"), "{e}");
+        let e = toml("[print_schema\n").unwrap_err();
+        assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn ini_lists_are_one_item_per_line() {
+        assert_eq!(ini_list("\n  a,b\n  ^c{1,2}$ \n\n"), ["a,b", "^c{1,2}$"]);
+    }
+}
