@@ -3,7 +3,7 @@
 //! bookkeeping tables never appear; the DDL rendered from a model
 //! recreates a database that reads back as the same model.
 
-use diesel::connection::{LoadConnection, SimpleConnection};
+use diesel::connection::LoadConnection;
 use schema_core::schema::{Identity, IndexPart, Schema, Table};
 use schema_core::url::Backend;
 use schema_runtime::introspect::{introspect, IntrospectBackend, IntrospectOptions};
