@@ -6,12 +6,13 @@
 mod infer;
 mod render;
 pub mod settings;
+mod types;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-pub use infer::default_sql_type;
 pub use settings::{PrintSchemaConfigs, PrintSchemaSettings, SettingsError};
+pub use types::default_sql_type;
 
 use super::model::Schema;
 
