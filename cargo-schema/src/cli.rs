@@ -119,6 +119,39 @@ pub enum Command {
     /// Print the completion script for SHELL (commands, flags, and the
     /// folder's revision ids and branch labels); see the README.
     Completions(CompletionsArgs),
+    /// Print diesel's schema.rs for the database, as `diesel print-schema`
+    /// does, with the [print_schema] settings of schema.ini or diesel.toml.
+    PrintSchema(PrintSchemaArgs),
+    /// Print the database's schema: tables, columns, keys, indexes,
+    /// constraints, views and types.
+    Inspect(InspectArgs),
+}
+
+/// `print-schema` options.
+#[derive(Debug, Args)]
+pub struct PrintSchemaArgs {
+    /// Print only the configuration KEY (`[print_schema.KEY]`; `default`
+    /// for the plain section) [default: every configuration, in key order].
+    #[arg(long = "schema-key", value_name = "KEY")]
+    pub schema_key: Vec<String>,
+}
+
+/// `inspect` options.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: InspectFormat,
+}
+
+/// `inspect --format`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    /// The schema model as JSON.
+    #[default]
+    Json,
+    /// The DDL that recreates the schema.
+    Sql,
 }
 
 /// `init` options.
@@ -224,6 +257,9 @@ pub struct RunFlags {
     /// checksums.
     #[arg(long = "allow-edited")]
     pub allow_edited: bool,
+    /// Leave the print_schema `file` (schema.rs) as it is.
+    #[arg(long = "no-print-schema")]
+    pub no_print_schema: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -280,6 +316,9 @@ pub struct StampArgs {
     /// Forget every recorded revision first.
     #[arg(long)]
     pub purge: bool,
+    /// Leave the print_schema `file` (schema.rs) as it is.
+    #[arg(long = "no-print-schema")]
+    pub no_print_schema: bool,
 }
 
 /// `merge` options.

@@ -12,6 +12,7 @@ pub mod ini;
 pub mod migrations;
 pub mod options;
 pub mod report;
+pub mod schema;
 pub mod secret;
 pub mod settings;
 pub mod sql;

@@ -22,6 +22,7 @@ pub mod driver;
 pub mod embedded;
 pub mod engine;
 pub mod error;
+pub mod introspect;
 pub mod revision;
 pub mod runner;
 pub mod script;

@@ -1,7 +1,7 @@
 //! `check`: for CI. Exits 3 when the database is not exactly at the
 //! folder's head(s) with every applied revision unchanged.
 
-use super::{with_connection, Project};
+use super::{print_schema, with_connection, Project};
 use crate::cli::{CheckArgs, Format};
 use crate::output::outln;
 use crate::{Failure, Outcome};
@@ -53,6 +53,18 @@ pub fn run(project: &Project, args: &CheckArgs) -> Result<Outcome, Failure> {
                 names.join(", ")
             ),
         ));
+    }
+    let configs = print_schema::settings(project)?;
+    if !print_schema::with_files(&configs).is_empty() {
+        let stale = with_connection!(&engine, |conn| print_schema::stale(&mut conn, &configs))?;
+        for (file, diff) in stale {
+            let file = file.display().to_string();
+            findings.push((
+                "schema_rs",
+                file.clone(),
+                format!("{file} is not what `cargo schema print-schema` prints for the database now; regenerate it with `cargo schema print-schema > {file}`\n{diff}"),
+            ));
+        }
     }
     if args.format == Format::Json {
         let items: Vec<_> = findings

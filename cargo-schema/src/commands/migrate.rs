@@ -6,7 +6,7 @@ use schema_core::migrations::{AppliedSet, Direction, MigrationError, RevisionGra
 use schema_runtime::script::offline_script;
 use schema_runtime::{Dialect, Migrator, Observer};
 
-use super::{with_connection, Project};
+use super::{print_schema, with_connection, Project};
 use crate::cli::{DowngradeArgs, Format, MigrateArgs, MigrateTarget, RunFlags, StampArgs};
 use crate::output::run::{self, Mode, RunPrinter};
 use crate::output::{out, outln};
@@ -68,6 +68,9 @@ fn migrate(
         &mut printer
     ))?;
     printer.finish(&steps, &target.to_string());
+    if !flags.no_print_schema {
+        follow_schema(project, &engine)?;
+    }
     if format == Format::Json {
         let steps: Vec<_> = steps.iter().map(step_json).collect();
         outln!("{}", serde_json::json!({ "steps": steps }))?;
@@ -145,6 +148,25 @@ pub fn stamp(project: &Project, args: &StampArgs) -> Result<Outcome, Failure> {
         };
         (before, migrator.stamp(&mut conn, &args.revs, args.purge)?)
     });
+    if !args.no_print_schema {
+        follow_schema(project, &engine)?;
+    }
     run::stamped(mode, migrator.graph(), &plans, before.as_ref(), started);
     Ok(Outcome::Ok)
+}
+
+/// Rewrite each print_schema `file` from the database as it now is, as
+/// `diesel migration run` does; nothing when no configuration names one.
+fn follow_schema(project: &Project, engine: &schema_core::EngineSettings) -> Result<(), Failure> {
+    let configs = print_schema::settings(project)?;
+    if print_schema::with_files(&configs).is_empty() {
+        return Ok(());
+    }
+    let written = with_connection!(engine, |conn| print_schema::rewrite(&mut conn, &configs))?;
+    if project.global.verbose > 0 {
+        for file in written {
+            eprintln!("Wrote {}", file.display());
+        }
+    }
+    Ok(())
 }

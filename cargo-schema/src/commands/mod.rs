@@ -8,7 +8,9 @@ pub mod config;
 pub mod generate;
 pub mod init;
 pub mod inspect;
+pub mod inspect_schema;
 pub mod migrate;
+pub mod print_schema;
 
 use schema_core::engine::{self, ResolveOptions};
 use std::path::PathBuf;
@@ -41,6 +43,8 @@ pub fn run(cli: &SchemaCli) -> Result<Outcome, Failure> {
         Command::Branches(args) => inspect::branches(&Project::open(g)?, args),
         Command::Show(args) => inspect::show(&Project::open(g)?, args),
         Command::Check(args) => check::run(&Project::open(g)?, args),
+        Command::PrintSchema(args) => print_schema::run(&Project::open(g)?, args),
+        Command::Inspect(args) => inspect_schema::run(&Project::open(g)?, args),
     }
 }
 

@@ -16,6 +16,7 @@ mod embedded;
 mod engine;
 mod failures;
 mod interop;
+mod introspect;
 mod lock_timeout;
 mod locking;
 mod smoke;

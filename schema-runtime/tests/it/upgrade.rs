@@ -282,11 +282,11 @@ fn observer_sees_the_start_and_every_step<C: TestConn>(db: &TestDb) {
     let v = linear(&folder, 3);
     let migrator = folder.migrator();
     let mut conn: C = db.conn();
-    migrator.upgrade(&mut conn, &v[0]).unwrap();
+    migrator.upgrade(&mut conn, &tgt(&v[0])).unwrap();
 
     let mut seen = Recorder::default();
     let steps = migrator
-        .run(&mut conn, Direction::Up, "head", &mut seen)
+        .run(&mut conn, Direction::Up, &tgt("head"), &mut seen)
         .unwrap();
     assert_eq!(ids(&steps), &v[1..]);
     assert_eq!(
@@ -303,7 +303,7 @@ fn observer_sees_the_start_and_every_step<C: TestConn>(db: &TestDb) {
 
     let mut seen = Recorder::default();
     assert!(migrator
-        .run(&mut conn, Direction::Down, &v[2], &mut seen)
+        .run(&mut conn, Direction::Down, &tgt(&v[2]), &mut seen)
         .unwrap()
         .is_empty());
     assert_eq!(

@@ -1,0 +1,98 @@
+//! diesel's `schema.rs` from a schema model, byte for byte what
+//! `diesel print-schema` 2.3 prints for the same database and settings:
+//! the same tables and Rust names ([`infer`]), the same text ([`render`]),
+//! the same rustfmt pass and the same `patch_file` application.
+
+mod infer;
+mod render;
+pub mod settings;
+mod types;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+pub use settings::{PrintSchemaConfigs, PrintSchemaSettings, SettingsError};
+pub use types::default_sql_type;
+
+use super::model::Schema;
+
+/// Why schema.rs cannot be printed.
+#[derive(Debug, thiserror::Error)]
+pub enum PrintSchemaError {
+    /// diesel has no SQL type for a column's type.
+    #[error("diesel has no SQL type for `{0}`; change the column's type or leave its table out with `filter`")]
+    UnsupportedType(String),
+    /// diesel needs a primary key on every table it prints.
+    #[error("table `{0}` has no primary key, which diesel needs; add one, or leave the table out with `filter`")]
+    NoPrimaryKey(String),
+    /// A table vanished between reading and printing.
+    #[error("table `{0}` was not found")]
+    NoTable(String),
+    /// `schema` set for SQLite.
+    #[error("SQLite has no schemas: remove `schema` from the print_schema settings")]
+    SqliteSchema,
+    /// The patch file cannot be read or does not apply.
+    #[error("patch file {path}: {message}")]
+    Patch {
+        /// The patch file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// schema.rs for `schema` under `settings`, formatted and patched as
+/// diesel does it.
+pub fn print_schema(
+    schema: &Schema,
+    settings: &PrintSchemaSettings,
+) -> Result<String, PrintSchemaError> {
+    let inferred = infer::infer(schema, settings)?;
+    let overrides = render::custom_type_overrides(schema.backend, &inferred.tables, settings);
+    let text = render::Definitions {
+        backend: schema.backend,
+        tables: &inferred.tables,
+        foreign_keys: &inferred.foreign_keys,
+        settings,
+        overrides,
+    }
+    .render()?;
+    // diesel keeps the unformatted text when rustfmt cannot run.
+    let text = rustfmt(&text).unwrap_or(text);
+    match &settings.patch_file {
+        Some(path) => apply_patch(&text, path),
+        None => Ok(text),
+    }
+}
+
+/// `text` through `rustfmt` (the one on PATH, as diesel runs it, with the
+/// configuration of the current directory).
+fn rustfmt(text: &str) -> Option<String> {
+    let mut child = Command::new("rustfmt")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let input = text.to_owned();
+    // Written from a thread: rustfmt may fill its stdout pipe before it has
+    // read all of stdin.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().ok()?;
+    writer.join().ok()?.ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    String::from_utf8(output.stdout).ok()
+}
+
+fn apply_patch(text: &str, path: &std::path::Path) -> Result<String, PrintSchemaError> {
+    let error = |message: String| PrintSchemaError::Patch {
+        path: path.to_owned(),
+        message,
+    };
+    let patch = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+    let patch = diffy::Patch::from_str(&patch).map_err(|e| error(e.to_string()))?;
+    diffy::apply(text, &patch).map_err(|e| error(format!("does not apply: {e}")))
+}

@@ -1,0 +1,23 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    posts (id) {
+        id -> Bigint,
+        user_id -> Integer,
+        title -> Text,
+        body -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        #[max_length = 50]
+        name -> Varchar,
+        email -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(posts -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(posts, users,);

@@ -1,0 +1,2 @@
+CREATE TABLE users (id INTEGER PRIMARY KEY COMMENT 'Key', name TEXT NOT NULL COMMENT 'Full name') COMMENT 'People who sign in.';
+CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER, FOREIGN KEY (user_id) REFERENCES users(id));

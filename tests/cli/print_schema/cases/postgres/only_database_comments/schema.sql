@@ -1,0 +1,4 @@
+CREATE TABLE users (id SERIAL PRIMARY KEY, name TEXT NOT NULL);
+COMMENT ON TABLE users IS 'People.';
+CREATE TABLE posts (id SERIAL PRIMARY KEY, body TEXT);
+COMMENT ON COLUMN posts.body IS 'Markdown';

@@ -1,0 +1,3 @@
+CREATE TABLE users (id SERIAL PRIMARY KEY, name TEXT);
+CREATE VIEW user_names AS SELECT name FROM users;
+CREATE MATERIALIZED VIEW user_count AS SELECT count(*) AS n FROM users;

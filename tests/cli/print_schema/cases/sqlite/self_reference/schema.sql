@@ -1,0 +1,2 @@
+CREATE TABLE employees (id INTEGER PRIMARY KEY, manager_id INTEGER REFERENCES employees(id), name TEXT NOT NULL);
+CREATE TABLE teams (id INTEGER PRIMARY KEY, lead_id INTEGER NOT NULL REFERENCES employees(id));

@@ -1,0 +1,2 @@
+CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "weird name" TEXT);
+CREATE TABLE "Posts" (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id));
