@@ -144,7 +144,8 @@ pub(crate) fn os_user() -> Option<String> {
     })
 }
 
-/// The user's home directory.
+/// The user's home directory (`~/.pgpass`, `~/.postgresql/`).
+#[cfg(feature = "postgres")]
 pub(crate) fn home() -> Option<std::path::PathBuf> {
     std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
