@@ -48,7 +48,6 @@ pub async fn connect(url: &str) -> ConnectionResult<AsyncMysqlConnection> {
 }
 
 /// A connection's options after libmysqlclient's fallbacks.
-#[derive(Debug)]
 pub struct Params {
     /// What mysql_async connects with (TLS aside).
     pub builder: OptsBuilder,
@@ -58,6 +57,17 @@ pub struct Params {
     pub fallback_to_plain: bool,
     /// The socket, when the connection goes through one.
     pub socket: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // mysql_async's own Debug would print the password.
+        f.debug_struct("Params")
+            .field("socket", &self.socket)
+            .field("tls", &self.ssl.is_some())
+            .field("fallback_to_plain", &self.fallback_to_plain)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Params {
