@@ -101,11 +101,14 @@ pub trait Dialect:
     const TRANSACTIONAL_DDL: bool;
 
     /// Run `f` in a transaction that also holds the database's write lock
-    /// where that is how the backend serialises runners (SQLite).
+    /// where that is how the backend serialises runners (SQLite); a plain
+    /// transaction elsewhere, where the runner lock is separate.
     fn locked_transaction<T>(
         &mut self,
         f: impl FnOnce(&mut Self) -> Result<T, RunError>,
-    ) -> Result<T, RunError>;
+    ) -> Result<T, RunError> {
+        self.transaction(f)
+    }
 
     /// Take the runner lock, waiting at most `timeout`.
     fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError>;
@@ -295,13 +298,6 @@ macro_rules! postgres_dialect {
 
             const TRANSACTIONAL_DDL: bool = true;
 
-            fn locked_transaction<T>(
-                &mut self,
-                f: impl FnOnce(&mut Self) -> Result<T, RunError>,
-            ) -> Result<T, RunError> {
-                self.transaction(f)
-            }
-
             fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError> {
                 poll_lock(timeout, || {
                     Ok(
@@ -357,13 +353,6 @@ macro_rules! mysql_dialect {
             )?
 
             const TRANSACTIONAL_DDL: bool = false;
-
-            fn locked_transaction<T>(
-                &mut self,
-                f: impl FnOnce(&mut Self) -> Result<T, RunError>,
-            ) -> Result<T, RunError> {
-                self.transaction(f)
-            }
 
             fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError> {
                 // GET_LOCK names are server-wide: qualify with the database.

@@ -123,6 +123,25 @@ pub fn with_files(configs: &PrintSchemaConfigs) -> Vec<(&PrintSchemaSettings, &P
         .collect()
 }
 
+/// Each configured `file` with what `print-schema` writes for it now.
+fn rendered_files<'c, C>(
+    conn: &mut C,
+    configs: &'c PrintSchemaConfigs,
+) -> Result<Vec<(&'c Path, String)>, Failure>
+where
+    C: Connection + LoadConnection,
+    C::Backend: IntrospectBackend,
+{
+    let targets = with_files(configs);
+    let settings: Vec<&PrintSchemaSettings> = targets.iter().map(|(c, _)| *c).collect();
+    let texts = render(conn, &settings)?;
+    Ok(targets
+        .into_iter()
+        .map(|(_, file)| file)
+        .zip(texts)
+        .collect())
+}
+
 /// Write each configuration's `file` (after a successful upgrade,
 /// downgrade or stamp, as `diesel migration run` does); returns the files
 /// written.
@@ -131,11 +150,8 @@ where
     C: Connection + LoadConnection,
     C::Backend: IntrospectBackend,
 {
-    let targets = with_files(configs);
-    let settings: Vec<&PrintSchemaSettings> = targets.iter().map(|(c, _)| *c).collect();
-    let texts = render(conn, &settings)?;
     let mut written = Vec::new();
-    for ((_, file), text) in targets.iter().zip(texts) {
+    for (file, text) in rendered_files(conn, configs)? {
         if let Some(parent) = file.parent() {
             std::fs::create_dir_all(parent)?;
         }
@@ -159,11 +175,8 @@ where
     C: Connection + LoadConnection,
     C::Backend: IntrospectBackend,
 {
-    let targets = with_files(configs);
-    let settings: Vec<&PrintSchemaSettings> = targets.iter().map(|(c, _)| *c).collect();
-    let texts = render(conn, &settings)?;
     let mut out = Vec::new();
-    for ((_, file), text) in targets.iter().zip(texts) {
+    for (file, text) in rendered_files(conn, configs)? {
         let old = std::fs::read_to_string(file).unwrap_or_default();
         if old.lines().ne(text.lines()) {
             let patch = diffy::create_patch(&old, &text);
