@@ -1,13 +1,19 @@
-//! Finding the project and its ini file, and loading the configuration with
-//! every command-line override applied. Every command starts here.
+//! Finding the project and its ini file, and opening it through schema-core's
+//! [`Project`] pipeline with every command-line override applied. Every
+//! command that touches the configuration starts here.
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
 use cargo_metadata::MetadataCommand;
-use schema_core::ini::SetBy;
-use schema_core::{Config, ConfigError, Diagnostic, Environment, Kind};
+use schema_core::migrations::{CacheUse, FolderCache, RevisionGraph};
+use schema_core::secret::Redactor;
+use schema_core::settings::MigrationSettings;
+use schema_core::{ConfigError, Diagnostic, EngineSettings, Kind, Overrides, Project, ProjectSpec};
+use schema_runtime::{Migrator, RunOptions, BACKENDS};
 
 use crate::cli::GlobalArgs;
+use crate::Failure;
 
 /// The name of the ini file a package keeps at its root.
 pub const CONFIG_FILE: &str = "schema.ini";
@@ -149,70 +155,126 @@ fn first_line(text: &str) -> &str {
         .trim()
 }
 
-/// The configuration, with `-x`, `--set-section` and `--database-url`
-/// applied, and the environment (process over `.env` next to the ini, over
-/// `.env` in the project root).
-pub struct Loaded {
-    /// Where it was found.
+/// The project of `args`: its ini file with `-x`, `--set-section` and
+/// `--database-url` applied, and the environment (process over `.env` next
+/// to the ini over `.env` in the project root), through schema-core's one
+/// pipeline.
+pub fn open(args: &GlobalArgs, located: &Located) -> Result<Project, ConfigError> {
+    let overrides = Overrides {
+        main: args.set.clone(),
+        sections: args
+            .set_section
+            .chunks(2)
+            .filter_map(|chunk| match chunk {
+                [section, pair] => Some((section.clone(), pair.clone())),
+                _ => None,
+            })
+            .collect(),
+        database_url: args.database_url.clone(),
+    };
+    Project::open(
+        ProjectSpec::new(&located.config_path)
+            .root(Some(located.root.clone()))
+            .section(args.name.clone())
+            .overrides(overrides)
+            .backends(BACKENDS, "cargo-schema"),
+    )
+}
+
+/// A command's view of the project: where it was found, the configuration
+/// pipeline's answer, the migration settings, and the revision graph read
+/// at most once (so each warning is shown once).
+pub struct ProjectContext {
+    /// Global options.
+    pub global: GlobalArgs,
+    /// Where the ini file and the project root are.
     pub located: Located,
-    /// The configuration with overrides.
-    pub config: Config,
-    /// The environment to resolve it against.
-    pub env: Environment,
+    /// The configuration with overrides and its environment.
+    pub project: Project,
+    /// script_location and the transaction settings.
+    pub settings: MigrationSettings,
+    graph: OnceCell<RevisionGraph>,
 }
 
-/// Read the configuration that `args` points at.
-pub fn load(args: &GlobalArgs, located: Located) -> Result<Loaded, ConfigError> {
-    let mut config = Config::from_file_with_section(&located.config_path, args.name.as_deref())?;
-    let mut problems = Vec::new();
-    for pair in &args.set {
-        match split_pair(pair) {
-            Ok((key, value)) => config.set_main_option_by(key, value, SetBy::CommandLine),
-            Err(d) => problems.push(d),
-        }
+impl ProjectContext {
+    /// Find and read the configuration.
+    pub fn open(global: &GlobalArgs) -> Result<ProjectContext, Failure> {
+        let located = locate(global)?;
+        let project = open(global, &located)?;
+        let settings = project.migration_settings()?;
+        Ok(ProjectContext {
+            global: global.clone(),
+            located,
+            project,
+            settings,
+            graph: OnceCell::new(),
+        })
     }
-    for chunk in args.set_section.chunks(2) {
-        let [section, pair] = chunk else { continue };
-        match split_pair(pair) {
-            Ok((key, value)) => {
-                if let Err(e) =
-                    config.set_section_option_by(section, key, value, SetBy::CommandLine)
-                {
-                    problems.extend(e.diagnostics().iter().cloned());
-                }
+
+    /// The typed engine settings (the URL above all); every problem at once.
+    pub fn engine_settings(&self) -> Result<EngineSettings, Failure> {
+        Ok(self.project.engine_settings()?)
+    }
+
+    /// The migrations folder as a revision graph, read once per command
+    /// (through the folder snapshot unless `--no-cache`). Warnings go to
+    /// stderr the first time; errors (all of them) make the command fail.
+    pub fn graph(&self) -> Result<&RevisionGraph, Failure> {
+        if let Some(graph) = self.graph.get() {
+            return Ok(graph);
+        }
+        let dir = &self.settings.script_location;
+        let cache = cache_dir()
+            .filter(|_| !self.global.no_cache)
+            .map(|cache_dir| FolderCache::for_dir(&cache_dir, dir));
+        let found = self.project.migrations(&self.settings, cache.as_ref());
+        if let (Some(cache), Some(how), true) = (&cache, found.cache, self.global.verbose > 1) {
+            let what = match how {
+                CacheUse::Hit => "unchanged, read from the snapshot",
+                CacheUse::Miss { written: true } => "read in full, snapshot saved",
+                CacheUse::Miss { written: false } => "read in full, no snapshot saved",
+            };
+            eprintln!("note: migrations {what} ({})", cache.file().display());
+        }
+        if !self.global.quiet {
+            for warning in &found.warnings {
+                eprintln!("warning: {warning}");
             }
-            Err(d) => problems.push(d),
         }
-    }
-    if let Some(url) = &args.database_url {
-        let prefix = schema_core::engine::detect_prefix(&config, config.config_ini_section());
-        config.set_main_option_by(&format!("{prefix}url"), url, SetBy::DatabaseUrlFlag);
-    }
-    if let Ok(error) = ConfigError::try_from(problems) {
-        return Err(error);
+        let graph = found.graph.map_err(Failure::Migrations)?;
+        Ok(self.graph.get_or_init(|| graph))
     }
 
-    let mut env = Environment::from_process();
-    let ini_dir = located.config_path.parent().map(Path::to_path_buf);
-    for dir in ini_dir.iter().chain([&located.root]) {
-        env.load_dotenv(&dir.join(".env"))?;
+    /// A migrator over the folder with the project's run options.
+    pub fn migrator(&self, allow_edited: bool) -> Result<Migrator, Failure> {
+        Ok(
+            Migrator::new(self.graph()?.clone()).with_options(RunOptions {
+                transaction_per_migration: self.settings.transaction_per_migration,
+                lock_timeout: self.settings.lock_timeout,
+                allow_edited,
+            }),
+        )
     }
-    Ok(Loaded {
-        located,
-        config,
-        env,
-    })
+
+    /// Masks every password this project's configuration knows of.
+    pub fn redactor(&self, engine: Option<&EngineSettings>) -> Redactor {
+        let mut r = Redactor::default();
+        if let Some(password) = engine.and_then(|e| e.url.password()) {
+            r.add(password);
+        }
+        r
+    }
 }
 
-fn split_pair(pair: &str) -> Result<(&str, &str), Diagnostic> {
-    match pair.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim(), value)),
-        _ => Err(Diagnostic::new(
-            Kind::InvalidOverride,
-            format!(
-                "`{}` is not KEY=VALUE; write for example -x diesel.pool_size=10",
-                schema_core::secret::mask_urls(pair)
-            ),
-        )),
+/// Where snapshots of migrations folders are kept: `CARGO_SCHEMA_CACHE_DIR`,
+/// else the user's cache directory (XDG), else none.
+fn cache_dir() -> Option<PathBuf> {
+    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("CARGO_SCHEMA_CACHE_DIR") {
+        return Some(dir.into());
     }
+    let base = var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("cargo-schema"))
 }

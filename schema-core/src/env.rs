@@ -130,6 +130,52 @@ impl Environment {
     }
 }
 
+/// The `.env` files of a project, in priority order: the one next to the
+/// ini file, then the one in the project root. This is the one rule the
+/// command, `embed!()` (at run time) and the runtime share; the process
+/// environment is above both.
+///
+/// ```
+/// use std::path::{Path, PathBuf};
+/// let files = schema_core::env::dotenv_files(Path::new("/app/db/schema.ini"), Some(Path::new("/app")));
+/// assert_eq!(files, [PathBuf::from("/app/db/.env"), PathBuf::from("/app/.env")]);
+/// ```
+pub fn dotenv_files(ini: &Path, root: Option<&Path>) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in ini.parent().into_iter().chain(root) {
+        let file = dir.join(".env");
+        if !files.contains(&file) {
+            files.push(file);
+        }
+    }
+    files
+}
+
+/// The project root of an ini file when no tool says otherwise: the nearest
+/// folder at or above the ini file's that holds a `Cargo.toml` (the package
+/// `cargo schema` and `embed!()` would find).
+pub fn project_root_of(ini: &Path) -> Option<PathBuf> {
+    ini.parent()?
+        .ancestors()
+        .find(|dir| dir.join("Cargo.toml").is_file())
+        .map(Path::to_path_buf)
+}
+
+impl Environment {
+    /// `self` (the process environment, or a fixed one) with the project's
+    /// `.env` files of [`dotenv_files`] below it.
+    pub fn with_project_dotenv(
+        mut self,
+        ini: &Path,
+        root: Option<&Path>,
+    ) -> Result<Environment, Diagnostic> {
+        for file in dotenv_files(ini, root) {
+            self.load_dotenv(&file)?;
+        }
+        Ok(self)
+    }
+}
+
 /// One `${NAME}` that an expansion used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expanded {

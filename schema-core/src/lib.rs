@@ -6,11 +6,13 @@
 
 pub mod config;
 pub mod diag;
+pub mod embed;
 pub mod engine;
 pub mod env;
 pub mod ini;
 pub mod migrations;
 pub mod options;
+pub mod project;
 pub mod report;
 pub mod schema;
 pub mod secret;
@@ -22,3 +24,4 @@ pub use config::{Config, Options};
 pub use diag::{ConfigError, Diagnostic, Kind};
 pub use engine::{EngineSettings, Resolution, ResolveOptions};
 pub use env::Environment;
+pub use project::{EnvPolicy, Overrides, Project, ProjectSpec};

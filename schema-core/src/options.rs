@@ -69,6 +69,21 @@ pub struct OptionSpec {
     pub backend: Option<Backend>,
     /// What it does.
     pub doc: &'static str,
+    /// How `embed!()`'s typed `SchemaConfig` returns it (general options
+    /// only; `connect_args.*` are read through `connect_args()`).
+    pub accessor: Option<Accessor>,
+}
+
+/// The typed accessor `embed!()` generates for an option: its Rust type
+/// and the expression that reads it from the resolved settings, `s`
+/// (`&schema_runtime::EngineSettings`). Paths are absolute, since the code
+/// lands in the user's crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accessor {
+    /// The return type, as Rust source.
+    pub rust_type: &'static str,
+    /// The value, as a Rust expression over `s`.
+    pub value: &'static str,
 }
 
 const fn opt(
@@ -76,6 +91,7 @@ const fn opt(
     ty: ValueType,
     default: Option<&'static str>,
     doc: &'static str,
+    (rust_type, value): (&'static str, &'static str),
 ) -> OptionSpec {
     OptionSpec {
         name,
@@ -83,6 +99,7 @@ const fn opt(
         default,
         backend: None,
         doc,
+        accessor: Some(Accessor { rust_type, value }),
     }
 }
 
@@ -93,6 +110,7 @@ const fn arg(backend: Backend, name: &'static str, ty: ValueType, doc: &'static 
         default: None,
         backend: Some(backend),
         doc,
+        accessor: None,
     }
 }
 
@@ -107,15 +125,15 @@ pub const ISOLATION_LEVELS: &[&str] = &[
 
 /// Every option `engine_from_config` understands, after the prefix.
 pub const ENGINE_OPTIONS: &[OptionSpec] = &[
-    opt("url", ValueType::Url, None, "Database URL, diesel form (sqlite://PATH, postgres://, mysql://) or SQLAlchemy form (postgresql+asyncpg://, sqlite:///rel.db, mysql+pymysql://). DATABASE_URL overrides it."),
-    opt("echo", ValueType::Echo, Some("false"), "Log every SQL statement through `tracing` (target `schema_runtime::sql`); `debug` logs at DEBUG level."),
-    opt("pool_size", ValueType::Count, Some("5"), "Connections the pool keeps open."),
-    opt("max_overflow", ValueType::Limit, Some("10"), "Connections allowed beyond pool_size under load; -1 for no limit."),
-    opt("pool_timeout", ValueType::Seconds { never: false }, Some("30"), "Seconds to wait for a free connection before giving up."),
-    opt("pool_recycle", ValueType::Seconds { never: true }, Some("-1"), "Close and replace connections older than this many seconds; -1 never."),
-    opt("pool_pre_ping", ValueType::Bool, Some("false"), "Test each connection with a ping when it is taken from the pool."),
-    opt("poolclass", ValueType::Choice(&["QueuePool", "NullPool"]), Some("QueuePool"), "QueuePool: a pool of connections. NullPool: a new connection for each use, closed after (Alembic's async template)."),
-    opt("isolation_level", ValueType::Choice(ISOLATION_LEVELS), None, "Transaction isolation for each connection; SQLite accepts only SERIALIZABLE and READ UNCOMMITTED."),
+    opt("url", ValueType::Url, None, "Database URL, diesel form (sqlite://PATH, postgres://, mysql://) or SQLAlchemy form (postgresql+asyncpg://, sqlite:///rel.db, mysql+pymysql://). DATABASE_URL overrides it.", ("&str", "s.url.as_str()")),
+    opt("echo", ValueType::Echo, Some("false"), "Log every SQL statement through `tracing` (target `schema_runtime::sql`); `debug` logs at DEBUG level.", ("bool", "!::core::matches!(s.echo, ::schema_runtime::Echo::Off)")),
+    opt("pool_size", ValueType::Count, Some("5"), "Connections the pool keeps open.", ("u32", "s.pool_size")),
+    opt("max_overflow", ValueType::Limit, Some("10"), "Connections allowed beyond pool_size under load; -1 for no limit.", ("i32", "s.max_overflow.map_or(-1, |n| i32::try_from(n).unwrap_or(i32::MAX))")),
+    opt("pool_timeout", ValueType::Seconds { never: false }, Some("30"), "Seconds to wait for a free connection before giving up.", ("::core::time::Duration", "s.pool_timeout")),
+    opt("pool_recycle", ValueType::Seconds { never: true }, Some("-1"), "Close and replace connections older than this many seconds; -1 never.", ("::core::option::Option<::core::time::Duration>", "s.pool_recycle")),
+    opt("pool_pre_ping", ValueType::Bool, Some("false"), "Test each connection with a ping when it is taken from the pool.", ("bool", "s.pool_pre_ping")),
+    opt("poolclass", ValueType::Choice(&["QueuePool", "NullPool"]), Some("QueuePool"), "QueuePool: a pool of connections. NullPool: a new connection for each use, closed after (Alembic's async template).", ("::schema_runtime::PoolClass", "s.poolclass")),
+    opt("isolation_level", ValueType::Choice(ISOLATION_LEVELS), None, "Transaction isolation for each connection; SQLite accepts only SERIALIZABLE and READ UNCOMMITTED.", ("::core::option::Option<&'static str>", "s.isolation_level")),
     arg(Backend::Sqlite, "connect_args.busy_timeout", ValueType::Millis, "How long SQLite waits on a locked database (PRAGMA busy_timeout)."),
     arg(Backend::Sqlite, "connect_args.timeout", ValueType::Seconds { never: false }, "Python sqlite3's name for busy_timeout, in seconds."),
     arg(Backend::Sqlite, "connect_args.foreign_keys", ValueType::Bool, "Enforce foreign keys (PRAGMA foreign_keys)."),

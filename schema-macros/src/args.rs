@@ -45,3 +45,14 @@ impl Parse for EmbedArgs {
         Ok(args)
     }
 }
+
+impl EmbedArgs {
+    /// The arguments as schema-core's request.
+    pub fn request(&self) -> schema_core::embed::EmbedRequest {
+        schema_core::embed::EmbedRequest {
+            config: self.config.as_ref().map(LitStr::value),
+            section: self.section.as_ref().map(LitStr::value),
+            prefix: self.prefix.as_ref().map(LitStr::value),
+        }
+    }
+}

@@ -4,57 +4,25 @@
 //! behaviour lives here and in the shared runner, so an embedded upgrade is
 //! the same code path as `cargo schema upgrade`.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use schema_core::engine::{self, ResolveOptions};
+use schema_core::migrations::record::{self, Record, RecordError, RECORD_LEN};
 use schema_core::migrations::{MigrationFiles, RevisionGraph, Step};
-use schema_core::{Config, ConfigError, EngineSettings, Environment};
+use schema_core::{
+    Config, ConfigError, EngineSettings, EnvPolicy, Environment, Project, ProjectSpec,
+};
 
 use crate::dialect::Dialect;
 use crate::error::RunError;
 use crate::runner::{Migrator, RunOptions, Status};
 use crate::BACKENDS;
 
-/// One migration folder's files, as `embed!()` includes them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EmbeddedFiles {
-    /// The folder's name.
-    pub folder_name: &'static str,
-    /// `up.sql`.
-    pub up_sql: &'static str,
-    /// `down.sql`, when the folder has one.
-    pub down_sql: Option<&'static str>,
-    /// `metadata.toml`, when the folder has one.
-    pub metadata_toml: Option<&'static str>,
-    /// The checksum of `up.sql` computed at build time.
-    pub checksum: &'static str,
-}
-
-/// Strings per migration in the records of [`EmbeddedMigrations::new`].
-const RECORD_LEN: usize = 4;
-
-impl EmbeddedFiles {
-    /// One migration's record (see [`EmbeddedMigrations::new`]). Records
-    /// come from `embed!()` only; a malformed header leaves the checksum
-    /// empty, which [`EmbeddedMigrations::migrator`] then reports.
-    fn from_record(record: &[&'static str]) -> Self {
-        let field = |i: usize| record.get(i).copied().unwrap_or_default();
-        let mut parts = field(0).splitn(3, '/');
-        let folder_name = parts.next().unwrap_or_default();
-        let checksum = parts.next().unwrap_or_default();
-        let optional = parts.next().unwrap_or_default();
-        EmbeddedFiles {
-            folder_name,
-            up_sql: field(1),
-            down_sql: optional.contains('d').then(|| field(2)),
-            metadata_toml: optional.contains('m').then(|| field(3)),
-            checksum,
-        }
-    }
-}
+/// One migration folder's files, as `embed!()` includes them (the record
+/// format lives in [`schema_core::migrations::record`], beside its encoder).
+pub type EmbeddedFiles = Record<'static>;
 
 /// The migrations of a project, embedded at build time.
 ///
@@ -83,7 +51,7 @@ pub struct EmbeddedMigrations {
 /// What [`EmbeddedMigrations`] builds on first use.
 #[derive(Debug)]
 struct Built {
-    files: Vec<EmbeddedFiles>,
+    files: Result<Vec<EmbeddedFiles>, RecordError>,
     migrator: OnceLock<Result<Migrator, String>>,
 }
 
@@ -113,11 +81,7 @@ impl EmbeddedMigrations {
 
     fn built(&self) -> &'static Built {
         self.built.get_or_init(|| {
-            let files = self
-                .records
-                .chunks_exact(RECORD_LEN)
-                .map(EmbeddedFiles::from_record)
-                .collect();
+            let files = record::decode(self.records);
             Box::leak(Box::new(Built {
                 files,
                 migrator: OnceLock::new(),
@@ -130,9 +94,14 @@ impl EmbeddedMigrations {
         self.script_location
     }
 
-    /// The embedded files, in version order.
-    pub fn files(&self) -> &'static [EmbeddedFiles] {
-        &self.built().files
+    /// The embedded files, in version order; an error if a record is
+    /// malformed (a binary built by another version of the macro, or
+    /// altered).
+    pub fn files(&self) -> Result<&'static [EmbeddedFiles], RunError> {
+        self.built()
+            .files
+            .as_deref()
+            .map_err(|e| RunError::Embedded(e.to_string()))
     }
 
     /// How many revisions are embedded.
@@ -153,8 +122,8 @@ impl EmbeddedMigrations {
     /// at build time, so this fails only if the binary was tampered with).
     pub fn migrator(&self) -> Result<&'static Migrator, RunError> {
         let built = self.built().migrator.get_or_init(|| {
-            let files = self
-                .files()
+            let embedded = self.built().files.as_ref().map_err(ToString::to_string)?;
+            let files = embedded
                 .iter()
                 .map(|f| MigrationFiles {
                     folder_name: f.folder_name.to_owned(),
@@ -171,7 +140,7 @@ impl EmbeddedMigrations {
                     .collect::<Vec<_>>()
                     .join("\n")
             })?;
-            for f in self.files() {
+            for f in embedded {
                 let computed = graph
                     .resolve_revision(
                         &schema_core::migrations::diesel_version(f.folder_name).unwrap_or_default(),
@@ -268,6 +237,9 @@ pub struct EmbeddedConfig {
     pub section: Option<&'static str>,
     /// The engine option prefix.
     pub prefix: &'static str,
+    /// The package directory at build time (`CARGO_MANIFEST_DIR`): the
+    /// project root whose `.env` is read after the ini file's.
+    pub root: &'static str,
 }
 
 impl EmbeddedConfig {
@@ -277,9 +249,10 @@ impl EmbeddedConfig {
     }
 
     /// The configuration with the run-time overrides of `cargo schema`:
-    /// `DATABASE_URL` over `.env` (next to the ini file at build time, then
-    /// in the working directory) over the file, `${NAME}` expanded; checked
-    /// again with the same validation as the build.
+    /// `DATABASE_URL` over `.env` (next to the ini file, then in the
+    /// package root, as they were at build time: the command's rule) over
+    /// the file, `${NAME}` expanded; checked again with the same validation
+    /// as the build.
     pub fn load(&self) -> Result<LoadedConfig, ConfigError> {
         self.load_with(|_| {})
     }
@@ -287,14 +260,30 @@ impl EmbeddedConfig {
     /// [`EmbeddedConfig::load`], after `adjust` (Alembic env.py's
     /// `config.set_main_option(...)`; values set there are literal).
     pub fn load_with(&self, adjust: impl FnOnce(&mut Config)) -> Result<LoadedConfig, ConfigError> {
+        self.resolve(EnvPolicy::Process, adjust)
+    }
+
+    /// [`EmbeddedConfig::load`] against `env` in place of the process
+    /// environment (the `.env` files are still read below it): for tests,
+    /// and for tools that resolve on behalf of another process.
+    pub fn load_in(&self, env: Environment) -> Result<LoadedConfig, ConfigError> {
+        self.resolve(EnvPolicy::Fixed(env), |_| {})
+    }
+
+    fn resolve(
+        &self,
+        env: EnvPolicy,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Result<LoadedConfig, ConfigError> {
         let mut config = self.config()?;
         adjust(&mut config);
-        let mut env = Environment::from_process();
-        if let Some(dir) = Path::new(self.path).parent() {
-            env.load_dotenv(&dir.join(".env"))?;
-        }
-        env.load_dotenv(Path::new(".env"))?;
-        LoadedConfig::resolve(config, &env, self.prefix)
+        let spec = ProjectSpec::new(self.path)
+            .root(Some(PathBuf::from(self.root)))
+            .section(self.section.map(str::to_owned))
+            .prefix(Some(self.prefix.to_owned()))
+            .env(env)
+            .backends(BACKENDS, "schema-runtime");
+        LoadedConfig::from_project(&Project::with_config(config, spec)?)
     }
 }
 
@@ -307,14 +296,11 @@ pub struct LoadedConfig {
 }
 
 impl LoadedConfig {
-    /// Resolve `config` against `env`.
-    pub fn resolve(config: Config, env: &Environment, prefix: &str) -> Result<Self, ConfigError> {
-        let opts = ResolveOptions {
-            prefix: Some(prefix),
-            backends: BACKENDS,
-            ..ResolveOptions::default()
-        };
-        let settings = engine::resolve(&config, env, &opts).settings()?;
+    /// The engine settings and main section of `project`, every problem at
+    /// once.
+    pub fn from_project(project: &Project) -> Result<Self, ConfigError> {
+        let settings = project.engine_settings()?;
+        let config = project.config().clone();
         let main = config.get_section_or(config.config_ini_section(), IndexMap::new())?;
         Ok(LoadedConfig {
             config,
@@ -370,7 +356,7 @@ mod tests {
         assert_eq!(MIGRATIONS.len(), 3);
         assert!(!MIGRATIONS.is_empty());
         assert_eq!(
-            MIGRATIONS.files(),
+            MIGRATIONS.files().unwrap(),
             [
                 EmbeddedFiles {
                     folder_name: "2024-01-01-000000_a",
@@ -395,6 +381,27 @@ mod tests {
                     checksum: "sha256:cc",
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn a_malformed_record_is_an_error_not_an_empty_checksum() {
+        static BROKEN: EmbeddedMigrations = EmbeddedMigrations::new(
+            "migrations",
+            &["2024-01-01-000000_a", "CREATE TABLE a (id INT);", "", ""],
+            false,
+            1000,
+        );
+        let expected = "embedded migration record 1 is malformed (header `2024-01-01-000000_a` is not FOLDER/CHECKSUM/OPTIONAL)";
+        let files = BROKEN.files().map(|_| ()).map_err(|e| e.to_string());
+        assert!(
+            files.as_ref().is_err_and(|m| m.contains(expected)),
+            "{files:?}"
+        );
+        let migrator = BROKEN.migrator().map(|_| ()).map_err(|e| e.to_string());
+        assert!(
+            migrator.as_ref().is_err_and(|m| m.contains(expected)),
+            "{migrator:?}"
         );
     }
 

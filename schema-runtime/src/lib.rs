@@ -42,8 +42,8 @@ pub use schema_core::migrations::{self, Direction, RevisionGraph, Step};
 pub use schema_core::url::{Backend, DatabaseUrl};
 pub use schema_core::{Config, ConfigError, Diagnostic, Environment, Kind, Options};
 
-use schema_core::engine::ResolveOptions;
 use schema_core::url::Backends;
+use schema_core::{Project, ProjectSpec};
 
 /// The backends this build was compiled with (cargo features `sqlite`,
 /// `postgres` or `postgres-libpq`, `mysql` or `mysql-libmysqlclient`).
@@ -71,30 +71,25 @@ pub use driver::MysqlConnection;
 #[cfg(feature = "postgres")]
 pub use driver::PgConnection;
 
-/// The process environment plus the `.env` file next to the ini file, the
-/// environment an app resolves its configuration against.
+/// The environment an application resolves `config` against: the process
+/// environment over `.env` next to the ini file over `.env` in the project
+/// root (the nearest folder above the ini file with a `Cargo.toml`); the
+/// same rule as `cargo schema` ([`schema_core::project`]).
 pub fn environment_for(config: &Config) -> Result<Environment, ConfigError> {
-    let mut env = Environment::from_process();
-    if let Some(dir) = config.config_file_name().parent() {
-        env.load_dotenv(&dir.join(".env"))?;
-    }
-    Ok(env)
+    Ok(project(config.clone())?.environment().clone())
 }
 
 /// The typed engine settings of the main section (prefix `diesel.`, or
 /// `sqlalchemy.` for an alembic.ini), with every run-time override applied;
 /// every problem at once when there are any.
 pub fn engine_settings(config: &Config) -> Result<EngineSettings, ConfigError> {
-    let env = environment_for(config)?;
-    schema_core::engine::resolve(
-        config,
-        &env,
-        &ResolveOptions {
-            backends: BACKENDS,
-            ..ResolveOptions::default()
-        },
-    )
-    .settings()
+    project(config.clone())?.engine_settings()
+}
+
+/// `config` as a project of this build, resolved at run time.
+fn project(config: Config) -> Result<Project, ConfigError> {
+    let spec = ProjectSpec::new(config.config_file_name()).backends(BACKENDS, "schema-runtime");
+    Project::with_config(config, spec)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ schema_runtime::embed!();
 fn main() {
     let graph = MIGRATIONS.graph().expect("embedded graph");
     println!("migrations={}", MIGRATIONS.len());
-    for (file, m) in MIGRATIONS.files().iter().zip(graph.migrations()) {
+    for (file, m) in MIGRATIONS.files().unwrap().iter().zip(graph.migrations()) {
         println!("{} {} {}", file.folder_name, file.checksum, m.message.as_deref().unwrap_or("-"));
     }
     let config = SchemaConfig::load().expect("config loads");

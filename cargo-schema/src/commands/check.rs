@@ -1,14 +1,15 @@
 //! `check`: for CI. Exits 3 when the database is not exactly at the
 //! folder's head(s) with every applied revision unchanged.
 
-use super::{print_schema, with_connection, Project};
+use super::{print_schema, with_connection};
 use crate::cli::{CheckArgs, Format};
 use crate::output::outln;
+use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
 
 /// `check`.
-pub fn run(project: &Project, args: &CheckArgs) -> Result<Outcome, Failure> {
-    let engine = project.engine()?;
+pub fn run(project: &ProjectContext, args: &CheckArgs) -> Result<Outcome, Failure> {
+    let engine = project.engine_settings()?;
     let migrator = project.migrator(false)?;
     let status = with_connection!(&engine, |conn| migrator.status(&mut conn))?;
     let graph = migrator.graph();

@@ -26,8 +26,8 @@ use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use clap_complete::env::{EnvCompleter, Shells};
 use clap_complete::Shell;
 
-use super::Project;
 use crate::cli::{CargoCli, CompletionsArgs, GlobalArgs, SchemaCli};
+use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
 
 /// The variable that puts the binary in completion mode; the value is the
@@ -279,7 +279,10 @@ fn candidates(global: &GlobalArgs) -> Vec<CompletionCandidate> {
         CompletionCandidate::new("heads").help(help("every head")),
         CompletionCandidate::new("base").help(help("before the first revision")),
     ];
-    let Ok(graph) = Project::open(global).and_then(|p| p.graph()) else {
+    let Ok(project) = ProjectContext::open(global) else {
+        return out;
+    };
+    let Ok(graph) = project.graph() else {
         return out;
     };
     let mut labels = Vec::new();

@@ -16,15 +16,15 @@ use schema_core::ConfigError;
 
 /// Run `config`.
 pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<Outcome, Failure> {
-    let (path, loaded) = match project::locate(global) {
+    let (path, opened) = match project::locate(global) {
         Ok(located) => (
             Some(located.config_path.clone()),
-            project::load(global, located),
+            project::open(global, &located).map(|project| (located, project)),
         ),
         Err(d) => (None, Err(ConfigError::from(d))),
     };
-    let loaded = match loaded {
-        Ok(loaded) => loaded,
+    let (located, project) = match opened {
+        Ok(opened) => opened,
         Err(error) if args.format == Format::Json => {
             print_json(&UnreadableReport::new(path, &error))?;
             return Ok(Outcome::Usage);
@@ -38,10 +38,10 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<Outcome, Failure> {
         build_time: false,
         features_of: "cargo-schema",
     };
-    let report = report::build(&loaded.config, &loaded.env, &opts, args.reveal);
+    let report = report::build(project.config(), project.environment(), &opts, args.reveal);
     match args.format {
         Format::Json => print_json(&report)?,
-        Format::Text => print_text(&report, &loaded.located)?,
+        Format::Text => print_text(&report, &located)?,
     }
     Ok(if report.problems.is_empty() {
         Outcome::Ok

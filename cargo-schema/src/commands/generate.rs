@@ -5,13 +5,13 @@ use std::hash::{BuildHasher, Hasher};
 
 use schema_core::migrations::{GenerateOptions, Generated, Target, Timestamp};
 
-use super::Project;
 use crate::cli::{GenerateArgs, MergeArgs};
 use crate::output::outln;
+use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
 
 /// `generate -m MSG ...`.
-pub fn generate(project: &Project, args: &GenerateArgs) -> Result<Outcome, Failure> {
+pub fn generate(project: &ProjectContext, args: &GenerateArgs) -> Result<Outcome, Failure> {
     let graph = project.graph()?;
     let opts = GenerateOptions {
         message: args.message.clone(),
@@ -27,7 +27,7 @@ pub fn generate(project: &Project, args: &GenerateArgs) -> Result<Outcome, Failu
 }
 
 /// `merge -m MSG REV REV...` (or `heads`).
-pub fn merge(project: &Project, args: &MergeArgs) -> Result<Outcome, Failure> {
+pub fn merge(project: &ProjectContext, args: &MergeArgs) -> Result<Outcome, Failure> {
     let graph = project.graph()?;
     let mut parents: Vec<Target> = Vec::new();
     for rev in &args.revs {
@@ -64,7 +64,7 @@ pub fn merge(project: &Project, args: &MergeArgs) -> Result<Outcome, Failure> {
 }
 
 /// Write the folder; nothing is left half-written if a file fails.
-fn write(project: &Project, generated: &Generated) -> Result<Outcome, Failure> {
+fn write(project: &ProjectContext, generated: &Generated) -> Result<Outcome, Failure> {
     let dir = project
         .settings
         .script_location

@@ -6,9 +6,10 @@ use std::collections::{HashMap, HashSet};
 use schema_core::migrations::{Migration, Range, RevisionGraph};
 use schema_runtime::Status;
 
-use super::{with_connection, Project};
+use super::with_connection;
 use crate::cli::{CurrentArgs, Format, HistoryArgs, ListArgs, ShowArgs};
 use crate::output::outln;
+use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
 
 /// Marks Alembic puts after a revision: `(head)`, `(branchpoint)`, ...
@@ -121,16 +122,19 @@ fn json(m: &Migration, marks: &Marks<'_>) -> serde_json::Value {
     })
 }
 
-fn status(project: &Project, graph: RevisionGraph) -> Result<(Status, RevisionGraph), Failure> {
-    let engine = project.engine()?;
+fn status(
+    project: &ProjectContext,
+    graph: RevisionGraph,
+) -> Result<(Status, RevisionGraph), Failure> {
+    let engine = project.engine_settings()?;
     let migrator = schema_runtime::Migrator::new(graph);
     let status = with_connection!(&engine, |conn| migrator.status(&mut conn))?;
     Ok((status, migrator.graph().clone()))
 }
 
 /// `current`.
-pub fn current(project: &Project, args: &CurrentArgs) -> Result<Outcome, Failure> {
-    let (status, graph) = status(project, project.graph()?)?;
+pub fn current(project: &ProjectContext, args: &CurrentArgs) -> Result<Outcome, Failure> {
+    let (status, graph) = status(project, project.graph()?.clone())?;
     let marks = Marks::new(&graph, &status.heads);
     let heads: Vec<&Migration> = status.heads.iter().filter_map(|r| graph.get(r)).collect();
     if args.format == Format::Json {
@@ -164,15 +168,15 @@ pub fn current(project: &Project, args: &CurrentArgs) -> Result<Outcome, Failure
 }
 
 /// `history [-r A:B] [--indicate-current]`.
-pub fn history(project: &Project, args: &HistoryArgs) -> Result<Outcome, Failure> {
+pub fn history(project: &ProjectContext, args: &HistoryArgs) -> Result<Outcome, Failure> {
     let graph = project.graph()?;
     let needs_db =
         args.indicate_current || args.rev_range.as_ref().is_some_and(Range::needs_database);
     let (status, graph) = if needs_db {
-        let (status, graph) = status(project, graph)?;
-        (Some(status), graph)
+        let (status, graph) = status(project, graph.clone())?;
+        (Some(status), std::borrow::Cow::Owned(graph))
     } else {
-        (None, graph)
+        (None, std::borrow::Cow::Borrowed(graph))
     };
     let current = status.as_ref().map(|s| s.heads.clone()).unwrap_or_default();
     let marks = Marks::new(&graph, if args.indicate_current { &current } else { &[] });
@@ -195,9 +199,9 @@ pub fn history(project: &Project, args: &HistoryArgs) -> Result<Outcome, Failure
 }
 
 /// `heads`.
-pub fn heads(project: &Project, args: &ListArgs) -> Result<Outcome, Failure> {
+pub fn heads(project: &ProjectContext, args: &ListArgs) -> Result<Outcome, Failure> {
     let graph = project.graph()?;
-    let marks = Marks::new(&graph, &[]);
+    let marks = Marks::new(graph, &[]);
     let heads = graph.heads();
     if args.format == Format::Json {
         outln!(
@@ -217,9 +221,9 @@ pub fn heads(project: &Project, args: &ListArgs) -> Result<Outcome, Failure> {
 }
 
 /// `branches`.
-pub fn branches(project: &Project, args: &ListArgs) -> Result<Outcome, Failure> {
+pub fn branches(project: &ProjectContext, args: &ListArgs) -> Result<Outcome, Failure> {
     let graph = project.graph()?;
-    let marks = Marks::new(&graph, &[]);
+    let marks = Marks::new(graph, &[]);
     let points = graph.branch_points();
     if args.format == Format::Json {
         outln!(
@@ -252,9 +256,9 @@ pub fn branches(project: &Project, args: &ListArgs) -> Result<Outcome, Failure> 
 }
 
 /// `show REV`.
-pub fn show(project: &Project, args: &ShowArgs) -> Result<Outcome, Failure> {
+pub fn show(project: &ProjectContext, args: &ShowArgs) -> Result<Outcome, Failure> {
     let graph = project.graph()?;
-    let marks = Marks::new(&graph, &[]);
+    let marks = Marks::new(graph, &[]);
     for m in graph.resolve(&args.rev)? {
         outln!("{}", marks.verbose(m))?;
         outln!("-- up.sql\n{}", m.up_sql.trim_end())?;

@@ -5,13 +5,14 @@ use std::io::Write;
 
 use schema_runtime::introspect::{introspect, IntrospectOptions};
 
-use super::{with_connection, Project};
+use super::with_connection;
 use crate::cli::{InspectArgs, InspectFormat};
+use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
 
 /// `inspect`.
-pub fn run(project: &Project, args: &InspectArgs) -> Result<Outcome, Failure> {
-    let engine = project.engine()?;
+pub fn run(project: &ProjectContext, args: &InspectArgs) -> Result<Outcome, Failure> {
+    let engine = project.engine_settings()?;
     let options = IntrospectOptions::default();
     let schema = with_connection!(&engine, |conn| introspect(&mut conn, &options))?;
     let text = match args.format {

@@ -6,30 +6,31 @@ use schema_core::migrations::{AppliedSet, Direction, MigrationError, RevisionGra
 use schema_runtime::script::offline_script;
 use schema_runtime::{Dialect, Migrator, Observer};
 
-use super::{print_schema, with_connection, Project};
+use super::{print_schema, with_connection};
 use crate::cli::{DowngradeArgs, Format, MigrateArgs, MigrateTarget, RunFlags, StampArgs};
 use crate::output::run::{self, Mode, RunPrinter};
 use crate::output::{out, outln};
+use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
 
 /// `upgrade [TARGET] [--sql]`.
-pub fn upgrade(project: &Project, args: &MigrateArgs) -> Result<Outcome, Failure> {
+pub fn upgrade(project: &ProjectContext, args: &MigrateArgs) -> Result<Outcome, Failure> {
     migrate(project, Direction::Up, &args.target, &args.run)
 }
 
 /// `downgrade TARGET [--sql]`.
-pub fn downgrade(project: &Project, args: &DowngradeArgs) -> Result<Outcome, Failure> {
+pub fn downgrade(project: &ProjectContext, args: &DowngradeArgs) -> Result<Outcome, Failure> {
     migrate(project, Direction::Down, &args.target, &args.run)
 }
 
 fn migrate(
-    project: &Project,
+    project: &ProjectContext,
     direction: Direction,
     target: &MigrateTarget,
     flags: &RunFlags,
 ) -> Result<Outcome, Failure> {
     let format = flags.format;
-    let engine = project.engine()?;
+    let engine = project.engine_settings()?;
     let migrator = project.migrator(flags.allow_edited)?;
     let target = match (target, flags.sql) {
         (MigrateTarget::To(t), false) => t,
@@ -79,7 +80,7 @@ fn migrate(
 }
 
 fn print_script(
-    project: &Project,
+    project: &ProjectContext,
     engine: &schema_core::EngineSettings,
     migrator: &Migrator,
     steps: &[Step],
@@ -135,9 +136,9 @@ fn step_json(step: &Step) -> serde_json::Value {
 }
 
 /// `stamp REV... [--purge]`.
-pub fn stamp(project: &Project, args: &StampArgs) -> Result<Outcome, Failure> {
+pub fn stamp(project: &ProjectContext, args: &StampArgs) -> Result<Outcome, Failure> {
     let started = Instant::now();
-    let engine = project.engine()?;
+    let engine = project.engine_settings()?;
     let migrator = project.migrator(false)?;
     let mode = Mode::detect(project.global.quiet);
     let (before, plans) = with_connection!(&engine, |conn| {
@@ -157,7 +158,10 @@ pub fn stamp(project: &Project, args: &StampArgs) -> Result<Outcome, Failure> {
 
 /// Rewrite each print_schema `file` from the database as it now is, as
 /// `diesel migration run` does; nothing when no configuration names one.
-fn follow_schema(project: &Project, engine: &schema_core::EngineSettings) -> Result<(), Failure> {
+fn follow_schema(
+    project: &ProjectContext,
+    engine: &schema_core::EngineSettings,
+) -> Result<(), Failure> {
     let configs = print_schema::settings(project)?;
     if print_schema::with_files(&configs).is_empty() {
         return Ok(());

@@ -14,18 +14,19 @@ use schema_core::schema::Schema;
 use schema_core::{ConfigError, Diagnostic, Kind};
 use schema_runtime::introspect::{introspect, IntrospectBackend, IntrospectOptions};
 
-use super::{with_connection, Project};
+use super::with_connection;
 use crate::cli::PrintSchemaArgs;
+use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
 
 /// The file diesel_cli reads its settings from.
 pub const DIESEL_TOML: &str = "diesel.toml";
 
 /// `print-schema [--schema-key KEY]...`.
-pub fn run(project: &Project, args: &PrintSchemaArgs) -> Result<Outcome, Failure> {
+pub fn run(project: &ProjectContext, args: &PrintSchemaArgs) -> Result<Outcome, Failure> {
     let configs = settings(project)?;
     let selected = select(&configs, &args.schema_key)?;
-    let engine = project.engine()?;
+    let engine = project.engine_settings()?;
     let texts = with_connection!(&engine, |conn| render(&mut conn, &selected))?;
     let mut out = std::io::stdout().lock();
     for text in texts {
@@ -37,8 +38,8 @@ pub fn run(project: &Project, args: &PrintSchemaArgs) -> Result<Outcome, Failure
 
 /// The project's print_schema configurations: schema.ini's
 /// `[print_schema]` sections, else diesel.toml's, else diesel's defaults.
-pub fn settings(project: &Project) -> Result<PrintSchemaConfigs, Failure> {
-    match from_ini(project.loaded.config.document()) {
+pub fn settings(project: &ProjectContext) -> Result<PrintSchemaConfigs, Failure> {
+    match from_ini(project.project.config().document()) {
         Ok(Some(configs)) => return Ok(configs),
         Ok(None) => {}
         Err(problems) => {
@@ -49,7 +50,7 @@ pub fn settings(project: &Project) -> Result<PrintSchemaConfigs, Failure> {
             return Err(Failure::Config(ConfigError::new(first, problems.collect())));
         }
     }
-    let toml = project.loaded.located.root.join(DIESEL_TOML);
+    let toml = project.located.root.join(DIESEL_TOML);
     if toml.is_file() {
         return from_diesel_toml(&toml).map_err(|e| {
             let mut d = Diagnostic::new(Kind::InvalidValue, e.message).in_file(e.file);

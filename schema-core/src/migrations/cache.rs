@@ -37,7 +37,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::error::{MigrationError, Warning};
-use super::folder::{self, par_map, Loaded};
+use super::folder::{self, par_map, FolderContents};
 use super::set::{Migration, MigrationSet};
 
 /// Bumped whenever what the loader derives from a listing changes: a
@@ -167,7 +167,7 @@ struct CachedWarning {
 
 impl Snapshot {
     /// The load this snapshot stands for, if nothing it read has changed.
-    fn replay(self, dir: &Path) -> Option<Loaded> {
+    fn replay(self, dir: &Path) -> Option<FolderContents> {
         if self.format != FORMAT || self.dir != dir || stamp_of(dir) != Some(self.stamp) {
             return None;
         }
@@ -190,7 +190,7 @@ impl Snapshot {
                 message: w.message,
             });
         }
-        Some(Loaded {
+        Some(FolderContents {
             set: MigrationSet::from_sorted(self.migrations),
             warnings,
         })
@@ -255,7 +255,7 @@ impl FolderCache {
     /// Loads `dir`: from the snapshot when nothing changed since it was
     /// taken, else in full (saving a new snapshot when the load succeeds).
     /// The result is always what [`MigrationSet::load`] would give.
-    pub fn load(&self, dir: &Path) -> (Result<Loaded, Vec<MigrationError>>, CacheUse) {
+    pub fn load(&self, dir: &Path) -> (Result<FolderContents, Vec<MigrationError>>, CacheUse) {
         if let Some(loaded) = self.read().and_then(|s| s.replay(dir)) {
             return (Ok(loaded), CacheUse::Hit);
         }

@@ -41,7 +41,7 @@ pub fn diesel_version(folder_name: &str) -> Result<String, String> {
 
 /// A directory's migrations and the warnings its load produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Loaded {
+pub struct FolderContents {
     /// The migrations.
     pub set: MigrationSet,
     /// Suspicious entries that did not stop the load.
@@ -50,7 +50,7 @@ pub struct Loaded {
 
 impl MigrationSet {
     /// Reads a migrations directory, reporting every problem at once.
-    pub fn load(dir: &Path) -> Result<Loaded, Vec<MigrationError>> {
+    pub fn load(dir: &Path) -> Result<FolderContents, Vec<MigrationError>> {
         load(dir, None)
     }
 }
@@ -60,7 +60,7 @@ impl MigrationSet {
 pub(crate) fn load(
     dir: &Path,
     mut record: Option<&mut Record>,
-) -> Result<Loaded, Vec<MigrationError>> {
+) -> Result<FolderContents, Vec<MigrationError>> {
     if let Some(r) = record.as_deref_mut() {
         // Before the listing: a folder added after this stat makes the
         // stamp stale, never the listing.
@@ -151,7 +151,7 @@ pub(crate) fn load(
             if let Some(r) = record {
                 r.capture(&set, &warnings);
             }
-            Ok(Loaded { set, warnings })
+            Ok(FolderContents { set, warnings })
         }
         Ok(_) => Err(errors),
         Err(mut e) => {

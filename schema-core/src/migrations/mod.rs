@@ -65,13 +65,14 @@ mod graph;
 mod history;
 mod metadata;
 mod plan;
+pub mod record;
 mod set;
 mod target;
 
 pub use cache::{CacheUse, FolderCache};
 pub use checksum::Checksum;
 pub use error::{MigrationError, Warning};
-pub use folder::{diesel_version, Loaded};
+pub use folder::{diesel_version, FolderContents};
 pub use generate::{slug, GenerateOptions, Generated, GeneratedFile, Timestamp};
 pub use graph::RevisionGraph;
 pub use plan::{AppliedSet, Direction, StampPlan, Step};

@@ -4,16 +4,13 @@
 //! migrations run on that database.
 
 use diesel::{Connection, RunQueryDsl};
-use schema_runtime::embedded::LoadedConfig;
 use schema_runtime::{Environment, Kind};
 
 schema_runtime::embed!(config = "../tests/ui/fixtures/alembic_placeholder/alembic.ini");
 
 #[test]
 fn a_url_left_to_run_time_is_asked_for_then() {
-    let config = CONFIG.config().unwrap();
-    let error =
-        LoadedConfig::resolve(config.clone(), &Environment::empty(), CONFIG.prefix).unwrap_err();
+    let error = CONFIG.load_in(Environment::empty()).unwrap_err();
     assert_eq!(error.kind(), Kind::MissingUrl);
     assert_eq!(
         error.to_string(),
@@ -25,7 +22,7 @@ fn a_url_left_to_run_time_is_asked_for_then() {
     let db = dir.path().join("app.db");
     // Four slashes: an absolute path in SQLAlchemy's reading too.
     let env = Environment::empty().with_var("DATABASE_URL", &format!("sqlite:///{}", db.display()));
-    let loaded = LoadedConfig::resolve(config, &env, CONFIG.prefix).unwrap();
+    let loaded = CONFIG.load_in(env).unwrap();
     let mut conn =
         diesel::SqliteConnection::establish(loaded.settings().url.connect_url()).unwrap();
     assert_eq!(MIGRATIONS.upgrade(&mut conn, "head").unwrap().len(), 1);

@@ -24,7 +24,12 @@ fn embedded_migrations_equal_the_folder_read_at_run_time() {
     let from_disk = RevisionGraph::new(MigrationSet::load(&folder).unwrap().set).unwrap();
     let embedded = MIGRATIONS.graph().unwrap();
     assert_eq!(without_dirs(embedded), without_dirs(&from_disk));
-    for (file, m) in MIGRATIONS.files().iter().zip(from_disk.migrations()) {
+    for (file, m) in MIGRATIONS
+        .files()
+        .unwrap()
+        .iter()
+        .zip(from_disk.migrations())
+    {
         assert_eq!(file.checksum, m.checksum.as_str());
     }
 }

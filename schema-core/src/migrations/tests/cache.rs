@@ -57,12 +57,12 @@ fn tick() {
     std::thread::sleep(Duration::from_millis(50));
 }
 
-fn load_ok(cache: &FolderCache, root: &Path) -> (Loaded, CacheUse) {
+fn load_ok(cache: &FolderCache, root: &Path) -> (FolderContents, CacheUse) {
     let (loaded, how) = cache.load(root);
     (loaded.unwrap_or_else(|e| panic!("{e:#?}")), how)
 }
 
-fn warning_kinds(loaded: &Loaded) -> Vec<&'static str> {
+fn warning_kinds(loaded: &FolderContents) -> Vec<&'static str> {
     loaded.warnings.iter().map(|w| w.kind).collect()
 }
 
@@ -128,7 +128,7 @@ fn files_and_folders_added_removed_or_renamed_are_seen() {
     load_ok(&cache, &root);
 
     // Each change, then what a load must show afterwards.
-    type Change = (&'static str, fn(&Path), fn(&Loaded));
+    type Change = (&'static str, fn(&Path), fn(&FolderContents));
     let changes: [Change; 6] = [
         (
             "a down.sql where there was none",

@@ -48,7 +48,7 @@ fn diesel_project(root: &Path) {
     write(root, "README.md", "notes");
 }
 
-fn load_ok(root: &Path) -> Loaded {
+fn load_ok(root: &Path) -> FolderContents {
     match MigrationSet::load(root) {
         Ok(l) => l,
         Err(e) => panic!("load failed: {e:#?}"),

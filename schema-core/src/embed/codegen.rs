@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
-use schema_core::migrations::Migration;
-use schema_core::options::ENGINE_OPTIONS;
 
-use crate::expand::Problem;
+use super::Problem;
+use crate::migrations::{record, Migration};
+use crate::options::{Accessor, ENGINE_OPTIONS};
 
 /// What the build found.
 #[derive(Debug, Default)]
@@ -19,6 +19,8 @@ pub struct Embedded {
     pub config_path: PathBuf,
     /// Whether it could be read at all.
     pub config_readable: bool,
+    /// The package directory (the project root for `.env` at run time).
+    pub root: PathBuf,
     /// `section = "..."`.
     pub section: Option<String>,
     /// The engine option prefix.
@@ -111,9 +113,8 @@ fn migrations(embedded: &Embedded, ok: bool) -> TokenStream {
         .map(canonical)
         .unwrap_or_default();
     let migrations = if ok { &embedded.migrations[..] } else { &[] };
-    // Four strings per migration, the layout `EmbeddedMigrations::new`
-    // documents: the header `FOLDER/CHECKSUM/OPTIONAL`, then up.sql,
-    // down.sql and metadata.toml (`""` for a file the folder lacks).
+    // Four strings per migration: the record format of
+    // `schema_core::migrations::record`, whose decoder the runtime uses.
     let records = migrations.iter().map(|m| {
         let dir = folder.join(&m.folder_name);
         let include = |name: &str| {
@@ -122,13 +123,7 @@ fn migrations(embedded: &Embedded, ok: bool) -> TokenStream {
         };
         let has_down = m.down_sql.is_some();
         let has_metadata = dir.join("metadata.toml").is_file();
-        let header = format!(
-            "{}/{}/{}{}",
-            m.folder_name,
-            m.checksum.as_str(),
-            if has_down { "d" } else { "" },
-            if has_metadata { "m" } else { "" },
-        );
+        let header = record::header(&m.folder_name, m.checksum.as_str(), has_down, has_metadata);
         let up = include("up.sql");
         let down = if has_down {
             include("down.sql")
@@ -171,6 +166,7 @@ fn config(embedded: &Embedded) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let prefix = &embedded.prefix;
+    let root = embedded.root.display().to_string();
     let doc = format!("`{}`, embedded at build time; `SchemaConfig::load()` reads it with the run-time overrides.", path);
     quote! {
         #[doc = #doc]
@@ -179,70 +175,28 @@ fn config(embedded: &Embedded) -> TokenStream {
             text: #text,
             section: #section,
             prefix: #prefix,
+            root: #root,
         };
     }
 }
 
-/// One typed accessor per engine option of the option table.
-fn engine_accessor(name: &str, doc: &str) -> Option<TokenStream> {
+/// The typed accessor of an engine option, from the option table's own
+/// [`Accessor`] (its Rust type and the expression over the settings `s`).
+fn engine_accessor(name: &str, doc: &str, accessor: &Accessor) -> TokenStream {
     let ident = format_ident!("{name}");
     let doc = format!("`{name}`: {doc}");
-    let (ty, body) = match name {
-        "url" => (
-            quote!(&str),
-            quote!(
-                ::schema_runtime::embedded::LoadedConfig::settings(&self.inner)
-                    .url
-                    .as_str()
-            ),
-        ),
-        "echo" => (
-            quote!(bool),
-            quote!(!::core::matches!(
-                ::schema_runtime::embedded::LoadedConfig::settings(&self.inner).echo,
-                ::schema_runtime::Echo::Off
-            )),
-        ),
-        "pool_size" => (
-            quote!(u32),
-            quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).pool_size),
-        ),
-        "max_overflow" => (
-            quote!(i32),
-            quote!(self
-                .inner
-                .settings()
-                .max_overflow
-                .map_or(-1, |n| i32::try_from(n).unwrap_or(i32::MAX))),
-        ),
-        "pool_timeout" => (
-            quote!(::core::time::Duration),
-            quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).pool_timeout),
-        ),
-        "pool_recycle" => (
-            quote!(::core::option::Option<::core::time::Duration>),
-            quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).pool_recycle),
-        ),
-        "pool_pre_ping" => (
-            quote!(bool),
-            quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).pool_pre_ping),
-        ),
-        "poolclass" => (
-            quote!(::schema_runtime::PoolClass),
-            quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).poolclass),
-        ),
-        "isolation_level" => (
-            quote!(::core::option::Option<&'static str>),
-            quote!(::schema_runtime::embedded::LoadedConfig::settings(&self.inner).isolation_level),
-        ),
-        _ => return None,
-    };
-    Some(quote! {
+    // The table's texts are constants of this crate, checked by a test to
+    // parse; a failure here would be a bug in the table, not user input.
+    let ty: syn::Type =
+        syn::parse_str(accessor.rust_type).unwrap_or_else(|_| syn::parse_quote!(()));
+    let value: syn::Expr = syn::parse_str(accessor.value).unwrap_or_else(|_| syn::parse_quote!(()));
+    quote! {
         #[doc = #doc]
         pub fn #ident(&self) -> #ty {
-            #body
+            let s = ::schema_runtime::embedded::LoadedConfig::settings(&self.inner);
+            #value
         }
-    })
+    }
 }
 
 /// Names the typed struct defines itself; a key of the same name is only
@@ -281,8 +235,7 @@ fn key_ident(key: &str) -> Option<syn::Ident> {
 fn typed_config(embedded: &Embedded) -> TokenStream {
     let engine = ENGINE_OPTIONS
         .iter()
-        .filter(|s| s.backend.is_none())
-        .filter_map(|s| engine_accessor(s.name, s.doc));
+        .filter_map(|s| Some(engine_accessor(s.name, s.doc, s.accessor.as_ref()?)));
     let file = embedded
         .config_path
         .file_name()
@@ -369,13 +322,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_general_engine_option_has_a_typed_accessor() {
-        for spec in ENGINE_OPTIONS.iter().filter(|s| s.backend.is_none()) {
-            assert!(
-                engine_accessor(spec.name, spec.doc).is_some(),
-                "{}",
-                spec.name
-            );
+    fn every_general_engine_option_has_a_typed_accessor_that_parses() {
+        for spec in ENGINE_OPTIONS {
+            match (&spec.accessor, spec.backend) {
+                (Some(accessor), None) => {
+                    syn::parse_str::<syn::Type>(accessor.rust_type)
+                        .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
+                    syn::parse_str::<syn::Expr>(accessor.value)
+                        .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
+                }
+                (None, Some(_)) => {}
+                _ => panic!(
+                    "{}: general options have an accessor, connect_args none",
+                    spec.name
+                ),
+            }
         }
     }
 

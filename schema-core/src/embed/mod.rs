@@ -1,38 +1,40 @@
 //! The build-time half of `embed!()`: read the ini file and the migrations
-//! folder with schema-core (the same calls `cargo schema` makes), collect
-//! every problem, and hand what was found to the code generator. Problems
-//! become `compile_error!`s that name the file and line; the items are
-//! emitted anyway, so the user's code that uses them does not cascade into
-//! unrelated errors.
+//! folder through the project pipeline ([`Project`], the same one the
+//! command and the runtime use), collect every problem, and generate the
+//! items. Problems become `compile_error!`s that name the file and line;
+//! the items are emitted anyway, so the user's code that uses them does not
+//! cascade into unrelated errors. The proc-macro crate only parses its
+//! arguments and calls [`expand`].
+
+mod codegen;
 
 use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
-use schema_core::engine::{self, ResolveOptions};
-use schema_core::migrations::{MigrationError, MigrationSet, RevisionGraph};
-use schema_core::settings::MigrationSettings;
-use schema_core::url::Backends;
-use schema_core::{Config, Diagnostic, Environment};
 
-use crate::args::EmbedArgs;
-use crate::codegen::{self, Embedded, MainKey};
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::engine;
+use crate::migrations::MigrationError;
+use crate::project::{EnvPolicy, Project, ProjectSpec};
+use crate::url::Backends;
 
-/// The backends the application is compiled with (schema-runtime turns on
-/// the feature of the same name here).
-pub const BACKENDS: Backends = Backends {
-    sqlite: cfg!(feature = "sqlite"),
-    postgres: cfg!(feature = "postgres"),
-    mysql: cfg!(feature = "mysql"),
-};
+pub use codegen::{Embedded, MainKey};
 
-/// `CARGO_MANIFEST_DIR` of the crate being built: the one environment read
-/// the macro makes, here so that there is only one.
-pub fn manifest_dir() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from)
+/// What `embed!(config = "...", section = "...", prefix = "...")` asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmbedRequest {
+    /// The ini file, relative to the crate's manifest directory (default
+    /// `schema.ini`).
+    pub config: Option<String>,
+    /// The main section.
+    pub section: Option<String>,
+    /// The engine option prefix.
+    pub prefix: Option<String>,
 }
 
 /// One problem, ready to become a `compile_error!`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Problem {
     /// What is wrong and what to do.
     pub message: String,
@@ -114,140 +116,111 @@ fn relative(path: &Path, base: &Path) -> PathBuf {
     path.strip_prefix(base).unwrap_or(path).to_path_buf()
 }
 
-/// Expand `embed!(args)` for a crate whose manifest is in `manifest_dir`.
-pub fn embed(args: &EmbedArgs, manifest_dir: &Path, backends: Backends) -> TokenStream {
-    let config_rel = args
-        .config
-        .as_ref()
-        .map_or_else(|| "schema.ini".to_owned(), |l| l.value());
-    let section = args.section.as_ref().map(|l| l.value());
-    let prefix = args.prefix.as_ref().map(|l| l.value());
-    let config_path = schema_core::ini::absolute_path(&manifest_dir.join(&config_rel));
+/// Expand `embed!()` for a crate whose manifest is in `manifest_dir`,
+/// compiled with `backends`.
+pub fn expand(request: &EmbedRequest, manifest_dir: &Path, backends: Backends) -> TokenStream {
+    let (embedded, problems) = collect(request, manifest_dir, backends);
+    codegen::generate(&embedded, &problems)
+}
+
+/// What the build finds for `request`, and every problem.
+pub fn collect(
+    request: &EmbedRequest,
+    manifest_dir: &Path,
+    backends: Backends,
+) -> (Embedded, Vec<Problem>) {
+    let config_rel = request.config.as_deref().unwrap_or("schema.ini");
+    let config_path = crate::ini::absolute_path(&manifest_dir.join(config_rel));
     let mut problems = Vec::new();
     let mut embedded = Embedded {
         config_path: config_path.clone(),
         config_readable: config_path.is_file(),
-        section: section.clone(),
-        prefix: prefix
+        root: manifest_dir.to_path_buf(),
+        section: request.section.clone(),
+        prefix: request
+            .prefix
             .clone()
             .unwrap_or_else(|| engine::DEFAULT_PREFIX.to_owned()),
         ..Embedded::default()
     };
+    let from_diagnostics = |problems: &mut Vec<Problem>, ds: &[Diagnostic]| {
+        problems.extend(ds.iter().map(|d| Problem::from_diagnostic(d, manifest_dir)));
+    };
 
-    let config = match Config::from_file_with_section(&config_path, section.as_deref()) {
-        Ok(config) => Some(config),
+    // The build reads no environment: the running app's is unknown.
+    let spec = ProjectSpec::new(&config_path)
+        .root(Some(manifest_dir.to_path_buf()))
+        .section(request.section.clone())
+        .prefix(request.prefix.clone())
+        .env(EnvPolicy::BuildTime)
+        .backends(backends, "schema-runtime");
+    let project = match Project::open(spec) {
+        Ok(project) => project,
         Err(e) => {
-            problems.extend(
-                e.diagnostics()
-                    .iter()
-                    .map(|d| Problem::from_diagnostic(d, manifest_dir)),
-            );
-            None
+            from_diagnostics(&mut problems, e.diagnostics());
+            return (embedded, problems);
         }
     };
-    let settings = config.as_ref().and_then(|config| {
-        let resolved = engine::resolve(
-            config,
-            &Environment::empty(),
-            &ResolveOptions {
-                section: None,
-                prefix: prefix.as_deref(),
-                backends,
-                build_time: true,
-                ..ResolveOptions::default()
-            },
-        );
-        embedded.prefix = resolved.prefix.clone();
-        problems.extend(
-            resolved
+    let config = project.config();
+    let resolved = project.resolve_engine(None);
+    embedded.prefix = resolved.prefix.clone();
+    from_diagnostics(&mut problems, &resolved.problems);
+    // Every key of the main section gets an accessor, so every key must
+    // read, not only the engine options.
+    if let Err(e) = config.get_section(config.config_ini_section()) {
+        for d in e.diagnostics() {
+            let seen = resolved
                 .problems
                 .iter()
-                .map(|d| Problem::from_diagnostic(d, manifest_dir)),
-        );
-        // Every key of the main section gets an accessor, so every key must
-        // read, not only the engine options.
-        if let Err(e) = config.get_section(config.config_ini_section()) {
-            for d in e.diagnostics() {
-                let seen = resolved
-                    .problems
-                    .iter()
-                    .any(|p| p.line == d.line && p.kind == d.kind);
-                if !seen {
-                    problems.push(Problem::from_diagnostic(d, manifest_dir));
-                }
-            }
-        }
-        embedded.main_keys = main_keys(config, &resolved.prefix);
-        match MigrationSettings::from_config(config) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                problems.extend(
-                    e.diagnostics()
-                        .iter()
-                        .map(|d| Problem::from_diagnostic(d, manifest_dir)),
-                );
-                None
-            }
-        }
-    });
-
-    if let Some(settings) = &settings {
-        embedded.script_location = Some(settings.script_location.clone());
-        embedded.transaction_per_migration = settings.transaction_per_migration;
-        embedded.lock_timeout_ms =
-            u64::try_from(settings.lock_timeout.as_millis()).unwrap_or(u64::MAX);
-        let migration_problem = |e: &MigrationError| Problem::from_migration(e, manifest_dir);
-        match MigrationSet::load(&settings.script_location) {
-            Err(errors) => problems.extend(errors.iter().map(migration_problem)),
-            Ok(loaded) => {
-                for warning in &loaded.warnings {
-                    problems.push(Problem {
-                        message: format!(
-                            "{} [{}]",
-                            relative_message(&warning.message, manifest_dir),
-                            warning.kind
-                        ),
-                        file: Some(relative(&warning.path, manifest_dir)),
-                        line: None,
-                        column: None,
-                        snippet: None,
-                        help: None,
-                    });
-                }
-                embedded.tracked = loaded
-                    .set
-                    .migrations()
-                    .iter()
-                    .filter_map(|m| m.dir.clone())
-                    .collect();
-                match RevisionGraph::new(loaded.set) {
-                    Err(errors) => problems.extend(errors.iter().map(migration_problem)),
-                    Ok(graph) => {
-                        let heads = graph.heads();
-                        if heads.len() > 1 && !settings.multiple_heads {
-                            let names: Vec<&str> =
-                                heads.iter().map(|m| m.revision.as_str()).collect();
-                            problems.push(Problem {
-                                message: format!(
-                                    "the migrations folder has {} heads ({}) where one is expected; merge them with \
-                                     `cargo schema merge -m MSG heads`, or set multiple_heads = true [multiple_heads]",
-                                    names.len(),
-                                    names.join(", ")
-                                ),
-                                file: Some(relative(&settings.script_location, manifest_dir)),
-                                line: None,
-                                column: None,
-                                snippet: None,
-                                help: None,
-                            });
-                        }
-                        embedded.migrations = graph.migrations().to_vec();
-                    }
-                }
+                .any(|p| p.line == d.line && p.kind == d.kind);
+            if !seen {
+                problems.push(Problem::from_diagnostic(d, manifest_dir));
             }
         }
     }
-    codegen::generate(&embedded, &problems)
+    embedded.main_keys = main_keys(config, &resolved.prefix);
+    let settings = match project.migration_settings() {
+        Ok(settings) => settings,
+        Err(e) => {
+            from_diagnostics(&mut problems, e.diagnostics());
+            return (embedded, problems);
+        }
+    };
+    embedded.script_location = Some(settings.script_location.clone());
+    embedded.transaction_per_migration = settings.transaction_per_migration;
+    embedded.lock_timeout_ms = u64::try_from(settings.lock_timeout.as_millis()).unwrap_or(u64::MAX);
+
+    let found = project.migrations(&settings, None);
+    for warning in &found.warnings {
+        problems.push(Problem {
+            message: format!(
+                "{} [{}]",
+                relative_message(&warning.message, manifest_dir),
+                warning.kind
+            ),
+            file: Some(relative(&warning.path, manifest_dir)),
+            ..Problem::default()
+        });
+    }
+    embedded.tracked = found.folders;
+    match found.graph {
+        Err(errors) => problems.extend(
+            errors
+                .iter()
+                .map(|e| Problem::from_migration(e, manifest_dir)),
+        ),
+        Ok(graph) => {
+            if let Some(several) = &found.several_heads {
+                problems.push(Problem {
+                    message: format!("{several} [multiple_heads]"),
+                    file: Some(relative(&several.folder, manifest_dir)),
+                    ..Problem::default()
+                });
+            }
+            embedded.migrations = graph.migrations().to_vec();
+        }
+    }
+    (embedded, problems)
 }
 
 /// The main section's keys that are not engine options, with their lines.
@@ -301,14 +274,14 @@ mod tests {
             "[schema]\nscript_location = migrations\ndiesel.url = sqlite://app.db\ndiesel.pool_size = 3\napp.name = demo\n",
             &[("2024-01-01-000000_users", "CREATE TABLE users (id INTEGER);\n")],
         );
-        let out = embed(&EmbedArgs::default(), dir.path(), SQLITE_ONLY);
+        let out = expand(&EmbedRequest::default(), dir.path(), SQLITE_ONLY);
         insta::assert_snapshot!(pretty(out, dir.path()));
     }
 
     #[test]
     fn a_backend_not_compiled_in_is_a_build_error() {
         let dir = project("[schema]\ndiesel.url = postgres://app@db/prod\n", &[]);
-        let out = embed(&EmbedArgs::default(), dir.path(), SQLITE_ONLY).to_string();
+        let out = expand(&EmbedRequest::default(), dir.path(), SQLITE_ONLY).to_string();
         assert!(out.contains("compile_error"), "{out}");
         assert!(
             out.contains("is a postgres URL, but this build has only sqlite support"),
@@ -320,7 +293,7 @@ mod tests {
             postgres: true,
             mysql: true,
         };
-        let out = embed(&EmbedArgs::default(), dir.path(), all).to_string();
+        let out = expand(&EmbedRequest::default(), dir.path(), all).to_string();
         assert!(!out.contains("compile_error"), "{out}");
     }
 
@@ -331,7 +304,7 @@ mod tests {
             &[],
         );
         let out = pretty(
-            embed(&EmbedArgs::default(), dir.path(), SQLITE_ONLY),
+            expand(&EmbedRequest::default(), dir.path(), SQLITE_ONLY),
             dir.path(),
         );
         assert!(out.contains("compile_error!"), "{out}");
@@ -349,7 +322,7 @@ mod tests {
             "[schema]\ndiesel.url = postgres://app:Sup3rS3cret@db:nope/prod\n",
             &[],
         );
-        let out = embed(&EmbedArgs::default(), dir.path(), SQLITE_ONLY).to_string();
+        let out = expand(&EmbedRequest::default(), dir.path(), SQLITE_ONLY).to_string();
         assert!(out.contains("compile_error"), "{out}");
         let errors: String = out
             .split("compile_error")
