@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{count, TextOptions, View};
+use super::{TextOptions, View};
 
 /// More findings of one kind than this are summarised in text.
 pub const SUMMARY_FROM: usize = 5;
@@ -120,26 +120,23 @@ impl Finding {
     }
 }
 
-/// The one line that stands for `n` findings of `kind`, from `first` to
-/// `last`; `None` for kinds never folded (each schema file has its diff).
+/// The one line that stands for `n` (more than [`SUMMARY_FROM`]) findings
+/// of `kind`, from `first` to `last`; `None` for kinds never folded (each
+/// schema file has its diff).
 fn summary(kind: Kind, n: usize, first: &str, last: &str) -> Option<String> {
     let span = format!("{first} … {last}");
     Some(match kind {
         Kind::Pending => format!(
-            "{} pending: {span}; run `cargo schema upgrade`",
-            count(n, "revision", "revisions")
+            "{n} revisions pending: {span}; run `cargo schema upgrade`"
         ),
         Kind::Edited => format!(
-            "{} edited after they were applied: {span}; restore their up.sql, or accept them with `cargo schema upgrade --allow-edited`",
-            count(n, "revision", "revisions")
+            "{n} revisions edited after they were applied: {span}; restore their up.sql, or accept them with `cargo schema upgrade --allow-edited`"
         ),
         Kind::Unknown => format!(
-            "{} in the database that the migrations folder does not have: {span}; restore their folders or `cargo schema stamp` the database",
-            count(n, "version", "versions")
+            "{n} versions in the database that the migrations folder does not have: {span}; restore their folders or `cargo schema stamp` the database"
         ),
         Kind::Failed => format!(
-            "{} failed partway in an earlier run: {span}; repair the database, then `cargo schema stamp` or fix the SQL and upgrade",
-            count(n, "revision", "revisions")
+            "{n} revisions failed partway in an earlier run: {span}; repair the database, then `cargo schema stamp` or fix the SQL and upgrade"
         ),
         Kind::MultipleHeads | Kind::SchemaRs => return None,
     })

@@ -1,6 +1,8 @@
-//! Everything the commands print on stdout. Each command fills a typed view
-//! (`views` of [`revision`], [`check`], [`steps`], [`config`]) and hands it
-//! to one [`Printer`], which writes its JSON (`--format json`) or its text.
+//! Everything the commands print. Each command that has a JSON document
+//! fills a typed view (in [`revision`], [`check`], [`steps`], [`config`])
+//! and hands it to one [`Printer`], which writes its JSON (`--format json`,
+//! the derived `Serialize`) or its text. Progress of runs goes to stderr
+//! ([`run`]).
 //!
 //! Writes never panic as `println!` does: `cargo schema history | head`
 //! closes the pipe early, the write fails with EPIPE, and the command then
@@ -104,14 +106,5 @@ pub fn verdict(printed: io::Result<()>, outcome: Outcome) -> Result<Outcome, Fai
     match printed {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Failure::Io(e)),
         _ => Ok(outcome),
-    }
-}
-
-/// `1 revision`, `340 revisions`.
-fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
     }
 }
