@@ -80,7 +80,7 @@ pub struct GlobalArgs {
     pub quiet: bool,
 
     /// Print more: each revision in full for current, history, heads and
-    /// branches.
+    /// branches; every finding of check, however many.
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 }

@@ -9,7 +9,8 @@ use schema_runtime::{Dialect, Migrator, Observer};
 use super::{print_schema, with_connection};
 use crate::cli::{DowngradeArgs, Format, MigrateArgs, MigrateTarget, RunFlags, StampArgs};
 use crate::output::run::{self, Mode, RunPrinter};
-use crate::output::{out, outln};
+use crate::output::steps::StepsView;
+use crate::output::{out, Printer};
 use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
 
@@ -72,10 +73,7 @@ fn migrate(
     if !flags.no_print_schema {
         follow_schema(project, &engine)?;
     }
-    if format == Format::Json {
-        let steps: Vec<_> = steps.iter().map(step_json).collect();
-        outln!("{}", serde_json::json!({ "steps": steps }))?;
-    }
+    Printer::new(format, &project.global).print(&StepsView::new(&steps))?;
     Ok(Outcome::Ok)
 }
 
@@ -123,15 +121,6 @@ fn offline_plan(
     Ok(match direction {
         Direction::Up => graph.plan_upgrade(&applied, to)?,
         Direction::Down => graph.plan_downgrade(&applied, to)?,
-    })
-}
-
-fn step_json(step: &Step) -> serde_json::Value {
-    serde_json::json!({
-        "revision": step.revision,
-        "version": step.version,
-        "folder": step.folder_name,
-        "direction": match step.direction { Direction::Up => "up", Direction::Down => "down" },
     })
 }
 

@@ -146,3 +146,44 @@ fn json_output(backend: Backend) {
 }
 
 on_backends!(json_output);
+
+/// The documents byte for byte (field order, layout) on a graph with a
+/// branch point, a merge point, a label and a dependency: one snapshot of
+/// every view's JSON.
+#[test]
+fn documents_byte_for_byte() {
+    let Some(ctx) = Ctx::new(Backend::Sqlite, "") else {
+        return;
+    };
+    let folders = [
+        ("2024-04-01-000001_a", "revision = \"aaaa\"\nmessage = \"first\"\nbranch_labels = [\"core\"]\n"),
+        ("2024-04-01-000002_b", "revision = \"bbbb\"\ndown_revision = \"aaaa\"\n"),
+        ("2024-04-01-000003_c", "revision = \"cccc\"\ndown_revision = \"aaaa\"\nmessage = \"third\"\n"),
+        ("2024-04-01-000004_d", "revision = \"dddd\"\ndown_revision = [\"bbbb\", \"cccc\"]\ndepends_on = [\"aaaa\"]\nmessage = \"merge\"\n"),
+    ];
+    for (i, (folder, metadata)) in folders.iter().enumerate() {
+        ctx.revision(
+            folder,
+            metadata,
+            &format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY);\n"),
+            &format!("DROP TABLE t{i};\n"),
+        );
+    }
+    let mut transcript = String::new();
+    for (args, code) in [
+        (&["heads", "--format", "json"][..], 0),
+        (&["branches", "--format", "json"], 0),
+        (&["check", "--format", "json"], 3),
+        (&["upgrade", "bbbb", "--format", "json"], 0),
+        (&["current", "--format", "json"], 0),
+        (&["history", "-i", "--format", "json"], 0),
+        (&["upgrade", "--format", "json"], 0),
+        (&["check", "--format", "json"], 0),
+        (&["downgrade", "base", "--format", "json"], 0),
+    ] {
+        let out = ctx.run(args);
+        out.code(code);
+        transcript.push_str(&format!("$ {}\n{}", args.join(" "), out.stdout));
+    }
+    insta::assert_snapshot!(transcript);
+}
