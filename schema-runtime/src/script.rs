@@ -102,11 +102,7 @@ fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend) {
         Direction::Up => ("upgrade", m.up_sql.as_str()),
         Direction::Down => ("downgrade", m.down_sql.as_deref().unwrap_or_default()),
     };
-    let parents = if m.down_revisions.is_empty() {
-        "<base>".to_owned()
-    } else {
-        m.down_revisions.join(", ")
-    };
+    let parents = m.parents();
     let _ = match step.direction {
         Direction::Up => writeln!(out, "-- Running {arrow} {parents} -> {}", m.describe()),
         Direction::Down => writeln!(out, "-- Running {arrow} {} -> {parents}", m.describe()),

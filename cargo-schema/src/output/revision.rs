@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use schema_core::migrations::{Migration, RevisionGraph};
+use schema_core::migrations::{parents_display, Migration, RevisionGraph};
 use serde::Serialize;
 
 use super::{TextOptions, View};
@@ -130,11 +130,7 @@ impl RevisionView<'_> {
 
     /// `down -> rev (marks), message`, as `alembic history` prints it.
     pub fn line(&self) -> String {
-        let down = if self.down_revisions.is_empty() {
-            "<base>".to_owned()
-        } else {
-            self.down_revisions.join(", ")
-        };
+        let down = parents_display(self.down_revisions);
         format!(
             "{down} -> {}{}, {}",
             self.revision,
@@ -152,7 +148,7 @@ impl RevisionView<'_> {
         } else {
             out.push_str(&format!(
                 "Parent: {}\n",
-                self.down_revisions.first().map_or("<base>", String::as_str)
+                parents_display(self.down_revisions)
             ));
         }
         if !self.children.is_empty() {

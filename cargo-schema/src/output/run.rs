@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use clap::builder::styling::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use schema_core::migrations::{AppliedSet, Direction, Migration, RevisionGraph, StampPlan, Step};
+use schema_core::migrations::{
+    AppliedSet, Direction, Migration, RevisionGraph, StampPlan, Step, BASE,
+};
 use schema_runtime::Observer;
 
 use crate::render;
@@ -214,7 +216,7 @@ fn running(m: Option<&Migration>, step: &Step) -> String {
 
 /// The status word and `A -> B, message` of one step.
 fn arrow(m: &Migration, direction: Direction) -> (&'static str, String) {
-    let parents = parents(m);
+    let parents = m.parents();
     let message = m.message.as_deref().unwrap_or(&m.folder_name);
     let rest = match direction {
         Direction::Up => format!("{parents} -> {}, {message}", m.revision),
@@ -230,21 +232,12 @@ fn verb_of(direction: Direction) -> &'static str {
     }
 }
 
-/// A revision's parents as Alembic prints them (`<base>` for none).
-fn parents(m: &Migration) -> String {
-    if m.down_revisions.is_empty() {
-        "<base>".to_owned()
-    } else {
-        m.down_revisions.join(", ")
-    }
-}
-
 /// The heads of an applied set, marked `(head)` where they are heads of
 /// the graph too; `<base>` when nothing is applied.
 fn heads(graph: &RevisionGraph, applied: &AppliedSet) -> String {
     let heads = graph.current_heads(applied).unwrap_or_default();
     if heads.is_empty() {
-        return "<base>".to_owned();
+        return BASE.to_owned();
     }
     let graph_heads: Vec<&str> = graph.heads().iter().map(|m| m.revision.as_str()).collect();
     heads

@@ -22,10 +22,9 @@ use crate::secret;
 use crate::url::{checks, Backend, Backends, DatabaseUrl, UrlStyle};
 
 mod deferred;
-mod settings;
 
+pub use crate::settings::{Echo, EngineSettings, PoolClass};
 pub use deferred::{Deferral, DeferredUrl};
-pub use settings::{Echo, EngineSettings, PoolClass};
 
 /// The prefix of engine options unless told otherwise.
 pub const DEFAULT_PREFIX: &str = "diesel.";

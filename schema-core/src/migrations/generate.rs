@@ -391,7 +391,7 @@ impl RevisionGraph {
         let header = format!(
             "-- {}\n--\n-- Revision ID: {revision}\n-- Revises: {}\n-- Create Date: {:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC\n\n",
             opts.message.lines().next().unwrap_or_default(),
-            if down.is_empty() { "<base>".to_string() } else { down.join(", ") },
+            super::parents_display(down),
             now.year, now.month, now.day, now.hour, now.minute, now.second,
         );
         let body = |intro: &str, sql: &Option<String>| {

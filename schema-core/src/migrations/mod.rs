@@ -76,7 +76,7 @@ pub use folder::{diesel_version, FolderContents};
 pub use generate::{slug, GenerateOptions, Generated, GeneratedFile, Timestamp};
 pub use graph::RevisionGraph;
 pub use plan::{AppliedSet, Direction, StampPlan, Step};
-pub use set::{Migration, MigrationFiles, MigrationSet};
+pub use set::{parents_display, Migration, MigrationFiles, MigrationSet, BASE};
 pub use target::{Range, Target};
 
 #[cfg(test)]

@@ -12,7 +12,8 @@
 //!
 //! ```
 //! use schema_core::migrations::record::{decode, header};
-//! let records = [header("2024-01-01-000000_a", "sha256:aa", true, false).as_str(), "CREATE TABLE a (id INT);", "DROP TABLE a;", ""];
+//! let head = header("2024-01-01-000000_a", "sha256:aa", true, false);
+//! let records = [head.as_str(), "CREATE TABLE a (id INT);", "DROP TABLE a;", ""];
 //! let decoded = decode(&records).unwrap();
 //! assert_eq!(decoded[0].down_sql, Some("DROP TABLE a;"));
 //! assert_eq!(decoded[0].metadata_toml, None);

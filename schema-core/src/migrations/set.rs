@@ -58,7 +58,31 @@ pub struct Migration {
     pub linked_by_version: bool,
 }
 
+/// What Alembic prints for "before the first revision".
+pub const BASE: &str = "<base>";
+
+/// Parents as Alembic prints them: [`BASE`] for none, else the ids joined
+/// with `, `.
+///
+/// ```
+/// use schema_core::migrations::parents_display;
+/// assert_eq!(parents_display(&[]), "<base>");
+/// assert_eq!(parents_display(&["a1".into(), "b2".into()]), "a1, b2");
+/// ```
+pub fn parents_display(down_revisions: &[String]) -> String {
+    if down_revisions.is_empty() {
+        BASE.to_owned()
+    } else {
+        down_revisions.join(", ")
+    }
+}
+
 impl Migration {
+    /// Its parents as Alembic prints them ([`parents_display`]).
+    pub fn parents(&self) -> String {
+        parents_display(&self.down_revisions)
+    }
+
     /// `revision (folder)`, the way errors and listings name a revision.
     pub fn describe(&self) -> String {
         if self.revision == self.version {
