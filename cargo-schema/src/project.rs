@@ -41,16 +41,14 @@ pub fn locate(args: &GlobalArgs) -> Result<Located, Diagnostic> {
     if let Some(config) = &args.config {
         // An explicit file needs no cargo: this keeps `-c` usable outside a
         // Cargo project and start-up cheap.
+        let config_path = absolute(&cwd, config);
         let root = match &args.manifest_path {
             Some(manifest) => absolute(&cwd, manifest)
                 .parent()
                 .map_or(cwd.clone(), Path::to_path_buf),
-            None => cwd.clone(),
+            None => schema_core::env::project_root_of(&config_path).unwrap_or(cwd),
         };
-        return Ok(Located {
-            config_path: absolute(&cwd, config),
-            root,
-        });
+        return Ok(Located { config_path, root });
     }
 
     let mut command = MetadataCommand::new();

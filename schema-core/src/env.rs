@@ -151,14 +151,15 @@ pub fn dotenv_files(ini: &Path, root: Option<&Path>) -> Vec<PathBuf> {
     files
 }
 
-/// The project root of an ini file when no tool says otherwise: the nearest
-/// folder at or above the ini file's that holds a `Cargo.toml` (the package
-/// `cargo schema` and `embed!()` would find).
+/// The project root of an ini file when no tool knows the package (the
+/// command finds it with `cargo metadata`, `embed!()` has
+/// `CARGO_MANIFEST_DIR`): the nearest folder at or above the ini file's
+/// that holds a `Cargo.toml`, else the working directory.
 pub fn project_root_of(ini: &Path) -> Option<PathBuf> {
-    ini.parent()?
-        .ancestors()
-        .find(|dir| dir.join("Cargo.toml").is_file())
+    ini.parent()
+        .and_then(|dir| dir.ancestors().find(|d| d.join("Cargo.toml").is_file()))
         .map(Path::to_path_buf)
+        .or_else(|| std::env::current_dir().ok())
 }
 
 impl Environment {

@@ -11,6 +11,7 @@ mod discovery;
 mod migrate;
 mod overrides;
 mod pipe;
+mod pipeline;
 mod print_schema;
 mod rebuild;
 mod secrets;

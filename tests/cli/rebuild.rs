@@ -30,17 +30,25 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-struct Probe {
+/// A real crate depending on schema-runtime, built with cargo.
+pub(crate) struct Probe {
     dir: tempfile::TempDir,
     target: PathBuf,
+    name: &'static str,
 }
 
 impl Probe {
     fn new() -> Probe {
+        Probe::with_main("rebuild_probe", MAIN_RS)
+    }
+
+    /// A crate named `name` (one per test: they share a target folder)
+    /// whose `src/main.rs` is `main_rs`.
+    pub(crate) fn with_main(name: &'static str, main_rs: &str) -> Probe {
         let dir = tempfile::tempdir().expect("temp dir");
         let ws = workspace();
         let manifest = format!(
-            "[package]\nname = \"rebuild_probe\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
              [dependencies]\nschema-runtime = {{ path = {:?} }}\n\n[workspace]\n",
             ws.join("schema-runtime").display().to_string()
         );
@@ -48,19 +56,25 @@ impl Probe {
         // Same dependency versions as the workspace, and no network needed.
         std::fs::copy(ws.join("Cargo.lock"), dir.path().join("Cargo.lock")).expect("Cargo.lock");
         std::fs::create_dir(dir.path().join("src")).expect("src");
-        std::fs::write(dir.path().join("src/main.rs"), MAIN_RS).expect("main.rs");
+        std::fs::write(dir.path().join("src/main.rs"), main_rs).expect("main.rs");
         // Shared across runs so only the probe itself recompiles.
         let target = ws.join("target").join("rebuild-probe");
-        Probe { dir, target }
+        Probe { dir, target, name }
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
 
     fn schema(&self, args: &[&str]) -> String {
+        let mut with_ini = vec!["-c", "schema.ini"];
+        with_ini.extend(args);
+        self.schema_with(&with_ini)
+    }
+
+    /// `cargo-schema ARGS` in the crate's folder; its stdout.
+    pub(crate) fn schema_with(&self, args: &[&str]) -> String {
         let out = Command::new(env!("CARGO_BIN_EXE_cargo-schema"))
-            .args(["-c", "schema.ini"])
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("DATABASE_URL")
@@ -74,8 +88,14 @@ impl Probe {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
-    /// Build with cargo, then run the binary: what the macro embedded.
+    /// Build with cargo, then run the binary in the crate's folder: what
+    /// the macro embedded.
     fn build_and_run(&self) -> String {
+        self.build_and_run_in(self.dir.path(), &[])
+    }
+
+    /// Build with cargo, then run the binary in `cwd` with `args`.
+    pub(crate) fn build_and_run_in(&self, cwd: &Path, args: &[&str]) -> String {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let out = Command::new(cargo)
             .args(["build", "--quiet"])
@@ -89,9 +109,10 @@ impl Probe {
             "cargo build failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let bin = self.target.join("debug").join("rebuild_probe");
+        let bin = self.target.join("debug").join(self.name);
         let out = Command::new(bin)
-            .current_dir(self.dir.path())
+            .args(args)
+            .current_dir(cwd)
             .env_remove("DATABASE_URL")
             .output()
             .expect("run the probe");
