@@ -294,3 +294,35 @@ fn graph(backend: Backend) {
 }
 
 on_backends!(graph);
+
+/// A stray file in the migrations folder is worth one warning per command,
+/// however many times the command consults the folder (upgrade reads the
+/// graph for its plan, its run and its summary).
+#[test]
+fn a_folder_warning_is_printed_once_per_command() {
+    let Some(ctx) = Ctx::new(Backend::Sqlite, "") else {
+        return;
+    };
+    ctx.table_chain(2, "stray");
+    ctx.project
+        .file("migrations/notes.sql", "-- not a migration\n");
+    let warning = "notes.sql: this file is not inside a migration folder and is ignored";
+    for args in [
+        &["upgrade"][..],
+        &["check"],
+        &["current"],
+        &["history", "--indicate-current"],
+        &["downgrade", "-1"],
+        &["--no-cache", "upgrade", "head"],
+        &["upgrade", "head", "--sql"],
+    ] {
+        let out = ctx.run(args);
+        out.code(0);
+        assert_eq!(
+            out.stderr.matches(warning).count(),
+            1,
+            "{args:?}:\n{}",
+            out.stderr
+        );
+    }
+}
