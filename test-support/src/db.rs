@@ -166,13 +166,14 @@ impl TestDb {
 fn unique_name() -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let thread = std::thread::current();
-    // libtest names each test's thread after the test's path; its last
-    // part names the scenario.
+    // libtest names each test's thread after the test's path; the part
+    // that is no backend's name names the scenario.
     let path = thread.name().unwrap_or("test");
-    let test: Vec<char> = path
+    let scenario = path
         .rsplit("::")
-        .next()
-        .unwrap_or(path)
+        .find(|part| !Backend::ALL.iter().any(|b| b.name() == *part))
+        .unwrap_or(path);
+    let test: String = scenario
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
@@ -181,8 +182,8 @@ fn unique_name() -> String {
                 '_'
             }
         })
+        .take(28)
         .collect();
-    let test: String = test[test.len().saturating_sub(28)..].iter().collect();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
