@@ -18,9 +18,6 @@
 //!   [`TestDb`] a query through the client (`sqlite3`, `psql`, `mariadb`),
 //!   never through the code under test.
 
-// Helpers panic on purpose: a panic is a failing test.
-#![allow(clippy::unwrap_used)]
-
 mod client;
 mod db;
 #[cfg(feature = "diesel")]
