@@ -108,8 +108,7 @@ fn async_sqlite_engine_pools_and_nullpool() {
 #[test]
 fn async_postgres_engine_applies_session_settings() {
     use diesel_async::{AsyncPgConnection, RunQueryDsl};
-    let Some(db) = <schema_runtime::PgConnection as crate::support::TestConn>::test_db("async_pg")
-    else {
+    let Some(db) = <schema_runtime::PgConnection as crate::support::TestConn>::test_db() else {
         return;
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

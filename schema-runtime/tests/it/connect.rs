@@ -43,7 +43,7 @@ mod sqlite {
         assert_eq!(foreign_keys(&mut plain), 1);
 
         let settings = settings_for(
-            &db.config_url(),
+            db.url(),
             "diesel.connect_args.foreign_keys = false\n\
              diesel.connect_args.busy_timeout = 2500\n\
              diesel.isolation_level = READ UNCOMMITTED\n",
@@ -62,7 +62,7 @@ mod sqlite {
         conn.batch_execute("DELETE FROM child").unwrap();
 
         let seconds = settings_for(
-            &db.config_url(),
+            db.url(),
             "diesel.connect_args.timeout = 7\ndiesel.connect_args.foreign_keys = true\n",
         );
         let mut conn: SqliteConnection = connect::establish(&seconds).unwrap();
@@ -76,7 +76,7 @@ mod sqlite {
 
     #[test]
     fn connect_args_take_effect() {
-        crate::support::run::<SqliteConnection>("connect_args_take_effect", check);
+        crate::support::run::<SqliteConnection>(check);
     }
 }
 
@@ -114,7 +114,7 @@ mod postgres {
 
     #[test]
     fn connect_args_take_effect() {
-        crate::support::run::<PgConnection>("connect_args_take_effect", check);
+        crate::support::run::<PgConnection>(check);
     }
 
     #[test]
@@ -173,7 +173,7 @@ mod mysql {
 
     #[test]
     fn connect_args_take_effect() {
-        crate::support::run::<MysqlConnection>("connect_args_take_effect", check);
+        crate::support::run::<MysqlConnection>(check);
     }
 
     #[test]

@@ -11,10 +11,10 @@ use crate::support::{TestConn, TestDb};
 /// Settings from an ini whose URL is the test database's, with `lines`.
 fn settings(db: &TestDb, lines: &str) -> EngineSettings {
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("[schema]\ndiesel.url = {}\n{lines}", db.config_url());
+    let text = format!("[schema]\ndiesel.url = {}\n{lines}", db.url());
     let mut config = Config::from_str_at(dir.path().join("schema.ini"), &text, None).unwrap();
     // As an app would: pin the URL so a DATABASE_URL around cannot move it.
-    config.set_main_option("diesel.url", &db.config_url());
+    config.set_main_option("diesel.url", db.url());
     schema_runtime::engine_settings(&config).unwrap()
 }
 

@@ -217,7 +217,7 @@ where
     setup(&mut conn);
     let schema = read(&mut conn);
     let ddl = schema_core::schema::ddl::render(&schema);
-    let copy = C::test_db("ddl_round_trip_copy").unwrap();
+    let copy = C::test_db().unwrap();
     let mut copy_conn: C = copy.conn();
     copy_conn
         .batch_execute(&ddl)

@@ -5,7 +5,7 @@
 //! recorded and the next upgrade refuses until the revision is fixed or
 //! stamped. Either way the error says where the failing statement is.
 
-use super::{lines, Backend, Ctx};
+use super::{lines, transactional_ddl, Backend, Ctx};
 
 const R1: &str = "0e1e1e1e1e1e";
 const R2: &str = "0e2e2e2e2e2e";
@@ -72,7 +72,7 @@ fn failure_rolls_back_the_run(backend: Backend) {
     let out = ctx.run(&["upgrade"]);
     out.code(1);
     assert_names_the_revision(&out.stderr);
-    if backend.transactional_ddl() {
+    if transactional_ddl(backend) {
         assert!(
             ctx.db.user_tables().is_empty(),
             "{:?}",
@@ -172,7 +172,7 @@ fn failure_per_migration_keeps_earlier(backend: Backend) {
             format!("Running upgrade {R1} -> {R2}, 2024-04-01-000002_second"),
         ]
     );
-    let expected_tables: &[&str] = if backend.transactional_ddl() {
+    let expected_tables: &[&str] = if transactional_ddl(backend) {
         &["f1", "f2"]
     } else {
         &["f1", "f2", "f3"]

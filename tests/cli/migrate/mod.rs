@@ -26,7 +26,6 @@ mod check;
 mod concurrency;
 mod connect;
 mod crash;
-mod db;
 mod drivers;
 mod failure;
 mod graph;
@@ -40,7 +39,7 @@ mod terminal;
 
 use std::path::PathBuf;
 
-pub use db::{Backend, TestDb};
+pub use schema_test_support::{transactional_ddl, Backend, TestDb};
 
 use crate::support::{Invocation, Outcome, Project};
 

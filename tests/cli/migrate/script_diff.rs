@@ -11,10 +11,10 @@
 
 use std::process::Command;
 
-use super::db::{server, ServerUrl};
 use super::script_corpus::{fixed, generated, Case, Rng};
 use super::{Backend, Ctx, TestDb};
 use crate::support::Outcome;
+use schema_test_support::{server, ServerUrl};
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
