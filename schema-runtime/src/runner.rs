@@ -19,8 +19,10 @@ use schema_core::migrations::{
     AppliedSet, Direction, Migration, RevisionGraph, StampPlan, Step, Target,
 };
 
-use crate::dialect::{Dialect, LockGuard, RevisionRow, APPLIED, FAILED};
+use crate::bookkeeping::{RevisionRow, APPLIED, DIESEL_TABLE, FAILED, REVISIONS_TABLE};
+use crate::dialect::Dialect;
 use crate::error::{RunError, StatementFailed};
+use crate::lock::LockGuard;
 use crate::revision::Revision;
 
 /// How a run behaves.
@@ -234,12 +236,7 @@ impl Migrator {
             let migration = self.migration(step)?;
             if let Err(error) = self.apply(conn, step, migration, observer, true, false) {
                 if direction == Direction::Up && matches!(error, RunError::Statement { .. }) {
-                    conn.put_row(&RevisionRow {
-                        version: migration.version.clone(),
-                        revision: migration.revision.clone(),
-                        checksum: migration.checksum.as_str().to_owned(),
-                        state: FAILED.to_owned(),
-                    })?;
+                    conn.put_row(&RevisionRow::of(migration, FAILED))?;
                 }
                 return Err(error);
             }
@@ -289,12 +286,7 @@ impl Migrator {
             return Err(step_error(error, migration, step.direction, partial));
         }
         match step.direction {
-            Direction::Up => conn.put_row(&RevisionRow {
-                version: migration.version.clone(),
-                revision: migration.revision.clone(),
-                checksum: migration.checksum.as_str().to_owned(),
-                state: APPLIED.to_owned(),
-            })?,
+            Direction::Up => conn.put_row(&RevisionRow::of(migration, APPLIED))?,
             Direction::Down => conn.forget(&migration.version, false)?,
         }
         observer.finished(step);
@@ -354,12 +346,7 @@ impl Migrator {
             return Err(RunError::Edited { revisions: edited });
         }
         for m in to_record {
-            conn.put_row(&RevisionRow {
-                version: m.version.clone(),
-                revision: m.revision.clone(),
-                checksum: m.checksum.as_str().to_owned(),
-                state: APPLIED.to_owned(),
-            })?;
+            conn.put_row(&RevisionRow::of(m, APPLIED))?;
         }
         Ok(applied)
     }
@@ -367,12 +354,12 @@ impl Migrator {
     /// Compare the database with the folder without changing either.
     pub fn status<C: Dialect>(&self, conn: &mut C) -> Result<Status, RunError> {
         let mut status = Status::default();
-        if !conn.table_exists("__diesel_schema_migrations")? {
+        if !conn.table_exists(DIESEL_TABLE)? {
             status.pending = self.pending_from(&status.applied)?;
             return Ok(status);
         }
         let versions = conn.applied_versions()?;
-        let rows = if conn.table_exists("__schema_revisions")? {
+        let rows = if conn.table_exists(REVISIONS_TABLE)? {
             conn.revision_rows()?
         } else {
             Vec::new()
@@ -452,12 +439,7 @@ impl Migrator {
                 for step in &plan.insert {
                     let m = self.migration(step)?;
                     c.insert_version(&m.version)?;
-                    c.put_row(&RevisionRow {
-                        version: m.version.clone(),
-                        revision: m.revision.clone(),
-                        checksum: m.checksum.as_str().to_owned(),
-                        state: APPLIED.to_owned(),
-                    })?;
+                    c.put_row(&RevisionRow::of(m, APPLIED))?;
                 }
                 applied = plan.applied_after.clone();
                 plans.push(plan);
