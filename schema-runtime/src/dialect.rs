@@ -34,6 +34,14 @@ pub trait Dialect:
     /// [`Backend::transactional_ddl`], which the offline script asks too.
     const TRANSACTIONAL_DDL: bool = Self::BACKEND.transactional_ddl();
 
+    /// Whether a revision that runs inside the run's transaction goes to the
+    /// server as one batch, its bookkeeping included, under a savepoint
+    /// (PostgreSQL: a round trip per statement was most of an upgrade's
+    /// time). A failed batch is undone to the savepoint and replayed
+    /// statement by statement to name the statement that failed; that needs
+    /// transactional DDL, and SQLite, in process, has no round trips to save.
+    const BATCHED_STEPS: bool = false;
+
     /// Run `f` in a transaction that also holds the database's write lock
     /// where that is how the backend serialises runners (SQLite); a plain
     /// transaction elsewhere, where the runner lock is separate.
@@ -126,6 +134,7 @@ macro_rules! postgres_dialect {
     ($conn:ty $(, open = $open:path)?) => {
         impl Dialect for $conn {
             const BACKEND: Backend = Backend::Postgres;
+            const BATCHED_STEPS: bool = true;
             $(
                 fn open(url: &str) -> diesel::ConnectionResult<Self> {
                     $open(url)

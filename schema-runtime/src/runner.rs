@@ -19,7 +19,10 @@ use schema_core::migrations::{
     AppliedSet, Direction, Migration, RevisionGraph, StampPlan, Step, Target,
 };
 
-use crate::bookkeeping::{RevisionRow, APPLIED, DIESEL_TABLE, FAILED, REVISIONS_TABLE};
+use diesel::migration::Migration as DieselMigration;
+use schema_core::sql;
+
+use crate::bookkeeping::{self, RevisionRow, APPLIED, DIESEL_TABLE, FAILED, REVISIONS_TABLE};
 use crate::dialect::Dialect;
 use crate::error::{RunError, StatementFailed};
 use crate::lock::LockGuard;
@@ -272,25 +275,71 @@ impl Migrator {
         enclosed: bool,
     ) -> Result<(), RunError> {
         observer.started(step);
+        let record = bookkeeping::record_step_sql(migration, step.direction, C::BACKEND, true);
+        if enclosed && C::BATCHED_STEPS && self.apply_batched(conn, step, migration, &record)? {
+            observer.finished(step);
+            return Ok(());
+        }
         let revision = Revision::new(migration, C::BACKEND);
-        let revision = if enclosed {
-            revision.enclosed()
-        } else {
-            revision
+        let run = |c: &mut C| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+            match step.direction {
+                Direction::Up => DieselMigration::<C::Backend>::run(&revision, c)?,
+                Direction::Down => DieselMigration::<C::Backend>::revert(&revision, c)?,
+            }
+            // Both tables' rows in one round trip.
+            c.batch_execute(&record)?;
+            Ok(())
         };
-        let result = match step.direction {
-            Direction::Up => conn.run_migration(&revision),
-            Direction::Down => conn.revert_migration(&revision),
+        // What diesel's harness does, bookkeeping included: a revision's own
+        // transaction unless the caller's encloses it or it must run outside.
+        let result = if migration.run_in_transaction && !enclosed {
+            conn.transaction(run)
+        } else {
+            run(conn)
         };
         if let Err(error) = result {
             return Err(step_error(error, migration, step.direction, partial));
         }
-        match step.direction {
-            Direction::Up => conn.put_row(&RevisionRow::of(migration, APPLIED))?,
-            Direction::Down => conn.forget(&migration.version, false)?,
-        }
         observer.finished(step);
         Ok(())
+    }
+
+    /// Send a revision's statements and its bookkeeping as one batch (one
+    /// round trip instead of one per statement), under a savepoint of the
+    /// caller's transaction. When the batch fails, the savepoint undoes
+    /// whatever of it took effect and `false` sends the caller to the
+    /// statement-by-statement path, which fails again at the statement that
+    /// failed and names it and its line, as a run without batches would.
+    fn apply_batched<C: Dialect>(
+        &self,
+        conn: &mut C,
+        step: &Step,
+        migration: &Migration,
+        record: &str,
+    ) -> Result<bool, RunError> {
+        let script = match step.direction {
+            Direction::Up => migration.up_sql.as_str(),
+            Direction::Down => match &migration.down_sql {
+                Some(down) => down.as_str(),
+                None => return Ok(false),
+            },
+        };
+        let mut batch = format!("SAVEPOINT {SAVEPOINT};\n");
+        for statement in sql::split(script, C::BACKEND) {
+            // The terminator on a line of its own: a statement may end in a
+            // line comment.
+            batch.push_str(&statement.text);
+            batch.push_str("\n;\n");
+        }
+        batch.push_str(record);
+        batch.push_str(&format!("RELEASE SAVEPOINT {SAVEPOINT};"));
+        if conn.batch_execute(&batch).is_ok() {
+            return Ok(true);
+        }
+        conn.batch_execute(&format!(
+            "ROLLBACK TO SAVEPOINT {SAVEPOINT}; RELEASE SAVEPOINT {SAVEPOINT}"
+        ))?;
+        Ok(false)
     }
 
     /// Read the bookkeeping, refuse what must be refused, and record
@@ -448,6 +497,9 @@ impl Migrator {
         })
     }
 }
+
+/// The savepoint a batched revision runs under.
+const SAVEPOINT: &str = "cargo_schema_revision";
 
 /// How a step changes the number of versions in diesel's table.
 fn step_delta(step: &Step) -> i64 {
