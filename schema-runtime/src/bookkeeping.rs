@@ -137,17 +137,22 @@ pub fn record_step_sql(
     }
 }
 
-/// `text` as a string literal of `backend`'s SQL: quotes doubled, and on
-/// MySQL/MariaDB (whose strings take backslash escapes unless
-/// `NO_BACKSLASH_ESCAPES` is set; doubled, a backslash reads right either
-/// way) backslashes too.
+/// `text` as a string literal of `backend`'s SQL: quotes doubled, and
+/// backslashes where the server may read them as escapes: on MySQL/MariaDB
+/// (unless `NO_BACKSLASH_ESCAPES`; doubled, a backslash reads right either
+/// way), and on PostgreSQL as an `E''` literal, which reads the same
+/// whatever `standard_conforming_strings` says.
 pub fn literal(text: &str, backend: Backend) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
+    let escape = backend != Backend::Sqlite && text.contains('\\');
+    let mut out = String::with_capacity(text.len() + 3);
+    if escape && backend == Backend::Postgres {
+        out.push('E');
+    }
     out.push('\'');
     for c in text.chars() {
         match c {
             '\'' => out.push_str("''"),
-            '\\' if backend == Backend::Mysql => out.push_str("\\\\"),
+            '\\' if escape => out.push_str("\\\\"),
             c => out.push(c),
         }
     }
@@ -240,7 +245,8 @@ mod tests {
     #[test]
     fn literals_quote_what_each_backend_reads_specially() {
         assert_eq!(literal("it's", Backend::Postgres), "'it''s'");
-        assert_eq!(literal(r"a\b", Backend::Postgres), r"'a\b'");
+        assert_eq!(literal(r"a\b", Backend::Postgres), r"E'a\\b'");
+        assert_eq!(literal(r"a\b", Backend::Sqlite), r"'a\b'");
         assert_eq!(literal(r"a\'b", Backend::Mysql), r"'a\\''b'");
         assert_eq!(literal("plain", Backend::Sqlite), "'plain'");
     }

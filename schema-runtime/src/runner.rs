@@ -304,8 +304,8 @@ impl Migrator {
         Ok(())
     }
 
-    /// Send a revision's statements and its bookkeeping as one batch (one
-    /// round trip instead of one per statement), under a savepoint of the
+    /// Send a revision's statements and its bookkeeping as one batch (two
+    /// round trips instead of one per statement), under a savepoint of the
     /// caller's transaction. When the batch fails, the savepoint undoes
     /// whatever of it took effect and `false` sends the caller to the
     /// statement-by-statement path, which fails again at the statement that
@@ -324,7 +324,11 @@ impl Migrator {
                 None => return Ok(false),
             },
         };
-        let mut batch = format!("SAVEPOINT {SAVEPOINT};\n");
+        // The savepoint goes first, on its own: PostgreSQL parses a whole
+        // batch before running any of it, so a syntax error anywhere would
+        // also stop a savepoint inside the batch from being taken.
+        conn.batch_execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
+        let mut batch = String::with_capacity(script.len() + record.len() + 64);
         for statement in sql::split(script, C::BACKEND) {
             // The terminator on a line of its own: a statement may end in a
             // line comment.

@@ -11,6 +11,7 @@ use crate::support::{
 
 on_every_backend!(
     failure_in_the_middle_of_a_revision,
+    syntax_error_in_the_middle_of_a_revision,
     failure_in_the_middle_of_a_down_sql,
     last_statement_ending_in_a_comment,
 );
@@ -152,4 +153,43 @@ fn last_statement_ending_in_a_comment<C: TestConn>(db: &TestDb) {
     assert!(user_tables(&mut conn).is_empty());
     assert!(diesel_versions(&mut conn).is_empty());
     assert!(conn.bookkeeping_rows().is_empty());
+}
+
+/// PostgreSQL parses a whole batch before it runs any of it: a syntax error
+/// must still be named by its line, and what ran before the revision kept.
+fn syntax_error_in_the_middle_of_a_revision<C: TestConn>(db: &TestDb) {
+    let folder = Folder::new();
+    let versions = linear(&folder, 3);
+    folder.write_up(
+        &folder_name(3),
+        "CREATE TABLE t3 (id INTEGER PRIMARY KEY);\nCREATE TABEL t3b (id INTEGER);\nCREATE TABLE t3c (id INTEGER);\n",
+    );
+    let mut conn: C = db.conn();
+    let migrator = folder.migrator().with_options(RunOptions {
+        transaction_per_migration: true,
+        ..RunOptions::default()
+    });
+    let error = migrator.upgrade(&mut conn, &tgt("head")).unwrap_err();
+    let RunError::Statement {
+        file,
+        line,
+        statement,
+        ..
+    } = &error
+    else {
+        panic!("expected a statement error, got {error:?}");
+    };
+    assert_eq!(
+        *file,
+        folder.path().join(folder_name(3)).join("up.sql"),
+        "{error}"
+    );
+    assert_eq!(*line, 2, "{error}");
+    assert_eq!(statement, "CREATE TABEL t3b (id INTEGER)", "{error}");
+    assert_eq!(diesel_versions(&mut conn), &versions[..2]);
+    if C::TRANSACTIONAL_DDL {
+        assert_eq!(user_tables(&mut conn), ["t1", "t2"]);
+    } else {
+        assert_eq!(user_tables(&mut conn), ["t1", "t2", "t3"]);
+    }
 }
