@@ -9,6 +9,14 @@
 //! and a revision that fails partway is recorded, so the next run stops
 //! until someone looks.
 //!
+//! Round trips: on PostgreSQL a revision inside the run's transaction goes
+//! to the server as one batch with its bookkeeping rows, under a savepoint;
+//! only when the batch fails is it undone to the savepoint and sent again
+//! statement by statement, so the error names the statement and its line as
+//! before. A revision outside a transaction is never batched (nothing could
+//! undo what part of it did). Elsewhere statements go one at a time and a
+//! revision's bookkeeping rows in one round trip.
+//!
 //! The pending set is always computed after the lock is taken: a runner that
 //! waited for another finds nothing left to do and exits cleanly.
 
