@@ -438,7 +438,7 @@ impl TestConn for schema_runtime::MysqlConnection {
 }
 
 /// The bookkeeping tables the runner creates.
-pub const BOOKKEEPING: [&str; 2] = ["__diesel_schema_migrations", "__schema_revisions"];
+pub const BOOKKEEPING: [&str; 2] = schema_runtime::bookkeeping::TABLES;
 
 /// Tables that are not bookkeeping, sorted.
 pub fn user_tables<C: TestConn>(conn: &mut C) -> Vec<String> {
