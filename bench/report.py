@@ -136,8 +136,11 @@ def main():
     w("`one`: one transaction for the run (default); `per`: `transaction_per_migration = true`.")
     w("Overhead per revision = (cargo-schema − floor) / N.")
     w("")
-    w("| operation | backend | N | floor | cargo-schema | ratio | overhead / revision | floor runs | cargo-schema runs |")
-    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    w("diesel_cli and sqlx-cli run the same folders when they are installed (– when")
+    w("not), in the same hyperfine run, so their ratios to the floor compare directly.")
+    w("")
+    w("| operation | backend | N | floor | cargo-schema | ratio | diesel_cli | sqlx-cli | overhead / revision | floor runs | cargo-schema runs |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for op in ("upgrade", "downgrade"):
         for backend in BACKENDS:
             for n in ns:
@@ -151,9 +154,12 @@ def main():
                         continue
                     t = r[mode]
                     label = f"upgrade head ({mode})" if op == "upgrade" else "downgrade base"
+                    # The other tools have no per-revision mode of the same name.
+                    other = lambda k: f"{ms(r[k])} ({ratio(r[k], floor)})" if k in r and mode == "one" else "–"
                     w(
                         f"| {label} | {backend} | {n} | {ms(floor)} | {ms(t)} | "
-                        f"{ratio(t, floor)} | {(t - floor) / n * 1000:.3f} ms | {sp['floor']} | {sp[mode]} |"
+                        f"{ratio(t, floor)} | {other('diesel_cli')} | {other('sqlx-cli')} | "
+                        f"{(t - floor) / n * 1000:.3f} ms | {sp['floor']} | {sp[mode]} |"
                     )
     w("")
 
@@ -167,15 +173,16 @@ def main():
     w("(`--no-default-features --features sqlite`, no libpq or libmariadb to link)")
     w("and an app built with `embed!()` printing `MIGRATIONS.current()`.")
     w("")
-    w("| backend | floor | `current` | `current` cold | `check` | SQLite-only `current` | embedded `current` | `current` runs |")
-    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    w("| backend | floor | `current` | ratio | `current` cold | `check` | SQLite-only `current` | embedded `current` | `current` runs |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for backend in BACKENDS:
         r = hyperfine(a.res, f"noop-{backend}-{nmax}")
         if r:
             sp = spread(a.res, f"noop-{backend}-{nmax}")
             cell = lambda k: ms(r[k]) if k in r else "–"
             w(
-                f"| {backend} | {cell('floor')} | {cell('current')} | {cell('current-cold')} | {cell('check')} | "
+                f"| {backend} | {cell('floor')} | {cell('current')} | {ratio(r['current'], r['floor'])} | "
+                f"{cell('current-cold')} | {cell('check')} | "
                 f"{cell('current-sqlite-only')} | {cell('current-embedded')} | {sp['current']} |"
             )
     w("")

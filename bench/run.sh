@@ -158,6 +158,39 @@ RS
   echo "$CARGO_TARGET_DIR/bench-embedded/release/embedded-current"
 }
 
+# diesel_cli and sqlx-cli, when installed, run the same folders beside
+# cargo-schema (sqlx-cli from a copy in its own flat layout,
+# `<version>_<name>.up.sql`); their columns are empty otherwise.
+DIESEL=$(command -v diesel || true)
+SQLX=$(command -v sqlx || true)
+sqlx_folder() { # project dir -> a copy of its migrations in sqlx's layout
+  local out="$1/sqlx-migrations"
+  if [[ ! -d $out ]]; then
+    mkdir -p "$out"
+    for d in "$1"/migrations/*/; do
+      local name
+      name=$(basename "$d")
+      local version=${name%%_*}
+      version=${version//-/}
+      cp "$d/up.sql" "$out/${version}_${name#*_}.up.sql"
+      cp "$d/down.sql" "$out/${version}_${name#*_}.down.sql"
+    done
+  fi
+  echo "$out"
+}
+others_up() { # project dir, url -> hyperfine arguments for the other tools
+  [[ -n $DIESEL ]] && printf '%s\0' -n diesel_cli "$DIESEL migration run --database-url '$2' --migration-dir '$1/migrations'"
+  [[ -n $SQLX ]] && printf '%s\0' -n sqlx-cli "$SQLX migrate run --database-url '$2' --source '$(sqlx_folder "$1")'"
+  true
+}
+others_down() { # project dir, url, reset command -> hyperfine arguments
+  [[ -n $DIESEL ]] && printf '%s\0' -n diesel_cli --prepare "$3 && $DIESEL migration run --database-url '$2' --migration-dir '$1/migrations' >/dev/null" \
+    "$DIESEL migration revert --all --database-url '$2' --migration-dir '$1/migrations'"
+  [[ -n $SQLX ]] && printf '%s\0' -n sqlx-cli --prepare "$3 && $SQLX migrate run --database-url '$2' --source '$(sqlx_folder "$1")' >/dev/null" \
+    "$SQLX migrate revert --target-version 0 --database-url '$2' --source '$(sqlx_folder "$1")'"
+  true
+}
+
 BACKENDS=(sqlite postgres mysql)
 
 for n in "${NS[@]}"; do
@@ -171,18 +204,24 @@ for n in "${NS[@]}"; do
     "$BIN" -c "$ini" upgrade head --sql >"$one/up.sql"
     "$BIN" -c "$ini" downgrade base --sql >"$one/down.sql"
 
+    url=$(url_of "$backend")
+    mapfile -d '' up_others < <(others_up "$one" "$url")
+    mapfile -d '' down_others < <(others_down "$one" "$url" "$reset")
+
     log "upgrade head: $backend, N=$n"
     bench "upgrade-$backend-$n" "$runs" --prepare "$reset" \
       -n floor "$(client_cmd "$backend" "$one/up.sql")" \
       -n one "$BIN -c '$ini' upgrade head" \
-      -n per "$BIN -c '$per/schema.ini' upgrade head"
+      -n per "$BIN -c '$per/schema.ini' upgrade head" \
+      "${up_others[@]}"
 
     log "downgrade base: $backend, N=$n"
     bench "downgrade-$backend-$n" "$runs" \
       -n floor --prepare "$reset && $(client_cmd "$backend" "$one/up.sql") >/dev/null" \
       "$(client_cmd "$backend" "$one/down.sql")" \
       -n one --prepare "$reset && $BIN -q -c '$ini' upgrade head" \
-      "$BIN -c '$ini' downgrade base"
+      "$BIN -c '$ini' downgrade base" \
+      "${down_others[@]}"
 
     # The result must be right, not only fast.
     eval "$reset"

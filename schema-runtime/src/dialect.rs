@@ -1,86 +1,19 @@
-//! What differs between backends: the lock that keeps one runner at a time,
-//! whether DDL is transactional, and the bookkeeping queries.
-//!
-//! Bookkeeping keeps diesel's own table, `__diesel_schema_migrations`
-//! (written through diesel_migrations' harness, so diesel sees what
-//! cargo-schema applied and the other way round), plus
-//! `__schema_revisions`: one row per applied revision with its checksum, and
-//! on MySQL/MariaDB a row for a revision that failed partway.
+//! What differs between backends, behind one trait: how to connect, the
+//! runner lock ([`crate::lock`]), the bookkeeping queries
+//! ([`crate::bookkeeping`]), and whether DDL is transactional.
 
 use std::time::Duration;
 
 #[allow(unused_imports)] // batch_execute, used by the backend impls
 use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationConnection;
+#[allow(unused_imports)] // the query builder, used by the backend impls
 use diesel::prelude::*;
 use diesel_migrations::MigrationHarness;
 use schema_core::url::Backend;
 
+use crate::bookkeeping::{self, RevisionRow};
 use crate::error::RunError;
-
-/// The bookkeeping tables, for diesel's query builder.
-#[allow(missing_docs)]
-pub mod tables {
-    diesel::table! {
-        /// cargo-schema's bookkeeping beside diesel's.
-        __schema_revisions (version) {
-            version -> Text,
-            revision -> Text,
-            checksum -> Text,
-            state -> Text,
-        }
-    }
-
-    diesel::table! {
-        /// diesel's own bookkeeping table (diesel_migrations creates the same).
-        __diesel_schema_migrations (version) {
-            version -> Text,
-        }
-    }
-}
-
-#[cfg(any(
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "postgres-libpq",
-    feature = "mysql",
-    feature = "mysql-libmysqlclient"
-))]
-use tables::{__diesel_schema_migrations, __schema_revisions};
-
-/// `state` of a revision that is applied.
-pub const APPLIED: &str = "applied";
-/// `state` of a revision that failed partway (MySQL/MariaDB only: their DDL
-/// commits as it goes, so a failure can leave half a revision behind).
-pub const FAILED: &str = "failed";
-
-/// DDL of both bookkeeping tables, for `--sql` and for setup.
-pub fn bookkeeping_ddl() -> &'static str {
-    "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (\n\
-     \x20      version VARCHAR(50) PRIMARY KEY NOT NULL,\n\
-     \x20      run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP\n\
-     );\n\
-     CREATE TABLE IF NOT EXISTS __schema_revisions (\n\
-     \x20      version VARCHAR(50) PRIMARY KEY NOT NULL,\n\
-     \x20      revision VARCHAR(255) NOT NULL,\n\
-     \x20      checksum VARCHAR(80) NOT NULL,\n\
-     \x20      state VARCHAR(16) NOT NULL DEFAULT 'applied',\n\
-     \x20      applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP\n\
-     );"
-}
-
-/// One row of `__schema_revisions`.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
-pub struct RevisionRow {
-    /// diesel version.
-    pub version: String,
-    /// Revision id.
-    pub revision: String,
-    /// Checksum of up.sql when it ran (see `schema_core::migrations::Checksum`).
-    pub checksum: String,
-    /// `applied` or `failed`.
-    pub state: String,
-}
 
 /// A diesel connection cargo-schema can migrate.
 pub trait Dialect:
@@ -97,8 +30,17 @@ pub trait Dialect:
     }
 
     /// Whether DDL takes part in transactions (PostgreSQL, SQLite), so a
-    /// whole upgrade can land or roll back as one.
-    const TRANSACTIONAL_DDL: bool;
+    /// whole upgrade can land or roll back as one: the backend's answer,
+    /// [`Backend::transactional_ddl`], which the offline script asks too.
+    const TRANSACTIONAL_DDL: bool = Self::BACKEND.transactional_ddl();
+
+    /// Whether a revision that runs inside the run's transaction goes to the
+    /// server as one batch, its bookkeeping included, under a savepoint
+    /// (PostgreSQL: a round trip per statement was most of an upgrade's
+    /// time). A failed batch is undone to the savepoint and replayed
+    /// statement by statement to name the statement that failed; that needs
+    /// transactional DDL, and SQLite, in process, has no round trips to save.
+    const BATCHED_STEPS: bool = false;
 
     /// Run `f` in a transaction that also holds the database's write lock
     /// where that is how the backend serialises runners (SQLite); a plain
@@ -118,7 +60,7 @@ pub trait Dialect:
 
     /// Create the bookkeeping tables when missing.
     fn ensure_bookkeeping(&mut self) -> Result<(), RunError> {
-        self.batch_execute(bookkeeping_ddl())?;
+        self.batch_execute(bookkeeping::ddl())?;
         Ok(())
     }
 
@@ -147,98 +89,9 @@ pub trait Dialect:
     fn insert_version(&mut self, version: &str) -> Result<(), RunError>;
 }
 
-#[cfg(any(
-    feature = "sqlite",
-    feature = "postgres",
-    feature = "postgres-libpq",
-    feature = "mysql",
-    feature = "mysql-libmysqlclient"
-))]
-macro_rules! bookkeeping_queries {
-    () => {
-        fn applied_versions(&mut self) -> Result<Vec<String>, RunError> {
-            Ok(__diesel_schema_migrations::table
-                .select(__diesel_schema_migrations::version)
-                .load(self)?)
-        }
-
-        fn version_count(&mut self) -> Result<i64, RunError> {
-            Ok(__diesel_schema_migrations::table.count().get_result(self)?)
-        }
-
-        fn revision_rows(&mut self) -> Result<Vec<RevisionRow>, RunError> {
-            Ok(__schema_revisions::table
-                .select((
-                    __schema_revisions::version,
-                    __schema_revisions::revision,
-                    __schema_revisions::checksum,
-                    __schema_revisions::state,
-                ))
-                .load(self)?)
-        }
-
-        fn put_row(&mut self, row: &RevisionRow) -> Result<(), RunError> {
-            diesel::delete(__schema_revisions::table.find(&row.version)).execute(self)?;
-            diesel::insert_into(__schema_revisions::table)
-                .values((
-                    __schema_revisions::version.eq(&row.version),
-                    __schema_revisions::revision.eq(&row.revision),
-                    __schema_revisions::checksum.eq(&row.checksum),
-                    __schema_revisions::state.eq(&row.state),
-                ))
-                .execute(self)?;
-            Ok(())
-        }
-
-        fn forget(&mut self, version: &str, diesel_too: bool) -> Result<(), RunError> {
-            diesel::delete(__schema_revisions::table.find(version)).execute(self)?;
-            if diesel_too {
-                diesel::delete(__diesel_schema_migrations::table.find(version)).execute(self)?;
-            }
-            Ok(())
-        }
-
-        fn insert_version(&mut self, version: &str) -> Result<(), RunError> {
-            diesel::insert_into(__diesel_schema_migrations::table)
-                .values(__diesel_schema_migrations::version.eq(version))
-                .execute(self)?;
-            Ok(())
-        }
-    };
-}
-
-#[cfg(any(
-    feature = "postgres",
-    feature = "postgres-libpq",
-    feature = "mysql",
-    feature = "mysql-libmysqlclient"
-))]
-/// Poll `try_lock` until it succeeds or `timeout` passes. Polling (rather
-/// than a blocking lock call) keeps the wait bounded on every backend.
-fn poll_lock(
-    timeout: Duration,
-    mut try_lock: impl FnMut() -> Result<bool, RunError>,
-) -> Result<(), RunError> {
-    let start = std::time::Instant::now();
-    let mut pause = Duration::from_millis(10);
-    loop {
-        if try_lock()? {
-            return Ok(());
-        }
-        if start.elapsed() >= timeout {
-            return Err(RunError::LockTimeout {
-                waited: start.elapsed(),
-            });
-        }
-        std::thread::sleep(pause.min(timeout.saturating_sub(start.elapsed())));
-        pause = (pause * 2).min(Duration::from_millis(250));
-    }
-}
-
 #[cfg(feature = "sqlite")]
 impl Dialect for diesel::SqliteConnection {
     const BACKEND: Backend = Backend::Sqlite;
-    const TRANSACTIONAL_DDL: bool = true;
 
     fn locked_transaction<T>(
         &mut self,
@@ -261,16 +114,7 @@ impl Dialect for diesel::SqliteConnection {
         })
     }
 
-    fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError> {
-        // The write lock comes with each immediate transaction; here we
-        // only make SQLite wait for it rather than fail at once.
-        self.batch_execute(&format!("PRAGMA busy_timeout = {}", timeout.as_millis()))?;
-        Ok(())
-    }
-
-    fn release_lock(&mut self) -> Result<(), RunError> {
-        Ok(())
-    }
+    crate::lock::sqlite_lock!();
 
     fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
         // Only our own table names reach here, never user input.
@@ -280,7 +124,7 @@ impl Dialect for diesel::SqliteConnection {
         Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&query)).get_result(self)?)
     }
 
-    bookkeeping_queries!();
+    crate::bookkeeping::bookkeeping_queries!();
 }
 
 /// The PostgreSQL dialect, for diesel's `PgConnection` (libpq) and the
@@ -290,29 +134,14 @@ macro_rules! postgres_dialect {
     ($conn:ty $(, open = $open:path)?) => {
         impl Dialect for $conn {
             const BACKEND: Backend = Backend::Postgres;
+            const BATCHED_STEPS: bool = true;
             $(
                 fn open(url: &str) -> diesel::ConnectionResult<Self> {
                     $open(url)
                 }
             )?
 
-            const TRANSACTIONAL_DDL: bool = true;
-
-            fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError> {
-                poll_lock(timeout, || {
-                    Ok(
-                        diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-                            "pg_try_advisory_lock({PG_LOCK_KEY})"
-                        )))
-                        .get_result::<bool>(self)?,
-                    )
-                })
-            }
-
-            fn release_lock(&mut self) -> Result<(), RunError> {
-                self.batch_execute(&format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})"))?;
-                Ok(())
-            }
+            crate::lock::postgres_lock!();
 
             fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
                 // Only our own table names reach here, never user input.
@@ -320,7 +149,7 @@ macro_rules! postgres_dialect {
                 Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&query)).get_result(self)?)
             }
 
-            bookkeeping_queries!();
+            crate::bookkeeping::bookkeeping_queries!();
         }
     };
 }
@@ -332,12 +161,6 @@ postgres_dialect!(
     crate::driver::PgConnection,
     open = crate::driver::postgres::open
 );
-
-/// The advisory lock key cargo-schema takes on PostgreSQL ("schema" in
-/// ASCII); advisory locks are per database, so runners on different
-/// databases of one server do not wait for each other.
-#[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
-pub const PG_LOCK_KEY: i64 = 0x7363_6865_6d61;
 
 /// The MySQL/MariaDB dialect, for diesel's `MysqlConnection`
 /// (libmysqlclient) and the pure-Rust [`crate::driver::MysqlConnection`].
@@ -352,25 +175,7 @@ macro_rules! mysql_dialect {
                 }
             )?
 
-            const TRANSACTIONAL_DDL: bool = false;
-
-            fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError> {
-                // GET_LOCK names are server-wide: qualify with the database.
-                poll_lock(timeout, || {
-                    let got = diesel::select(diesel::dsl::sql::<
-                        diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
-                    >(
-                        "CAST(GET_LOCK(CONCAT('cargo-schema:', DATABASE()), 0) AS SIGNED)",
-                    ))
-                    .get_result::<Option<i64>>(self)?;
-                    Ok(got == Some(1))
-                })
-            }
-
-            fn release_lock(&mut self) -> Result<(), RunError> {
-                self.batch_execute("DO RELEASE_LOCK(CONCAT('cargo-schema:', DATABASE()))")?;
-                Ok(())
-            }
+            crate::lock::mysql_lock!();
 
             fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
                 // Only our own table names reach here, never user input.
@@ -378,7 +183,7 @@ macro_rules! mysql_dialect {
                 Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&query)).get_result(self)?)
             }
 
-            bookkeeping_queries!();
+            crate::bookkeeping::bookkeeping_queries!();
         }
     };
 }
@@ -390,40 +195,3 @@ mysql_dialect!(
     crate::driver::MysqlConnection,
     open = crate::driver::mysql::open
 );
-
-/// Holds the runner lock for as long as it lives, and releases it on every
-/// path out (errors and panics included).
-pub struct LockGuard<'c, C: Dialect> {
-    conn: &'c mut C,
-}
-
-impl<'c, C: Dialect> LockGuard<'c, C> {
-    /// Take the lock, waiting at most `timeout`.
-    pub fn acquire(conn: &'c mut C, timeout: Duration) -> Result<Self, RunError> {
-        conn.acquire_lock(timeout)?;
-        Ok(LockGuard { conn })
-    }
-}
-
-impl<C: Dialect> std::ops::Deref for LockGuard<'_, C> {
-    type Target = C;
-    fn deref(&self) -> &C {
-        self.conn
-    }
-}
-
-impl<C: Dialect> std::ops::DerefMut for LockGuard<'_, C> {
-    fn deref_mut(&mut self) -> &mut C {
-        self.conn
-    }
-}
-
-impl<C: Dialect> Drop for LockGuard<'_, C> {
-    fn drop(&mut self) {
-        if let Err(e) = self.conn.release_lock() {
-            // The server drops a session's locks when it disconnects, so a
-            // failed release costs at most a wait for the next runner.
-            tracing::warn!("could not release the migration lock: {e}");
-        }
-    }
-}

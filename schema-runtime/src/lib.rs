@@ -15,6 +15,7 @@
 
 #[cfg(feature = "async")]
 pub mod asynchronous;
+pub mod bookkeeping;
 pub mod connect;
 pub mod dialect;
 #[cfg(feature = "pure")]
@@ -23,6 +24,7 @@ pub mod embedded;
 pub mod engine;
 pub mod error;
 pub mod introspect;
+pub mod lock;
 pub mod revision;
 pub mod runner;
 pub mod script;

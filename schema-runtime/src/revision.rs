@@ -1,8 +1,8 @@
 //! cargo-schema's migrations as diesel_migrations sees them: each revision
-//! implements diesel's `Migration` trait, so it runs through diesel's own
-//! `MigrationHarness` (which writes `__diesel_schema_migrations`), and the
-//! whole set is a diesel `MigrationSource`, so diesel's harness can run it
-//! too.
+//! implements diesel's `Migration` trait (the runner runs a revision's SQL
+//! through it and writes the bookkeeping itself, see [`crate::bookkeeping`]),
+//! and the whole set is a diesel `MigrationSource`, so diesel's own
+//! `MigrationHarness` can run it too.
 
 use std::fmt;
 
@@ -22,27 +22,12 @@ use crate::error::StatementFailed;
 pub struct Revision<'a> {
     migration: &'a Migration,
     backend: Backend,
-    /// The caller already runs it inside a transaction of its own.
-    enclosed: bool,
 }
 
 impl<'a> Revision<'a> {
     /// Wrap a migration for `backend` (which decides how its SQL is split).
     pub fn new(migration: &'a Migration, backend: Backend) -> Self {
-        Revision {
-            migration,
-            backend,
-            enclosed: false,
-        }
-    }
-
-    /// The revision for a caller that runs it inside its own transaction:
-    /// diesel's harness then adds no savepoint around it (a savepoint per
-    /// revision cost two round trips and a subtransaction each, and a
-    /// failure rolls the caller's whole transaction back anyway).
-    pub fn enclosed(mut self) -> Self {
-        self.enclosed = true;
-        self
+        Revision { migration, backend }
     }
 }
 
@@ -96,7 +81,7 @@ impl<DB: DieselBackend> DieselMigration<DB> for Revision<'_> {
 
 impl MigrationMetadata for Revision<'_> {
     fn run_in_transaction(&self) -> bool {
-        self.migration.run_in_transaction && !self.enclosed
+        self.migration.run_in_transaction
     }
 }
 

@@ -9,6 +9,14 @@
 //! and a revision that fails partway is recorded, so the next run stops
 //! until someone looks.
 //!
+//! Round trips: on PostgreSQL a revision inside the run's transaction goes
+//! to the server as one batch with its bookkeeping rows, under a savepoint;
+//! only when the batch fails is it undone to the savepoint and sent again
+//! statement by statement, so the error names the statement and its line as
+//! before. A revision outside a transaction is never batched (nothing could
+//! undo what part of it did). Elsewhere statements go one at a time and a
+//! revision's bookkeeping rows in one round trip.
+//!
 //! The pending set is always computed after the lock is taken: a runner that
 //! waited for another finds nothing left to do and exits cleanly.
 
@@ -19,8 +27,13 @@ use schema_core::migrations::{
     AppliedSet, Direction, Migration, RevisionGraph, StampPlan, Step, Target,
 };
 
-use crate::dialect::{Dialect, LockGuard, RevisionRow, APPLIED, FAILED};
+use diesel::migration::Migration as DieselMigration;
+use schema_core::sql;
+
+use crate::bookkeeping::{self, RevisionRow, APPLIED, DIESEL_TABLE, FAILED, REVISIONS_TABLE};
+use crate::dialect::Dialect;
 use crate::error::{RunError, StatementFailed};
+use crate::lock::LockGuard;
 use crate::revision::Revision;
 
 /// How a run behaves.
@@ -234,12 +247,7 @@ impl Migrator {
             let migration = self.migration(step)?;
             if let Err(error) = self.apply(conn, step, migration, observer, true, false) {
                 if direction == Direction::Up && matches!(error, RunError::Statement { .. }) {
-                    conn.put_row(&RevisionRow {
-                        version: migration.version.clone(),
-                        revision: migration.revision.clone(),
-                        checksum: migration.checksum.as_str().to_owned(),
-                        state: FAILED.to_owned(),
-                    })?;
+                    conn.put_row(&RevisionRow::of(migration, FAILED))?;
                 }
                 return Err(error);
             }
@@ -275,30 +283,75 @@ impl Migrator {
         enclosed: bool,
     ) -> Result<(), RunError> {
         observer.started(step);
+        let record = bookkeeping::record_step_sql(migration, step.direction, C::BACKEND, true);
+        if enclosed && C::BATCHED_STEPS && self.apply_batched(conn, step, migration, &record)? {
+            observer.finished(step);
+            return Ok(());
+        }
         let revision = Revision::new(migration, C::BACKEND);
-        let revision = if enclosed {
-            revision.enclosed()
-        } else {
-            revision
+        let run = |c: &mut C| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+            match step.direction {
+                Direction::Up => DieselMigration::<C::Backend>::run(&revision, c)?,
+                Direction::Down => DieselMigration::<C::Backend>::revert(&revision, c)?,
+            }
+            // Both tables' rows in one round trip.
+            c.batch_execute(&record)?;
+            Ok(())
         };
-        let result = match step.direction {
-            Direction::Up => conn.run_migration(&revision),
-            Direction::Down => conn.revert_migration(&revision),
+        // What diesel's harness does, bookkeeping included: a revision's own
+        // transaction unless the caller's encloses it or it must run outside.
+        let result = if migration.run_in_transaction && !enclosed {
+            conn.transaction(run)
+        } else {
+            run(conn)
         };
         if let Err(error) = result {
             return Err(step_error(error, migration, step.direction, partial));
         }
-        match step.direction {
-            Direction::Up => conn.put_row(&RevisionRow {
-                version: migration.version.clone(),
-                revision: migration.revision.clone(),
-                checksum: migration.checksum.as_str().to_owned(),
-                state: APPLIED.to_owned(),
-            })?,
-            Direction::Down => conn.forget(&migration.version, false)?,
-        }
         observer.finished(step);
         Ok(())
+    }
+
+    /// Send a revision's statements and its bookkeeping as one batch (two
+    /// round trips instead of one per statement), under a savepoint of the
+    /// caller's transaction. When the batch fails, the savepoint undoes
+    /// whatever of it took effect and `false` sends the caller to the
+    /// statement-by-statement path, which fails again at the statement that
+    /// failed and names it and its line, as a run without batches would.
+    fn apply_batched<C: Dialect>(
+        &self,
+        conn: &mut C,
+        step: &Step,
+        migration: &Migration,
+        record: &str,
+    ) -> Result<bool, RunError> {
+        let script = match step.direction {
+            Direction::Up => migration.up_sql.as_str(),
+            Direction::Down => match &migration.down_sql {
+                Some(down) => down.as_str(),
+                None => return Ok(false),
+            },
+        };
+        // The savepoint goes first, on its own: PostgreSQL parses a whole
+        // batch before running any of it, so a syntax error anywhere would
+        // also stop a savepoint inside the batch from being taken.
+        conn.batch_execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
+        let mut batch = String::with_capacity(script.len() + record.len() + 64);
+        for statement in sql::split(script, C::BACKEND) {
+            // The terminator on a line of its own: a statement may end in a
+            // line comment.
+            batch.push_str(&statement.text);
+            batch.push_str("\n;\n");
+        }
+        batch.push_str(record);
+        batch.push_str(&format!("RELEASE SAVEPOINT {SAVEPOINT};"));
+        if conn.batch_execute(&batch).is_ok() {
+            return Ok(true);
+        }
+        conn.batch_execute(&format!(
+            "ROLLBACK TO SAVEPOINT {SAVEPOINT}; RELEASE SAVEPOINT {SAVEPOINT}"
+        ))?;
+        Ok(false)
     }
 
     /// Read the bookkeeping, refuse what must be refused, and record
@@ -354,12 +407,7 @@ impl Migrator {
             return Err(RunError::Edited { revisions: edited });
         }
         for m in to_record {
-            conn.put_row(&RevisionRow {
-                version: m.version.clone(),
-                revision: m.revision.clone(),
-                checksum: m.checksum.as_str().to_owned(),
-                state: APPLIED.to_owned(),
-            })?;
+            conn.put_row(&RevisionRow::of(m, APPLIED))?;
         }
         Ok(applied)
     }
@@ -367,12 +415,12 @@ impl Migrator {
     /// Compare the database with the folder without changing either.
     pub fn status<C: Dialect>(&self, conn: &mut C) -> Result<Status, RunError> {
         let mut status = Status::default();
-        if !conn.table_exists("__diesel_schema_migrations")? {
+        if !conn.table_exists(DIESEL_TABLE)? {
             status.pending = self.pending_from(&status.applied)?;
             return Ok(status);
         }
         let versions = conn.applied_versions()?;
-        let rows = if conn.table_exists("__schema_revisions")? {
+        let rows = if conn.table_exists(REVISIONS_TABLE)? {
             conn.revision_rows()?
         } else {
             Vec::new()
@@ -452,12 +500,7 @@ impl Migrator {
                 for step in &plan.insert {
                     let m = self.migration(step)?;
                     c.insert_version(&m.version)?;
-                    c.put_row(&RevisionRow {
-                        version: m.version.clone(),
-                        revision: m.revision.clone(),
-                        checksum: m.checksum.as_str().to_owned(),
-                        state: APPLIED.to_owned(),
-                    })?;
+                    c.put_row(&RevisionRow::of(m, APPLIED))?;
                 }
                 applied = plan.applied_after.clone();
                 plans.push(plan);
@@ -466,6 +509,9 @@ impl Migrator {
         })
     }
 }
+
+/// The savepoint a batched revision runs under.
+const SAVEPOINT: &str = "cargo_schema_revision";
 
 /// How a step changes the number of versions in diesel's table.
 fn step_delta(step: &Step) -> i64 {

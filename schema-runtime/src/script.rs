@@ -17,7 +17,7 @@ use schema_core::migrations::{Direction, Migration, RevisionGraph, Step};
 use schema_core::sql;
 use schema_core::url::Backend;
 
-use crate::dialect::bookkeeping_ddl;
+use crate::bookkeeping;
 
 /// The script for `steps`, in one transaction where the backend has
 /// transactional DDL (or one per revision when `per_migration`, and always
@@ -32,7 +32,7 @@ pub fn offline_script(
     per_migration: bool,
     session: &[String],
 ) -> String {
-    let transactional = backend != Backend::Mysql;
+    let transactional = backend.transactional_ddl();
     let begin = "BEGIN;\n";
     let mut out = String::new();
     let _ = writeln!(out, "-- cargo schema, offline mode ({backend})\n");
@@ -52,7 +52,7 @@ pub fn offline_script(
     if whole {
         out.push_str(begin);
     }
-    out.push_str(bookkeeping_ddl());
+    out.push_str(bookkeeping::ddl());
     out.push_str("\n\n");
     for step in steps {
         let Ok(m) = graph.resolve_revision(&step.revision) else {
@@ -115,31 +115,12 @@ fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend) {
         let _ = writeln!(out, "-- {}/{file}:{}", m.folder_name, statement.line);
         write_statement(out, &statement.text, backend);
     }
-    let version = quote(&m.version);
-    match step.direction {
-        Direction::Up => {
-            let _ = writeln!(
-                out,
-                "INSERT INTO __diesel_schema_migrations (version) VALUES ({version});"
-            );
-            let _ = writeln!(
-                out,
-                "INSERT INTO __schema_revisions (version, revision, checksum, state) VALUES ({version}, {}, {}, 'applied');",
-                quote(&m.revision),
-                quote(m.checksum.as_str())
-            );
-        }
-        Direction::Down => {
-            let _ = writeln!(
-                out,
-                "DELETE FROM __diesel_schema_migrations WHERE version = {version};"
-            );
-            let _ = writeln!(
-                out,
-                "DELETE FROM __schema_revisions WHERE version = {version};"
-            );
-        }
-    }
+    out.push_str(&bookkeeping::record_step_sql(
+        m,
+        step.direction,
+        backend,
+        false,
+    ));
 }
 
 /// One statement and a terminator that its client reads as the end.
@@ -157,10 +138,6 @@ fn write_statement(out: &mut String, text: &str, backend: Backend) {
     } else {
         let _ = writeln!(out, "{text};");
     }
-}
-
-fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 #[cfg(test)]

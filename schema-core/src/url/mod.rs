@@ -55,6 +55,16 @@ impl Backend {
             Backend::Mysql => "mysql",
         }
     }
+
+    /// Whether DDL takes part in transactions (PostgreSQL, SQLite), so a
+    /// whole upgrade can land or roll back as one; on MySQL/MariaDB each
+    /// DDL statement commits by itself.
+    pub const fn transactional_ddl(self) -> bool {
+        match self {
+            Backend::Sqlite | Backend::Postgres => true,
+            Backend::Mysql => false,
+        }
+    }
 }
 
 impl fmt::Display for Backend {

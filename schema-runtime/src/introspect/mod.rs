@@ -25,10 +25,6 @@ use schema_core::schema::{diesel::default_sql_type, Schema};
 
 use crate::error::RunError;
 
-/// The tables cargo-schema and diesel keep their bookkeeping in; never part
-/// of the schema.
-pub const BOOKKEEPING_TABLES: [&str; 2] = ["__diesel_schema_migrations", "__schema_revisions"];
-
 /// What to read.
 #[derive(Debug, Clone, Default)]
 pub struct IntrospectOptions {
@@ -57,7 +53,7 @@ where
     let mut schema = <C::Backend as IntrospectBackend>::read_schema(conn, options)?;
     schema
         .tables
-        .retain(|t| !BOOKKEEPING_TABLES.contains(&t.name.as_str()));
+        .retain(|t| !crate::bookkeeping::TABLES.contains(&t.name.as_str()));
     for table in &mut schema.tables {
         for column in &mut table.columns {
             column.sql_type = default_sql_type(schema.backend, column);

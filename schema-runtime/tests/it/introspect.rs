@@ -78,7 +78,7 @@ fn setup<C: TestConn>(conn: &mut C) {
         }
     };
     conn.batch_execute(sql).unwrap();
-    conn.batch_execute(schema_runtime::dialect::bookkeeping_ddl())
+    conn.batch_execute(schema_runtime::bookkeeping::ddl())
         .unwrap();
 }
 

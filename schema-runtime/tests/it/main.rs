@@ -10,6 +10,7 @@
 mod support;
 
 mod asynchronous;
+mod batches;
 mod connect;
 mod deferred_url;
 mod embedded;

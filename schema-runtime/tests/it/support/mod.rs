@@ -160,7 +160,7 @@ impl TestConn for schema_runtime::PgConnection {
     fn hold_runner_lock(&mut self) {
         self.batch_execute(&format!(
             "SELECT pg_advisory_lock({})",
-            schema_runtime::dialect::PG_LOCK_KEY
+            schema_runtime::lock::PG_LOCK_KEY
         ))
         .unwrap();
     }
@@ -168,7 +168,7 @@ impl TestConn for schema_runtime::PgConnection {
     fn release_runner_lock(&mut self) {
         self.batch_execute(&format!(
             "SELECT pg_advisory_unlock({})",
-            schema_runtime::dialect::PG_LOCK_KEY
+            schema_runtime::lock::PG_LOCK_KEY
         ))
         .unwrap();
     }

@@ -1,0 +1,260 @@
+//! Which revisions a database holds: diesel's own table,
+//! `__diesel_schema_migrations` (written through diesel_migrations'
+//! harness, so diesel sees what cargo-schema applied and the other way
+//! round), plus `__schema_revisions`: one row per applied revision with its
+//! checksum, and on MySQL/MariaDB a row for a revision that failed partway.
+//!
+//! The tables' names, their DDL, the queries the runner makes, and the SQL
+//! that records a step (the offline script's and the batched runner's) all
+//! live here, so the names are written once.
+
+use std::sync::LazyLock;
+
+use schema_core::migrations::{Direction, Migration};
+use schema_core::url::Backend;
+
+/// Declares each table for diesel's query builder and its name as a
+/// constant, from one spelling of the name.
+macro_rules! bookkeeping_tables {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident as $constant:ident ($key:ident) { $($column:ident -> $ty:ident,)* }
+    )*) => {
+        /// The bookkeeping tables, for diesel's query builder.
+        #[allow(missing_docs)]
+        pub mod tables {
+            $(
+                diesel::table! {
+                    $(#[doc = $doc])*
+                    $name ($key) { $($column -> $ty,)* }
+                }
+            )*
+        }
+        $(
+            $(#[doc = $doc])*
+            pub const $constant: &str = stringify!($name);
+        )*
+    };
+}
+
+bookkeeping_tables! {
+    /// diesel's own bookkeeping table (diesel_migrations creates the same).
+    __diesel_schema_migrations as DIESEL_TABLE (version) {
+        version -> Text,
+    }
+    /// cargo-schema's bookkeeping beside diesel's.
+    __schema_revisions as REVISIONS_TABLE (version) {
+        version -> Text,
+        revision -> Text,
+        checksum -> Text,
+        state -> Text,
+    }
+}
+
+/// Both bookkeeping tables; never part of the user's schema.
+pub const TABLES: [&str; 2] = [DIESEL_TABLE, REVISIONS_TABLE];
+
+/// `state` of a revision that is applied.
+pub const APPLIED: &str = "applied";
+/// `state` of a revision that failed partway (MySQL/MariaDB only: their DDL
+/// commits as it goes, so a failure can leave half a revision behind).
+pub const FAILED: &str = "failed";
+
+/// DDL of both bookkeeping tables, for `--sql` and for setup.
+pub fn ddl() -> &'static str {
+    static DDL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "CREATE TABLE IF NOT EXISTS {DIESEL_TABLE} (\n\
+             \x20      version VARCHAR(50) PRIMARY KEY NOT NULL,\n\
+             \x20      run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP\n\
+             );\n\
+             CREATE TABLE IF NOT EXISTS {REVISIONS_TABLE} (\n\
+             \x20      version VARCHAR(50) PRIMARY KEY NOT NULL,\n\
+             \x20      revision VARCHAR(255) NOT NULL,\n\
+             \x20      checksum VARCHAR(80) NOT NULL,\n\
+             \x20      state VARCHAR(16) NOT NULL DEFAULT '{APPLIED}',\n\
+             \x20      applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP\n\
+             );"
+        )
+    });
+    &DDL
+}
+
+/// One row of `__schema_revisions`.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::Queryable)]
+pub struct RevisionRow {
+    /// diesel version.
+    pub version: String,
+    /// Revision id.
+    pub revision: String,
+    /// Checksum of up.sql when it ran (see `schema_core::migrations::Checksum`).
+    pub checksum: String,
+    /// `applied` or `failed`.
+    pub state: String,
+}
+
+impl RevisionRow {
+    /// The row of `m` in `state`.
+    pub fn of(m: &Migration, state: &str) -> Self {
+        RevisionRow {
+            version: m.version.clone(),
+            revision: m.revision.clone(),
+            checksum: m.checksum.as_str().to_owned(),
+            state: state.to_owned(),
+        }
+    }
+}
+
+/// The statements that record a step of `m` in both tables, each ended by
+/// `;` and a newline: for an upgrade, `m`'s rows; for a downgrade, their
+/// removal. `replace` first removes a row of `m` that
+/// `__schema_revisions` may already hold (a runner's record replaces one;
+/// the offline script starts from the state it planned from).
+pub fn record_step_sql(
+    m: &Migration,
+    direction: Direction,
+    backend: Backend,
+    replace: bool,
+) -> String {
+    let version = literal(&m.version, backend);
+    match direction {
+        Direction::Up => format!(
+            "{}INSERT INTO {DIESEL_TABLE} (version) VALUES ({version});\n\
+             INSERT INTO {REVISIONS_TABLE} (version, revision, checksum, state) \
+             VALUES ({version}, {}, {}, '{APPLIED}');\n",
+            if replace {
+                format!("DELETE FROM {REVISIONS_TABLE} WHERE version = {version};\n")
+            } else {
+                String::new()
+            },
+            literal(&m.revision, backend),
+            literal(m.checksum.as_str(), backend),
+        ),
+        Direction::Down => format!(
+            "DELETE FROM {DIESEL_TABLE} WHERE version = {version};\n\
+             DELETE FROM {REVISIONS_TABLE} WHERE version = {version};\n"
+        ),
+    }
+}
+
+/// `text` as a string literal of `backend`'s SQL: quotes doubled, and
+/// backslashes where the server may read them as escapes: on MySQL/MariaDB
+/// (unless `NO_BACKSLASH_ESCAPES`; doubled, a backslash reads right either
+/// way), and on PostgreSQL as an `E''` literal, which reads the same
+/// whatever `standard_conforming_strings` says.
+pub fn literal(text: &str, backend: Backend) -> String {
+    let escape = backend != Backend::Sqlite && text.contains('\\');
+    let mut out = String::with_capacity(text.len() + 3);
+    if escape && backend == Backend::Postgres {
+        out.push('E');
+    }
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' if escape => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// The bookkeeping methods of [`crate::Dialect`], through diesel's query
+/// builder (the same on every backend).
+#[cfg(any(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "postgres-libpq",
+    feature = "mysql",
+    feature = "mysql-libmysqlclient"
+))]
+macro_rules! bookkeeping_queries {
+    () => {
+        fn applied_versions(&mut self) -> Result<Vec<String>, RunError> {
+            use $crate::bookkeeping::tables::__diesel_schema_migrations as diesel_table;
+            Ok(diesel_table::table
+                .select(diesel_table::version)
+                .load(self)?)
+        }
+
+        fn version_count(&mut self) -> Result<i64, RunError> {
+            use $crate::bookkeeping::tables::__diesel_schema_migrations as diesel_table;
+            Ok(diesel_table::table.count().get_result(self)?)
+        }
+
+        fn revision_rows(&mut self) -> Result<Vec<$crate::bookkeeping::RevisionRow>, RunError> {
+            use $crate::bookkeeping::tables::__schema_revisions as revisions;
+            Ok(revisions::table
+                .select((
+                    revisions::version,
+                    revisions::revision,
+                    revisions::checksum,
+                    revisions::state,
+                ))
+                .load(self)?)
+        }
+
+        fn put_row(&mut self, row: &$crate::bookkeeping::RevisionRow) -> Result<(), RunError> {
+            use $crate::bookkeeping::tables::__schema_revisions as revisions;
+            diesel::delete(revisions::table.find(&row.version)).execute(self)?;
+            diesel::insert_into(revisions::table)
+                .values((
+                    revisions::version.eq(&row.version),
+                    revisions::revision.eq(&row.revision),
+                    revisions::checksum.eq(&row.checksum),
+                    revisions::state.eq(&row.state),
+                ))
+                .execute(self)?;
+            Ok(())
+        }
+
+        fn forget(&mut self, version: &str, diesel_too: bool) -> Result<(), RunError> {
+            use $crate::bookkeeping::tables::{
+                __diesel_schema_migrations as diesel_table, __schema_revisions as revisions,
+            };
+            diesel::delete(revisions::table.find(version)).execute(self)?;
+            if diesel_too {
+                diesel::delete(diesel_table::table.find(version)).execute(self)?;
+            }
+            Ok(())
+        }
+
+        fn insert_version(&mut self, version: &str) -> Result<(), RunError> {
+            use $crate::bookkeeping::tables::__diesel_schema_migrations as diesel_table;
+            diesel::insert_into(diesel_table::table)
+                .values(diesel_table::version.eq(version))
+                .execute(self)?;
+            Ok(())
+        }
+    };
+}
+#[cfg(any(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "postgres-libpq",
+    feature = "mysql",
+    feature = "mysql-libmysqlclient"
+))]
+pub(crate) use bookkeeping_queries;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_quote_what_each_backend_reads_specially() {
+        assert_eq!(literal("it's", Backend::Postgres), "'it''s'");
+        assert_eq!(literal(r"a\b", Backend::Postgres), r"E'a\\b'");
+        assert_eq!(literal(r"a\b", Backend::Sqlite), r"'a\b'");
+        assert_eq!(literal(r"a\'b", Backend::Mysql), r"'a\\''b'");
+        assert_eq!(literal("plain", Backend::Sqlite), "'plain'");
+    }
+
+    #[test]
+    fn the_ddl_creates_both_tables() {
+        for table in TABLES {
+            assert!(ddl().contains(&format!("CREATE TABLE IF NOT EXISTS {table} (")));
+        }
+    }
+}

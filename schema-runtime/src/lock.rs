@@ -1,0 +1,154 @@
+//! The lock that keeps one runner at a time on a database: SQLite's write
+//! lock (taken by each immediate transaction), a PostgreSQL advisory lock,
+//! a MySQL/MariaDB `GET_LOCK`; and the guard that releases it on every
+//! path out.
+
+use std::time::Duration;
+
+use crate::dialect::Dialect;
+use crate::error::RunError;
+
+/// The advisory lock key cargo-schema takes on PostgreSQL ("schema" in
+/// ASCII); advisory locks are per database, so runners on different
+/// databases of one server do not wait for each other.
+#[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
+pub const PG_LOCK_KEY: i64 = 0x7363_6865_6d61;
+
+/// Poll `try_lock` until it succeeds or `timeout` passes. Polling (rather
+/// than a blocking lock call) keeps the wait bounded on every backend.
+#[cfg(any(
+    feature = "postgres",
+    feature = "postgres-libpq",
+    feature = "mysql",
+    feature = "mysql-libmysqlclient"
+))]
+pub(crate) fn poll_lock(
+    timeout: Duration,
+    mut try_lock: impl FnMut() -> Result<bool, RunError>,
+) -> Result<(), RunError> {
+    let start = std::time::Instant::now();
+    let mut pause = Duration::from_millis(10);
+    loop {
+        if try_lock()? {
+            return Ok(());
+        }
+        if start.elapsed() >= timeout {
+            return Err(RunError::LockTimeout {
+                waited: start.elapsed(),
+            });
+        }
+        std::thread::sleep(pause.min(timeout.saturating_sub(start.elapsed())));
+        pause = (pause * 2).min(Duration::from_millis(250));
+    }
+}
+
+/// [`Dialect::acquire_lock`] and [`Dialect::release_lock`] on SQLite.
+#[cfg(feature = "sqlite")]
+macro_rules! sqlite_lock {
+    () => {
+        fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError> {
+            // The write lock comes with each immediate transaction; here we
+            // only make SQLite wait for it rather than fail at once.
+            self.batch_execute(&format!("PRAGMA busy_timeout = {}", timeout.as_millis()))?;
+            Ok(())
+        }
+
+        fn release_lock(&mut self) -> Result<(), RunError> {
+            Ok(())
+        }
+    };
+}
+#[cfg(feature = "sqlite")]
+pub(crate) use sqlite_lock;
+
+/// [`Dialect::acquire_lock`] and [`Dialect::release_lock`] on PostgreSQL.
+#[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
+macro_rules! postgres_lock {
+    () => {
+        fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError> {
+            $crate::lock::poll_lock(timeout, || {
+                Ok(
+                    diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+                        "pg_try_advisory_lock({})",
+                        $crate::lock::PG_LOCK_KEY
+                    )))
+                    .get_result::<bool>(self)?,
+                )
+            })
+        }
+
+        fn release_lock(&mut self) -> Result<(), RunError> {
+            self.batch_execute(&format!(
+                "SELECT pg_advisory_unlock({})",
+                $crate::lock::PG_LOCK_KEY
+            ))?;
+            Ok(())
+        }
+    };
+}
+#[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
+pub(crate) use postgres_lock;
+
+/// [`Dialect::acquire_lock`] and [`Dialect::release_lock`] on
+/// MySQL/MariaDB.
+#[cfg(any(feature = "mysql", feature = "mysql-libmysqlclient"))]
+macro_rules! mysql_lock {
+    () => {
+        fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError> {
+            // GET_LOCK names are server-wide: qualify with the database.
+            $crate::lock::poll_lock(timeout, || {
+                let got = diesel::select(diesel::dsl::sql::<
+                    diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+                >(
+                    "CAST(GET_LOCK(CONCAT('cargo-schema:', DATABASE()), 0) AS SIGNED)",
+                ))
+                .get_result::<Option<i64>>(self)?;
+                Ok(got == Some(1))
+            })
+        }
+
+        fn release_lock(&mut self) -> Result<(), RunError> {
+            self.batch_execute("DO RELEASE_LOCK(CONCAT('cargo-schema:', DATABASE()))")?;
+            Ok(())
+        }
+    };
+}
+#[cfg(any(feature = "mysql", feature = "mysql-libmysqlclient"))]
+pub(crate) use mysql_lock;
+
+/// Holds the runner lock for as long as it lives, and releases it on every
+/// path out (errors and panics included).
+pub struct LockGuard<'c, C: Dialect> {
+    conn: &'c mut C,
+}
+
+impl<'c, C: Dialect> LockGuard<'c, C> {
+    /// Take the lock, waiting at most `timeout`.
+    pub fn acquire(conn: &'c mut C, timeout: Duration) -> Result<Self, RunError> {
+        conn.acquire_lock(timeout)?;
+        Ok(LockGuard { conn })
+    }
+}
+
+impl<C: Dialect> std::ops::Deref for LockGuard<'_, C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        self.conn
+    }
+}
+
+impl<C: Dialect> std::ops::DerefMut for LockGuard<'_, C> {
+    fn deref_mut(&mut self) -> &mut C {
+        self.conn
+    }
+}
+
+impl<C: Dialect> Drop for LockGuard<'_, C> {
+    fn drop(&mut self) {
+        if let Err(e) = self.conn.release_lock() {
+            // The server drops a session's locks when it disconnects, so a
+            // failed release costs at most a wait for the next runner.
+            tracing::warn!("could not release the migration lock: {e}");
+        }
+    }
+}
