@@ -4,6 +4,7 @@
 //! the same rustfmt pass and the same `patch_file` application.
 
 mod infer;
+pub mod parse;
 mod render;
 pub mod settings;
 mod types;
