@@ -56,37 +56,40 @@ pub fn parse_schema_rs(
     collect(&file.items, &mut tables, &mut joins).map_err(|e| error(e.span(), e.to_string()))?;
 
     let mut schema = Schema::new(backend, None);
-    for parsed in tables {
-        schema.tables.push(parsed.table);
-    }
-    for join in joins {
-        let parent_pk = find(&schema, &join.parent)
-            .and_then(|t| t.primary_key.as_ref())
-            .map(|pk| pk.columns.clone())
-            .ok_or_else(|| {
-                error(
-                    join.span,
-                    format!(
-                        "joinable!: no table `{}` declared in this file",
-                        join.parent
-                    ),
-                )
-            })?;
-        let (referenced_schema, referenced_table) = {
-            let parent = find(&schema, &join.parent).expect("found above");
-            (parent.schema.clone(), parent.name.clone())
-        };
-        let child = find_mut(&mut schema, &join.child).ok_or_else(|| {
+    for join in &joins {
+        let no_table = |name: &str| {
             error(
                 join.span,
-                format!("joinable!: no table `{}` declared in this file", join.child),
+                format!("joinable!: no table `{name}` declared in this file"),
             )
-        })?;
-        let column = child
-            .columns
+        };
+        let parent = tables
             .iter()
-            .find(|c| c.name == join.column || rust_name_matches(c, &join.column))
-            .map(|c| c.name.clone())
+            .find(|t| t.rust_name == join.parent)
+            .ok_or_else(|| no_table(&join.parent))?;
+        let foreign_key = ForeignKey {
+            name: None,
+            columns: Vec::new(),
+            referenced_schema: parent.table.schema.clone(),
+            referenced_table: parent.table.name.clone(),
+            referenced_columns: parent
+                .table
+                .primary_key
+                .as_ref()
+                .map(|k| k.columns.clone())
+                .unwrap_or_default(),
+            on_update: "NO ACTION".into(),
+            on_delete: "NO ACTION".into(),
+        };
+        let child = tables
+            .iter_mut()
+            .find(|t| t.rust_name == join.child)
+            .ok_or_else(|| no_table(&join.child))?;
+        let column = child
+            .column_names
+            .iter()
+            .find(|(rust, _)| *rust == join.column)
+            .map(|(_, sql)| sql.clone())
             .ok_or_else(|| {
                 error(
                     join.span,
@@ -96,29 +99,22 @@ pub fn parse_schema_rs(
                     ),
                 )
             })?;
-        child.foreign_keys.push(ForeignKey {
-            name: None,
+        child.table.foreign_keys.push(ForeignKey {
             columns: vec![column],
-            referenced_schema,
-            referenced_table,
-            referenced_columns: parent_pk,
-            on_update: "NO ACTION".into(),
-            on_delete: "NO ACTION".into(),
+            ..foreign_key
         });
     }
-    for t in &mut schema.tables {
-        t.comment = None;
-        for c in &mut t.columns {
-            c.comment = None;
-        }
-    }
+    schema.tables = tables.into_iter().map(|t| t.table).collect();
     schema.sort();
     Ok(schema)
 }
 
-/// A table as Rust code names it (`table!` name, possibly renamed by
-/// `#[sql_name]`) besides its model.
+/// A table with the Rust names `joinable!` refers to it and its columns
+/// by, which differ from the SQL names under `#[sql_name]`.
 struct ParsedTable {
+    rust_name: String,
+    /// `(rust name, SQL name)` of each column.
+    column_names: Vec<(String, String)>,
     table: Table,
 }
 
@@ -127,34 +123,6 @@ struct Join {
     parent: String,
     column: String,
     span: Span,
-}
-
-/// Tables are found by their Rust name, which is the SQL name unless
-/// `#[sql_name]` renamed it.
-fn find<'a>(schema: &'a Schema, rust_name: &str) -> Option<&'a Table> {
-    schema
-        .tables
-        .iter()
-        .find(|t| table_rust_name(t) == rust_name)
-}
-
-fn find_mut<'a>(schema: &'a mut Schema, rust_name: &str) -> Option<&'a mut Table> {
-    schema
-        .tables
-        .iter_mut()
-        .find(|t| table_rust_name(t) == rust_name)
-}
-
-// The Rust name of a table or column renamed by `#[sql_name]` is kept in
-// its comment field while parsing: schema.rs cannot carry SQL comments (it
-// writes them as doc comments, which are not read back), so the field is
-// free, and it is cleared before the schema is returned.
-fn table_rust_name(t: &Table) -> &str {
-    t.comment.as_deref().unwrap_or(&t.name)
-}
-
-fn rust_name_matches(c: &Column, rust_name: &str) -> bool {
-    c.comment.as_deref() == Some(rust_name)
 }
 
 fn collect(
@@ -187,7 +155,7 @@ fn visit_macro(
     match last.ident.to_string().as_str() {
         "table" => {
             let def: TableDef = mac.parse_body()?;
-            tables.push(def.into_table());
+            tables.push(def.into_table()?);
         }
         "joinable" => {
             let def: JoinableDef = mac.parse_body()?;
@@ -273,44 +241,49 @@ impl Parse for TableDef {
 }
 
 impl TableDef {
-    fn into_table(self) -> ParsedTable {
+    fn into_table(self) -> syn::Result<ParsedTable> {
         let rust_name = unraw(&self.name);
-        let sql_name = self.sql_name.clone().unwrap_or_else(|| rust_name.clone());
-        let mut table = Table::new(self.schema.clone(), sql_name.clone());
-        if sql_name != rust_name {
-            table.comment = Some(rust_name);
-        }
+        let sql_name = self.sql_name.unwrap_or_else(|| rust_name.clone());
+        let mut table = Table::new(self.schema, sql_name);
+        let mut column_names = Vec::new();
         for (i, c) in self.columns.iter().enumerate() {
             let rust = unraw(&c.name);
             let name = c.sql_name.clone().unwrap_or_else(|| rust.clone());
             let (sql_type, nullable) = sql_type_of(&c.ty);
-            let mut column = Column::new(name.clone(), i as u32 + 1, sql_type.clone());
+            let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let mut column = Column::new(name.clone(), position, sql_type.clone());
             column.sql_type = Some(sql_type);
             column.nullable = nullable;
             column.max_length = c.max_length;
-            if name != rust {
-                column.comment = Some(rust);
-            }
             table.columns.push(column);
+            column_names.push((rust, name));
         }
-        let key: Vec<String> = self
+        let key = self
             .primary_key
             .iter()
             .map(|k| {
                 let rust = unraw(k);
-                table
-                    .columns
+                column_names
                     .iter()
-                    .find(|c| c.comment.as_deref() == Some(rust.as_str()))
-                    .map(|c| c.name.clone())
-                    .unwrap_or(rust)
+                    .find(|(r, _)| *r == rust)
+                    .map(|(_, sql)| sql.clone())
+                    .ok_or_else(|| {
+                        syn::Error::new(
+                            k.span(),
+                            format!("primary key column `{rust}` is not a column of `{rust_name}`"),
+                        )
+                    })
             })
-            .collect();
+            .collect::<syn::Result<_>>()?;
         table.primary_key = Some(PrimaryKey {
             name: None,
             columns: key,
         });
-        ParsedTable { table }
+        Ok(ParsedTable {
+            rust_name,
+            column_names,
+            table,
+        })
     }
 }
 
@@ -512,5 +485,98 @@ diesel::joinable!(posts -> users (author));
         let source = "diesel::table! { posts (id) { id -> Int4, a -> Int4, } }\ndiesel::joinable!(posts -> users (a));\n";
         let e = parse_schema_rs(source, Path::new("schema.rs"), Backend::Sqlite).unwrap_err();
         assert!(e.to_string().contains("no table `users`"), "{e}");
+    }
+
+    /// What print-schema renders for a model reads back into the same
+    /// tables, columns, types and keys.
+    #[test]
+    fn round_trips_what_print_schema_renders() {
+        use crate::schema::diesel::{default_sql_type, print_schema, PrintSchemaSettings};
+
+        let mut live = Schema::new(Backend::Sqlite, None);
+        let mut users = Table::new(None, "users");
+        let mut id = Column::new("id", 1, "INTEGER");
+        id.nullable = false;
+        let mut name = Column::new("name", 2, "TEXT");
+        name.nullable = false;
+        let bio = Column::new("type", 3, "TEXT");
+        users.columns = vec![id, name, bio];
+        users.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec!["id".into()],
+        });
+        let mut memberships = Table::new(None, "memberships");
+        for (i, n) in ["user_id", "group_id"].into_iter().enumerate() {
+            let mut c = Column::new(n, i as u32 + 1, "BIGINT");
+            c.nullable = false;
+            memberships.columns.push(c);
+        }
+        memberships
+            .columns
+            .push(Column::new("since", 3, "TIMESTAMP"));
+        memberships.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec!["user_id".into(), "group_id".into()],
+        });
+        memberships.foreign_keys.push(ForeignKey {
+            name: None,
+            columns: vec!["user_id".into()],
+            referenced_schema: None,
+            referenced_table: "users".into(),
+            referenced_columns: vec!["id".into()],
+            on_update: "NO ACTION".into(),
+            on_delete: "NO ACTION".into(),
+        });
+        live.tables = vec![users, memberships];
+        for t in &mut live.tables {
+            for c in &mut t.columns {
+                c.sql_type = default_sql_type(Backend::Sqlite, c);
+            }
+        }
+        live.sort();
+
+        let text = print_schema(&live, &PrintSchemaSettings::default()).unwrap();
+        let parsed = parse_schema_rs(&text, Path::new("schema.rs"), Backend::Sqlite).unwrap();
+
+        let shape = |s: &Schema| {
+            s.tables
+                .iter()
+                .map(|t| {
+                    let cols: Vec<_> = t
+                        .columns
+                        .iter()
+                        .map(|c| (c.name.clone(), c.sql_type.clone(), c.nullable))
+                        .collect();
+                    let fks: Vec<_> = t
+                        .foreign_keys
+                        .iter()
+                        .map(|f| {
+                            (
+                                f.columns.clone(),
+                                f.referenced_table.clone(),
+                                f.referenced_columns.clone(),
+                            )
+                        })
+                        .collect();
+                    (
+                        t.qualified_name(),
+                        cols,
+                        t.primary_key.as_ref().map(|k| k.columns.clone()),
+                        fks,
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shape(&parsed), shape(&live), "schema.rs was:\n{text}");
+    }
+
+    #[test]
+    fn primary_key_must_name_a_column() {
+        let source = "diesel::table! {\n    posts (uid) {\n        id -> Int4,\n    }\n}\n";
+        let e = parse_schema_rs(source, Path::new("schema.rs"), Backend::Sqlite).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "schema.rs:2:12: primary key column `uid` is not a column of `posts`"
+        );
     }
 }
