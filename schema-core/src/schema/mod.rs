@@ -4,6 +4,7 @@
 
 pub mod ddl;
 pub mod diesel;
+pub mod diff;
 mod model;
 
 pub use model::*;

@@ -1,0 +1,566 @@
+//! The changes that turn the live schema (read by introspection) into the
+//! desired one (read from schema.rs): what `generate --autogenerate`
+//! renders as up.sql and down.sql.
+//!
+//! The desired schema only says what `table!` and `joinable!` can say, so
+//! only that is compared: indexes, defaults, checks, unique constraints,
+//! composite foreign keys and enum variants of kept tables are never
+//! touched. Renames are never guessed: a drop and an add of the same type
+//! in one table only yield a hint naming the `--rename-*` flag.
+
+use super::{Column, ForeignKey, Schema, Table};
+
+/// One change, in the order it is applied by up.sql.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A table of the desired schema that the database lacks.
+    CreateTable(Table),
+    /// A table the desired schema no longer has; its live definition is
+    /// kept to recreate it on downgrade.
+    DropTable(Table),
+    /// `--rename-table OLD=NEW`.
+    RenameTable {
+        /// The live table.
+        from: Table,
+        /// Its new name.
+        to: String,
+    },
+    /// `--rename-column TABLE.OLD=NEW`.
+    RenameColumn {
+        /// The table (after any table rename).
+        table: Table,
+        /// The live column's name.
+        from: String,
+        /// Its new name.
+        to: String,
+    },
+    /// A column the database lacks.
+    AddColumn {
+        /// The live table.
+        table: Table,
+        /// The desired column.
+        column: Column,
+    },
+    /// A column the desired schema no longer has.
+    DropColumn {
+        /// The live table.
+        table: Table,
+        /// The live column.
+        column: Column,
+    },
+    /// A column whose diesel type differs.
+    AlterType {
+        /// The live table.
+        table: Table,
+        /// The live column.
+        from: Box<Column>,
+        /// The desired column.
+        to: Box<Column>,
+    },
+    /// A column whose nullability differs (and type does not).
+    AlterNullability {
+        /// The live table.
+        table: Table,
+        /// The live column.
+        column: Column,
+        /// The desired nullability.
+        nullable: bool,
+    },
+    /// A different primary key.
+    ChangePrimaryKey {
+        /// The live table.
+        table: Table,
+        /// The desired key columns.
+        to: Vec<String>,
+    },
+    /// A single-column foreign key of a `joinable!` the database lacks.
+    AddForeignKey {
+        /// The live table.
+        table: Table,
+        /// The desired key.
+        foreign_key: ForeignKey,
+    },
+    /// A single-column foreign key no `joinable!` declares any more.
+    DropForeignKey {
+        /// The live table.
+        table: Table,
+        /// The live key.
+        foreign_key: ForeignKey,
+    },
+}
+
+/// Renames the user asked for, by SQL name.
+#[derive(Debug, Clone, Default)]
+pub struct Renames {
+    /// `(old, new)` table names.
+    pub tables: Vec<(String, String)>,
+    /// `(table, old, new)`: the table by its new name.
+    pub columns: Vec<(String, String, String)>,
+}
+
+/// The changes and the hints that go with them.
+#[derive(Debug, Clone, Default)]
+pub struct Diff {
+    /// In up.sql order.
+    pub changes: Vec<Change>,
+    /// Suggestions, such as a drop and an add that may be a rename.
+    pub hints: Vec<String>,
+}
+
+/// Why two schemas cannot be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    /// A rename names a table or column the database lacks.
+    #[error("{0}")]
+    BadRename(String),
+}
+
+/// What turns `live` into `desired`, given the user's `renames`.
+pub fn diff(live: &Schema, desired: &Schema, renames: &Renames) -> Result<Diff, DiffError> {
+    let default_schema = live.default_schema.as_deref();
+    let key = |t: &Table| {
+        (
+            t.schema.clone().or(default_schema.map(str::to_owned)),
+            t.name.clone(),
+        )
+    };
+    let mut out = Diff::default();
+    let mut created = Vec::new();
+    let mut dropped = Vec::new();
+    let mut kept = Vec::new();
+
+    // Each live table, under the name it has after any rename.
+    let mut live_tables: Vec<Table> = Vec::new();
+    for (old, new) in &renames.tables {
+        if live.tables.iter().all(|t| t.name != *old) {
+            return Err(DiffError::BadRename(format!(
+                "--rename-table {old}={new}: the database has no table `{old}`"
+            )));
+        }
+    }
+    for t in &live.tables {
+        match renames.tables.iter().find(|(old, _)| *old == t.name) {
+            Some((_, new)) => {
+                out.changes.push(Change::RenameTable {
+                    from: t.clone(),
+                    to: new.clone(),
+                });
+                let mut renamed = t.clone();
+                renamed.name = new.clone();
+                live_tables.push(renamed);
+            }
+            None => live_tables.push(t.clone()),
+        }
+    }
+
+    for t in &desired.tables {
+        match live_tables.iter().find(|l| key(l) == key(t)) {
+            Some(l) => kept.push((l.clone(), t)),
+            None => created.push(t.clone()),
+        }
+    }
+    for l in &live_tables {
+        if desired.tables.iter().all(|t| key(t) != key(l)) {
+            dropped.push(l.clone());
+        }
+    }
+
+    for (table, column_renames) in renames.columns.iter().map(|(t, o, n)| (t, (o, n))) {
+        let Some((live_table, _)) = kept.iter().find(|(l, _)| l.name == *table) else {
+            return Err(DiffError::BadRename(format!(
+                "--rename-column {table}.{}={}: no table `{table}` is in both the database and schema.rs",
+                column_renames.0, column_renames.1
+            )));
+        };
+        if live_table.column(column_renames.0).is_none() {
+            return Err(DiffError::BadRename(format!(
+                "--rename-column {table}.{}={}: table `{table}` has no column `{}`",
+                column_renames.0, column_renames.1, column_renames.0
+            )));
+        }
+    }
+
+    for t in order_by_foreign_keys(created) {
+        out.changes.push(Change::CreateTable(t));
+    }
+    for (live_table, desired_table) in &kept {
+        diff_table(live_table, desired_table, renames, &mut out);
+    }
+    let mut drops = order_by_foreign_keys(dropped);
+    drops.reverse();
+    for t in drops {
+        out.changes.push(Change::DropTable(t));
+    }
+    Ok(out)
+}
+
+fn diff_table(live: &Table, desired: &Table, renames: &Renames, out: &mut Diff) {
+    let mut live = live.clone();
+    for (_, old, new) in renames.columns.iter().filter(|(t, _, _)| *t == live.name) {
+        out.changes.push(Change::RenameColumn {
+            table: live.clone(),
+            from: old.clone(),
+            to: new.clone(),
+        });
+        for c in &mut live.columns {
+            if c.name == *old {
+                c.name = new.clone();
+            }
+        }
+    }
+
+    let mut added = Vec::new();
+    let mut removed = Vec::new();
+    for d in &desired.columns {
+        match live.column(&d.name) {
+            None => added.push(d.clone()),
+            Some(l) => {
+                if !same_type(l, d) {
+                    out.changes.push(Change::AlterType {
+                        table: live.clone(),
+                        from: Box::new(l.clone()),
+                        to: Box::new(d.clone()),
+                    });
+                } else if l.nullable != d.nullable {
+                    out.changes.push(Change::AlterNullability {
+                        table: live.clone(),
+                        column: l.clone(),
+                        nullable: d.nullable,
+                    });
+                }
+            }
+        }
+    }
+    for l in &live.columns {
+        if desired.column(&l.name).is_none() {
+            removed.push(l.clone());
+        }
+    }
+    for a in &added {
+        if let Some(r) = removed.iter().find(|r| same_type(r, a)) {
+            out.hints.push(format!(
+                "`{}`: column `{}` dropped and `{}` added with the same type; if it is a rename, pass --rename-column {}.{}={}",
+                live.name, r.name, a.name, live.name, r.name, a.name
+            ));
+        }
+    }
+
+    let live_key = live.primary_key.as_ref().map(|k| &k.columns);
+    let desired_key = desired.primary_key.as_ref().map(|k| &k.columns);
+    if live_key != desired_key {
+        if let Some(to) = desired_key {
+            out.changes.push(Change::ChangePrimaryKey {
+                table: live.clone(),
+                to: to.clone(),
+            });
+        }
+    }
+
+    // joinable! only writes single-column keys to a primary key; the
+    // others are the database's own and are kept.
+    let single = |f: &&ForeignKey| f.columns.len() == 1;
+    let same_fk = |a: &ForeignKey, b: &ForeignKey| {
+        a.columns == b.columns && a.referenced_table == b.referenced_table
+    };
+    for f in live.foreign_keys.iter().filter(single) {
+        if !desired.foreign_keys.iter().any(|d| same_fk(d, f)) {
+            out.changes.push(Change::DropForeignKey {
+                table: live.clone(),
+                foreign_key: f.clone(),
+            });
+        }
+    }
+    for d in &desired.foreign_keys {
+        if !live.foreign_keys.iter().any(|l| same_fk(l, d)) {
+            out.changes.push(Change::AddForeignKey {
+                table: live.clone(),
+                foreign_key: d.clone(),
+            });
+        }
+    }
+    for a in added {
+        out.changes.push(Change::AddColumn {
+            table: live.clone(),
+            column: a,
+        });
+    }
+    for r in removed {
+        out.changes.push(Change::DropColumn {
+            table: live.clone(),
+            column: r,
+        });
+    }
+}
+
+/// Whether a live column and a desired one have the same diesel type.
+/// schema.rs names custom types by path (`super::sql_types::Mood`), the
+/// live model by the bare name, so only the last segment is compared.
+fn same_type(live: &Column, desired: &Column) -> bool {
+    let Some(live_type) = live.sql_type.as_deref() else {
+        return false;
+    };
+    let live_type = if live.array {
+        format!("Array<{}>", nullable_element(live_type))
+    } else {
+        live_type.to_owned()
+    };
+    let desired_type = desired.sql_type.as_deref().unwrap_or(&desired.data_type);
+    last_segments(&live_type) == last_segments(desired_type)
+        && (desired.max_length.is_none() || desired.max_length == live.max_length)
+}
+
+/// diesel prints PostgreSQL array elements as nullable.
+fn nullable_element(t: &str) -> String {
+    format!("Nullable<{t}>")
+}
+
+/// `a::b::C<d::E>` as `C<E>`.
+fn last_segments(t: &str) -> String {
+    let mut out = String::new();
+    for part in t.split_inclusive(['<', '>', ',']) {
+        let (name, delimiter) = match part.char_indices().last() {
+            Some((i, '<' | '>' | ',')) => (&part[..i], &part[i..]),
+            _ => (part, ""),
+        };
+        out.push_str(name.rsplit("::").next().unwrap_or(name));
+        out.push_str(delimiter);
+    }
+    out
+}
+
+/// Tables ordered so that each comes after the tables it references;
+/// a cycle is left in name order.
+fn order_by_foreign_keys(mut tables: Vec<Table>) -> Vec<Table> {
+    let mut ordered: Vec<Table> = Vec::new();
+    while !tables.is_empty() {
+        let ready = tables.iter().position(|t| {
+            t.foreign_keys.iter().all(|f| {
+                f.referenced_table == t.name
+                    || !tables
+                        .iter()
+                        .any(|o| o.name == f.referenced_table && o.name != t.name)
+            })
+        });
+        ordered.push(tables.remove(ready.unwrap_or(0)));
+    }
+    ordered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::PrimaryKey;
+    use crate::url::Backend;
+
+    fn column(name: &str, sql_type: &str, nullable: bool) -> Column {
+        let mut c = Column::new(name, 0, sql_type);
+        c.sql_type = Some(sql_type.into());
+        c.nullable = nullable;
+        c
+    }
+
+    fn table(name: &str, columns: Vec<Column>) -> Table {
+        let mut t = Table::new(None, name);
+        t.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec![columns[0].name.clone()],
+        });
+        t.columns = columns;
+        t
+    }
+
+    fn fk(column: &str, parent: &str) -> ForeignKey {
+        ForeignKey {
+            name: None,
+            columns: vec![column.into()],
+            referenced_schema: None,
+            referenced_table: parent.into(),
+            referenced_columns: vec!["id".into()],
+            on_update: "NO ACTION".into(),
+            on_delete: "NO ACTION".into(),
+        }
+    }
+
+    fn schema(tables: Vec<Table>) -> Schema {
+        let mut s = Schema::new(Backend::Sqlite, None);
+        s.tables = tables;
+        s
+    }
+
+    fn kinds(d: &Diff) -> Vec<String> {
+        d.changes
+            .iter()
+            .map(|c| match c {
+                Change::CreateTable(t) => format!("create {}", t.name),
+                Change::DropTable(t) => format!("drop {}", t.name),
+                Change::RenameTable { from, to } => format!("rename {} {to}", from.name),
+                Change::RenameColumn { table, from, to } => {
+                    format!("rename {}.{from} {to}", table.name)
+                }
+                Change::AddColumn { table, column } => {
+                    format!("add {}.{}", table.name, column.name)
+                }
+                Change::DropColumn { table, column } => {
+                    format!("drop {}.{}", table.name, column.name)
+                }
+                Change::AlterType { table, from, to } => format!(
+                    "type {}.{} {:?}->{:?}",
+                    table.name, from.name, from.sql_type, to.sql_type
+                ),
+                Change::AlterNullability {
+                    table,
+                    column,
+                    nullable,
+                } => format!("null {}.{} {nullable}", table.name, column.name),
+                Change::ChangePrimaryKey { table, to } => format!("pk {} {to:?}", table.name),
+                Change::AddForeignKey { table, foreign_key } => {
+                    format!("add fk {}.{:?}", table.name, foreign_key.columns)
+                }
+                Change::DropForeignKey { table, foreign_key } => {
+                    format!("drop fk {}.{:?}", table.name, foreign_key.columns)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn equal_schemas_have_no_changes() {
+        let s = schema(vec![table("a", vec![column("id", "Integer", false)])]);
+        assert!(diff(&s, &s, &Renames::default())
+            .unwrap()
+            .changes
+            .is_empty());
+    }
+
+    #[test]
+    fn creates_parents_first_and_drops_children_first() {
+        let mut child = table(
+            "child",
+            vec![
+                column("id", "Integer", false),
+                column("p", "Integer", false),
+            ],
+        );
+        child.foreign_keys.push(fk("p", "parent"));
+        let parent = table("parent", vec![column("id", "Integer", false)]);
+        let both = schema(vec![child, parent]);
+        let none = schema(vec![]);
+        let up = diff(&none, &both, &Renames::default()).unwrap();
+        assert_eq!(kinds(&up), ["create parent", "create child"]);
+        let down = diff(&both, &none, &Renames::default()).unwrap();
+        assert_eq!(kinds(&down), ["drop child", "drop parent"]);
+    }
+
+    #[test]
+    fn column_changes_and_rename_hint() {
+        let live = schema(vec![table(
+            "t",
+            vec![
+                column("id", "Integer", false),
+                column("n", "Integer", false),
+                column("s", "Text", false),
+                column("old", "Text", true),
+            ],
+        )]);
+        let desired = schema(vec![table(
+            "t",
+            vec![
+                column("id", "Integer", false),
+                column("n", "BigInt", false),
+                column("s", "Text", true),
+                column("new", "Text", true),
+            ],
+        )]);
+        let d = diff(&live, &desired, &Renames::default()).unwrap();
+        assert_eq!(
+            kinds(&d),
+            [
+                "type t.n Some(\"Integer\")->Some(\"BigInt\")",
+                "null t.s true",
+                "add t.new",
+                "drop t.old"
+            ]
+        );
+        assert_eq!(d.hints.len(), 1);
+        assert!(
+            d.hints[0].contains("--rename-column t.old=new"),
+            "{}",
+            d.hints[0]
+        );
+
+        let renames = Renames {
+            tables: vec![],
+            columns: vec![("t".into(), "old".into(), "new".into())],
+        };
+        let d = diff(&live, &desired, &renames).unwrap();
+        assert_eq!(
+            kinds(&d),
+            [
+                "rename t.old new",
+                "type t.n Some(\"Integer\")->Some(\"BigInt\")",
+                "null t.s true"
+            ]
+        );
+        assert!(d.hints.is_empty());
+    }
+
+    #[test]
+    fn renamed_table_is_not_dropped_and_bad_rename_is_an_error() {
+        let live = schema(vec![table("old", vec![column("id", "Integer", false)])]);
+        let desired = schema(vec![table("new", vec![column("id", "Integer", false)])]);
+        let renames = Renames {
+            tables: vec![("old".into(), "new".into())],
+            columns: vec![],
+        };
+        assert_eq!(
+            kinds(&diff(&live, &desired, &renames).unwrap()),
+            ["rename old new"]
+        );
+        let bad = Renames {
+            tables: vec![("nope".into(), "new".into())],
+            columns: vec![],
+        };
+        let e = diff(&live, &desired, &bad).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--rename-table nope=new: the database has no table `nope`"
+        );
+    }
+
+    #[test]
+    fn foreign_keys_and_primary_keys() {
+        let mut live_t = table(
+            "c",
+            vec![
+                column("id", "Integer", false),
+                column("p", "Integer", false),
+            ],
+        );
+        live_t.foreign_keys.push(fk("p", "parent"));
+        let mut composite = fk("p", "other");
+        composite.columns.push("id".into());
+        live_t.foreign_keys.push(composite);
+        let parent = table("parent", vec![column("id", "Integer", false)]);
+        let other = table("other", vec![column("id", "Integer", false)]);
+        let live = schema(vec![live_t.clone(), parent.clone(), other.clone()]);
+        let mut desired_t = live_t;
+        desired_t.foreign_keys.clear();
+        desired_t.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec!["id".into(), "p".into()],
+        });
+        let desired = schema(vec![desired_t, parent, other]);
+        assert_eq!(
+            kinds(&diff(&live, &desired, &Renames::default()).unwrap()),
+            ["pk c [\"id\", \"p\"]", "drop fk c.[\"p\"]"]
+        );
+    }
+
+    #[test]
+    fn custom_types_compare_by_last_segment() {
+        assert_eq!(
+            last_segments("Array<Nullable<super::sql_types::Mood>>"),
+            "Array<Nullable<Mood>>"
+        );
+    }
+}
