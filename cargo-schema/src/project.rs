@@ -2,6 +2,7 @@
 //! [`Project`] pipeline with every command-line override applied. Every
 //! command that touches the configuration starts here.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
@@ -191,7 +192,9 @@ pub struct ProjectContext {
     pub project: Project,
     /// script_location and the transaction settings.
     pub settings: MigrationSettings,
-    graph: OnceCell<RevisionGraph>,
+    /// The folder's runner with the project's options, built on first use
+    /// so the folder is read (and its warnings shown) once per command.
+    migrator: OnceCell<Migrator>,
 }
 
 impl ProjectContext {
@@ -205,7 +208,7 @@ impl ProjectContext {
             located,
             project,
             settings,
-            graph: OnceCell::new(),
+            migrator: OnceCell::new(),
         })
     }
 
@@ -218,8 +221,27 @@ impl ProjectContext {
     /// (through the folder snapshot unless `--no-cache`). Warnings go to
     /// stderr the first time; errors (all of them) make the command fail.
     pub fn graph(&self) -> Result<&RevisionGraph, Failure> {
-        if let Some(graph) = self.graph.get() {
-            return Ok(graph);
+        Ok(self.runner()?.graph())
+    }
+
+    /// A migrator over the folder with the project's run options; borrowed
+    /// unless `allow_edited` asks for other options than the project's.
+    pub fn migrator(&self, allow_edited: bool) -> Result<Cow<'_, Migrator>, Failure> {
+        let runner = self.runner()?;
+        Ok(if allow_edited {
+            let options = RunOptions {
+                allow_edited,
+                ..*runner.options()
+            };
+            Cow::Owned(runner.clone().with_options(options))
+        } else {
+            Cow::Borrowed(runner)
+        })
+    }
+
+    fn runner(&self) -> Result<&Migrator, Failure> {
+        if let Some(migrator) = self.migrator.get() {
+            return Ok(migrator);
         }
         let dir = &self.settings.script_location;
         let cache = cache_dir()
@@ -240,18 +262,12 @@ impl ProjectContext {
             }
         }
         let graph = found.graph.map_err(Failure::Migrations)?;
-        Ok(self.graph.get_or_init(|| graph))
-    }
-
-    /// A migrator over the folder with the project's run options.
-    pub fn migrator(&self, allow_edited: bool) -> Result<Migrator, Failure> {
-        Ok(
-            Migrator::new(self.graph()?.clone()).with_options(RunOptions {
-                transaction_per_migration: self.settings.transaction_per_migration,
-                lock_timeout: self.settings.lock_timeout,
-                allow_edited,
-            }),
-        )
+        let migrator = Migrator::new(graph).with_options(RunOptions {
+            transaction_per_migration: self.settings.transaction_per_migration,
+            lock_timeout: self.settings.lock_timeout,
+            allow_edited: false,
+        });
+        Ok(self.migrator.get_or_init(|| migrator))
     }
 
     /// Masks every password this project's configuration knows of.

@@ -50,23 +50,11 @@ fn closed_before_the_first_write() {
 #[test]
 fn history_into_head() {
     let project = project(1500);
-    let script = format!(
-        "set -o pipefail; '{}' -c schema.ini history 2>stderr.txt | head -n 1",
-        bin().display()
-    );
-    let out = Command::new("bash")
-        .args(["-c", &script])
-        .current_dir(project.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("CARGO_SCHEMA_CACHE_DIR", cache_dir())
-        .output()
-        .expect("run bash");
-    let stderr = std::fs::read_to_string(project.path().join("stderr.txt")).unwrap_or_default();
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (code, stdout, stderr) = into_head(&project, "history", "-n 1");
+    assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stderr, "");
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        stdout,
         "20240101001498 -> 20240101001499 (head), 2024-01-01-001499_table_number_1499\n"
     );
 }
@@ -93,12 +81,12 @@ fn into_closed_pipe(project: &Project, args: &[&str]) -> (Option<i32>, String) {
     )
 }
 
-/// `cargo-schema -c schema.ini ARGS 2>stderr.txt | head -c 1` through bash
-/// with pipefail: the pipeline's status is the command's. Returns it, what
-/// `head` passed on, and the command's stderr.
-fn into_head(project: &Project, args: &str) -> (Option<i32>, String, String) {
+/// `cargo-schema -c schema.ini ARGS 2>stderr.txt | head HEAD_ARGS` through
+/// bash with pipefail: the pipeline's status is the command's. Returns it,
+/// what `head` passed on, and the command's stderr.
+fn into_head(project: &Project, args: &str, head_args: &str) -> (Option<i32>, String, String) {
     let script = format!(
-        "set -o pipefail; '{}' -c schema.ini {args} 2>stderr.txt | head -c 1",
+        "set -o pipefail; '{}' -c schema.ini {args} 2>stderr.txt | head {head_args}",
         bin().display()
     );
     let out = Command::new("bash")
@@ -180,7 +168,7 @@ fn long_documents_into_head() {
         ("-v check", 3, "r"),
         ("-v history", 0, "R"),
     ] {
-        let (code, stdout, stderr) = into_head(&project, args);
+        let (code, stdout, stderr) = into_head(&project, args, "-c 1");
         assert_eq!(code, Some(expected_code), "{args}: {stderr}");
         assert_eq!(stdout, first, "{args}");
         assert_eq!(stderr, "", "{args}");

@@ -1,7 +1,7 @@
 //! `current`, `history`, `heads`, `branches`, `show`: the graph and the
 //! database's place in it, in Alembic's layout (or JSON).
 
-use schema_core::migrations::{Range, RevisionGraph};
+use schema_core::migrations::Range;
 use schema_runtime::Status;
 
 use super::with_connection;
@@ -13,16 +13,16 @@ use crate::output::{outln, Printer};
 use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
 
-fn status(project: &ProjectContext, graph: &RevisionGraph) -> Result<Status, Failure> {
+fn status(project: &ProjectContext) -> Result<Status, Failure> {
     let engine = project.engine_settings()?;
-    let migrator = schema_runtime::Migrator::new(graph.clone());
+    let migrator = project.migrator(false)?;
     Ok(with_connection!(&engine, |conn| migrator.status(&mut conn))?)
 }
 
 /// `current`.
 pub fn current(project: &ProjectContext, args: &CurrentArgs) -> Result<Outcome, Failure> {
     let graph = project.graph()?;
-    let status = status(project, graph)?;
+    let status = status(project)?;
     let revisions = Revisions::new(graph, &status.heads);
     let view = CurrentView {
         heads: status
@@ -47,7 +47,7 @@ pub fn history(project: &ProjectContext, args: &HistoryArgs) -> Result<Outcome, 
     let needs_db =
         args.indicate_current || args.rev_range.as_ref().is_some_and(Range::needs_database);
     let status = if needs_db {
-        Some(status(project, graph)?)
+        Some(status(project)?)
     } else {
         None
     };
