@@ -5,7 +5,9 @@
 
 use std::fmt::Write;
 
-use super::model::{CustomTypeKind, Identity, IndexPart, Schema, Table};
+use super::model::{
+    Column, CustomTypeKind, ForeignKey, Identity, Index, IndexPart, Schema, Table, View,
+};
 use crate::url::Backend;
 
 /// `schema` as SQL statements, one per line group, each ending with `;`.
@@ -57,52 +59,13 @@ pub fn render(schema: &Schema) -> String {
     if schema.backend != Backend::Sqlite {
         for table in &schema.tables {
             for fk in &table.foreign_keys {
-                let name = fk
-                    .name
-                    .as_ref()
-                    .map(|n| format!("CONSTRAINT {} ", d.ident(n)))
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "ALTER TABLE {} ADD {name}FOREIGN KEY ({}) REFERENCES {} ({}) ON UPDATE {} ON DELETE {};\n",
-                    d.table_name(table),
-                    d.list(&fk.columns),
-                    d.qualified(fk.referenced_schema.as_deref(), &fk.referenced_table),
-                    d.list(&fk.referenced_columns),
-                    fk.on_update,
-                    fk.on_delete
-                );
+                let _ = writeln!(out, "{}\n", d.add_foreign_key(table, fk));
             }
         }
     }
     for table in &schema.tables {
         for index in &table.indexes {
-            match &index.definition {
-                Some(def) => {
-                    let _ = writeln!(out, "{};\n", def.trim_end_matches(';'));
-                }
-                None => {
-                    let parts: Vec<String> = index
-                        .parts
-                        .iter()
-                        .map(|p| match p {
-                            IndexPart::Column(c) => d.ident(c),
-                            IndexPart::Expression(e) => format!("({e})"),
-                            IndexPart::Prefix { column, length } => {
-                                format!("{}({length})", d.ident(column))
-                            }
-                        })
-                        .collect();
-                    let _ = writeln!(
-                        out,
-                        "CREATE {}INDEX {} ON {} ({});\n",
-                        if index.unique { "UNIQUE " } else { "" },
-                        d.ident(&index.name),
-                        d.table_name(table),
-                        parts.join(", ")
-                    );
-                }
-            }
+            let _ = writeln!(out, "{}\n", d.create_index(table, index));
         }
         if schema.backend == Backend::Postgres {
             if let Some(c) = &table.comment {
@@ -127,43 +90,33 @@ pub fn render(schema: &Schema) -> String {
         }
     }
     for view in &schema.views {
-        let definition = view.definition.trim().trim_end_matches(';');
-        let _ = match schema.backend {
-            // SQLite keeps the whole CREATE VIEW statement.
-            Backend::Sqlite => writeln!(out, "{definition};\n"),
-            _ => writeln!(
-                out,
-                "CREATE {}VIEW {} AS {definition};\n",
-                if view.materialized {
-                    "MATERIALIZED "
-                } else {
-                    ""
-                },
-                d.qualified(view.schema.as_deref(), &view.name)
-            ),
-        };
+        let _ = writeln!(out, "{}\n", d.create_view(view));
     }
     out
 }
 
 /// A string literal.
-fn literal(s: &str) -> String {
+pub(crate) fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-struct Ddl {
-    backend: Backend,
+/// Statements of one backend's dialect, for the whole-schema rendering
+/// above and for autogenerate's changes.
+pub(crate) struct Ddl {
+    pub backend: Backend,
 }
 
 impl Ddl {
-    fn ident(&self, name: &str) -> String {
+    /// `name` quoted.
+    pub fn ident(&self, name: &str) -> String {
         match self.backend {
             Backend::Mysql => format!("`{}`", name.replace('`', "``")),
             _ => format!("\"{}\"", name.replace('"', "\"\"")),
         }
     }
 
-    fn qualified(&self, schema: Option<&str>, name: &str) -> String {
+    /// `schema.name` where the backend qualifies names.
+    pub fn qualified(&self, schema: Option<&str>, name: &str) -> String {
         match schema {
             // MySQL tables live in the current database: unqualified DDL
             // recreates them wherever it runs.
@@ -174,11 +127,13 @@ impl Ddl {
         }
     }
 
-    fn table_name(&self, table: &Table) -> String {
+    /// The table's name as DDL writes it.
+    pub fn table_name(&self, table: &Table) -> String {
         self.qualified(table.schema.as_deref(), &table.name)
     }
 
-    fn list(&self, names: &[String]) -> String {
+    /// Quoted names, comma-separated.
+    pub fn list(&self, names: &[String]) -> String {
         names
             .iter()
             .map(|n| self.ident(n))
@@ -186,53 +141,123 @@ impl Ddl {
             .join(", ")
     }
 
-    fn create_table(&self, table: &Table) -> String {
+    /// `ALTER TABLE ... ADD FOREIGN KEY ...;`.
+    pub fn add_foreign_key(&self, table: &Table, fk: &ForeignKey) -> String {
+        let name = fk
+            .name
+            .as_ref()
+            .map(|n| format!("CONSTRAINT {} ", self.ident(n)))
+            .unwrap_or_default();
+        format!(
+            "ALTER TABLE {} ADD {name}FOREIGN KEY ({}) REFERENCES {} ({}) ON UPDATE {} ON DELETE {};",
+            self.table_name(table),
+            self.list(&fk.columns),
+            self.qualified(fk.referenced_schema.as_deref(), &fk.referenced_table),
+            self.list(&fk.referenced_columns),
+            fk.on_update,
+            fk.on_delete
+        )
+    }
+
+    /// `CREATE INDEX ...;`, the database's own statement where it keeps one.
+    pub fn create_index(&self, table: &Table, index: &Index) -> String {
+        if let Some(def) = &index.definition {
+            return format!("{};", def.trim_end_matches(';'));
+        }
+        let parts: Vec<String> = index
+            .parts
+            .iter()
+            .map(|p| match p {
+                IndexPart::Column(c) => self.ident(c),
+                IndexPart::Expression(e) => format!("({e})"),
+                IndexPart::Prefix { column, length } => {
+                    format!("{}({length})", self.ident(column))
+                }
+            })
+            .collect();
+        format!(
+            "CREATE {}INDEX {} ON {} ({});",
+            if index.unique { "UNIQUE " } else { "" },
+            self.ident(&index.name),
+            self.table_name(table),
+            parts.join(", ")
+        )
+    }
+
+    /// `CREATE VIEW ...;`.
+    pub fn create_view(&self, view: &View) -> String {
+        let definition = view.definition.trim().trim_end_matches(';');
+        match self.backend {
+            // SQLite keeps the whole CREATE VIEW statement.
+            Backend::Sqlite => format!("{definition};"),
+            _ => format!(
+                "CREATE {}VIEW {} AS {definition};",
+                if view.materialized {
+                    "MATERIALIZED "
+                } else {
+                    ""
+                },
+                self.qualified(view.schema.as_deref(), &view.name)
+            ),
+        }
+    }
+
+    /// A column as `CREATE TABLE` and MySQL's `MODIFY COLUMN` write it, and
+    /// whether it carries the primary key inline (SQLite's rowid alias).
+    pub fn column_definition(&self, c: &Column) -> (String, bool) {
+        let mut inline_key = false;
+        let mut line = format!("{} ", self.ident(&c.name));
+        let serial = match (c.identity, c.data_type.as_str()) {
+            (Some(Identity::Serial), "int2") => Some("smallserial"),
+            (Some(Identity::Serial), "int8") => Some("bigserial"),
+            (Some(Identity::Serial), _) => Some("serial"),
+            _ => None,
+        };
+        line.push_str(serial.unwrap_or(&c.full_type));
+        if let Some(expr) = &c.generated {
+            let _ = write!(line, " GENERATED ALWAYS AS ({expr}) STORED");
+        }
+        match c.identity {
+            Some(Identity::Always) => line.push_str(" GENERATED ALWAYS AS IDENTITY"),
+            Some(Identity::ByDefault) => line.push_str(" GENERATED BY DEFAULT AS IDENTITY"),
+            Some(Identity::AutoIncrement) if self.backend == Backend::Mysql => {
+                line.push_str(" AUTO_INCREMENT")
+            }
+            Some(Identity::RowId | Identity::AutoIncrement) if self.backend == Backend::Sqlite => {
+                line.push_str(" PRIMARY KEY");
+                if c.identity == Some(Identity::AutoIncrement) {
+                    line.push_str(" AUTOINCREMENT");
+                }
+                inline_key = true;
+            }
+            _ => {}
+        }
+        if let Some(default) = c
+            .default
+            .as_ref()
+            .filter(|_| serial.is_none() && c.generated.is_none())
+        {
+            let _ = write!(line, " DEFAULT {default}");
+        }
+        if !c.nullable {
+            line.push_str(" NOT NULL");
+        }
+        if self.backend == Backend::Mysql {
+            if let Some(comment) = &c.comment {
+                let _ = write!(line, " COMMENT {}", literal(comment));
+            }
+        }
+        (line, inline_key)
+    }
+
+    /// `CREATE TABLE ...;` with its columns, keys and checks (foreign keys
+    /// too on SQLite, which cannot add them later).
+    pub fn create_table(&self, table: &Table) -> String {
         let mut lines: Vec<String> = Vec::new();
         let mut inline_key = false;
         for c in &table.columns {
-            let mut line = format!("{} ", self.ident(&c.name));
-            let serial = match (c.identity, c.data_type.as_str()) {
-                (Some(Identity::Serial), "int2") => Some("smallserial"),
-                (Some(Identity::Serial), "int8") => Some("bigserial"),
-                (Some(Identity::Serial), _) => Some("serial"),
-                _ => None,
-            };
-            line.push_str(serial.unwrap_or(&c.full_type));
-            if let Some(expr) = &c.generated {
-                let _ = write!(line, " GENERATED ALWAYS AS ({expr}) STORED");
-            }
-            match c.identity {
-                Some(Identity::Always) => line.push_str(" GENERATED ALWAYS AS IDENTITY"),
-                Some(Identity::ByDefault) => line.push_str(" GENERATED BY DEFAULT AS IDENTITY"),
-                Some(Identity::AutoIncrement) if self.backend == Backend::Mysql => {
-                    line.push_str(" AUTO_INCREMENT")
-                }
-                Some(Identity::RowId | Identity::AutoIncrement)
-                    if self.backend == Backend::Sqlite =>
-                {
-                    line.push_str(" PRIMARY KEY");
-                    if c.identity == Some(Identity::AutoIncrement) {
-                        line.push_str(" AUTOINCREMENT");
-                    }
-                    inline_key = true;
-                }
-                _ => {}
-            }
-            if let Some(default) = c
-                .default
-                .as_ref()
-                .filter(|_| serial.is_none() && c.generated.is_none())
-            {
-                let _ = write!(line, " DEFAULT {default}");
-            }
-            if !c.nullable {
-                line.push_str(" NOT NULL");
-            }
-            if self.backend == Backend::Mysql {
-                if let Some(comment) = &c.comment {
-                    let _ = write!(line, " COMMENT {}", literal(comment));
-                }
-            }
+            let (line, inline) = self.column_definition(c);
+            inline_key |= inline;
             lines.push(line);
         }
         if let Some(pk) = table.primary_key.as_ref().filter(|_| !inline_key) {

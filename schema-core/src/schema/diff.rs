@@ -8,7 +8,9 @@
 //! touched. Renames are never guessed: a drop and an add of the same type
 //! in one table only yield a hint naming the `--rename-*` flag.
 
+use super::autogen::{canonical, DieselType};
 use super::{Column, ForeignKey, Schema, Table};
+use crate::url::Backend;
 
 /// One change, in the order it is applied by up.sql.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,7 +186,7 @@ pub fn diff(live: &Schema, desired: &Schema, renames: &Renames) -> Result<Diff, 
         out.changes.push(Change::CreateTable(t));
     }
     for (live_table, desired_table) in &kept {
-        diff_table(live_table, desired_table, renames, &mut out);
+        diff_table(live.backend, live_table, desired_table, renames, &mut out);
     }
     let mut drops = order_by_foreign_keys(dropped);
     drops.reverse();
@@ -194,7 +196,7 @@ pub fn diff(live: &Schema, desired: &Schema, renames: &Renames) -> Result<Diff, 
     Ok(out)
 }
 
-fn diff_table(live: &Table, desired: &Table, renames: &Renames, out: &mut Diff) {
+fn diff_table(backend: Backend, live: &Table, desired: &Table, renames: &Renames, out: &mut Diff) {
     let mut live = live.clone();
     for (_, old, new) in renames.columns.iter().filter(|(t, _, _)| *t == live.name) {
         out.changes.push(Change::RenameColumn {
@@ -215,7 +217,7 @@ fn diff_table(live: &Table, desired: &Table, renames: &Renames, out: &mut Diff) 
         match live.column(&d.name) {
             None => added.push(d.clone()),
             Some(l) => {
-                if !same_type(l, d) {
+                if !same_type(backend, l, d) {
                     out.changes.push(Change::AlterType {
                         table: live.clone(),
                         from: Box::new(l.clone()),
@@ -237,7 +239,7 @@ fn diff_table(live: &Table, desired: &Table, renames: &Renames, out: &mut Diff) 
         }
     }
     for a in &added {
-        if let Some(r) = removed.iter().find(|r| same_type(r, a)) {
+        if let Some(r) = removed.iter().find(|r| same_type(backend, r, a)) {
             out.hints.push(format!(
                 "`{}`: column `{}` dropped and `{}` added with the same type; if it is a rename, pass --rename-column {}.{}={}",
                 live.name, r.name, a.name, live.name, r.name, a.name
@@ -292,40 +294,17 @@ fn diff_table(live: &Table, desired: &Table, renames: &Renames, out: &mut Diff) 
     }
 }
 
-/// Whether a live column and a desired one have the same diesel type.
-/// schema.rs names custom types by path (`super::sql_types::Mood`), the
-/// live model by the bare name, so only the last segment is compared.
-fn same_type(live: &Column, desired: &Column) -> bool {
-    let Some(live_type) = live.sql_type.as_deref() else {
+/// Whether a live column and a desired one have the same type: compared
+/// as the backend's DDL type where diesel's names are aliases of one type
+/// (`Integer` and `Int4` on PostgreSQL), by diesel's name otherwise;
+/// custom types by their last path segment.
+fn same_type(backend: Backend, live: &Column, desired: &Column) -> bool {
+    let Some(live_type) = DieselType::of_live(live) else {
         return false;
     };
-    let live_type = if live.array {
-        format!("Array<{}>", nullable_element(live_type))
-    } else {
-        live_type.to_owned()
-    };
-    let desired_type = desired.sql_type.as_deref().unwrap_or(&desired.data_type);
-    last_segments(&live_type) == last_segments(desired_type)
+    let desired_type = DieselType::parse(desired.sql_type.as_deref().unwrap_or(&desired.data_type));
+    canonical(backend, &live_type) == canonical(backend, &desired_type)
         && (desired.max_length.is_none() || desired.max_length == live.max_length)
-}
-
-/// diesel prints PostgreSQL array elements as nullable.
-fn nullable_element(t: &str) -> String {
-    format!("Nullable<{t}>")
-}
-
-/// `a::b::C<d::E>` as `C<E>`.
-fn last_segments(t: &str) -> String {
-    let mut out = String::new();
-    for part in t.split_inclusive(['<', '>', ',']) {
-        let (name, delimiter) = match part.char_indices().last() {
-            Some((i, '<' | '>' | ',')) => (&part[..i], &part[i..]),
-            _ => (part, ""),
-        };
-        out.push_str(name.rsplit("::").next().unwrap_or(name));
-        out.push_str(delimiter);
-    }
-    out
 }
 
 /// Tables ordered so that each comes after the tables it references;
@@ -557,10 +536,30 @@ mod tests {
     }
 
     #[test]
-    fn custom_types_compare_by_last_segment() {
-        assert_eq!(
-            last_segments("Array<Nullable<super::sql_types::Mood>>"),
-            "Array<Nullable<Mood>>"
-        );
+    fn custom_types_compare_by_last_segment_and_aliases_are_one_type() {
+        let live = |ty: &str| {
+            let mut c = column("c", ty, false);
+            c.data_type = ty.to_lowercase();
+            c
+        };
+        let mut mood = live("Mood");
+        mood.array = true;
+        let desired = column("c", "Array<Nullable<super::sql_types::Mood>>", false);
+        assert!(same_type(Backend::Postgres, &mood, &desired));
+        assert!(same_type(
+            Backend::Postgres,
+            &live("Int4"),
+            &column("c", "Integer", false)
+        ));
+        assert!(!same_type(
+            Backend::Postgres,
+            &live("Int4"),
+            &column("c", "BigInt", false)
+        ));
+        assert!(same_type(
+            Backend::Mysql,
+            &live("Bigint"),
+            &column("c", "BigInt", false)
+        ));
     }
 }

@@ -2,6 +2,7 @@
 //! introspection in schema-runtime), diesel's `schema.rs` printed from it,
 //! and the DDL that recreates it. No database code lives here.
 
+pub mod autogen;
 pub mod ddl;
 pub mod diesel;
 pub mod diff;
