@@ -197,8 +197,44 @@ pub struct GenerateArgs {
     #[arg(long = "rev-id", value_name = "ID")]
     pub rev_id: Option<String>,
     /// Write up.sql and down.sql with comments only.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "autogenerate")]
     pub empty: bool,
+    /// Write the SQL that turns the database (which must be at head) into
+    /// what schema.rs declares.
+    #[arg(long)]
+    pub autogenerate: bool,
+    /// The schema.rs to compare with (default: the `[print_schema] file`).
+    #[arg(long = "schema-file", value_name = "PATH", requires = "autogenerate")]
+    pub schema_file: Option<std::path::PathBuf>,
+    /// A table renamed in schema.rs (never guessed); repeatable.
+    #[arg(long = "rename-table", value_name = "OLD=NEW", requires = "autogenerate", value_parser = parse_rename_table)]
+    pub rename_table: Vec<(String, String)>,
+    /// A column renamed in schema.rs, TABLE being the table's new name;
+    /// repeatable.
+    #[arg(long = "rename-column", value_name = "TABLE.OLD=NEW", requires = "autogenerate", value_parser = parse_rename_column)]
+    pub rename_column: Vec<(String, String, String)>,
+    /// Print the revision's up.sql and down.sql instead of writing them.
+    #[arg(long, requires = "autogenerate")]
+    pub sql: bool,
+}
+
+fn parse_rename_table(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((old, new)) if !old.is_empty() && !new.is_empty() => {
+            Ok((old.to_owned(), new.to_owned()))
+        }
+        _ => Err(format!("expected OLD=NEW, got `{text}`")),
+    }
+}
+
+fn parse_rename_column(text: &str) -> Result<(String, String, String), String> {
+    let bad = || format!("expected TABLE.OLD=NEW, got `{text}`");
+    let (column, new) = text.split_once('=').ok_or_else(bad)?;
+    let (table, old) = column.rsplit_once('.').ok_or_else(bad)?;
+    if [table, old, new].iter().any(|s| s.is_empty()) {
+        return Err(bad());
+    }
+    Ok((table.to_owned(), old.to_owned(), new.to_owned()))
 }
 
 /// `upgrade` options.

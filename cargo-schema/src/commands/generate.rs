@@ -12,6 +12,9 @@ use crate::{Failure, Outcome};
 
 /// `generate -m MSG ...`.
 pub fn generate(project: &ProjectContext, args: &GenerateArgs) -> Result<Outcome, Failure> {
+    if args.autogenerate {
+        return super::autogenerate::run(project, args);
+    }
     let graph = project.graph()?;
     let opts = GenerateOptions {
         message: args.message.clone(),
@@ -64,7 +67,7 @@ pub fn merge(project: &ProjectContext, args: &MergeArgs) -> Result<Outcome, Fail
 }
 
 /// Write the folder; nothing is left half-written if a file fails.
-fn write(project: &ProjectContext, generated: &Generated) -> Result<Outcome, Failure> {
+pub(crate) fn write(project: &ProjectContext, generated: &Generated) -> Result<Outcome, Failure> {
     let dir = project
         .settings
         .script_location
@@ -98,7 +101,7 @@ fn write(project: &ProjectContext, generated: &Generated) -> Result<Outcome, Fai
     Ok(Outcome::Ok)
 }
 
-fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     let t = time::OffsetDateTime::now_utc();
     Timestamp {
         year: u16::try_from(t.year()).unwrap_or(9999),
@@ -112,7 +115,7 @@ fn now() -> Timestamp {
 
 /// Randomness for new revision ids: the standard library's per-process
 /// random hasher keys, mixed with the clock.
-fn entropy() -> u64 {
+pub(crate) fn entropy() -> u64 {
     let mut hasher = RandomState::new().build_hasher();
     hasher.write_u128(
         std::time::SystemTime::now()

@@ -2,6 +2,7 @@
 //! migrations starts from [`ProjectContext::open`], so the preamble (find
 //! the ini, apply overrides, read the settings and the folder) exists once.
 
+pub mod autogenerate;
 pub mod check;
 pub mod completions;
 pub mod config;

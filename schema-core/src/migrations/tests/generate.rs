@@ -100,7 +100,7 @@ fn follows_the_single_head_and_loads_back() {
         .unwrap();
     assert_eq!(gen.down_revisions, ["b"]);
     assert!(file(&gen, "metadata.toml").contains("down_revision = \"b\""));
-    assert!(file(&gen, "up.sql").ends_with("-- Your SQL goes here\nCREATE TABLE t (id INT);\n"));
+    assert!(file(&gen, "up.sql").ends_with(" UTC\n\nCREATE TABLE t (id INT);\n"));
     assert!(file(&gen, "down.sql").ends_with("DROP TABLE t;\n"));
     let g2 = with(&g, &gen);
     assert_eq!(revs(&g2.heads()), vec![gen.revision.clone()]);

@@ -28,8 +28,12 @@ pub struct Revision {
     pub down: String,
     /// One line per change, as Alembic's "Detected ..." lines.
     pub summary: Vec<String>,
-    /// How many statements are marked destructive (up and down).
+    /// How many changes are marked destructive (up and down).
     pub destructive: usize,
+    /// The SQL opens and commits its own transaction, so the revision must
+    /// run outside the runner's (`run_in_transaction = false`): SQLite's
+    /// table rebuild turns foreign keys off, which only works outside one.
+    pub own_transaction: bool,
 }
 
 /// Why a change cannot be written as SQL.
@@ -98,15 +102,54 @@ pub fn render(live: &Schema, diff: &Diff) -> Result<Revision, RenderError> {
             }
         }
     }
-    let up: Vec<Step> = parts.iter().flat_map(|(u, _)| u.clone()).collect();
-    let down: Vec<Step> = parts.iter().rev().flat_map(|(_, d)| d.clone()).collect();
-    let destructive = up.iter().chain(&down).filter(|s| s.destructive).count();
+    let mut up: Vec<Step> = parts.iter().flat_map(|(u, _)| u.clone()).collect();
+    let mut down: Vec<Step> = parts.iter().rev().flat_map(|(_, d)| d.clone()).collect();
+    let mut marked: Vec<&str> = up
+        .iter()
+        .chain(&down)
+        .filter(|s| s.destructive)
+        .map(|s| s.comment.as_str())
+        .collect();
+    marked.dedup();
+    let destructive = marked.len();
+    let own_transaction = plan.iter().any(|p| matches!(p, Planned::Rebuild { .. }));
+    if own_transaction {
+        up = in_own_transaction(up);
+        down = in_own_transaction(down);
+    }
     Ok(Revision {
         up: write_steps(&up),
         down: write_steps(&down),
         summary,
         destructive,
+        own_transaction,
     })
+}
+
+/// SQLite's rebuild procedure around `steps`: foreign keys off (so that
+/// dropping the old table neither fails nor cascades; a pragma a
+/// transaction ignores), the steps in one transaction, which is refused
+/// if a foreign key is left broken, then foreign keys on again.
+fn in_own_transaction(steps: Vec<Step>) -> Vec<Step> {
+    let comment = "SQLite: foreign keys stay off while tables are rebuilt, and every key is checked before the commit";
+    let mut out = vec![
+        Step::new(comment, "PRAGMA foreign_keys = OFF;"),
+        Step::new(comment, "BEGIN;"),
+    ];
+    out.extend(steps);
+    let check = "foreign keys checked: the commit is refused while a row points at no row";
+    out.push(Step::new(
+        check,
+        "CREATE TEMP TABLE \"_cargo_schema_fk_check\" (foreign_key_violations INTEGER CHECK (foreign_key_violations = 0));",
+    ));
+    out.push(Step::new(
+        check,
+        "INSERT INTO \"_cargo_schema_fk_check\" SELECT count(*) FROM pragma_foreign_key_check;",
+    ));
+    out.push(Step::new(check, "DROP TABLE \"_cargo_schema_fk_check\";"));
+    out.push(Step::new(check, "COMMIT;"));
+    out.push(Step::new(check, "PRAGMA foreign_keys = ON;"));
+    out
 }
 
 fn write_steps(steps: &[Step]) -> String {
@@ -132,8 +175,8 @@ fn write_steps(steps: &[Step]) -> String {
 enum Planned<'c> {
     Change(&'c Change),
     Rebuild {
-        from: Table,
-        to: Table,
+        from: Box<Table>,
+        to: Box<Table>,
         changes: Vec<&'c Change>,
     },
 }
@@ -200,10 +243,10 @@ impl Renderer<'_> {
                             changes.push(c);
                         }
                         None => {
-                            let mut to = t.clone();
+                            let mut to = Box::new(t.clone());
                             self.apply(&mut to, c);
                             out.push(Planned::Rebuild {
-                                from: t.clone(),
+                                from: Box::new(t.clone()),
                                 to,
                                 changes: vec![c],
                             });
@@ -813,6 +856,24 @@ impl Renderer<'_> {
                         dropped.join(", ")
                     )
                 }
+            );
+        }
+        let filled: Vec<&str> = to
+            .columns
+            .iter()
+            .filter(|c| {
+                from.column(&c.name).is_none()
+                    && !c.nullable
+                    && c.default.is_none()
+                    && c.identity.is_none()
+            })
+            .map(|c| c.name.as_str())
+            .collect();
+        if !filled.is_empty() {
+            let _ = write!(
+                comment,
+                "\nreview: rows already in {name} get a zero value ('' or 0) in {}; change it here if it is not right",
+                filled.join(", ")
             );
         }
         let step = |sql: String| Step {
