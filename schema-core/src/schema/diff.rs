@@ -213,18 +213,19 @@ fn diff_table(backend: Backend, live: &Table, desired: &Table, renames: &Renames
 
     let mut added = Vec::new();
     let mut removed = Vec::new();
+    let mut altered = Vec::new();
     for d in &desired.columns {
         match live.column(&d.name) {
             None => added.push(d.clone()),
             Some(l) => {
                 if !same_type(backend, l, d) {
-                    out.changes.push(Change::AlterType {
+                    altered.push(Change::AlterType {
                         table: live.clone(),
                         from: Box::new(l.clone()),
                         to: Box::new(d.clone()),
                     });
                 } else if l.nullable != d.nullable {
-                    out.changes.push(Change::AlterNullability {
+                    altered.push(Change::AlterNullability {
                         table: live.clone(),
                         column: l.clone(),
                         nullable: d.nullable,
@@ -247,17 +248,9 @@ fn diff_table(backend: Backend, live: &Table, desired: &Table, renames: &Renames
         }
     }
 
-    let live_key = live.primary_key.as_ref().map(|k| &k.columns);
-    let desired_key = desired.primary_key.as_ref().map(|k| &k.columns);
-    if live_key != desired_key {
-        if let Some(to) = desired_key {
-            out.changes.push(Change::ChangePrimaryKey {
-                table: live.clone(),
-                to: to.clone(),
-            });
-        }
-    }
-
+    // The order each step can run in: keys that go are dropped before the
+    // columns they use change, new columns exist before a key uses them,
+    // and old columns go last, once no key holds them.
     // joinable! only writes single-column keys to a primary key; the
     // others are the database's own and are kept.
     let single = |f: &&ForeignKey| f.columns.len() == 1;
@@ -272,6 +265,23 @@ fn diff_table(backend: Backend, live: &Table, desired: &Table, renames: &Renames
             });
         }
     }
+    for a in added {
+        out.changes.push(Change::AddColumn {
+            table: live.clone(),
+            column: a,
+        });
+    }
+    out.changes.extend(altered);
+    let live_key = live.primary_key.as_ref().map(|k| &k.columns);
+    let desired_key = desired.primary_key.as_ref().map(|k| &k.columns);
+    if live_key != desired_key {
+        if let Some(to) = desired_key {
+            out.changes.push(Change::ChangePrimaryKey {
+                table: live.clone(),
+                to: to.clone(),
+            });
+        }
+    }
     for d in &desired.foreign_keys {
         if !live.foreign_keys.iter().any(|l| same_fk(l, d)) {
             out.changes.push(Change::AddForeignKey {
@@ -279,12 +289,6 @@ fn diff_table(backend: Backend, live: &Table, desired: &Table, renames: &Renames
                 foreign_key: d.clone(),
             });
         }
-    }
-    for a in added {
-        out.changes.push(Change::AddColumn {
-            table: live.clone(),
-            column: a,
-        });
     }
     for r in removed {
         out.changes.push(Change::DropColumn {
@@ -453,10 +457,11 @@ mod tests {
         let d = diff(&live, &desired, &Renames::default()).unwrap();
         assert_eq!(
             kinds(&d),
+            // New columns first (a key may use them), old ones last.
             [
+                "add t.new",
                 "type t.n Some(\"Integer\")->Some(\"BigInt\")",
                 "null t.s true",
-                "add t.new",
                 "drop t.old"
             ]
         );
@@ -531,7 +536,8 @@ mod tests {
         let desired = schema(vec![desired_t, parent, other]);
         assert_eq!(
             kinds(&diff(&live, &desired, &Renames::default()).unwrap()),
-            ["pk c [\"id\", \"p\"]", "drop fk c.[\"p\"]"]
+            // A key that goes is dropped before anything changes.
+            ["drop fk c.[\"p\"]", "pk c [\"id\", \"p\"]"]
         );
     }
 

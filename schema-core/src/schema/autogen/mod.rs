@@ -613,51 +613,23 @@ impl Renderer<'_> {
                 )
             }
             Change::ChangePrimaryKey { table, to } => {
-                let name = self.shown(table);
-                let comment = format!("primary key of {name}");
-                let drop = |key: &Option<PrimaryKey>| -> Option<String> {
-                    let key = key.as_ref()?;
-                    Some(match b {
-                        Backend::Postgres => format!(
-                            "ALTER TABLE {} DROP CONSTRAINT {};",
-                            d.table_name(table),
-                            d.ident(
-                                key.name
-                                    .as_deref()
-                                    .unwrap_or(&format!("{}_pkey", table.name))
-                            )
-                        ),
-                        _ => format!("ALTER TABLE {} DROP PRIMARY KEY;", d.table_name(table)),
-                    })
-                };
-                let add = |key: &PrimaryKey| {
-                    let name = match (&key.name, b) {
-                        (Some(n), Backend::Postgres) => format!("CONSTRAINT {} ", d.ident(n)),
-                        _ => String::new(),
-                    };
-                    format!(
-                        "ALTER TABLE {} ADD {name}PRIMARY KEY ({});",
-                        d.table_name(table),
-                        d.list(&key.columns)
-                    )
-                };
+                let comment = format!("primary key of {}", self.shown(table));
                 let new = PrimaryKey {
                     name: None,
                     columns: to.clone(),
                 };
-                let mut up: Vec<Step> = drop(&table.primary_key)
-                    .into_iter()
-                    .map(|s| Step::new(comment.clone(), s))
-                    .collect();
-                up.push(Step::new(comment.clone(), add(&new)));
-                let mut down = vec![Step::new(
-                    comment.clone(),
-                    drop(&Some(new)).unwrap_or_default(),
-                )];
-                if let Some(old) = &table.primary_key {
-                    down.push(Step::new(comment.clone(), add(old)));
-                }
-                (up, down)
+                (
+                    vec![Step::new(
+                        comment.clone(),
+                        self.replace_key(table, table.primary_key.as_ref(), &new),
+                    )],
+                    match &table.primary_key {
+                        Some(old) => {
+                            vec![Step::new(comment, self.replace_key(table, Some(&new), old))]
+                        }
+                        None => vec![Step::new(comment, self.drop_key(table, &new))],
+                    },
+                )
             }
             Change::AddForeignKey { table, foreign_key } => {
                 let mut fk = foreign_key.clone();
@@ -702,6 +674,51 @@ impl Renderer<'_> {
                 )
             }
         })
+    }
+
+    /// One statement, so that MySQL never sees an `AUTO_INCREMENT` column
+    /// without a key between the drop and the add.
+    fn replace_key(&self, table: &Table, old: Option<&PrimaryKey>, new: &PrimaryKey) -> String {
+        let d = &self.d;
+        let add = {
+            let name = match (&new.name, self.backend()) {
+                (Some(n), Backend::Postgres) => format!("CONSTRAINT {} ", d.ident(n)),
+                _ => String::new(),
+            };
+            format!("ADD {name}PRIMARY KEY ({})", d.list(&new.columns))
+        };
+        match old {
+            None => format!("ALTER TABLE {} {add};", d.table_name(table)),
+            Some(old) => format!(
+                "ALTER TABLE {} {}, {add};",
+                d.table_name(table),
+                self.drop_key_clause(table, old)
+            ),
+        }
+    }
+
+    fn drop_key(&self, table: &Table, key: &PrimaryKey) -> String {
+        format!(
+            "ALTER TABLE {} {};",
+            self.d.table_name(table),
+            self.drop_key_clause(table, key)
+        )
+    }
+
+    fn drop_key_clause(&self, table: &Table, key: &PrimaryKey) -> String {
+        match self.backend() {
+            // PostgreSQL names a key `table_pkey` unless told otherwise.
+            Backend::Postgres => format!(
+                "DROP CONSTRAINT {}",
+                self.d.ident(
+                    key.name
+                        .clone()
+                        .unwrap_or_else(|| format!("{}_pkey", table.name))
+                        .as_str()
+                )
+            ),
+            _ => "DROP PRIMARY KEY".to_owned(),
+        }
     }
 
     fn drop_foreign_key(&self, table: &Table, fk: &ForeignKey) -> String {
