@@ -2,6 +2,7 @@
 //! projects with a cleaned environment.
 
 mod alembic_corpus;
+mod autogenerate;
 mod bad_inputs;
 mod completions;
 mod config_json;

@@ -817,7 +817,12 @@ impl Renderer<'_> {
             _ => {
                 let mut c = to.clone();
                 // MODIFY restates the column: keep what it had beside the type.
-                c.default = from.default.clone();
+                // MariaDB reports a nullable column's default as `NULL`,
+                // which a NOT NULL column cannot have.
+                c.default = from
+                    .default
+                    .clone()
+                    .filter(|d| to.nullable || !d.eq_ignore_ascii_case("null"));
                 c.identity = from.identity;
                 c.comment = from.comment.clone();
                 let (definition, _) = d.column_definition(&c);
