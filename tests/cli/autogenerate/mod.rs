@@ -4,6 +4,7 @@
 //! database's own client.
 
 mod changes;
+mod property;
 mod refusals;
 
 use crate::migrate::{Backend, Ctx};
