@@ -472,13 +472,15 @@ impl Renderer<'_> {
                     d.create_table(t).trim_end().to_owned(),
                 )];
                 let comment = format!("recreate table {name} (its rows are not restored)");
+                // Indexes before keys: MySQL would make an index of its own
+                // for a key, under the name the table's index has.
+                for i in &t.indexes {
+                    down.push(Step::new(comment.clone(), d.create_index(t, i)));
+                }
                 if b != Backend::Sqlite {
                     for fk in &t.foreign_keys {
                         down.push(Step::new(comment.clone(), d.add_foreign_key(t, fk)));
                     }
-                }
-                for i in &t.indexes {
-                    down.push(Step::new(comment.clone(), d.create_index(t, i)));
                 }
                 (up, down)
             }
