@@ -182,6 +182,21 @@ pub fn diff(live: &Schema, desired: &Schema, renames: &Renames) -> Result<Diff, 
         }
     }
 
+    for c in &created {
+        let same_columns = |l: &&Table| {
+            l.columns.len() == c.columns.len()
+                && c.columns.iter().all(|d| {
+                    l.column(&d.name)
+                        .is_some_and(|lc| same_type(live.backend, lc, d))
+                })
+        };
+        if let Some(l) = dropped.iter().find(same_columns) {
+            out.hints.push(format!(
+                "table `{}` dropped and `{}` added with the same columns; if it is a rename, pass --rename-table {}={}",
+                l.name, c.name, l.name, c.name
+            ));
+        }
+    }
     for t in order_by_foreign_keys(created) {
         out.changes.push(Change::CreateTable(t));
     }
@@ -508,6 +523,18 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "--rename-table nope=new: the database has no table `nope`"
+        );
+    }
+
+    #[test]
+    fn a_table_dropped_and_one_alike_added_is_a_rename_hint() {
+        let live = schema(vec![table("old", vec![column("id", "Integer", false)])]);
+        let desired = schema(vec![table("new", vec![column("id", "Integer", false)])]);
+        let d = diff(&live, &desired, &Renames::default()).unwrap();
+        assert_eq!(kinds(&d), ["create new", "drop old"]);
+        assert_eq!(
+            d.hints,
+            ["table `old` dropped and `new` added with the same columns; if it is a rename, pass --rename-table old=new"]
         );
     }
 
