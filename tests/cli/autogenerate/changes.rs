@@ -250,6 +250,26 @@ fn changes(backend: Backend) {
         ["a", "b"]
     );
 
+    let (_, key, columns) = s.tags.clone().expect("tags");
+    let mut joins = s.joins.clone();
+    joins.retain(|j| !j.starts_with("tags"));
+    joins.push("labels -> posts (post_id)");
+    let renamed = State {
+        users: s.users.clone(),
+        posts: s.posts.clone(),
+        tags: Some(("labels", key, columns)),
+        joins,
+    };
+    desire(&ctx, &renamed.render());
+    let hinted = autogenerate(&ctx, &["-m", "rename", "--sql"]);
+    hinted.code(0);
+    assert!(
+        hinted
+            .stderr
+            .contains("if it is a rename, pass --rename-table tags=labels"),
+        "{}",
+        hinted.stderr
+    );
     next!(
         "06_rename_table",
         &["--rename-table", "tags=labels"],
