@@ -107,6 +107,22 @@ fn schema_a(c: &mut Choices<'_>, backend: Backend) -> Vec<Tab> {
             parent,
         });
     }
+    single_key_parents(tables)
+}
+
+/// `joinable!` points at a one-column primary key (diesel's own rule):
+/// a key to a table with a two-column one goes.
+fn single_key_parents(mut tables: Vec<Tab>) -> Vec<Tab> {
+    let composite: Vec<String> = tables
+        .iter()
+        .filter(|t| t.composite_key)
+        .map(|t| t.name.clone())
+        .collect();
+    for t in &mut tables {
+        if t.parent.as_ref().is_some_and(|p| composite.contains(p)) {
+            t.parent = None;
+        }
+    }
     tables
 }
 
@@ -172,7 +188,7 @@ fn schema_b(c: &mut Choices<'_>, backend: Backend, a: &[Tab]) -> Vec<Tab> {
             parent,
         });
     }
-    tables
+    single_key_parents(tables)
 }
 
 fn schema_rs(tables: &[Tab]) -> String {

@@ -67,6 +67,20 @@ pub fn parse_schema_rs(
             .iter()
             .find(|t| t.rust_name == join.parent)
             .ok_or_else(|| no_table(&join.parent))?;
+        let key_width = parent
+            .table
+            .primary_key
+            .as_ref()
+            .map_or(0, |k| k.columns.len());
+        if key_width != 1 {
+            return Err(error(
+                join.span,
+                format!(
+                    "joinable!: `{}` has a primary key of {key_width} columns; joinable! refers to a one-column primary key",
+                    join.parent
+                ),
+            ));
+        }
         let foreign_key = ForeignKey {
             name: None,
             columns: Vec::new(),
@@ -568,6 +582,16 @@ diesel::joinable!(posts -> users (author));
                 .collect::<Vec<_>>()
         };
         assert_eq!(shape(&parsed), shape(&live), "schema.rs was:\n{text}");
+    }
+
+    #[test]
+    fn joinable_needs_a_one_column_key() {
+        let source = "diesel::table! {\n    a (x, y) {\n        x -> Integer,\n        y -> Integer,\n    }\n}\ndiesel::table! {\n    b (id) {\n        id -> Integer,\n        a_x -> Integer,\n    }\n}\ndiesel::joinable!(b -> a (a_x));\n";
+        let e = parse_schema_rs(source, Path::new("schema.rs"), Backend::Sqlite).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "schema.rs:13:1: joinable!: `a` has a primary key of 2 columns; joinable! refers to a one-column primary key"
+        );
     }
 
     #[test]
