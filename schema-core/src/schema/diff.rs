@@ -12,7 +12,7 @@ use super::autogen::{canonical, DieselType};
 use super::{Column, ForeignKey, Schema, Table};
 use crate::url::Backend;
 
-/// One change, in the order it is applied by up.sql.
+/// One change; [`diff`] lists them in the order up.sql applies them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// A table of the desired schema that the database lacks.
@@ -208,7 +208,28 @@ pub fn diff(live: &Schema, desired: &Schema, renames: &Renames) -> Result<Diff, 
     for t in drops {
         out.changes.push(Change::DropTable(t));
     }
+    // One phase at a time across all tables, so each step can run: a key
+    // that goes is dropped before the key it points at changes, new
+    // tables follow the primary keys they refer to, and old columns go
+    // once no key holds them. The sort is stable: tables keep their
+    // foreign-key order within a phase.
+    out.changes.sort_by_key(phase);
     Ok(out)
+}
+
+fn phase(change: &Change) -> u8 {
+    match change {
+        Change::RenameTable { .. } => 0,
+        Change::RenameColumn { .. } => 1,
+        Change::DropForeignKey { .. } => 2,
+        Change::AddColumn { .. } => 3,
+        Change::AlterType { .. } | Change::AlterNullability { .. } => 4,
+        Change::ChangePrimaryKey { .. } => 5,
+        Change::CreateTable(_) => 6,
+        Change::AddForeignKey { .. } => 7,
+        Change::DropColumn { .. } => 8,
+        Change::DropTable(_) => 9,
+    }
 }
 
 fn diff_table(backend: Backend, live: &Table, desired: &Table, renames: &Renames, out: &mut Diff) {
@@ -263,9 +284,6 @@ fn diff_table(backend: Backend, live: &Table, desired: &Table, renames: &Renames
         }
     }
 
-    // The order each step can run in: keys that go are dropped before the
-    // columns they use change, new columns exist before a key uses them,
-    // and old columns go last, once no key holds them.
     // joinable! only writes single-column keys to a primary key; the
     // others are the database's own and are kept.
     let single = |f: &&ForeignKey| f.columns.len() == 1;
@@ -535,6 +553,37 @@ mod tests {
         assert_eq!(
             d.hints,
             ["table `old` dropped and `new` added with the same columns; if it is a rename, pass --rename-table old=new"]
+        );
+    }
+
+    #[test]
+    fn a_key_to_a_table_goes_before_that_table_s_primary_key_changes() {
+        let parent = table(
+            "a",
+            vec![
+                column("id", "Integer", false),
+                column("p", "Integer", false),
+            ],
+        );
+        let mut child = table(
+            "b",
+            vec![
+                column("id", "Integer", false),
+                column("a_id", "Integer", false),
+            ],
+        );
+        child.foreign_keys.push(fk("a_id", "a"));
+        let live = schema(vec![parent.clone(), child.clone()]);
+        let mut new_parent = parent;
+        new_parent.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec!["id".into(), "p".into()],
+        });
+        child.foreign_keys.clear();
+        let desired = schema(vec![new_parent, child]);
+        assert_eq!(
+            kinds(&diff(&live, &desired, &Renames::default()).unwrap()),
+            ["drop fk b.[\"a_id\"]", "pk a [\"id\", \"p\"]"]
         );
     }
 
