@@ -208,9 +208,9 @@ pub fn diff(live: &Schema, desired: &Schema, renames: &Renames) -> Result<Diff, 
     for t in drops {
         out.changes.push(Change::DropTable(t));
     }
-    // One phase at a time across all tables, so each step can run: a key
-    // that goes is dropped before the key it points at changes, new
-    // tables follow the primary keys they refer to, and old columns go
+    // One phase at a time across all tables, so each step can run: keys
+    // and tables that go are dropped before a key they point at changes,
+    // new tables follow the primary keys they refer to, and old columns go
     // once no key holds them. The sort is stable: tables keep their
     // foreign-key order within a phase.
     out.changes.sort_by_key(phase);
@@ -222,13 +222,13 @@ fn phase(change: &Change) -> u8 {
         Change::RenameTable { .. } => 0,
         Change::RenameColumn { .. } => 1,
         Change::DropForeignKey { .. } => 2,
-        Change::AddColumn { .. } => 3,
-        Change::AlterType { .. } | Change::AlterNullability { .. } => 4,
-        Change::ChangePrimaryKey { .. } => 5,
-        Change::CreateTable(_) => 6,
-        Change::AddForeignKey { .. } => 7,
-        Change::DropColumn { .. } => 8,
-        Change::DropTable(_) => 9,
+        Change::DropTable(_) => 3,
+        Change::AddColumn { .. } => 4,
+        Change::AlterType { .. } | Change::AlterNullability { .. } => 5,
+        Change::ChangePrimaryKey { .. } => 6,
+        Change::CreateTable(_) => 7,
+        Change::AddForeignKey { .. } => 8,
+        Change::DropColumn { .. } => 9,
     }
 }
 
@@ -549,7 +549,7 @@ mod tests {
         let live = schema(vec![table("old", vec![column("id", "Integer", false)])]);
         let desired = schema(vec![table("new", vec![column("id", "Integer", false)])]);
         let d = diff(&live, &desired, &Renames::default()).unwrap();
-        assert_eq!(kinds(&d), ["create new", "drop old"]);
+        assert_eq!(kinds(&d), ["drop old", "create new"]);
         assert_eq!(
             d.hints,
             ["table `old` dropped and `new` added with the same columns; if it is a rename, pass --rename-table old=new"]
@@ -580,10 +580,16 @@ mod tests {
             columns: vec!["id".into(), "p".into()],
         });
         child.foreign_keys.clear();
-        let desired = schema(vec![new_parent, child]);
+        let desired = schema(vec![new_parent.clone(), child]);
         assert_eq!(
             kinds(&diff(&live, &desired, &Renames::default()).unwrap()),
             ["drop fk b.[\"a_id\"]", "pk a [\"id\", \"p\"]"]
+        );
+        // The same when the child table goes altogether.
+        let desired = schema(vec![new_parent]);
+        assert_eq!(
+            kinds(&diff(&live, &desired, &Renames::default()).unwrap()),
+            ["drop b", "pk a [\"id\", \"p\"]"]
         );
     }
 
