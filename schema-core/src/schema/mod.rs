@@ -5,6 +5,7 @@
 pub mod ddl;
 pub mod diesel;
 pub mod diff;
+pub mod drift;
 mod model;
 
 pub use model::*;
