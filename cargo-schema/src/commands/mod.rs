@@ -5,6 +5,7 @@
 pub mod check;
 pub mod completions;
 pub mod config;
+pub mod drift;
 pub mod generate;
 pub mod init;
 pub mod inspect;
