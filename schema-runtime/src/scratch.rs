@@ -122,33 +122,33 @@ fn scratch_name() -> String {
 }
 
 /// What the revisions `heads` and their ancestors build, replayed with
-/// `migrator` into a scratch database of `live`'s backend and read back;
-/// also returns the scratch database's name (`None` on SQLite).
+/// `migrator` into a scratch database of `live`'s backend and read back.
+/// `created` hears the scratch database's name (PostgreSQL, MySQL) as
+/// soon as it exists; it is dropped before this returns, whatever happens.
 pub fn built_schema<C>(
     migrator: &Migrator,
     live: &EngineSettings,
     heads: &[String],
-) -> Result<(Schema, Option<String>), ScratchError>
+    created: impl FnOnce(&str),
+) -> Result<Schema, ScratchError>
 where
     C: Dialect + LoadConnection,
     C::Backend: IntrospectBackend,
 {
     if C::BACKEND == Backend::Sqlite {
         let mut settings = live.clone();
-        settings.url = DatabaseUrl::parse(":memory:", UrlStyle::Diesel)
-            .map_err(|e| ScratchError::Create {
+        settings.url =
+            DatabaseUrl::parse(":memory:", UrlStyle::Diesel).map_err(|e| ScratchError::Create {
                 message: e.to_string(),
             })?;
         let mut conn: C = establish(&settings).map_err(ScratchError::Read)?;
-        let schema = replay(migrator, &mut conn, heads)?;
-        return Ok((schema, None));
+        return replay(migrator, &mut conn, heads);
     }
     // Declared before the connection, so the connection closes first.
     let scratch = ScratchDatabase::<C>::create(live)?;
+    created(scratch.name());
     let mut conn: C = establish(scratch.settings()).map_err(ScratchError::Read)?;
-    let schema = replay(migrator, &mut conn, heads)?;
-    drop(conn);
-    Ok((schema, Some(scratch.name().to_owned())))
+    replay(migrator, &mut conn, heads)
 }
 
 fn replay<C>(migrator: &Migrator, conn: &mut C, heads: &[String]) -> Result<Schema, ScratchError>

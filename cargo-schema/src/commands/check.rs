@@ -48,13 +48,11 @@ pub fn run(project: &ProjectContext, args: &CheckArgs) -> Result<Outcome, Failur
             &engine,
             &migrator,
             &status,
-            &stale_files
+            &stale_files,
+            project.global.verbose > 0
         ))?;
-        if let (Some(name), true) = (&drift.scratch, project.global.verbose > 0) {
-            eprintln!("note: the revisions were replayed into the scratch database {name}, now dropped");
-        }
         if let (Some(reason), false) = (&drift.status.reason, project.global.quiet) {
-            eprintln!("note: drift not checked: {reason}");
+            eprintln!("warning: drift not checked: {reason}");
         }
         findings.extend(drift.findings);
         drift.status

@@ -26,19 +26,19 @@ pub struct Drift {
     pub findings: Vec<Finding>,
     /// Whether the revisions were compared.
     pub status: DriftStatus,
-    /// The scratch database used (PostgreSQL, MySQL), for `-v`.
-    pub scratch: Option<String>,
 }
 
 /// Compare the database `conn` is connected to (described by `engine`,
 /// at `status`) with what its applied revisions build, and with each of
-/// the `stale` schema.rs files (with its print_schema settings).
+/// the `stale` schema.rs files (with its print_schema settings); `verbose`
+/// names the scratch database on stderr.
 pub fn check<C>(
     conn: &mut C,
     engine: &EngineSettings,
     migrator: &Migrator,
     status: &Status,
     stale: &[(&PrintSchemaSettings, PathBuf)],
+    verbose: bool,
 ) -> Result<Drift, Failure>
 where
     C: Dialect + LoadConnection,
@@ -56,17 +56,20 @@ where
                 "the database records revisions the migrations folder cannot replay as they ran \
                  (edited, unknown or failed); resolve those findings first",
             ),
-            scratch: None,
         });
     }
-    let (built, scratch) = match built_schema::<C>(migrator, engine, &status.heads) {
+    let created = |name: &str| {
+        if verbose {
+            eprintln!("note: replaying the applied revisions into the scratch database {name}");
+        }
+    };
+    let built = match built_schema::<C>(migrator, engine, &status.heads, created) {
         Ok(built) => built,
         Err(e) => {
             return Ok(Drift {
                 findings,
                 status: DriftStatus::not_checked(e.to_string()),
-                scratch: None,
-            })
+                })
         }
     };
     let range = revision_range(migrator.graph(), &status.heads);
@@ -78,7 +81,6 @@ where
     Ok(Drift {
         findings: drift,
         status: DriftStatus::checked(),
-        scratch,
     })
 }
 

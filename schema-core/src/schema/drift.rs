@@ -158,7 +158,17 @@ pub fn from_changes(changes: &[Change], live_default: Option<&str>) -> Vec<Diffe
         Some(s) if Some(s.as_str()) != live_default => format!("{s}.{}", t.name),
         _ => t.name.clone(),
     };
-    let diesel_type = |c: &Column| c.sql_type.clone().unwrap_or_else(|| c.full_type.clone());
+    // As schema.rs writes it.
+    let diesel_type = |c: &Column| {
+        let mut t = c.sql_type.clone().unwrap_or_else(|| c.full_type.clone());
+        if c.array {
+            t = format!("Array<{t}>");
+        }
+        if c.nullable {
+            t = format!("Nullable<{t}>");
+        }
+        t
+    };
     let null = |nullable: bool| if nullable { "null" } else { "not null" }.to_owned();
     changes
         .iter()
@@ -449,9 +459,6 @@ fn column_type(c: &Column) -> String {
     if c.unsigned && !s.contains("unsigned") {
         s.push_str(" unsigned");
     }
-    if let Some(schema) = &c.type_schema {
-        s = format!("{schema}.{s}");
-    }
     s
 }
 
@@ -459,6 +466,7 @@ fn compare_columns(object: &str, a: &Column, e: &Column, out: &mut Vec<Differenc
     let type_of = |c: &Column| {
         (
             column_type(c),
+            c.type_schema.clone(),
             c.data_type.clone(),
             c.max_length,
             c.array,
@@ -466,15 +474,22 @@ fn compare_columns(object: &str, a: &Column, e: &Column, out: &mut Vec<Differenc
         )
     };
     if type_of(a) != type_of(e) {
-        let (mut at, mut et) = (column_type(a), column_type(e));
-        if at == et {
-            (at, et) = (a.data_type.clone(), e.data_type.clone());
-        }
-        if let (Some(ad), Some(ed)) = (&a.domain, &e.domain) {
-            if ad != ed {
-                (at, et) = (ad.1.clone(), ed.1.clone());
-            }
-        }
+        // The plainest spelling that shows the difference.
+        let qualified = |c: &Column| match &c.type_schema {
+            Some(schema) => format!("{schema}.{}", column_type(c)),
+            None => column_type(c),
+        };
+        let domain = |c: &Column| c.domain.as_ref().map(|d| d.1.clone());
+        let spellings: [&dyn Fn(&Column) -> String; 3] = [
+            &column_type,
+            &qualified,
+            &|c: &Column| domain(c).unwrap_or_else(|| c.data_type.clone()),
+        ];
+        let (at, et) = spellings
+            .iter()
+            .map(|f| (f(a), f(e)))
+            .find(|(at, et)| at != et)
+            .unwrap_or_else(|| (format!("{:?}", type_of(a)), format!("{:?}", type_of(e))));
         out.push(Difference::changed(object.to_owned(), "type", et, at));
     }
     let null = |n: &bool| if *n { "null" } else { "not null" }.to_owned();
