@@ -69,7 +69,7 @@ where
             return Ok(Drift {
                 findings,
                 status: DriftStatus::not_checked(e.to_string()),
-                })
+            })
         }
     };
     let range = revision_range(migrator.graph(), &status.heads);
@@ -104,11 +104,7 @@ fn revision_range(graph: &RevisionGraph, heads: &[String]) -> String {
 /// The differences between the live tables `settings` prints and the
 /// tables `file` declares; none when it cannot be read (the `schema_rs`
 /// finding already says it is stale).
-fn schema_rs(
-    live: &Schema,
-    settings: &PrintSchemaSettings,
-    file: &Path,
-) -> Vec<Finding> {
+fn schema_rs(live: &Schema, settings: &PrintSchemaSettings, file: &Path) -> Vec<Finding> {
     let label = file.display().to_string();
     let Ok(text) = std::fs::read_to_string(file) else {
         return Vec::new();

@@ -158,7 +158,12 @@ impl Finding {
     /// range, `1a2b..3c4d`) build, as `difference` says.
     pub fn drift(revisions: &str, difference: Difference) -> Self {
         let built = format!("revisions {revisions}");
-        let message = describe(&difference, &format!("built by {built}"), &format!("what {built} build"), &format!("from {built}"));
+        let message = describe(
+            &difference,
+            &format!("built by {built}"),
+            &format!("what {built} build"),
+            &format!("from {built}"),
+        );
         Finding {
             kind: Kind::Drift,
             revision: revisions.to_owned(),

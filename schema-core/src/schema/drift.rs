@@ -173,10 +173,9 @@ pub fn from_changes(changes: &[Change], live_default: Option<&str>) -> Vec<Diffe
     changes
         .iter()
         .map(|change| match change {
-            Change::CreateTable(t) => Difference::missing(
-                format!("table {}", table_name(t)),
-                table_summary(t),
-            ),
+            Change::CreateTable(t) => {
+                Difference::missing(format!("table {}", table_name(t)), table_summary(t))
+            }
             Change::DropTable(t) => {
                 Difference::extra(format!("table {}", table_name(t)), table_summary(t))
             }
@@ -357,21 +356,22 @@ fn compare_tables(a: &Table, e: &Table, out: &mut Vec<Difference>) {
 
     let pk_object = format!("primary key of {table}");
     match (&a.primary_key, &e.primary_key) {
-        (Some(ak), Some(ek)) => aspect(
-            out,
-            &pk_object,
-            "columns",
-            &ak.columns,
-            &ek.columns,
-            |c| list(c),
-        ),
+        (Some(ak), Some(ek)) => aspect(out, &pk_object, "columns", &ak.columns, &ek.columns, |c| {
+            list(c)
+        }),
         (Some(ak), None) => out.push(Difference::extra(pk_object, list(&ak.columns))),
         (None, Some(ek)) => out.push(Difference::missing(pk_object, list(&ek.columns))),
         (None, None) => {}
     }
 
-    let fk_key =
-        |k: &ForeignKey| (k.columns.clone(), k.referenced_schema.clone(), k.referenced_table.clone(), k.referenced_columns.clone());
+    let fk_key = |k: &ForeignKey| {
+        (
+            k.columns.clone(),
+            k.referenced_schema.clone(),
+            k.referenced_table.clone(),
+            k.referenced_columns.clone(),
+        )
+    };
     match_by(
         &a.foreign_keys,
         &e.foreign_keys,
@@ -379,12 +379,22 @@ fn compare_tables(a: &Table, e: &Table, out: &mut Vec<Difference>) {
         |k| foreign_key_object(&table, k),
         foreign_key_actions,
         |object, ak, ek, out| {
-            aspect(out, object, "on update", &ak.on_update, &ek.on_update, |v| {
-                (*v).clone()
-            });
-            aspect(out, object, "on delete", &ak.on_delete, &ek.on_delete, |v| {
-                (*v).clone()
-            });
+            aspect(
+                out,
+                object,
+                "on update",
+                &ak.on_update,
+                &ek.on_update,
+                |v| (*v).clone(),
+            );
+            aspect(
+                out,
+                object,
+                "on delete",
+                &ak.on_delete,
+                &ek.on_delete,
+                |v| (*v).clone(),
+            );
         },
         out,
     );
@@ -404,7 +414,14 @@ fn compare_tables(a: &Table, e: &Table, out: &mut Vec<Difference>) {
         |i| format!("index {} on {table}", i.name),
         index_summary,
         |object, ai, ei, out| {
-            aspect(out, object, "definition", index_summary(ai), index_summary(ei), String::clone);
+            aspect(
+                out,
+                object,
+                "definition",
+                index_summary(ai),
+                index_summary(ei),
+                String::clone,
+            );
         },
         out,
     );
@@ -480,11 +497,10 @@ fn compare_columns(object: &str, a: &Column, e: &Column, out: &mut Vec<Differenc
             None => column_type(c),
         };
         let domain = |c: &Column| c.domain.as_ref().map(|d| d.1.clone());
-        let spellings: [&dyn Fn(&Column) -> String; 3] = [
-            &column_type,
-            &qualified,
-            &|c: &Column| domain(c).unwrap_or_else(|| c.data_type.clone()),
-        ];
+        let spellings: [&dyn Fn(&Column) -> String; 3] =
+            [&column_type, &qualified, &|c: &Column| {
+                domain(c).unwrap_or_else(|| c.data_type.clone())
+            }];
         let (at, et) = spellings
             .iter()
             .map(|f| (f(a), f(e)))
@@ -537,11 +553,7 @@ fn index_summary(i: &Index) -> String {
             IndexPart::Prefix { column, length } => format!("{column}({length})"),
         })
         .collect();
-    let mut s = format!(
-        "{}{}",
-        if i.unique { "unique " } else { "" },
-        list(&parts)
-    );
+    let mut s = format!("{}{}", if i.unique { "unique " } else { "" }, list(&parts));
     if let Some(m) = &i.method {
         s.push_str(&format!(" using {m}"));
     }
@@ -581,7 +593,9 @@ fn compare_enums(object: &str, a: &EnumType, e: &EnumType, out: &mut Vec<Differe
 }
 
 fn compare_custom_types(object: &str, a: &CustomType, e: &CustomType, out: &mut Vec<Difference>) {
-    aspect(out, object, "kind", a.kind, e.kind, |k| format!("{k:?}").to_lowercase());
+    aspect(out, object, "kind", a.kind, e.kind, |k| {
+        format!("{k:?}").to_lowercase()
+    });
     aspect(
         out,
         object,

@@ -33,7 +33,9 @@ fn project(backend: Backend, extra: &str) -> Option<Ctx> {
 fn scratch_name(stderr: &str) -> Option<String> {
     stderr
         .lines()
-        .find_map(|l| l.strip_prefix("note: replaying the applied revisions into the scratch database "))
+        .find_map(|l| {
+            l.strip_prefix("note: replaying the applied revisions into the scratch database ")
+        })
         .map(str::to_owned)
 }
 
@@ -72,7 +74,9 @@ fn hand_changes(backend: Backend) {
     out.code(3);
     assert_eq!(
         lines(&out.stdout),
-        [format!("revision {R2} is not applied; run `cargo schema upgrade`")]
+        [format!(
+            "revision {R2} is not applied; run `cargo schema upgrade`"
+        )]
     );
     ctx.run(&["upgrade"]).code(0);
 
@@ -81,7 +85,8 @@ fn hand_changes(backend: Backend) {
     assert!(stdout.starts_with("ok:"), "{stdout}");
 
     // A column added, an index dropped, a type changed, by hand.
-    ctx.db.exec("ALTER TABLE users ADD COLUMN nickname VARCHAR(30)");
+    ctx.db
+        .exec("ALTER TABLE users ADD COLUMN nickname VARCHAR(30)");
     ctx.db.exec(match backend {
         Backend::Mysql => "DROP INDEX posts_title_idx ON posts",
         _ => "DROP INDEX posts_title_idx",
@@ -179,7 +184,8 @@ fn schema_rs(backend: Backend) {
     assert!(file.is_file(), "upgrade writes schema.rs");
     ctx.run(&["check"]).code(0);
 
-    ctx.db.exec("ALTER TABLE users ADD COLUMN nickname VARCHAR(30)");
+    ctx.db
+        .exec("ALTER TABLE users ADD COLUMN nickname VARCHAR(30)");
 
     let out = ctx.run(&["check"]);
     out.code(3);
@@ -194,7 +200,9 @@ fn schema_rs(backend: Backend) {
         ]
     );
     assert!(
-        found[0].starts_with(&format!("{label} is not what `cargo schema print-schema` prints")),
+        found[0].starts_with(&format!(
+            "{label} is not what `cargo schema print-schema` prints"
+        )),
         "{}",
         out.stdout
     );
