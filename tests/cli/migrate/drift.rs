@@ -226,3 +226,74 @@ fn schema_rs(backend: Backend) {
 }
 
 on_backends!(schema_rs);
+
+const PASSWORD: &str = "drift-s3cret-pw";
+
+/// A role without CREATE DATABASE rights, dropped with the guard.
+struct Role<'a> {
+    ctx: &'a Ctx,
+    name: String,
+}
+
+impl Drop for Role<'_> {
+    fn drop(&mut self) {
+        let name = &self.name;
+        match self.ctx.db.backend() {
+            Backend::Postgres => self
+                .ctx
+                .db
+                .exec(&format!("DROP OWNED BY {name}; DROP ROLE {name}")),
+            _ => self.ctx.db.exec(&format!("DROP USER '{name}'@'%'")),
+        }
+    }
+}
+
+/// A user who may not create databases: drift is not checked, with the
+/// server's reason, the other findings stand, and no password is shown.
+fn without_create_rights(backend: Backend) {
+    let Some(ctx) = project(backend, "") else {
+        return;
+    };
+    ctx.run(&["upgrade", R1]).code(0);
+    let name = format!("cs_nocreate_{}", std::process::id());
+    let db = ctx.db.name();
+    match backend {
+        Backend::Postgres => ctx.db.exec(&format!(
+            "CREATE ROLE {name} LOGIN NOCREATEDB PASSWORD '{PASSWORD}'; \
+             GRANT ALL ON SCHEMA public TO {name}; \
+             GRANT ALL ON ALL TABLES IN SCHEMA public TO {name}"
+        )),
+        _ => ctx.db.exec(&format!(
+            "CREATE USER '{name}'@'%' IDENTIFIED BY '{PASSWORD}'; \
+             GRANT ALL ON {db}.* TO '{name}'@'%'"
+        )),
+    }
+    let _role = Role {
+        ctx: &ctx,
+        name: name.clone(),
+    };
+    let url = ctx.db.url_with_credentials(Some(&name), PASSWORD);
+    let out = ctx.cmd(&["check"]).env("DATABASE_URL", &url).run();
+    out.code(3);
+    assert_eq!(
+        lines(&out.stdout),
+        [format!(
+            "revision {R2} is not applied; run `cargo schema upgrade`"
+        )]
+    );
+    let warning = out
+        .stderr
+        .split_once("warning: drift not checked: cannot create a scratch database on the server (")
+        .unwrap_or_else(|| panic!("no warning in\n{}", out.stderr))
+        .1;
+    assert!(warning.contains("--no-drift"), "{warning}");
+    assert!(!out.stderr.contains(PASSWORD), "{}", out.stderr);
+    let out = ctx
+        .cmd(&["check", "--format", "json"])
+        .env("DATABASE_URL", &url)
+        .run();
+    out.code(3);
+    assert_eq!(out.json()["drift"]["checked"], false);
+}
+
+on_backends!(without_create_rights: postgres => Postgres, mysql => Mysql);
