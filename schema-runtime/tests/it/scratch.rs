@@ -24,12 +24,18 @@ fn exists<C: TestConn>(db: &TestDb, name: &str) -> bool {
     let sql = if C::BACKEND == schema_runtime::Backend::Postgres {
         format!("SELECT datname AS s FROM pg_database WHERE datname = '{name}'")
     } else {
-        format!("SELECT schema_name AS s FROM information_schema.schemata WHERE schema_name = '{name}'")
+        format!(
+            "SELECT schema_name AS s FROM information_schema.schemata WHERE schema_name = '{name}'"
+        )
     };
     !conn.strings(&sql).is_empty()
 }
 
 fn guard_drops_on_panic<C: TestConn>(db: &TestDb) {
+    // SQLite replays in memory: there is nothing to drop.
+    if C::BACKEND == schema_runtime::Backend::Sqlite {
+        return;
+    }
     let live = settings(db);
     let mut name = String::new();
     let caught = catch_unwind(AssertUnwindSafe(|| {
@@ -59,7 +65,11 @@ where
         "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id));\n",
         "DROP TABLE b;\n",
     );
-    folder.add("2024-01-01-000003_bad", "INSERT INTO nowhere VALUES (1);\n", "");
+    folder.add(
+        "2024-01-01-000003_bad",
+        "INSERT INTO nowhere VALUES (1);\n",
+        "",
+    );
     let migrator = folder.migrator();
     let mut conn: C = db.conn();
     let steps = migrator.upgrade(&mut conn, &tgt("20240101000002")).unwrap();
@@ -76,17 +86,21 @@ where
     // The broken revision: the replay fails, the scratch database goes.
     let mut failed = None;
     let all = vec![migrator.graph().heads()[0].revision.clone()];
-    let error = built_schema::<C>(&migrator, &settings(db), &all, |n| failed = Some(n.to_owned()))
-        .unwrap_err();
+    let error = built_schema::<C>(&migrator, &settings(db), &all, |n| {
+        failed = Some(n.to_owned())
+    })
+    .unwrap_err();
     assert!(matches!(error, ScratchError::Replay(_)), "{error}");
     for name in created.iter().chain(&failed) {
         assert!(!exists::<C>(db, name), "{name} is left");
     }
     assert_eq!(
         (created.is_some(), failed.is_some()),
-        (C::BACKEND != schema_runtime::Backend::Sqlite, C::BACKEND != schema_runtime::Backend::Sqlite)
+        (
+            C::BACKEND != schema_runtime::Backend::Sqlite,
+            C::BACKEND != schema_runtime::Backend::Sqlite
+        )
     );
 }
 
-on_backends!([postgres, mysql](guard_drops_on_panic));
-on_every_backend!(replay_builds_what_upgrade_builds);
+on_every_backend!(guard_drops_on_panic, replay_builds_what_upgrade_builds);
