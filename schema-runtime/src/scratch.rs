@@ -90,13 +90,17 @@ impl<C: Dialect> ScratchDatabase<C> {
 
 impl<C: Dialect> Drop for ScratchDatabase<C> {
     fn drop(&mut self) {
-        let sql = match C::BACKEND {
+        let plain = format!("DROP DATABASE IF EXISTS {}", self.name);
+        let mut result = match C::BACKEND {
             // FORCE: the server may not have noticed yet that the replay's
-            // connection closed.
-            Backend::Postgres => format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-            _ => format!("DROP DATABASE IF EXISTS {}", self.name),
+            // connection closed. Servers before PostgreSQL 13 lack it.
+            Backend::Postgres => self.admin.batch_execute(&format!("{plain} WITH (FORCE)")),
+            _ => self.admin.batch_execute(&plain),
         };
-        if let Err(e) = self.admin.batch_execute(&sql) {
+        if result.is_err() && C::BACKEND == Backend::Postgres {
+            result = self.admin.batch_execute(&plain);
+        }
+        if let Err(e) = result {
             // Nothing else can be done from a destructor; say which
             // database is left so that the user can drop it.
             eprintln!(
