@@ -380,6 +380,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Skip the drift check: no scratch database is created, and the live
+    /// schema is compared with neither the revisions nor schema.rs.
+    #[arg(long)]
+    pub no_drift: bool,
 }
 
 /// Output format.

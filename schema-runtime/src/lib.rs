@@ -27,6 +27,7 @@ pub mod introspect;
 pub mod lock;
 pub mod revision;
 pub mod runner;
+pub mod scratch;
 pub mod script;
 
 #[cfg(feature = "async")]

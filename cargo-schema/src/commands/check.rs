@@ -1,11 +1,15 @@
 //! `check`: for CI. Exits 3 when the database is not exactly at the
-//! folder's head(s) with every applied revision unchanged.
+//! folder's head(s) with every applied revision unchanged, or when its
+//! schema drifted from what those revisions build (see [`super::drift`]).
 
-use super::{print_schema, with_connection};
+use std::path::PathBuf;
+
+use super::{drift, print_schema, with_connection};
 use schema_core::project::SeveralHeads;
+use schema_core::schema::diesel::PrintSchemaSettings;
 
 use crate::cli::CheckArgs;
-use crate::output::check::{CheckView, Finding};
+use crate::output::check::{CheckView, DriftStatus, Finding};
 use crate::output::{self, Printer};
 use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
@@ -24,13 +28,36 @@ pub fn run(project: &ProjectContext, args: &CheckArgs) -> Result<Outcome, Failur
         findings.push(Finding::multiple_heads(&several));
     }
     let configs = print_schema::settings(project)?;
+    let mut stale_files: Vec<(&PrintSchemaSettings, PathBuf)> = Vec::new();
     if !print_schema::with_files(&configs).is_empty() {
         let stale = with_connection!(&engine, |conn| print_schema::stale(&mut conn, &configs))?;
-        for (file, diff) in stale {
-            findings.push(Finding::schema_rs(&file.display().to_string(), &diff));
+        for (file, diff) in &stale {
+            findings.push(Finding::schema_rs(&file.display().to_string(), diff));
         }
+        stale_files = print_schema::with_files(&configs)
+            .into_iter()
+            .filter(|(_, file)| stale.iter().any(|(f, _)| f == file))
+            .map(|(settings, file)| (settings, file.to_path_buf()))
+            .collect();
     }
-    let view = CheckView::new(findings);
+    let drift_status = if args.no_drift {
+        DriftStatus::not_checked("--no-drift")
+    } else {
+        let drift = with_connection!(&engine, |conn| drift::check(
+            &mut conn,
+            &engine,
+            &migrator,
+            &status,
+            &stale_files,
+            project.global.verbose > 0
+        ))?;
+        if let (Some(reason), false) = (&drift.status.reason, project.global.quiet) {
+            eprintln!("warning: drift not checked: {reason}");
+        }
+        findings.extend(drift.findings);
+        drift.status
+    };
+    let view = CheckView::new(findings, drift_status);
     let outcome = if view.ok {
         Outcome::Ok
     } else {

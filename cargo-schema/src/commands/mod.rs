@@ -6,6 +6,7 @@ pub mod autogenerate;
 pub mod check;
 pub mod completions;
 pub mod config;
+pub mod drift;
 pub mod generate;
 pub mod init;
 pub mod inspect;

@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use schema_core::project::SeveralHeads;
+use schema_core::schema::drift::{Difference, DifferenceKind};
 use serde::Serialize;
 
 use super::{TextOptions, View};
@@ -19,14 +20,45 @@ pub struct CheckView {
     pub ok: bool,
     /// Every finding, pending revisions in upgrade order first.
     pub findings: Vec<Finding>,
+    /// Whether the live schema was compared with what the revisions build.
+    pub drift: DriftStatus,
 }
 
 impl CheckView {
-    /// The view of `findings`.
-    pub fn new(findings: Vec<Finding>) -> Self {
+    /// The view of `findings`, with drift checked as `drift` says.
+    pub fn new(findings: Vec<Finding>, drift: DriftStatus) -> Self {
         CheckView {
             ok: findings.is_empty(),
             findings,
+            drift,
+        }
+    }
+}
+
+/// Whether the drift check ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DriftStatus {
+    /// It ran: the drift findings are complete.
+    pub checked: bool,
+    /// Why it did not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl DriftStatus {
+    /// It ran.
+    pub fn checked() -> Self {
+        DriftStatus {
+            checked: true,
+            reason: None,
+        }
+    }
+
+    /// It did not run, for `reason`.
+    pub fn not_checked(reason: impl Into<String>) -> Self {
+        DriftStatus {
+            checked: false,
+            reason: Some(reason.into()),
         }
     }
 }
@@ -47,6 +79,12 @@ pub enum Kind {
     MultipleHeads,
     /// A print_schema file out of date.
     SchemaRs,
+    /// An object of the live database that differs from what the applied
+    /// revisions build.
+    Drift,
+    /// An object of the live database that differs from a print_schema
+    /// file (schema.rs).
+    SchemaRsDrift,
 }
 
 /// One problem and what to do about it.
@@ -59,6 +97,9 @@ pub struct Finding {
     pub revision: String,
     /// The sentence for people, with the next step.
     pub message: String,
+    /// For `drift` and `schema_rs_drift`: the object and how it differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub difference: Option<Difference>,
 }
 
 impl Finding {
@@ -67,6 +108,7 @@ impl Finding {
         Finding {
             kind: Kind::Pending,
             revision: revision.to_owned(),
+            difference: None,
             message: format!("revision {revision} is not applied; run `cargo schema upgrade`"),
         }
     }
@@ -76,6 +118,7 @@ impl Finding {
         Finding {
             kind: Kind::Edited,
             revision: revision.to_owned(),
+            difference: None,
             message: format!("revision {revision} was edited after it was applied; restore its up.sql, or accept it with `cargo schema upgrade --allow-edited`"),
         }
     }
@@ -85,6 +128,7 @@ impl Finding {
         Finding {
             kind: Kind::Unknown,
             revision: version.to_owned(),
+            difference: None,
             message: format!("the database has version {version}, which the migrations folder does not; restore its folder or `cargo schema stamp` the database"),
         }
     }
@@ -94,6 +138,7 @@ impl Finding {
         Finding {
             kind: Kind::Failed,
             revision: revision.to_owned(),
+            difference: None,
             message: format!("revision {revision} failed partway in an earlier run; repair the database, then `cargo schema stamp` or fix the SQL and upgrade"),
         }
     }
@@ -105,6 +150,42 @@ impl Finding {
             kind: Kind::MultipleHeads,
             revision: several.heads.join(","),
             message: several.to_string(),
+            difference: None,
+        }
+    }
+
+    /// The live database differs from what the applied `revisions` (a
+    /// range, `1a2b..3c4d`) build, as `difference` says.
+    pub fn drift(revisions: &str, difference: Difference) -> Self {
+        let built = format!("revisions {revisions}");
+        let message = describe(
+            &difference,
+            &format!("built by {built}"),
+            &format!("what {built} build"),
+            &format!("from {built}"),
+        );
+        Finding {
+            kind: Kind::Drift,
+            revision: revisions.to_owned(),
+            message,
+            difference: Some(difference),
+        }
+    }
+
+    /// The live database differs from the print_schema `file`, as
+    /// `difference` says.
+    pub fn schema_rs_drift(file: &str, difference: Difference) -> Self {
+        let message = describe(
+            &difference,
+            &format!("declared in {file}"),
+            file,
+            &format!("in {file}"),
+        );
+        Finding {
+            kind: Kind::SchemaRsDrift,
+            revision: file.to_owned(),
+            message,
+            difference: Some(difference),
         }
     }
 
@@ -113,8 +194,31 @@ impl Finding {
         Finding {
             kind: Kind::SchemaRs,
             revision: file.to_owned(),
+            difference: None,
             message: format!("{file} is not what `cargo schema print-schema` prints for the database now; regenerate it with `cargo schema print-schema > {file}`\n{diff}"),
         }
+    }
+}
+
+/// `drift: OBJECT: ...` for a difference between the database and what
+/// `built` (`built by X`), `not_in` (`what X build`) and `from` (`from X`)
+/// name.
+fn describe(d: &Difference, built: &str, not_in: &str, from: &str) -> String {
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    match d.kind {
+        DifferenceKind::Missing => {
+            format!("drift: {}: {built}, missing from the database", d.object)
+        }
+        DifferenceKind::Extra => {
+            format!("drift: {}: in the database but not in {not_in}", d.object)
+        }
+        DifferenceKind::Changed => format!(
+            "drift: {}: {} {} in the database, {} {from}",
+            d.object,
+            d.aspect.as_deref().unwrap_or("definition"),
+            value(&d.actual),
+            value(&d.expected)
+        ),
     }
 }
 
@@ -136,7 +240,7 @@ fn summary(kind: Kind, n: usize, first: &str, last: &str) -> Option<String> {
         Kind::Failed => format!(
             "{n} revisions failed partway in an earlier run: {span}; repair the database, then `cargo schema stamp` or fix the SQL and upgrade"
         ),
-        Kind::MultipleHeads | Kind::SchemaRs => return None,
+        Kind::MultipleHeads | Kind::SchemaRs | Kind::Drift | Kind::SchemaRsDrift => return None,
     })
 }
 
@@ -194,7 +298,7 @@ mod tests {
             heads: vec!["a".into(), "b".into()],
             folder: "migrations".into(),
         }));
-        let view = CheckView::new(findings);
+        let view = CheckView::new(findings, DriftStatus::checked());
         let folded = text(&view, 0);
         let lines: Vec<&str> = folded.lines().collect();
         assert_eq!(lines.len(), 1 + SUMMARY_FROM + 1, "{folded}");

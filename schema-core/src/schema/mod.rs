@@ -6,6 +6,7 @@ pub mod autogen;
 pub mod ddl;
 pub mod diesel;
 pub mod diff;
+pub mod drift;
 mod model;
 
 pub use model::*;

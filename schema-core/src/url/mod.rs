@@ -395,6 +395,26 @@ impl DatabaseUrl {
         self.sqlite.as_ref()
     }
 
+    /// The same server, credentials and parameters, another database
+    /// (PostgreSQL, MySQL); `None` for SQLite, which has no server.
+    ///
+    /// ```
+    /// use schema_core::url::{DatabaseUrl, UrlStyle};
+    /// let url = DatabaseUrl::parse("postgresql://app:pw@db/prod?sslmode=require", UrlStyle::Diesel)?;
+    /// let other = url.with_database("scratch").unwrap();
+    /// assert_eq!(other.connect_url(), "postgres://app:pw@db/scratch?sslmode=require");
+    /// assert_eq!(other.to_string(), "postgres://app:***@db/scratch?sslmode=require");
+    /// # Ok::<(), schema_core::url::UrlError>(())
+    /// ```
+    pub fn with_database(&self, name: &str) -> Option<DatabaseUrl> {
+        if self.backend == Backend::Sqlite {
+            return None;
+        }
+        let mut url = url::Url::parse(&self.connect).ok()?;
+        url.set_path(&format!("/{name}"));
+        DatabaseUrl::parse(url.as_str(), UrlStyle::Diesel).ok()
+    }
+
     /// The URL with its password replaced by `***`.
     pub fn masked(&self) -> String {
         secret::mask_urls(&self.original).into_owned()

@@ -20,6 +20,7 @@ mod interop;
 mod introspect;
 mod lock_timeout;
 mod locking;
+mod scratch;
 mod smoke;
 mod stamp;
 mod statement_errors;

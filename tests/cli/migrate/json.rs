@@ -130,7 +130,10 @@ fn json_output(backend: Backend) {
     // check, clean
     let out = ctx.run(&["check", "--format", "json"]);
     out.code(0);
-    assert_eq!(out.json(), json!({"ok": true, "findings": []}));
+    assert_eq!(
+        out.json(),
+        json!({"ok": true, "findings": [], "drift": {"checked": true}})
+    );
 
     // downgrade
     let out = ctx.run(&["downgrade", "base", "--format", "json"]);

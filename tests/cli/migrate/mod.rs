@@ -26,6 +26,7 @@ mod check;
 mod concurrency;
 mod connect;
 mod crash;
+mod drift;
 mod drivers;
 mod failure;
 mod graph;

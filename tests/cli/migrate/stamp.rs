@@ -53,7 +53,18 @@ fn stamp(backend: Backend) {
         rows(&[(V1, R1), (V2, R2), (V3, R3)])
     );
     assert_eq!(ctx.run(&["current"]).stdout, format!("{R3} (head)\n"));
-    ctx.run(&["check"]).code(0);
+    ctx.run(&["check", "--no-drift"]).code(0);
+    // What the stamped revisions build is not there.
+    let out = ctx.run(&["check"]);
+    out.code(3);
+    assert_eq!(
+        lines(&out.stdout),
+        (1..=3)
+            .map(|i| format!(
+                "drift: table s{i}: built by revisions {R1}..{R3}, missing from the database"
+            ))
+            .collect::<Vec<_>>()
+    );
 
     let out = ctx.run(&["stamp", "base"]);
     out.code(0);
