@@ -8,7 +8,8 @@
 //! what the load produced (the migrations, their checksums, the warnings)
 //! and the stamp (device, inode, size, modification and change times) each
 //! file and folder had before it was read. A later load stats the
-//! directory, each folder and each file it read (four calls a folder) and
+//! directory, each folder and each file it read (four calls a folder,
+//! each naming its path relative to the directory) and
 //! uses the snapshot only when every stamp is the same: the load is a
 //! function of those files, and the snapshot records the loader's version.
 //! Any difference means a full read, exactly
