@@ -280,6 +280,19 @@ impl ProjectContext {
     }
 }
 
+impl Drop for ProjectContext {
+    /// The graph is left to the end of the process instead of freed: it is
+    /// tens of thousands of small allocations for a large folder (about a
+    /// millisecond of `free` at 1000 revisions, 14 % of a no-op `heads`),
+    /// and a context lives until the command ends. It holds memory only, no
+    /// connection or file.
+    fn drop(&mut self) {
+        if let Some(migrator) = self.migrator.take() {
+            std::mem::forget(migrator);
+        }
+    }
+}
+
 /// Where snapshots of migrations folders are kept: `CARGO_SCHEMA_CACHE_DIR`,
 /// else the user's cache directory (XDG), else none.
 fn cache_dir() -> Option<PathBuf> {

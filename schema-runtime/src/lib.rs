@@ -39,7 +39,7 @@ pub use schema_macros::embed;
 /// The `connect_args.*` options of a configuration, `connect_args.` stripped.
 pub type ConnectArgs = indexmap::IndexMap<String, schema_core::options::Value>;
 pub use error::RunError;
-pub use runner::{Migrator, Observer, RunOptions, Silent, Status};
+pub use runner::{Bookkeeping, Migrator, Observer, RunOptions, Silent, Status};
 pub use schema_core::engine::{Echo, EngineSettings, PoolClass};
 pub use schema_core::migrations::{self, Direction, RevisionGraph, Step};
 pub use schema_core::url::{Backend, DatabaseUrl};

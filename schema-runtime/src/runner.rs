@@ -77,6 +77,36 @@ pub struct Silent;
 
 impl Observer for Silent {}
 
+/// The bookkeeping tables as read, before they are compared with a folder:
+/// it needs no graph, so a command can read the database on one thread
+/// while the folder is loaded on another (`cargo schema current` does).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bookkeeping {
+    /// diesel's applied versions; `None` when its table does not exist.
+    versions: Option<Vec<String>>,
+    /// This tool's rows (empty without its table).
+    rows: Vec<RevisionRow>,
+}
+
+impl Bookkeeping {
+    /// Reads both bookkeeping tables, changing nothing.
+    pub fn read<C: Dialect>(conn: &mut C) -> Result<Self, RunError> {
+        if !conn.table_exists(DIESEL_TABLE)? {
+            return Ok(Bookkeeping::default());
+        }
+        let versions = conn.applied_versions()?;
+        let rows = if conn.table_exists(REVISIONS_TABLE)? {
+            conn.revision_rows()?
+        } else {
+            Vec::new()
+        };
+        Ok(Bookkeeping {
+            versions: Some(versions),
+            rows,
+        })
+    }
+}
+
 /// What the database holds, compared with the migrations folder.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Status {
@@ -414,20 +444,20 @@ impl Migrator {
 
     /// Compare the database with the folder without changing either.
     pub fn status<C: Dialect>(&self, conn: &mut C) -> Result<Status, RunError> {
+        self.status_of(&Bookkeeping::read(conn)?)
+    }
+
+    /// [`Migrator::status`] from bookkeeping already read, so that the
+    /// database can be read while the folder is (see [`Bookkeeping`]).
+    pub fn status_of(&self, read: &Bookkeeping) -> Result<Status, RunError> {
         let mut status = Status::default();
-        if !conn.table_exists(DIESEL_TABLE)? {
+        let Some(versions) = &read.versions else {
             status.pending = self.pending_from(&status.applied)?;
             return Ok(status);
-        }
-        let versions = conn.applied_versions()?;
-        let rows = if conn.table_exists(REVISIONS_TABLE)? {
-            conn.revision_rows()?
-        } else {
-            Vec::new()
         };
         let rows: HashMap<&str, &RevisionRow> =
-            rows.iter().map(|r| (r.version.as_str(), r)).collect();
-        for version in &versions {
+            read.rows.iter().map(|r| (r.version.as_str(), r)).collect();
+        for version in versions {
             match self.graph.by_version(version) {
                 Some(m) => {
                     status.applied.insert(m.revision.clone());

@@ -2,7 +2,7 @@
 //! database's place in it, in Alembic's layout (or JSON).
 
 use schema_core::migrations::Range;
-use schema_runtime::Status;
+use schema_runtime::{Bookkeeping, Status};
 
 use super::with_connection;
 use crate::cli::{CurrentArgs, HistoryArgs, ListArgs, ShowArgs};
@@ -21,8 +21,24 @@ fn status(project: &ProjectContext) -> Result<Status, Failure> {
 
 /// `current`.
 pub fn current(project: &ProjectContext, args: &CurrentArgs) -> Result<Outcome, Failure> {
-    let graph = project.graph()?;
-    let status = status(project)?;
+    let engine = project.engine_settings()?;
+    // The database is opened and read on a second thread while this one
+    // loads the folder: neither needs the other until the comparison, and
+    // on SQLite opening means parsing the whole schema, as long as checking
+    // a large folder's snapshot. A folder error still wins over a
+    // database error, as when the two ran one after the other.
+    let (graph, read) = std::thread::scope(|scope| {
+        let read = scope.spawn(|| -> Result<Bookkeeping, Failure> {
+            Ok(with_connection!(&engine, |conn| Bookkeeping::read(
+                &mut conn
+            ))?)
+        });
+        let graph = project.graph();
+        let read = read.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (graph, read)
+    });
+    let graph = graph?;
+    let status = project.migrator(false)?.status_of(&read?)?;
     let revisions = Revisions::new(graph, &status.heads);
     let view = CurrentView {
         heads: status

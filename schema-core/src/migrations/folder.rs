@@ -12,7 +12,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::cache::{FolderRecord, Record, Stamp};
+use super::cache::{FolderFile, FolderRecord, Record, Stamp};
 use super::error::{MigrationError, Warning};
 use super::set::{MigrationFiles, MigrationSet};
 
@@ -251,10 +251,10 @@ fn read_folder(
         let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
-        let slot = match file {
-            "up.sql" => &mut up,
-            "down.sql" => &mut down,
-            "metadata.toml" => &mut metadata,
+        let (slot, kind) = match file {
+            "up.sql" => (&mut up, FolderFile::Up),
+            "down.sql" => (&mut down, FolderFile::Down),
+            "metadata.toml" => (&mut metadata, FolderFile::Metadata),
             other => {
                 if !other.starts_with('.') && looks_like_migration_file(other) {
                     warnings.push(Warning {
@@ -271,7 +271,7 @@ fn read_folder(
         match read_text(&path) {
             Ok((text, stamp)) => {
                 *slot = Some(text);
-                record.files.push((file.to_owned(), stamp));
+                record.files.push((kind, stamp));
             }
             Err(e) => errors.push(e),
         }

@@ -1,7 +1,7 @@
 //! The snapshot of the migrations folder (CARGO_SCHEMA_CACHE_DIR) never
 //! hides a change: an applied up.sql edited in place, with its size and
-//! modification time kept, is still reported by `check`; `--no-cache`
-//! reads everything and writes nothing.
+//! modification time kept, is still reported by `check` and `current`;
+//! `--no-cache` reads everything and writes nothing.
 
 use std::time::Duration;
 
@@ -59,6 +59,17 @@ fn an_edit_behind_a_snapshot_is_still_seen() {
     out.code(3);
     assert_eq!(lines(&out.stdout).len(), 1, "{}", out.stdout);
     assert!(out.stdout.contains("edited"), "{}", out.stdout);
+    // `current` reads the database while the folder loads, and compares
+    // the same checksums.
+    let out = run(&["current", "--format", "json"]);
+    out.code(0);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(
+        json["edited"],
+        serde_json::json!(["20240301000001"]),
+        "{}",
+        out.stdout
+    );
 
     // --no-cache neither reads nor writes a snapshot.
     std::fs::remove_dir_all(&cache).expect("remove the cache");
