@@ -189,6 +189,9 @@ pub fn collect(
     embedded.script_location = Some(settings.script_location.clone());
     embedded.transaction_per_migration = settings.transaction_per_migration;
     embedded.lock_timeout_ms = u64::try_from(settings.lock_timeout.as_millis()).unwrap_or(u64::MAX);
+    embedded.lock = settings.lock.map_or("", |mode| mode.word());
+    embedded.lock_lease_ms = u64::try_from(settings.lock_lease.as_millis()).unwrap_or(u64::MAX);
+    embedded.transactional_ddl = settings.transactional_ddl;
 
     let found = project.migrations(&settings, None);
     for warning in &found.warnings {
