@@ -126,10 +126,10 @@ impl Dialect for diesel::SqliteConnection {
     crate::lock::sqlite_lock!();
 
     fn server_version(&mut self) -> Result<String, RunError> {
-        Ok(
-            diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("sqlite_version()"))
-                .get_result(self)?,
-        )
+        Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+            "sqlite_version()",
+        ))
+        .get_result(self)?)
     }
 
     fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {

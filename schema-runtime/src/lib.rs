@@ -39,9 +39,9 @@ pub use schema_macros::embed;
 pub type ConnectArgs = indexmap::IndexMap<String, schema_core::options::Value>;
 pub use error::RunError;
 pub use runner::{Migrator, Observer, RunOptions, Silent, Status};
-pub use schema_core::settings::LockMode;
 pub use schema_core::engine::{Echo, EngineSettings, PoolClass};
 pub use schema_core::migrations::{self, Direction, RevisionGraph, Step};
+pub use schema_core::settings::LockMode;
 pub use schema_core::url::{Backend, DatabaseUrl};
 pub use schema_core::{Config, ConfigError, Diagnostic, Environment, Kind, Options};
 

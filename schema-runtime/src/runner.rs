@@ -399,9 +399,8 @@ impl Migrator {
         // run DDL (YugabyteDB: each DDL its own transaction; CockroachDB
         // advises schema changes outside explicit transactions); the
         // bookkeeping rows still land together, in one batch.
-        let own_transaction = migration.run_in_transaction
-            && !enclosed
-            && !(partial && C::TRANSACTIONAL_DDL);
+        let own_transaction =
+            migration.run_in_transaction && !enclosed && !(partial && C::TRANSACTIONAL_DDL);
         let result = if own_transaction {
             conn.transaction(run)
         } else {

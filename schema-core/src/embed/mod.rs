@@ -320,6 +320,43 @@ mod tests {
     }
 
     #[test]
+    fn lock_and_ddl_keys_reach_the_embedded_runner() {
+        let dir = project(
+            "[schema]\ndiesel.url = sqlite://app.db\nlock = none\nlock_lease = 2.5\ntransactional_ddl = false\n",
+            &[],
+        );
+        let out = pretty(
+            expand(&EmbedRequest::default(), dir.path(), SQLITE_ONLY),
+            dir.path(),
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains(
+                ".with_lock(\"none\", 2500u64, ::core::option::Option::Some(false), &CONFIG)"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn bad_lock_keys_are_build_errors_naming_the_line() {
+        let dir = project(
+            "[schema]\ndiesel.url = sqlite://app.db\nlock = advisroy\ntransactional_ddl = maybe\n",
+            &[],
+        );
+        let out = expand(&EmbedRequest::default(), dir.path(), SQLITE_ONLY).to_string();
+        for expected in [
+            "`lock`: expected one of advisory, table, none, got `advisroy`",
+            "did you mean `advisory`?",
+            "--> schema.ini:3:1",
+            "`transactional_ddl`: expected true or false, got `maybe`",
+            "--> schema.ini:4:1",
+        ] {
+            assert!(out.contains(expected), "{expected} in {out}");
+        }
+    }
+
+    #[test]
     fn a_password_in_the_ini_does_not_reach_an_error() {
         let dir = project(
             "[schema]\ndiesel.url = postgres://app:Sup3rS3cret@db:nope/prod\n",

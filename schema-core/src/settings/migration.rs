@@ -118,7 +118,12 @@ impl MigrationSettings {
             .map_or_else(|| dir.join("migrations"), |(v, _)| dir.join(v.trim()));
         let transaction_per_migration = flag(config, "transaction_per_migration", &mut problems);
         let multiple_heads = flag(config, "multiple_heads", &mut problems);
-        let lock_timeout = seconds(config, "lock_timeout", Duration::from_secs(60), &mut problems);
+        let lock_timeout = seconds(
+            config,
+            "lock_timeout",
+            Duration::from_secs(60),
+            &mut problems,
+        );
         let lock = read(config, "lock", &mut problems).and_then(|(v, line)| {
             let mode = LockMode::from_word(&v);
             if mode.is_none() {
@@ -126,7 +131,11 @@ impl MigrationSettings {
                     config,
                     "lock",
                     line,
-                    &format!("expected one of {}, got `{}`", LockMode::WORDS.join(", "), v.trim()),
+                    &format!(
+                        "expected one of {}, got `{}`",
+                        LockMode::WORDS.join(", "),
+                        v.trim()
+                    ),
                 );
                 if let Some(s) = crate::diag::suggest(v.trim(), LockMode::WORDS.iter().copied()) {
                     d = d.suggest(s);
@@ -138,7 +147,12 @@ impl MigrationSettings {
         let lock_lease = seconds(config, "lock_lease", DEFAULT_LOCK_LEASE, &mut problems);
         if lock_lease.is_zero() {
             let line = read(config, "lock_lease", &mut problems).and_then(|(_, line)| line);
-            problems.push(invalid(config, "lock_lease", line, "a lease must last longer than 0 seconds"));
+            problems.push(invalid(
+                config,
+                "lock_lease",
+                line,
+                "a lease must last longer than 0 seconds",
+            ));
         }
         let transactional_ddl =
             read(config, "transactional_ddl", &mut problems).map(|(v, line)| {
@@ -261,7 +275,10 @@ mod tests {
     fn lock_and_ddl_keys() {
         let config = Config::from_str_at("/p/schema.ini", "[schema]\n", None).unwrap();
         let s = MigrationSettings::from_config(&config).unwrap();
-        assert_eq!((s.lock, s.lock_lease, s.transactional_ddl), (None, DEFAULT_LOCK_LEASE, None));
+        assert_eq!(
+            (s.lock, s.lock_lease, s.transactional_ddl),
+            (None, DEFAULT_LOCK_LEASE, None)
+        );
         let config = Config::from_str_at(
             "/p/schema.ini",
             "[schema]\nlock = Table\nlock_lease = 2\ntransactional_ddl = off\n",
@@ -294,9 +311,21 @@ mod tests {
         assert_eq!(
             found,
             [
-                (Some(2), "`lock`: expected one of advisory, table, none, got `tabel`".to_owned(), Some("table".to_owned())),
-                (Some(3), "`lock_lease`: a lease must last longer than 0 seconds".to_owned(), None),
-                (Some(4), "`transactional_ddl`: expected true or false, got `sometimes`".to_owned(), None),
+                (
+                    Some(2),
+                    "`lock`: expected one of advisory, table, none, got `tabel`".to_owned(),
+                    Some("table".to_owned())
+                ),
+                (
+                    Some(3),
+                    "`lock_lease`: a lease must last longer than 0 seconds".to_owned(),
+                    None
+                ),
+                (
+                    Some(4),
+                    "`transactional_ddl`: expected true or false, got `sometimes`".to_owned(),
+                    None
+                ),
             ]
         );
     }

@@ -31,13 +31,16 @@ mod refused {
 
 mod ddl {
     use super::*;
-    on_backends!([postgres](ddl_not_transactional_keeps_what_ran_and_records_the_failure));
+    on_backends!([postgres](
+        ddl_not_transactional_keeps_what_ran_and_records_the_failure
+    ));
 }
 
 /// Engine settings for `db`, as the lease's own connection opens them.
 fn settings(db: &TestDb) -> EngineSettings {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::from_str_at(dir.path().join("schema.ini"), "[schema]\n", None).unwrap();
+    let mut config =
+        Config::from_str_at(dir.path().join("schema.ini"), "[schema]\n", None).unwrap();
     config.set_main_option("diesel.url", db.url());
     schema_runtime::engine_settings(&config).unwrap()
 }
@@ -111,7 +114,10 @@ fn the_lease_is_released_on_failure_and_panic<C: TestConn>(db: &TestDb) {
     let mut conn: C = db.conn();
     assert!(lease_rows(&mut conn).is_empty(), "released after a panic");
 
-    folder.write_up(&folder_name(2), "INSERT INTO missing_table (id) VALUES (1);\n");
+    folder.write_up(
+        &folder_name(2),
+        "INSERT INTO missing_table (id) VALUES (1);\n",
+    );
     let migrator = leased(&folder, db, Duration::from_secs(30), Duration::from_secs(5));
     let error = migrator.upgrade(&mut conn, &tgt("head")).unwrap_err();
     assert!(matches!(error, RunError::Statement { .. }), "{error:?}");
@@ -200,7 +206,9 @@ fn ddl_not_transactional_keeps_what_ran_and_records_the_failure<C: TestConn>(db:
     assert!(*partial, "{error}");
     assert_eq!(*line, 3);
     assert!(
-        error.to_string().contains("statements before this one stay applied"),
+        error
+            .to_string()
+            .contains("statements before this one stay applied"),
         "{error}"
     );
     // The first statement of the failing revision stayed, as on MySQL.
@@ -248,9 +256,18 @@ fn transactional_ddl_cannot_be_claimed_on_mysql<C: TestConn>(db: &TestDb) {
     let mut conn: C = db.conn();
     let error = migrator.upgrade(&mut conn, &tgt("head")).unwrap_err();
     assert!(
-        matches!(error, RunError::Setting { key: "transactional_ddl", .. }),
+        matches!(
+            error,
+            RunError::Setting {
+                key: "transactional_ddl",
+                ..
+            }
+        ),
         "{error:?}"
     );
-    assert!(error.to_string().contains("commits DDL as it runs"), "{error}");
+    assert!(
+        error.to_string().contains("commits DDL as it runs"),
+        "{error}"
+    );
     assert!(diesel_versions(&mut conn).is_empty());
 }

@@ -84,7 +84,11 @@ fn concurrent_processes(backend: Backend, extra_ini: &str, processes: usize) {
         assert_eq!(count("SELECT COUNT(*) FROM __schema_lock"), ["0"]);
         let schema = ctx.run(&["inspect", "--format", "json"]);
         schema.code(0);
-        assert!(!schema.stdout.contains("__schema_lock"), "{}", schema.stdout);
+        assert!(
+            !schema.stdout.contains("__schema_lock"),
+            "{}",
+            schema.stdout
+        );
         assert!(schema.stdout.contains("run_log"), "{}", schema.stdout);
     }
 }
