@@ -158,6 +158,33 @@ mod tests {
     }
 
     #[test]
+    fn no_transactional_ddl_leaves_postgres_statements_unwrapped() {
+        let files = (1..=2)
+            .map(|i| schema_core::migrations::MigrationFiles {
+                folder_name: format!("2024-01-01-00000{i}_t{i}"),
+                up_sql: format!("CREATE TABLE t{i} (id INT);\n"),
+                down_sql: None,
+                metadata_toml: None,
+                dir: None,
+            })
+            .collect();
+        let graph = RevisionGraph::from_files(files).unwrap();
+        let steps = graph
+            .plan_upgrade(&Default::default(), &"head".parse().unwrap())
+            .unwrap();
+        let count = |ddl, backend| {
+            offline_script(&graph, &steps, backend, false, ddl, &[])
+                .matches("BEGIN;")
+                .count()
+        };
+        assert_eq!(count(None, Backend::Postgres), 1);
+        assert_eq!(count(Some(false), Backend::Postgres), 0);
+        // MySQL/MariaDB: a transaction per revision either way.
+        assert_eq!(count(None, Backend::Mysql), 2);
+        assert_eq!(count(Some(false), Backend::Mysql), 2);
+    }
+
+    #[test]
     fn mysql_statements_holding_a_semicolon_get_a_delimiter_block() {
         assert_eq!(written("SELECT 1", Backend::Mysql), "SELECT 1;\n");
         assert_eq!(
