@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use schema_core::migrations::MigrationError;
 use schema_core::secret::mask_urls;
-use schema_core::{ConfigError, Diagnostic};
+use schema_core::{ConfigError, Diagnostic, Kind};
 use schema_runtime::RunError;
 
 /// How a command ended, and the exit code that says so.
@@ -77,6 +77,11 @@ impl From<RunError> for Failure {
         match e {
             RunError::Graph(e) => Failure::Migrations(vec![e]),
             RunError::Config(e) => Failure::Config(e),
+            // A key this database cannot honour is a configuration error
+            // (exit 2), found only once connected.
+            RunError::Setting { key, message } => Failure::Config(
+                Diagnostic::new(Kind::InvalidValue, format!("`{key}`: {message}")).into(),
+            ),
             other => Failure::Run(other),
         }
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use cargo_metadata::MetadataCommand;
 use schema_core::migrations::{CacheUse, FolderCache, RevisionGraph};
 use schema_core::secret::Redactor;
-use schema_core::settings::MigrationSettings;
+use schema_core::settings::{LockMode, MigrationSettings};
 use schema_core::{ConfigError, Diagnostic, EngineSettings, Kind, Overrides, Project, ProjectSpec};
 use schema_runtime::{Migrator, RunOptions, BACKENDS};
 
@@ -262,11 +262,23 @@ impl ProjectContext {
             }
         }
         let graph = found.graph.map_err(Failure::Migrations)?;
-        let migrator = Migrator::new(graph).with_options(RunOptions {
-            transaction_per_migration: self.settings.transaction_per_migration,
-            lock_timeout: self.settings.lock_timeout,
-            allow_edited: false,
-        });
+        let settings = &self.settings;
+        // A lease renews on a connection of its own, to the URL the command
+        // connects to; commands that need no URL do without one.
+        let lock_db = match settings.lock {
+            Some(LockMode::Advisory | LockMode::None) => None,
+            _ => self.engine_settings().ok(),
+        };
+        let migrator = Migrator::new(graph)
+            .with_options(RunOptions {
+                transaction_per_migration: settings.transaction_per_migration,
+                lock_timeout: settings.lock_timeout,
+                allow_edited: false,
+                lock: settings.lock,
+                lock_lease: settings.lock_lease,
+                transactional_ddl: settings.transactional_ddl,
+            })
+            .with_lock_connection(lock_db);
         Ok(self.migrator.get_or_init(|| migrator))
     }
 

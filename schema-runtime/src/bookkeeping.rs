@@ -51,8 +51,11 @@ bookkeeping_tables! {
     }
 }
 
-/// Both bookkeeping tables; never part of the user's schema.
-pub const TABLES: [&str; 2] = [DIESEL_TABLE, REVISIONS_TABLE];
+/// The lease row of `lock = table` ([`crate::lock::lease`]).
+pub const LOCK_TABLE: &str = "__schema_lock";
+
+/// cargo-schema's tables; never part of the user's schema.
+pub const TABLES: [&str; 3] = [DIESEL_TABLE, REVISIONS_TABLE, LOCK_TABLE];
 
 /// `state` of a revision that is applied.
 pub const APPLIED: &str = "applied";
@@ -220,6 +223,10 @@ macro_rules! bookkeeping_queries {
             Ok(())
         }
 
+        fn execute_counted(&mut self, sql: &str) -> Result<usize, RunError> {
+            Ok(diesel::sql_query(sql).execute(self)?)
+        }
+
         fn insert_version(&mut self, version: &str) -> Result<(), RunError> {
             use $crate::bookkeeping::tables::__diesel_schema_migrations as diesel_table;
             diesel::insert_into(diesel_table::table)
@@ -253,7 +260,7 @@ mod tests {
 
     #[test]
     fn the_ddl_creates_both_tables() {
-        for table in TABLES {
+        for table in [DIESEL_TABLE, REVISIONS_TABLE] {
             assert!(ddl().contains(&format!("CREATE TABLE IF NOT EXISTS {table} (")));
         }
     }

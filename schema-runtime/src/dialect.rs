@@ -52,6 +52,11 @@ pub trait Dialect:
         self.transaction(f)
     }
 
+    /// The server's version string (`SELECT version()`), from which the
+    /// runner tells CockroachDB, YugabyteDB and TiDB from the backend
+    /// itself ([`schema_core::url::Flavor`]).
+    fn server_version(&mut self) -> Result<String, RunError>;
+
     /// Take the runner lock, waiting at most `timeout`.
     fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError>;
 
@@ -87,6 +92,10 @@ pub trait Dialect:
 
     /// Record a version in diesel's table (a stamp).
     fn insert_version(&mut self, version: &str) -> Result<(), RunError>;
+
+    /// Run one statement of cargo-schema's own and say how many rows it
+    /// changed (the lease of [`crate::lock::lease`]).
+    fn execute_counted(&mut self, sql: &str) -> Result<usize, RunError>;
 }
 
 #[cfg(feature = "sqlite")]
@@ -116,6 +125,13 @@ impl Dialect for diesel::SqliteConnection {
 
     crate::lock::sqlite_lock!();
 
+    fn server_version(&mut self) -> Result<String, RunError> {
+        Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+            "sqlite_version()",
+        ))
+        .get_result(self)?)
+    }
+
     fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
         // Only our own table names reach here, never user input.
         let query = format!(
@@ -142,6 +158,10 @@ macro_rules! postgres_dialect {
             )?
 
             crate::lock::postgres_lock!();
+
+            fn server_version(&mut self) -> Result<String, RunError> {
+                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("version()")).get_result(self)?)
+            }
 
             fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
                 // Only our own table names reach here, never user input.
@@ -176,6 +196,10 @@ macro_rules! mysql_dialect {
             )?
 
             crate::lock::mysql_lock!();
+
+            fn server_version(&mut self) -> Result<String, RunError> {
+                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("version()")).get_result(self)?)
+            }
 
             fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
                 // Only our own table names reach here, never user input.

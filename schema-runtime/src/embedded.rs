@@ -11,6 +11,7 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use schema_core::migrations::record::{self, Record, RecordError, RECORD_LEN};
 use schema_core::migrations::{MigrationFiles, RevisionGraph, Step};
+use schema_core::settings::{LockMode, DEFAULT_LOCK_LEASE};
 use schema_core::{
     Config, ConfigError, EngineSettings, EnvPolicy, Environment, Project, ProjectSpec,
 };
@@ -41,6 +42,11 @@ pub struct EmbeddedMigrations {
     records: &'static [&'static str],
     transaction_per_migration: bool,
     lock_timeout_ms: u64,
+    lock: &'static str,
+    lock_lease_ms: u64,
+    transactional_ddl: Option<bool>,
+    /// Where a `lock = table` lease gets the URL of its own connection.
+    config: Option<&'static EmbeddedConfig>,
     // Leaked rather than owned: `embed!()` puts this type in a static, which
     // is never dropped, but rustc still emits the static's drop glue, and
     // owning the runner here would link all of it into a binary that only
@@ -75,8 +81,31 @@ impl EmbeddedMigrations {
             records,
             transaction_per_migration,
             lock_timeout_ms,
+            lock: "",
+            lock_lease_ms: 0,
+            transactional_ddl: None,
+            config: None,
             built: OnceLock::new(),
         }
+    }
+
+    /// Used by `embed!()`: the main section's `lock` (a word checked at
+    /// build time, `""` when unset), `lock_lease` and `transactional_ddl`,
+    /// and the embedded configuration whose URL a `lock = table` lease
+    /// connects to.
+    #[doc(hidden)]
+    pub const fn with_lock(
+        mut self,
+        lock: &'static str,
+        lock_lease_ms: u64,
+        transactional_ddl: Option<bool>,
+        config: &'static EmbeddedConfig,
+    ) -> Self {
+        self.lock = lock;
+        self.lock_lease_ms = lock_lease_ms;
+        self.transactional_ddl = transactional_ddl;
+        self.config = Some(config);
+        self
     }
 
     fn built(&self) -> &'static Built {
@@ -154,11 +183,29 @@ impl EmbeddedMigrations {
                     ));
                 }
             }
-            Ok(Migrator::new(graph).with_options(RunOptions {
-                transaction_per_migration: self.transaction_per_migration,
-                lock_timeout: Duration::from_millis(self.lock_timeout_ms),
-                allow_edited: false,
-            }))
+            let lock = LockMode::from_word(self.lock);
+            // Only a lease needs the URL, and reading it means reading the
+            // environment: skip that where no lease can be taken.
+            let lock_db = match lock {
+                Some(LockMode::Advisory | LockMode::None) => None,
+                _ => self
+                    .config
+                    .and_then(|c| c.load().ok())
+                    .map(|c| c.settings().clone()),
+            };
+            Ok(Migrator::new(graph)
+                .with_options(RunOptions {
+                    transaction_per_migration: self.transaction_per_migration,
+                    lock_timeout: Duration::from_millis(self.lock_timeout_ms),
+                    allow_edited: false,
+                    lock,
+                    lock_lease: match self.lock_lease_ms {
+                        0 => DEFAULT_LOCK_LEASE,
+                        ms => Duration::from_millis(ms),
+                    },
+                    transactional_ddl: self.transactional_ddl,
+                })
+                .with_lock_connection(lock_db))
         });
         built
             .as_ref()

@@ -42,8 +42,27 @@ pub enum RunError {
         waited: Duration,
     },
 
+    /// A main-section setting cannot be honoured on this database.
+    #[error("`{key}`: {message}")]
+    Setting {
+        /// The key.
+        key: &'static str,
+        /// Why, and what to set instead.
+        message: String,
+    },
+
+    /// A `lock = table` lease stopped being this runner's while it ran.
+    #[error(
+        "the migration lock's lease was lost: {reason}. This run stopped before its next \
+         revision; raise lock_lease if runs take longer than renewals can keep up with"
+    )]
+    LeaseLost {
+        /// What happened.
+        reason: String,
+    },
+
     /// A statement of a revision failed; the transaction that held it was
-    /// rolled back (except on MySQL/MariaDB, see `partial`).
+    /// rolled back (except where DDL is not transactional, see `partial`).
     #[error(
         "revision {revision} failed at {file}:{line}\n  statement: {statement}\n  database said: {message}{}{}",
         if *partial { PARTIAL_ADVICE } else { "" },
@@ -60,7 +79,8 @@ pub enum RunError {
         statement: String,
         /// The database's message.
         message: String,
-        /// The backend committed part of the revision (MySQL DDL).
+        /// The database committed part of the revision (DDL that is not
+        /// transactional: MySQL/MariaDB, or `transactional_ddl = false`).
         partial: bool,
         /// What the rollback undid, for a user who just saw the revisions
         /// of the run scroll by.
@@ -87,9 +107,11 @@ pub enum RunError {
     #[error("the embedded migrations are inconsistent: {0}")]
     Embedded(String),
 
-    /// A previous run failed partway on a backend without transactional DDL.
+    /// A previous run failed partway on a database without transactional
+    /// DDL.
     #[error(
-        "revision {revision} failed partway in an earlier run, and MySQL/MariaDB had already committed part of it. \
+        "revision {revision} failed partway in an earlier run, and the database had already committed part of it \
+         (its DDL is not transactional). \
          Repair the database by hand, then either run `cargo schema stamp {parent}` (undone by hand) or \
          `cargo schema stamp {revision_id}` (finished by hand); or fix its up.sql so it can run again on the \
          database as it is, and re-run"
@@ -104,9 +126,10 @@ pub enum RunError {
     },
 }
 
-/// Appended to statement failures on MySQL/MariaDB.
+/// Appended to statement failures where DDL is not transactional.
 const PARTIAL_ADVICE: &str =
-    "\n  MySQL/MariaDB commit DDL as it runs, so statements before this one stay applied. \
+    "\n  The database commits DDL as it runs (MySQL/MariaDB, or transactional_ddl = false), \
+     so statements before this one stay applied. \
      The failure is recorded: repair the database, then `cargo schema stamp` the revision, \
      or fix its SQL and re-run.";
 

@@ -42,6 +42,7 @@ pub use error::RunError;
 pub use runner::{Bookkeeping, Migrator, Observer, RunOptions, Silent, Status};
 pub use schema_core::engine::{Echo, EngineSettings, PoolClass};
 pub use schema_core::migrations::{self, Direction, RevisionGraph, Step};
+pub use schema_core::settings::LockMode;
 pub use schema_core::url::{Backend, DatabaseUrl};
 pub use schema_core::{Config, ConfigError, Diagnostic, Environment, Kind, Options};
 

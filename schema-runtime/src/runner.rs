@@ -7,7 +7,9 @@
 //! a revision with `run_in_transaction = false` runs outside any. On
 //! MySQL/MariaDB each revision gets its own transaction (DDL commits anyway)
 //! and a revision that fails partway is recorded, so the next run stops
-//! until someone looks.
+//! until someone looks. `transactional_ddl = false` (the default on
+//! CockroachDB, YugabyteDB and TiDB, recognised from the server's version
+//! string) runs any backend that way.
 //!
 //! Round trips: on PostgreSQL a revision inside the run's transaction goes
 //! to the server as one batch with its bookkeeping rows, under a savepoint;
@@ -23,9 +25,14 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use schema_core::migrations::{
     AppliedSet, Direction, Migration, RevisionGraph, StampPlan, Step, Target,
 };
+use schema_core::settings::{LockMode, DEFAULT_LOCK_LEASE};
+use schema_core::url::{Backend, Flavor};
+use schema_core::EngineSettings;
 
 use diesel::migration::Migration as DieselMigration;
 use schema_core::sql;
@@ -33,7 +40,7 @@ use schema_core::sql;
 use crate::bookkeeping::{self, RevisionRow, APPLIED, DIESEL_TABLE, FAILED, REVISIONS_TABLE};
 use crate::dialect::Dialect;
 use crate::error::{RunError, StatementFailed};
-use crate::lock::LockGuard;
+use crate::lock::{LeaseState, LockGuard};
 use crate::revision::Revision;
 
 /// How a run behaves.
@@ -46,6 +53,14 @@ pub struct RunOptions {
     /// Accept applied revisions whose up.sql changed, recording the new
     /// checksums.
     pub allow_edited: bool,
+    /// Which lock to take; `None` picks by engine: a lease row on
+    /// CockroachDB and YugabyteDB, the backend's advisory lock elsewhere.
+    pub lock: Option<LockMode>,
+    /// How long a `lock = table` lease lasts unless renewed.
+    pub lock_lease: Duration,
+    /// Whether DDL is transactional; `None` picks by engine. `false` runs
+    /// each revision on its own and records one that failed partway.
+    pub transactional_ddl: Option<bool>,
 }
 
 impl Default for RunOptions {
@@ -54,8 +69,19 @@ impl Default for RunOptions {
             transaction_per_migration: false,
             lock_timeout: Duration::from_secs(60),
             allow_edited: false,
+            lock: None,
+            lock_lease: DEFAULT_LOCK_LEASE,
+            transactional_ddl: None,
         }
     }
+}
+
+/// What a run does on this database: the options, with what was left to
+/// the engine decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Plan {
+    lock: LockMode,
+    transactional: bool,
 }
 
 /// Hooks for progress output; the runner itself prints nothing.
@@ -120,7 +146,7 @@ pub struct Status {
     pub edited: Vec<String>,
     /// Versions the database records that the folder does not have.
     pub unknown: Vec<String>,
-    /// Revisions that failed partway (MySQL/MariaDB).
+    /// Revisions that failed partway (where DDL is not transactional).
     pub failed: Vec<String>,
 }
 
@@ -129,6 +155,7 @@ pub struct Status {
 pub struct Migrator {
     graph: RevisionGraph,
     options: RunOptions,
+    lock_db: Option<Arc<EngineSettings>>,
 }
 
 impl Migrator {
@@ -137,7 +164,18 @@ impl Migrator {
         Migrator {
             graph,
             options: RunOptions::default(),
+            lock_db: None,
         }
+    }
+
+    /// The database a `lock = table` lease is taken, renewed and released
+    /// on, through a connection of its own (the runner's connection is busy
+    /// with the run, and inside its transaction a renewal would not be
+    /// seen). It must be the database the runner migrates: a lease taken
+    /// elsewhere protects nothing. `None` leaves `lock = table` refused.
+    pub fn with_lock_connection(mut self, settings: Option<EngineSettings>) -> Self {
+        self.lock_db = settings.map(Arc::new);
+        self
     }
 
     /// Replace the options.
@@ -182,14 +220,61 @@ impl Migrator {
         target: &Target,
         observer: &mut dyn Observer,
     ) -> Result<Vec<Step>, RunError> {
-        let mut guard = LockGuard::acquire(conn, self.options.lock_timeout)?;
+        let plan = self.plan_for(conn)?;
+        let mut guard = self.lock(conn, plan)?;
+        let lease = guard.lease_state();
         let conn = &mut *guard;
         conn.locked_transaction(|c| c.ensure_bookkeeping())?;
-        if C::TRANSACTIONAL_DDL {
-            self.run_transactional(conn, direction, target, observer)
+        if plan.transactional {
+            self.run_transactional(conn, direction, target, observer, &lease)
         } else {
-            self.run_autocommit(conn, direction, target, observer)
+            self.run_autocommit(conn, direction, target, observer, &lease)
         }
+    }
+
+    /// Decide what the options leave to the engine, asking the server for
+    /// its version only when something is left.
+    fn plan_for<C: Dialect>(&self, conn: &mut C) -> Result<Plan, RunError> {
+        let options = &self.options;
+        let flavor = match (options.lock, options.transactional_ddl, C::BACKEND) {
+            (Some(_), Some(_), _) | (_, _, Backend::Sqlite) => None,
+            _ => Some(Flavor::recognise(C::BACKEND, &conn.server_version()?)),
+        };
+        let lock = options.lock.unwrap_or(match flavor {
+            Some(flavor) if !flavor.advisory_locks() => LockMode::Table,
+            _ => LockMode::Advisory,
+        });
+        let transactional = match options.transactional_ddl {
+            Some(true) if !C::TRANSACTIONAL_DDL => {
+                return Err(RunError::Setting {
+                    key: "transactional_ddl",
+                    message: format!(
+                        "`true`, but {} commits DDL as it runs; remove the key",
+                        Flavor::recognise(C::BACKEND, "")
+                    ),
+                })
+            }
+            Some(set) => set,
+            None => flavor.map_or(C::TRANSACTIONAL_DDL, Flavor::transactional_ddl),
+        };
+        Ok(Plan {
+            lock,
+            transactional,
+        })
+    }
+
+    fn lock<'c, C: Dialect>(
+        &self,
+        conn: &'c mut C,
+        plan: Plan,
+    ) -> Result<LockGuard<'c, C>, RunError> {
+        LockGuard::take(
+            conn,
+            plan.lock,
+            self.options.lock_timeout,
+            self.options.lock_lease,
+            self.lock_db.as_deref(),
+        )
     }
 
     fn run_transactional<C: Dialect>(
@@ -198,6 +283,7 @@ impl Migrator {
         direction: Direction,
         target: &Target,
         observer: &mut dyn Observer,
+        lease: &LeaseState,
     ) -> Result<Vec<Step>, RunError> {
         let whole = !self.options.transaction_per_migration;
         let mut done = Vec::new();
@@ -232,8 +318,10 @@ impl Migrator {
                     while let Some(step) = plan.pop_front() {
                         let migration = self.migration(&step)?;
                         if !migration.run_in_transaction {
+                            lease.check()?;
                             return Ok((ran, Some(step), plan, count));
                         }
+                        lease.check()?;
                         self.apply(c, &step, migration, observer, false, true)?;
                         count += step_delta(&step);
                         ran.push(step);
@@ -241,6 +329,8 @@ impl Migrator {
                             break;
                         }
                     }
+                    // Not committed once another runner may have taken over.
+                    lease.check()?;
                     Ok((ran, None, plan, count))
                 })
                 .map_err(|e| rollback_note(e, whole, before))?;
@@ -260,14 +350,16 @@ impl Migrator {
         }
     }
 
-    /// MySQL/MariaDB: DDL commits as it goes, so each revision runs in its
-    /// own transaction (for its DML and bookkeeping) under the session lock.
+    /// MySQL/MariaDB, and `transactional_ddl = false`: DDL commits as it
+    /// goes, so each revision runs in its own transaction (for its DML and
+    /// bookkeeping) under the runner lock, and one that fails is recorded.
     fn run_autocommit<C: Dialect>(
         &self,
         conn: &mut C,
         direction: Direction,
         target: &Target,
         observer: &mut dyn Observer,
+        lease: &LeaseState,
     ) -> Result<Vec<Step>, RunError> {
         let applied = self.prepare(conn)?;
         observer.starting(&applied);
@@ -275,6 +367,7 @@ impl Migrator {
         observer.planned(&plan);
         for step in &plan {
             let migration = self.migration(step)?;
+            lease.check()?;
             if let Err(error) = self.apply(conn, step, migration, observer, true, false) {
                 if direction == Direction::Up && matches!(error, RunError::Statement { .. }) {
                     conn.put_row(&RevisionRow::of(migration, FAILED))?;
@@ -330,7 +423,15 @@ impl Migrator {
         };
         // What diesel's harness does, bookkeeping included: a revision's own
         // transaction unless the caller's encloses it or it must run outside.
-        let result = if migration.run_in_transaction && !enclosed {
+        // With `transactional_ddl = false` on a backend whose DDL is in fact
+        // transactional (PostgreSQL standing in for CockroachDB or
+        // YugabyteDB), each statement commits by itself, as those engines
+        // run DDL (YugabyteDB: each DDL its own transaction; CockroachDB
+        // advises schema changes outside explicit transactions); the
+        // bookkeeping rows still land together, in one batch.
+        let own_transaction =
+            migration.run_in_transaction && !enclosed && !(partial && C::TRANSACTIONAL_DDL);
+        let result = if own_transaction {
             conn.transaction(run)
         } else {
             run(conn)
@@ -503,9 +604,12 @@ impl Migrator {
         targets: &[Target],
         purge: bool,
     ) -> Result<Vec<StampPlan>, RunError> {
-        let mut guard = LockGuard::acquire(conn, self.options.lock_timeout)?;
+        let plan = self.plan_for(conn)?;
+        let mut guard = self.lock(conn, plan)?;
+        let lease = guard.lease_state();
         let conn = &mut *guard;
         conn.locked_transaction(|c| {
+            lease.check()?;
             c.ensure_bookkeeping()?;
             let versions = c.applied_versions()?;
             let mut applied = if purge {

@@ -24,15 +24,22 @@ use crate::bookkeeping;
 /// on MySQL/MariaDB, for a revision's DML and bookkeeping), as the runner
 /// would do it. `session` is what the runner's connection runs
 /// first (`EngineSettings::session_statements`: `connect_args`,
-/// `isolation_level`).
+/// `isolation_level`). `transactional_ddl = Some(false)` (the main
+/// section's key) writes what the runner does then: on MySQL/MariaDB the
+/// same, elsewhere no transaction around a revision's statements.
 pub fn offline_script(
     graph: &RevisionGraph,
     steps: &[Step],
     backend: Backend,
     per_migration: bool,
+    transactional_ddl: Option<bool>,
     session: &[String],
 ) -> String {
-    let transactional = backend.transactional_ddl();
+    let transactional = backend.transactional_ddl() && transactional_ddl != Some(false);
+    // The runner lets each statement commit by itself when told a backend
+    // with transactional DDL has none (PostgreSQL standing in for
+    // CockroachDB or YugabyteDB).
+    let autocommit = backend.transactional_ddl() && !transactional;
     let begin = "BEGIN;\n";
     let mut out = String::new();
     let _ = writeln!(out, "-- cargo schema, offline mode ({backend})\n");
@@ -58,7 +65,7 @@ pub fn offline_script(
         let Ok(m) = graph.resolve_revision(&step.revision) else {
             continue;
         };
-        let own = m.run_in_transaction && (per_migration || !transactional);
+        let own = m.run_in_transaction && (per_migration || !transactional) && !autocommit;
         let outside = whole && !m.run_in_transaction;
         if outside {
             out.push_str("COMMIT;\n\n");
@@ -148,6 +155,33 @@ mod tests {
         let mut out = String::new();
         write_statement(&mut out, text, backend);
         out
+    }
+
+    #[test]
+    fn no_transactional_ddl_leaves_postgres_statements_unwrapped() {
+        let files = (1..=2)
+            .map(|i| schema_core::migrations::MigrationFiles {
+                folder_name: format!("2024-01-01-00000{i}_t{i}"),
+                up_sql: format!("CREATE TABLE t{i} (id INT);\n"),
+                down_sql: None,
+                metadata_toml: None,
+                dir: None,
+            })
+            .collect();
+        let graph = RevisionGraph::from_files(files).unwrap();
+        let steps = graph
+            .plan_upgrade(&Default::default(), &"head".parse().unwrap())
+            .unwrap();
+        let count = |ddl, backend| {
+            offline_script(&graph, &steps, backend, false, ddl, &[])
+                .matches("BEGIN;")
+                .count()
+        };
+        assert_eq!(count(None, Backend::Postgres), 1);
+        assert_eq!(count(Some(false), Backend::Postgres), 0);
+        // MySQL/MariaDB: a transaction per revision either way.
+        assert_eq!(count(None, Backend::Mysql), 2);
+        assert_eq!(count(Some(false), Backend::Mysql), 2);
     }
 
     #[test]

@@ -9,6 +9,8 @@ use crate::Backend;
 pub const DIESEL_TABLE: &str = "__diesel_schema_migrations";
 /// cargo-schema's table of revisions.
 pub const REVISIONS_TABLE: &str = "__schema_revisions";
+/// The lease table of `lock = table`, created only with that setting.
+pub const LOCK_TABLE: &str = "__schema_lock";
 /// The bookkeeping tables the runner creates.
 pub const BOOKKEEPING: [&str; 2] = [DIESEL_TABLE, REVISIONS_TABLE];
 
@@ -80,7 +82,7 @@ pub fn tables(backend: Backend, mut rows: impl FnMut(&str) -> Vec<String>) -> Ve
 pub fn user_tables(backend: Backend, rows: impl FnMut(&str) -> Vec<String>) -> Vec<String> {
     tables(backend, rows)
         .into_iter()
-        .filter(|t| !BOOKKEEPING.contains(&t.as_str()))
+        .filter(|t| !BOOKKEEPING.contains(&t.as_str()) && t != LOCK_TABLE)
         .collect()
 }
 

@@ -88,6 +88,7 @@ fn print_script(
         steps,
         engine.url.backend(),
         project.settings.transaction_per_migration,
+        project.settings.transactional_ddl,
         &engine.session_statements(),
     );
     out!("{script}")?;

@@ -33,6 +33,12 @@ pub struct Embedded {
     pub transaction_per_migration: bool,
     /// From the ini.
     pub lock_timeout_ms: u64,
+    /// `lock`, as its word; empty when unset.
+    pub lock: &'static str,
+    /// From the ini.
+    pub lock_lease_ms: u64,
+    /// From the ini; `None` when unset.
+    pub transactional_ddl: Option<bool>,
     /// The validated migrations, in version order (empty on errors).
     pub migrations: Vec<Migration>,
     /// Migration folders seen, tracked for rebuilds even when invalid.
@@ -139,6 +145,12 @@ fn migrations(embedded: &Embedded, ok: bool) -> TokenStream {
     });
     let per_migration = embedded.transaction_per_migration;
     let lock_ms = embedded.lock_timeout_ms;
+    let lock = embedded.lock;
+    let lease_ms = embedded.lock_lease_ms;
+    let transactional_ddl = match embedded.transactional_ddl {
+        Some(set) => quote!(::core::option::Option::Some(#set)),
+        None => quote!(::core::option::Option::None),
+    };
     let doc = format!(
         "The migrations of `{location}`, embedded at build time ({} revision(s)). \
          `MIGRATIONS.upgrade(&mut conn, \"head\")` applies them with the rules of `cargo schema upgrade`.",
@@ -147,7 +159,8 @@ fn migrations(embedded: &Embedded, ok: bool) -> TokenStream {
     quote! {
         #[doc = #doc]
         pub static MIGRATIONS: ::schema_runtime::embedded::EmbeddedMigrations =
-            ::schema_runtime::embedded::EmbeddedMigrations::new(#location, &[#(#records),*], #per_migration, #lock_ms);
+            ::schema_runtime::embedded::EmbeddedMigrations::new(#location, &[#(#records),*], #per_migration, #lock_ms)
+                .with_lock(#lock, #lease_ms, #transactional_ddl, &CONFIG);
     }
 }
 

@@ -189,6 +189,9 @@ pub fn collect(
     embedded.script_location = Some(settings.script_location.clone());
     embedded.transaction_per_migration = settings.transaction_per_migration;
     embedded.lock_timeout_ms = u64::try_from(settings.lock_timeout.as_millis()).unwrap_or(u64::MAX);
+    embedded.lock = settings.lock.map_or("", |mode| mode.word());
+    embedded.lock_lease_ms = u64::try_from(settings.lock_lease.as_millis()).unwrap_or(u64::MAX);
+    embedded.transactional_ddl = settings.transactional_ddl;
 
     let found = project.migrations(&settings, None);
     for warning in &found.warnings {
@@ -314,6 +317,43 @@ mod tests {
             out.contains("include_bytes!(\"[DIR]/schema.ini\")"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn lock_and_ddl_keys_reach_the_embedded_runner() {
+        let dir = project(
+            "[schema]\ndiesel.url = sqlite://app.db\nlock = none\nlock_lease = 2.5\ntransactional_ddl = false\n",
+            &[],
+        );
+        let out = pretty(
+            expand(&EmbedRequest::default(), dir.path(), SQLITE_ONLY),
+            dir.path(),
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains(
+                ".with_lock(\"none\", 2500u64, ::core::option::Option::Some(false), &CONFIG)"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn bad_lock_keys_are_build_errors_naming_the_line() {
+        let dir = project(
+            "[schema]\ndiesel.url = sqlite://app.db\nlock = advisroy\ntransactional_ddl = maybe\n",
+            &[],
+        );
+        let out = expand(&EmbedRequest::default(), dir.path(), SQLITE_ONLY).to_string();
+        for expected in [
+            "`lock`: expected one of advisory, table, none, got `advisroy`",
+            "did you mean `advisory`?",
+            "--> schema.ini:3:1",
+            "`transactional_ddl`: expected true or false, got `maybe`",
+            "--> schema.ini:4:1",
+        ] {
+            assert!(out.contains(expected), "{expected} in {out}");
+        }
     }
 
     #[test]

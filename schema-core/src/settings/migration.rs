@@ -24,10 +24,62 @@ pub const MIGRATION_KEYS: &[(&str, &str)] = &[
         "seconds to wait for another runner's lock [default: 60]",
     ),
     (
+        "lock",
+        "how runners take turns: advisory (PostgreSQL advisory lock, MySQL GET_LOCK, SQLite's write lock), table (a lease row in __schema_lock, for CockroachDB and YugabyteDB), or none (a single runner only) [default: advisory; table on CockroachDB and YugabyteDB]",
+    ),
+    (
+        "lock_lease",
+        "seconds a `lock = table` lease lasts unless renewed; a killed runner's lock is taken over after it [default: 30]",
+    ),
+    (
+        "transactional_ddl",
+        "whether the database's DDL takes part in transactions; false runs each revision on its own and records one that failed partway [default: true on PostgreSQL and SQLite; false on MySQL/MariaDB, CockroachDB, YugabyteDB and TiDB]",
+    ),
+    (
         "multiple_heads",
         "the project keeps several heads on purpose; `check` accepts them [default: false]",
     ),
 ];
+
+/// How runners on one database take turns (the main section's `lock`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LockMode {
+    /// The backend's own lock: a PostgreSQL advisory lock, MySQL's
+    /// `GET_LOCK`, SQLite's write lock.
+    Advisory,
+    /// A lease row in `__schema_lock` with an expiry, renewed while the run
+    /// lasts, for engines without advisory locks.
+    Table,
+    /// No lock: for a single runner only.
+    None,
+}
+
+impl LockMode {
+    /// The words `lock =` accepts.
+    pub const WORDS: &'static [&'static str] = &["advisory", "table", "none"];
+
+    /// The mode a word names.
+    pub fn from_word(word: &str) -> Option<LockMode> {
+        match word.trim().to_ascii_lowercase().as_str() {
+            "advisory" => Some(LockMode::Advisory),
+            "table" => Some(LockMode::Table),
+            "none" => Some(LockMode::None),
+            _ => None,
+        }
+    }
+
+    /// How the ini spells it.
+    pub fn word(self) -> &'static str {
+        match self {
+            LockMode::Advisory => "advisory",
+            LockMode::Table => "table",
+            LockMode::None => "none",
+        }
+    }
+}
+
+/// How long a `lock = table` lease lasts unless renewed.
+pub const DEFAULT_LOCK_LEASE: Duration = Duration::from_secs(30);
 
 /// How migrations run for this project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +92,13 @@ pub struct MigrationSettings {
     pub lock_timeout: Duration,
     /// Several heads are intended.
     pub multiple_heads: bool,
+    /// `lock`; `None` when not set, so the runner picks by engine.
+    pub lock: Option<LockMode>,
+    /// `lock_lease`.
+    pub lock_lease: Duration,
+    /// `transactional_ddl`; `None` when not set, so the runner picks by
+    /// engine.
+    pub transactional_ddl: Option<bool>,
 }
 
 impl MigrationSettings {
@@ -59,23 +118,54 @@ impl MigrationSettings {
             .map_or_else(|| dir.join("migrations"), |(v, _)| dir.join(v.trim()));
         let transaction_per_migration = flag(config, "transaction_per_migration", &mut problems);
         let multiple_heads = flag(config, "multiple_heads", &mut problems);
-        let lock_timeout = match read(config, "lock_timeout", &mut problems) {
-            None => Duration::from_secs(60),
-            Some((v, line)) => {
-                match parse_value(ValueType::Seconds { never: false }, &v, UrlStyle::Diesel) {
-                    Ok(Value::Seconds(Some(d))) => d,
-                    _ => {
-                        problems.push(invalid(
-                            config,
-                            "lock_timeout",
-                            line,
-                            &format!("expected seconds, got `{}`", v.trim()),
-                        ));
-                        Duration::from_secs(60)
-                    }
+        let lock_timeout = seconds(
+            config,
+            "lock_timeout",
+            Duration::from_secs(60),
+            &mut problems,
+        );
+        let lock = read(config, "lock", &mut problems).and_then(|(v, line)| {
+            let mode = LockMode::from_word(&v);
+            if mode.is_none() {
+                let mut d = invalid(
+                    config,
+                    "lock",
+                    line,
+                    &format!(
+                        "expected one of {}, got `{}`",
+                        LockMode::WORDS.join(", "),
+                        v.trim()
+                    ),
+                );
+                if let Some(s) = crate::diag::suggest(v.trim(), LockMode::WORDS.iter().copied()) {
+                    d = d.suggest(s);
                 }
+                problems.push(d);
             }
-        };
+            mode
+        });
+        let lock_lease = seconds(config, "lock_lease", DEFAULT_LOCK_LEASE, &mut problems);
+        if lock_lease.is_zero() {
+            let line = read(config, "lock_lease", &mut problems).and_then(|(_, line)| line);
+            problems.push(invalid(
+                config,
+                "lock_lease",
+                line,
+                "a lease must last longer than 0 seconds",
+            ));
+        }
+        let transactional_ddl =
+            read(config, "transactional_ddl", &mut problems).map(|(v, line)| {
+                asbool(&v).unwrap_or_else(|| {
+                    problems.push(invalid(
+                        config,
+                        "transactional_ddl",
+                        line,
+                        &format!("expected true or false, got `{}`", v.trim()),
+                    ));
+                    true
+                })
+            });
         match ConfigError::try_from(problems) {
             Ok(error) => Err(error),
             Err(()) => Ok(MigrationSettings {
@@ -83,6 +173,9 @@ impl MigrationSettings {
                 transaction_per_migration,
                 lock_timeout,
                 multiple_heads,
+                lock,
+                lock_lease,
+                transactional_ddl,
             }),
         }
     }
@@ -103,6 +196,32 @@ fn read(
         Err(e) => {
             problems.extend(e.diagnostics().iter().cloned());
             None
+        }
+    }
+}
+
+/// A main-section value in seconds, `default` when unset or invalid.
+fn seconds(
+    config: &Config,
+    key: &str,
+    default: Duration,
+    problems: &mut Vec<Diagnostic>,
+) -> Duration {
+    match read(config, key, problems) {
+        None => default,
+        Some((v, line)) => {
+            match parse_value(ValueType::Seconds { never: false }, &v, UrlStyle::Diesel) {
+                Ok(Value::Seconds(Some(d))) => d,
+                _ => {
+                    problems.push(invalid(
+                        config,
+                        key,
+                        line,
+                        &format!("expected seconds, got `{}`", v.trim()),
+                    ));
+                    default
+                }
+            }
         }
     }
 }
@@ -150,6 +269,65 @@ mod tests {
         assert_eq!(s.script_location, PathBuf::from("/p/db/m"));
         assert!(s.transaction_per_migration);
         assert_eq!(s.lock_timeout, Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn lock_and_ddl_keys() {
+        let config = Config::from_str_at("/p/schema.ini", "[schema]\n", None).unwrap();
+        let s = MigrationSettings::from_config(&config).unwrap();
+        assert_eq!(
+            (s.lock, s.lock_lease, s.transactional_ddl),
+            (None, DEFAULT_LOCK_LEASE, None)
+        );
+        let config = Config::from_str_at(
+            "/p/schema.ini",
+            "[schema]\nlock = Table\nlock_lease = 2\ntransactional_ddl = off\n",
+            None,
+        )
+        .unwrap();
+        let s = MigrationSettings::from_config(&config).unwrap();
+        assert_eq!(s.lock, Some(LockMode::Table));
+        assert_eq!(s.lock_lease, Duration::from_secs(2));
+        assert_eq!(s.transactional_ddl, Some(false));
+        for word in LockMode::WORDS {
+            assert_eq!(LockMode::from_word(word).map(LockMode::word), Some(*word));
+        }
+    }
+
+    #[test]
+    fn bad_lock_values_name_the_line_and_suggest() {
+        let config = Config::from_str_at(
+            "/p/schema.ini",
+            "[schema]\nlock = tabel\nlock_lease = 0\ntransactional_ddl = sometimes\n",
+            None,
+        )
+        .unwrap();
+        let e = MigrationSettings::from_config(&config).unwrap_err();
+        let found: Vec<_> = e
+            .diagnostics()
+            .iter()
+            .map(|d| (d.line, d.message.clone(), d.suggestion.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    Some(2),
+                    "`lock`: expected one of advisory, table, none, got `tabel`".to_owned(),
+                    Some("table".to_owned())
+                ),
+                (
+                    Some(3),
+                    "`lock_lease`: a lease must last longer than 0 seconds".to_owned(),
+                    None
+                ),
+                (
+                    Some(4),
+                    "`transactional_ddl`: expected true or false, got `sometimes`".to_owned(),
+                    None
+                ),
+            ]
+        );
     }
 
     #[test]

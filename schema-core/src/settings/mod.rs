@@ -7,4 +7,4 @@ mod engine;
 mod migration;
 
 pub use engine::{Echo, EngineSettings, PoolClass};
-pub use migration::{MigrationSettings, MIGRATION_KEYS};
+pub use migration::{LockMode, MigrationSettings, DEFAULT_LOCK_LEASE, MIGRATION_KEYS};

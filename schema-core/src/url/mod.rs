@@ -30,6 +30,9 @@ use serde::Serialize;
 use crate::secret;
 
 pub mod checks;
+mod flavor;
+
+pub use flavor::Flavor;
 
 /// A database backend cargo-schema can drive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

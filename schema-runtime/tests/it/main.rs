@@ -13,6 +13,7 @@ mod asynchronous;
 mod batches;
 mod connect;
 mod deferred_url;
+mod distributed;
 mod embedded;
 mod engine;
 mod failures;

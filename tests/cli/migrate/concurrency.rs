@@ -1,5 +1,6 @@
 //! Many replicas starting at once: eight `upgrade` processes on one
-//! database all succeed and every revision runs exactly once.
+//! database (sixteen with `lock = table`, the lease row of engines without
+//! advisory locks) all succeed and every revision runs exactly once.
 
 use std::sync::{Arc, Barrier};
 
@@ -9,6 +10,10 @@ const REVISIONS: usize = 30;
 const PROCESSES: usize = 8;
 
 fn concurrent(backend: Backend, extra_ini: &str) {
+    concurrent_processes(backend, extra_ini, PROCESSES);
+}
+
+fn concurrent_processes(backend: Backend, extra_ini: &str, processes: usize) {
     let Some(ctx) = Ctx::new(backend, extra_ini) else {
         return;
     };
@@ -30,8 +35,8 @@ fn concurrent(backend: Backend, extra_ini: &str) {
         );
     }
 
-    let start = Arc::new(Barrier::new(PROCESSES));
-    let runs: Vec<_> = (0..PROCESSES)
+    let start = Arc::new(Barrier::new(processes));
+    let runs: Vec<_> = (0..processes)
         .map(|_| {
             let invocation = ctx.cmd(&["upgrade"]);
             let start = Arc::clone(&start);
@@ -75,6 +80,17 @@ fn concurrent(backend: Backend, extra_ini: &str) {
     expected.push("run_log".to_owned());
     assert_eq!(ctx.db.user_tables(), expected);
     ctx.run(&["check"]).code(0);
+    if extra_ini.contains("lock = table") {
+        assert_eq!(count("SELECT COUNT(*) FROM __schema_lock"), ["0"]);
+        let schema = ctx.run(&["inspect", "--format", "json"]);
+        schema.code(0);
+        assert!(
+            !schema.stdout.contains("__schema_lock"),
+            "{}",
+            schema.stdout
+        );
+        assert!(schema.stdout.contains("run_log"), "{}", schema.stdout);
+    }
 }
 
 fn concurrent_upgrades(backend: Backend) {
@@ -87,3 +103,11 @@ fn concurrent_upgrades_per_migration(backend: Backend) {
 
 on_backends!(concurrent_upgrades);
 on_backends!(concurrent_upgrades_per_migration);
+
+/// `lock = table`: sixteen processes take turns through the lease row,
+/// which is gone once they are done and is no part of the schema.
+fn concurrent_upgrades_lock_table(backend: Backend) {
+    concurrent_processes(backend, "lock = table\n", 16);
+}
+
+on_backends!(concurrent_upgrades_lock_table: postgres => Postgres, mysql => Mysql);

@@ -3,7 +3,9 @@
 //! and `transaction_per_migration = true` keeps the revisions before the
 //! failing one. On MariaDB the DDL before the failure stays, the failure is
 //! recorded and the next upgrade refuses until the revision is fixed or
-//! stamped. Either way the error says where the failing statement is.
+//! stamped; so on PostgreSQL with `transactional_ddl = false` (how
+//! CockroachDB and YugabyteDB run). Either way the error says where the
+//! failing statement is.
 
 use super::{lines, transactional_ddl, Backend, Ctx};
 
@@ -66,13 +68,22 @@ fn assert_names_the_revision(stderr: &str) {
 
 /// The default mode: one transaction for the run.
 fn failure_rolls_back_the_run(backend: Backend) {
-    let Some(ctx) = failing_project(backend, "") else {
+    failing_run(backend, "");
+}
+
+/// `transactional_ddl = false` on PostgreSQL: what MariaDB does.
+fn failure_without_transactional_ddl(backend: Backend) {
+    failing_run(backend, "transactional_ddl = false\n");
+}
+
+fn failing_run(backend: Backend, extra_ini: &str) {
+    let Some(ctx) = failing_project(backend, extra_ini) else {
         return;
     };
     let out = ctx.run(&["upgrade"]);
     out.code(1);
     assert_names_the_revision(&out.stderr);
-    if transactional_ddl(backend) {
+    if transactional_ddl(backend) && !extra_ini.contains("transactional_ddl = false") {
         assert!(
             ctx.db.user_tables().is_empty(),
             "{:?}",
@@ -88,8 +99,8 @@ fn failure_rolls_back_the_run(backend: Backend) {
         return;
     }
 
-    // MariaDB: the DDL before the failure stayed, and the failure is
-    // recorded.
+    // MariaDB, or no transactional DDL: the DDL before the failure
+    // stayed, and the failure is recorded.
     assert!(
         out.stderr
             .contains("statements before this one stay applied"),
@@ -155,6 +166,7 @@ fn failure_rolls_back_the_run(backend: Backend) {
 }
 
 on_backends!(failure_rolls_back_the_run);
+on_backends!(failure_without_transactional_ddl: postgres => Postgres);
 
 /// `transaction_per_migration = true`: the revisions before the failing one
 /// stay.

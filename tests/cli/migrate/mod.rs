@@ -36,6 +36,7 @@ mod quickstart;
 mod script_corpus;
 mod script_diff;
 mod stamp;
+mod takeover;
 mod terminal;
 
 use std::path::PathBuf;

@@ -1,12 +1,22 @@
-//! The lock that keeps one runner at a time on a database: SQLite's write
-//! lock (taken by each immediate transaction), a PostgreSQL advisory lock,
-//! a MySQL/MariaDB `GET_LOCK`; and the guard that releases it on every
-//! path out.
+//! The lock that keeps one runner at a time on a database (the main
+//! section's `lock`): by default the backend's own, SQLite's write lock
+//! (taken by each immediate transaction), a PostgreSQL advisory lock, a
+//! MySQL/MariaDB `GET_LOCK`; `lock = table`, a lease row for engines
+//! without advisory locks ([`lease`]); or none. One guard releases each on
+//! every path out.
 
 use std::time::Duration;
 
+use schema_core::settings::LockMode;
+use schema_core::url::Backend;
+use schema_core::EngineSettings;
+
 use crate::dialect::Dialect;
 use crate::error::RunError;
+
+pub mod lease;
+
+pub(crate) use lease::LeaseState;
 
 /// The advisory lock key cargo-schema takes on PostgreSQL ("schema" in
 /// ASCII); advisory locks are per database, so runners on different
@@ -16,12 +26,6 @@ pub const PG_LOCK_KEY: i64 = 0x7363_6865_6d61;
 
 /// Poll `try_lock` until it succeeds or `timeout` passes. Polling (rather
 /// than a blocking lock call) keeps the wait bounded on every backend.
-#[cfg(any(
-    feature = "postgres",
-    feature = "postgres-libpq",
-    feature = "mysql",
-    feature = "mysql-libmysqlclient"
-))]
 pub(crate) fn poll_lock(
     timeout: Duration,
     mut try_lock: impl FnMut() -> Result<bool, RunError>,
@@ -120,13 +124,72 @@ pub(crate) use mysql_lock;
 /// path out (errors and panics included).
 pub struct LockGuard<'c, C: Dialect> {
     conn: &'c mut C,
+    held: Held,
+}
+
+/// Which lock a guard holds.
+enum Held {
+    Advisory,
+    Lease(lease::Lease),
+    Nothing,
 }
 
 impl<'c, C: Dialect> LockGuard<'c, C> {
-    /// Take the lock, waiting at most `timeout`.
+    /// Take the backend's own lock, waiting at most `timeout`.
     pub fn acquire(conn: &'c mut C, timeout: Duration) -> Result<Self, RunError> {
         conn.acquire_lock(timeout)?;
-        Ok(LockGuard { conn })
+        Ok(LockGuard {
+            conn,
+            held: Held::Advisory,
+        })
+    }
+
+    /// Take the lock `mode` says, waiting at most `timeout`. A lease is
+    /// taken on a connection of its own to `lease_db`, and lasts `lease`
+    /// unless renewed.
+    pub(crate) fn take(
+        conn: &'c mut C,
+        mode: LockMode,
+        timeout: Duration,
+        lease: Duration,
+        lease_db: Option<&EngineSettings>,
+    ) -> Result<Self, RunError> {
+        match mode {
+            LockMode::Advisory => Self::acquire(conn, timeout),
+            LockMode::None => Ok(LockGuard {
+                conn,
+                held: Held::Nothing,
+            }),
+            LockMode::Table if C::BACKEND == Backend::Sqlite => Err(RunError::Setting {
+                key: "lock",
+                message: "`table` is for servers without advisory locks; SQLite serialises \
+                          runners with its write lock (`lock = advisory`)"
+                    .to_owned(),
+            }),
+            LockMode::Table => {
+                let settings = lease_db.ok_or_else(|| RunError::Setting {
+                    key: "lock",
+                    message: "`table` renews its lease on a connection of its own, and this \
+                              runner has no URL to open one: build the Migrator with \
+                              `with_lock_connection`"
+                        .to_owned(),
+                })?;
+                let lease = lease::Lease::acquire::<C>(settings, lease, timeout)?;
+                Ok(LockGuard {
+                    conn,
+                    held: Held::Lease(lease),
+                })
+            }
+        }
+    }
+
+    /// What the runner checks between revisions: whether a lease it holds
+    /// is still its own.
+    pub(crate) fn lease_state(&self) -> LeaseState {
+        match &self.held {
+            Held::Lease(lease) => lease.state(),
+            _ => LeaseState::default(),
+        }
     }
 }
 
@@ -145,6 +208,10 @@ impl<C: Dialect> std::ops::DerefMut for LockGuard<'_, C> {
 
 impl<C: Dialect> Drop for LockGuard<'_, C> {
     fn drop(&mut self) {
+        // A lease is released by its own Drop, on its own connection.
+        if !matches!(self.held, Held::Advisory) {
+            return;
+        }
         if let Err(e) = self.conn.release_lock() {
             // The server drops a session's locks when it disconnects, so a
             // failed release costs at most a wait for the next runner.

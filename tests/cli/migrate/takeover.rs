@@ -1,0 +1,98 @@
+//! `lock = table` when its holder dies: an `upgrade` killed with SIGKILL in
+//! the middle of a revision leaves its lease row behind; another runner is
+//! refused until the lease expires (`lock_lease`, two seconds here), then
+//! takes it over and finishes the run, and no revision runs twice.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use super::{Backend, Ctx};
+use crate::support::bin;
+
+const INI: &str = "lock = table\nlock_lease = 2\ntransaction_per_migration = true\n";
+
+fn killed_holder_is_taken_over(backend: Backend) {
+    let Some(ctx) = Ctx::new(backend, INI) else {
+        return;
+    };
+    // The second revision sleeps long enough to be killed in; each logs
+    // itself, so a revision run twice leaves two rows.
+    let sleep = match backend {
+        Backend::Postgres => "SELECT pg_sleep(3);",
+        _ => "DO SLEEP(3);",
+    };
+    for (i, first) in ["CREATE TABLE run_log (rev INTEGER NOT NULL);", sleep, ""]
+        .iter()
+        .enumerate()
+    {
+        ctx.revision(
+            &format!("2024-08-01-{i:06}_r{i}"),
+            "",
+            &format!("{first}\nINSERT INTO run_log (rev) VALUES ({i});\n"),
+            "SELECT 1;\n",
+        );
+    }
+
+    let mut holder = Command::new(bin())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", std::env::var_os("HOME").unwrap_or_default())
+        .env("DATABASE_URL", ctx.db.url())
+        .args(["-c", "schema.ini", "upgrade"])
+        .current_dir(ctx.root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cargo-schema upgrade");
+    let stderr = holder.stderr.take().expect("piped stderr");
+    let mut reported = BufReader::new(stderr).lines();
+    // Killed in the sleeping revision: the first is reported (once it
+    // ran, just before its commit), and the pause lets the commit land
+    // well inside the second's three seconds.
+    match reported.next() {
+        Some(Ok(line)) if line.contains("_r0") => {}
+        other => panic!("expected the first revision's line, got {other:?}"),
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    holder.kill().expect("SIGKILL the holder");
+    holder.wait().expect("reap the holder");
+    assert_eq!(
+        ctx.db.query("SELECT COUNT(*) FROM __schema_lock"),
+        ["1"],
+        "the killed holder's lease row stays"
+    );
+
+    // Within the lease, another runner is refused.
+    let refused = ctx.run(&["-x", "lock_timeout=0", "upgrade"]);
+    refused.code(1);
+    assert!(
+        refused
+            .stderr
+            .contains("another migration runner holds the lock"),
+        "{}",
+        refused.stderr
+    );
+
+    // Once it expires, the next runner takes it over and finishes.
+    let out = ctx.run(&["upgrade"]);
+    out.code(0);
+    let ran: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("Running upgrade"))
+        .collect();
+    assert_eq!(ran.len(), 2, "{}", out.stderr);
+    assert!(ran[0].contains("_r1") && ran[1].contains("_r2"), "{ran:?}");
+    ctx.db.wait_for_other_sessions();
+    assert_eq!(
+        ctx.db.query("SELECT rev FROM run_log ORDER BY rev"),
+        ["0", "1", "2"],
+        "each revision ran once"
+    );
+    assert_eq!(ctx.db.versions().len(), 3);
+    assert_eq!(ctx.db.query("SELECT COUNT(*) FROM __schema_lock"), ["0"]);
+    ctx.run(&["check"]).code(0);
+}
+
+on_backends!(killed_holder_is_taken_over: postgres => Postgres, mysql => Mysql);

@@ -1,0 +1,3 @@
+schema_runtime::embed!(config = "fixtures/bad_lock/schema.ini");
+
+fn main() {}
