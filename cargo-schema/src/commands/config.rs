@@ -36,6 +36,7 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<Outcome, Failure> {
         backends: BACKENDS,
         build_time: false,
         features_of: "cargo-schema",
+        database_url_env: true,
     };
     let report = report::build(project.config(), project.environment(), &opts, args.reveal);
     let outcome = if report.problems.is_empty() {
