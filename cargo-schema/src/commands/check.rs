@@ -12,6 +12,18 @@ use crate::{Failure, Outcome};
 
 /// `check`.
 pub fn run(project: &ProjectContext, args: &CheckArgs) -> Result<Outcome, Failure> {
+    let view = view(project)?;
+    let outcome = if view.ok {
+        Outcome::Ok
+    } else {
+        Outcome::CheckFound
+    };
+    let printed = Printer::new(args.format, &project.global).print(&view);
+    output::verdict(printed, outcome)
+}
+
+/// What `check` finds in the project's database.
+pub(crate) fn view(project: &ProjectContext) -> Result<CheckView, Failure> {
     let engine = project.engine_settings()?;
     let migrator = project.migrator(false)?;
     let status = with_connection!(&engine, |conn| migrator.status(&mut conn))?;
@@ -30,12 +42,5 @@ pub fn run(project: &ProjectContext, args: &CheckArgs) -> Result<Outcome, Failur
             findings.push(Finding::schema_rs(&file.display().to_string(), &diff));
         }
     }
-    let view = CheckView::new(findings);
-    let outcome = if view.ok {
-        Outcome::Ok
-    } else {
-        Outcome::CheckFound
-    };
-    let printed = Printer::new(args.format, &project.global).print(&view);
-    output::verdict(printed, outcome)
+    Ok(CheckView::new(findings))
 }

@@ -28,6 +28,7 @@ mod connect;
 mod crash;
 mod drivers;
 mod failure;
+mod fleet;
 mod graph;
 mod json;
 mod offline;
