@@ -185,6 +185,10 @@ pub enum Template {
     Mysql,
     /// PostgreSQL for an async app (NullPool, as Alembic's async template).
     Async,
+    /// Several databases, Alembic's multidb layout: `databases = engine1,
+    /// engine2` and a section with its own URL for each (SQLite files to
+    /// start with).
+    Multidb,
 }
 
 /// `generate` options.
