@@ -447,3 +447,36 @@ fn init_multidb() {
     assert!(out.stderr.contains("name it with --database NAME"), "{}", out.stderr);
     run(&["print-schema", "--database", "engine1"]).code(0);
 }
+
+/// `config --database NAME` shows that database's effective configuration:
+/// its section's URL, the main section's options it inherits, and where
+/// each came from; DATABASE_URL does not stand in for it.
+#[test]
+fn config_of_one_database() {
+    let project = Project::with_ini(
+        "[schema]\ndatabases = a\ndatabases_file = tenants.txt\ndiesel.pool_size = 3\n\
+         [a]\ndiesel.url = sqlite://a.db\ndiesel.pool_size = 7\n",
+    );
+    project.file("tenants.txt", "\nt1 postgres://app:${PW}@db/t1\n");
+    let show = |name: &str| {
+        let out = project
+            .config_json(&["--database", name])
+            .env("PW", PASSWORD)
+            .env("DATABASE_URL", "sqlite://env.db")
+            .run();
+        out.code(0);
+        let doc = out.json();
+        let option = |key: &str| doc["effective"][key].clone();
+        assert!(!out.all_output().contains(PASSWORD));
+        (option("url"), option("pool_size"))
+    };
+    let (url, pool) = show("a");
+    assert_eq!(url["value"], "sqlite://a.db", "{url}");
+    assert_eq!(pool["value"], 7, "{pool}");
+    assert_eq!(pool["source"], "schema.ini:7", "{pool}");
+    let (url, pool) = show("t1");
+    assert_eq!(url["value"], "postgres://app:***@db/t1", "{url}");
+    assert_eq!(url["source"], "tenants.txt:2", "{url}");
+    assert_eq!(pool["value"], 3, "{pool}");
+    assert_eq!(pool["source"], "schema.ini:4", "{pool}");
+}
