@@ -292,10 +292,14 @@ impl Project {
                 let skip = |key: &str| {
                     key == DATABASES_KEY
                         || key == DATABASES_FILE_KEY
-                        || [Some(DEFAULT_PREFIX), Some(SQLALCHEMY_PREFIX), own_prefix.as_deref()]
-                            .into_iter()
-                            .flatten()
-                            .any(|p| key.strip_prefix(p) == Some("url"))
+                        || [
+                            Some(DEFAULT_PREFIX),
+                            Some(SQLALCHEMY_PREFIX),
+                            own_prefix.as_deref(),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .any(|p| key.strip_prefix(p) == Some("url"))
                 };
                 project.config_mut().inherit_into(&db.name, &main, skip);
             }
@@ -405,7 +409,10 @@ mod tests {
             here.join("migrations")
         );
         let b = p.database(&dbs[1]);
-        assert_eq!(b.migration_settings().unwrap().script_location, here.join("other"));
+        assert_eq!(
+            b.migration_settings().unwrap().script_location,
+            here.join("other")
+        );
         // Neither the main section's URL nor DATABASE_URL stand in for b's.
         let error = b.engine_settings().unwrap_err().to_string();
         assert!(error.contains("[b] has no `sqlalchemy.url`"), "{error}");
@@ -443,14 +450,42 @@ mod tests {
             Environment::empty(),
         );
         let error = p.databases().unwrap_err();
-        let text: Vec<String> = error.diagnostics().iter().map(ToString::to_string).collect();
+        let text: Vec<String> = error
+            .diagnostics()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(text.len(), 6, "{text:#?}");
-        assert!(text[0].contains("schema.ini:2") && text[0].contains("[nope]"), "{}", text[0]);
-        assert!(text[1].contains("tenants.txt:1:") && text[1].contains("NAME URL"), "{}", text[1]);
-        assert!(text[2].contains("tenants.txt:2:") && text[2].contains("found 3"), "{}", text[2]);
-        assert!(text[3].contains("tenants.txt:3:") && text[3].contains("first in [a]"), "{}", text[3]);
-        assert!(text[4].contains("tenants.txt:4:") && text[4].contains("${UNSET}"), "{}", text[4]);
-        assert!(text[5].contains("tenants.txt:5:") && text[5].contains("t4"), "{}", text[5]);
+        assert!(
+            text[0].contains("schema.ini:2") && text[0].contains("[nope]"),
+            "{}",
+            text[0]
+        );
+        assert!(
+            text[1].contains("tenants.txt:1:") && text[1].contains("NAME URL"),
+            "{}",
+            text[1]
+        );
+        assert!(
+            text[2].contains("tenants.txt:2:") && text[2].contains("found 3"),
+            "{}",
+            text[2]
+        );
+        assert!(
+            text[3].contains("tenants.txt:3:") && text[3].contains("first in [a]"),
+            "{}",
+            text[3]
+        );
+        assert!(
+            text[4].contains("tenants.txt:4:") && text[4].contains("${UNSET}"),
+            "{}",
+            text[4]
+        );
+        assert!(
+            text[5].contains("tenants.txt:5:") && text[5].contains("t4"),
+            "{}",
+            text[5]
+        );
         let all = format!("{error:?}");
         assert!(!all.contains("hunter2"), "{all}");
     }

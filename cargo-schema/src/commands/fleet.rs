@@ -20,7 +20,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{check, inspect, with_connection};
-use crate::cli::{CheckArgs, CurrentArgs, DowngradeArgs, Format, MigrateArgs, MigrateTarget, StampArgs};
+use crate::cli::{
+    CheckArgs, CurrentArgs, DowngradeArgs, Format, GlobalArgs, MigrateArgs, MigrateTarget,
+    RunFlags, StampArgs,
+};
 use crate::output::run::{count, heads};
 use crate::output::steps::StepsView;
 use crate::output::{self, outln, TextOptions, View};
@@ -43,6 +46,8 @@ struct Report {
 /// One database's entry in the JSON document.
 #[derive(Serialize)]
 struct Entry {
+    #[serde(skip)]
+    outcome: Outcome,
     database: String,
     /// The URL, password masked; `null` when the configuration is wrong.
     url: Option<String>,
@@ -54,11 +59,15 @@ struct Entry {
 }
 
 /// `upgrade` on each database.
-pub fn upgrade(base: &ProjectContext, dbs: Vec<Database>, args: &MigrateArgs) -> Result<Outcome, Failure> {
+pub fn upgrade(
+    base: &ProjectContext,
+    dbs: Vec<Database>,
+    args: &MigrateArgs,
+) -> Result<Outcome, Failure> {
     if let ([one], true) = (dbs.as_slice(), args.run.sql) {
         return super::migrate::upgrade(&base.for_database(one)?, args);
     }
-    migrate(base, dbs, Direction::Up, &args.target, args.run.allow_edited, args.run.sql, args.run.format)
+    migrate(base, dbs, Direction::Up, &args.target, &args.run)
 }
 
 /// `downgrade` on each database.
@@ -70,7 +79,7 @@ pub fn downgrade(
     if let ([one], true) = (dbs.as_slice(), args.run.sql) {
         return super::migrate::downgrade(&base.for_database(one)?, args);
     }
-    migrate(base, dbs, Direction::Down, &args.target, args.run.allow_edited, args.run.sql, args.run.format)
+    migrate(base, dbs, Direction::Down, &args.target, &args.run)
 }
 
 fn migrate(
@@ -78,20 +87,18 @@ fn migrate(
     dbs: Vec<Database>,
     direction: Direction,
     target: &MigrateTarget,
-    allow_edited: bool,
-    sql: bool,
-    format: Format,
+    flags: &RunFlags,
 ) -> Result<Outcome, Failure> {
-    let target = match (target, sql) {
+    let target = match (target, flags.sql) {
         (MigrateTarget::To(target), false) => target,
-        _ => {
-            return Err(Failure::Usage(
-                "--sql and FROM:TO print one database's script; name the database with --database NAME"
-                    .into(),
-            ))
-        }
+        _ => return Err(Failure::Usage(
+            "--sql and FROM:TO print one database's script; name the database with --database NAME"
+                .into(),
+        )),
     };
-    each(base, dbs, format, |ctx| run_one(ctx, direction, target, allow_edited))
+    each(base, dbs, flags.format, |ctx| {
+        run_one(ctx, direction, target, flags.allow_edited)
+    })
 }
 
 /// Remembers where the run started, for the line that says where it went.
@@ -113,7 +120,8 @@ fn run_one(
     let engine = ctx.engine_settings()?;
     let migrator = ctx.migrator(allow_edited)?;
     let mut start = Start::default();
-    let steps = with_connection!(&engine, |conn| migrator.run(&mut conn, direction, target, &mut start))?;
+    let steps = with_connection!(&engine, |conn| migrator
+        .run(&mut conn, direction, target, &mut start))?;
     let graph = migrator.graph();
     let before = start.0.unwrap_or_default();
     let mut after = before.clone();
@@ -145,12 +153,20 @@ fn run_one(
 }
 
 /// `stamp` on each database.
-pub fn stamp(base: &ProjectContext, dbs: Vec<Database>, args: &StampArgs) -> Result<Outcome, Failure> {
+pub fn stamp(
+    base: &ProjectContext,
+    dbs: Vec<Database>,
+    args: &StampArgs,
+) -> Result<Outcome, Failure> {
     each(base, dbs, Format::Text, |ctx| {
         let engine = ctx.engine_settings()?;
         let migrator = ctx.migrator(false)?;
-        let plans = with_connection!(&engine, |conn| migrator.stamp(&mut conn, &args.revs, args.purge))?;
-        let after = plans.last().map(|p| p.applied_after.clone()).unwrap_or_default();
+        let plans = with_connection!(&engine, |conn| migrator
+            .stamp(&mut conn, &args.revs, args.purge))?;
+        let after = plans
+            .last()
+            .map(|p| p.applied_after.clone())
+            .unwrap_or_default();
         Ok(Report {
             outcome: Outcome::Ok,
             line: format!("stamped at {}", heads(migrator.graph(), &after)),
@@ -160,7 +176,11 @@ pub fn stamp(base: &ProjectContext, dbs: Vec<Database>, args: &StampArgs) -> Res
 }
 
 /// `current` on each database.
-pub fn current(base: &ProjectContext, dbs: Vec<Database>, args: &CurrentArgs) -> Result<Outcome, Failure> {
+pub fn current(
+    base: &ProjectContext,
+    dbs: Vec<Database>,
+    args: &CurrentArgs,
+) -> Result<Outcome, Failure> {
     each(base, dbs, args.format, |ctx| {
         let status = inspect::status(ctx)?;
         let graph = ctx.graph()?;
@@ -175,11 +195,19 @@ pub fn current(base: &ProjectContext, dbs: Vec<Database>, args: &CurrentArgs) ->
 }
 
 /// `check` on each database.
-pub fn check(base: &ProjectContext, dbs: Vec<Database>, args: &CheckArgs) -> Result<Outcome, Failure> {
+pub fn check(
+    base: &ProjectContext,
+    dbs: Vec<Database>,
+    args: &CheckArgs,
+) -> Result<Outcome, Failure> {
     each(base, dbs, args.format, |ctx| {
         let view = check::view(ctx)?;
         Ok(Report {
-            outcome: if view.ok { Outcome::Ok } else { Outcome::CheckFound },
+            outcome: if view.ok {
+                Outcome::Ok
+            } else {
+                Outcome::CheckFound
+            },
             line: one_line(&view, &ctx.global, "ok"),
             doc: serde_json::to_value(&view).unwrap_or_default(),
         })
@@ -187,7 +215,7 @@ pub fn check(base: &ProjectContext, dbs: Vec<Database>, args: &CheckArgs) -> Res
 }
 
 /// A view's text on one line (`; ` between its lines), or `empty`.
-fn one_line(view: &impl View, global: &crate::cli::GlobalArgs, empty: &str) -> String {
+fn one_line(view: &impl View, global: &GlobalArgs, empty: &str) -> String {
     let mut buffer = Vec::new();
     let opts = TextOptions {
         verbose: global.verbose,
@@ -195,7 +223,11 @@ fn one_line(view: &impl View, global: &crate::cli::GlobalArgs, empty: &str) -> S
     };
     let _ = view.text(&mut buffer, opts);
     let text = String::from_utf8_lossy(&buffer);
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     if lines.is_empty() {
         empty.to_owned()
     } else {
@@ -214,15 +246,6 @@ fn severity(outcome: Outcome) -> u8 {
     }
 }
 
-fn exit_code(outcome: Outcome) -> u8 {
-    match outcome {
-        Outcome::Ok => 0,
-        Outcome::Failed => 1,
-        Outcome::Usage => 2,
-        Outcome::CheckFound => 3,
-    }
-}
-
 /// A failure as one line, every password masked.
 fn failure_line(failure: &Failure, ctx: Option<&ProjectContext>) -> (Outcome, String) {
     let (outcome, text) = match failure {
@@ -237,7 +260,11 @@ fn failure_line(failure: &Failure, ctx: Option<&ProjectContext>) -> (Outcome, St
         ),
         Failure::Migrations(errors) => (
             Outcome::Usage,
-            errors.iter().map(render::migration_error).collect::<Vec<_>>().join("; "),
+            errors
+                .iter()
+                .map(render::migration_error)
+                .collect::<Vec<_>>()
+                .join("; "),
         ),
         Failure::Usage(message) => (Outcome::Usage, message.clone()),
         Failure::Run(e) => (Outcome::Failed, e.to_string()),
@@ -256,7 +283,12 @@ fn failure_line(failure: &Failure, ctx: Option<&ProjectContext>) -> (Outcome, St
 /// Run `op` on each database, `--jobs` at a time; print each result as it
 /// lands (text) or all of them at the end (JSON), and return the worst
 /// outcome.
-fn each<F>(base: &ProjectContext, dbs: Vec<Database>, format: Format, op: F) -> Result<Outcome, Failure>
+fn each<F>(
+    base: &ProjectContext,
+    dbs: Vec<Database>,
+    format: Format,
+    op: F,
+) -> Result<Outcome, Failure>
 where
     F: Fn(&ProjectContext) -> Result<Report, Failure> + Sync,
 {
@@ -321,9 +353,10 @@ where
                         printed = outln!("{name}: {}", report.line);
                     }
                     Entry {
+                        outcome: report.outcome,
                         database: name.clone(),
                         url,
-                        exit_code: exit_code(report.outcome),
+                        exit_code: report.outcome.code(),
                         error: None,
                         doc: report.doc,
                     }
@@ -331,17 +364,17 @@ where
                 Err((outcome, line)) => {
                     eprintln!("{name}: error: {line}");
                     Entry {
+                        outcome,
                         database: name.clone(),
                         url,
-                        exit_code: exit_code(outcome),
+                        exit_code: outcome.code(),
                         error: Some(line),
                         doc: Value::Null,
                     }
                 }
             };
-            let outcome = outcome_of(entry.exit_code);
-            if severity(outcome) > severity(worst) {
-                worst = outcome;
+            if severity(entry.outcome) > severity(worst) {
+                worst = entry.outcome;
             }
             results[index] = Some(entry);
         }
@@ -355,21 +388,12 @@ where
     output::verdict(printed, worst)
 }
 
-fn outcome_of(code: u8) -> Outcome {
-    match code {
-        0 => Outcome::Ok,
-        1 => Outcome::Failed,
-        3 => Outcome::CheckFound,
-        _ => Outcome::Usage,
-    }
-}
-
 /// `200 databases: 199 ok, 1 failed (tenant_042)` on stderr.
 fn summary(entries: &[Entry]) {
     const NAMED: usize = 10;
     let bad: Vec<&str> = entries
         .iter()
-        .filter(|e| e.exit_code != 0)
+        .filter(|e| e.outcome != Outcome::Ok)
         .map(|e| e.database.as_str())
         .collect();
     let mut line = format!(
@@ -380,7 +404,12 @@ fn summary(entries: &[Entry]) {
     );
     if !bad.is_empty() {
         let more = bad.len().saturating_sub(NAMED);
-        let mut names = bad.iter().take(NAMED).copied().collect::<Vec<_>>().join(", ");
+        let mut names = bad
+            .iter()
+            .take(NAMED)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
         if more > 0 {
             names.push_str(&format!(", {more} more"));
         }

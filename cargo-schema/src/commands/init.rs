@@ -124,7 +124,9 @@ fn dotenv(template: Template, name: &str) -> String {
         Template::Sqlite => "# DATABASE_URL=sqlite://other.db overrides diesel.url".to_owned(),
         // One variable cannot name several databases: each section has its
         // own URL (write `diesel.url = ${ENGINE1_URL}` to keep it here).
-        Template::Multidb => "# ENGINE1_URL=postgres://... for `diesel.url = ${ENGINE1_URL}`".to_owned(),
+        Template::Multidb => {
+            "# ENGINE1_URL=postgres://... for `diesel.url = ${ENGINE1_URL}`".to_owned()
+        }
         Template::Postgres | Template::Async => {
             format!("DATABASE_URL=postgres://postgres@127.0.0.1:5432/{name}")
         }

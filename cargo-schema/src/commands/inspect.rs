@@ -8,10 +8,10 @@ use super::with_connection;
 use crate::cli::{CurrentArgs, HistoryArgs, ListArgs, ShowArgs};
 pub(crate) use crate::output::revision::Revisions;
 use crate::output::revision::{BranchPoint, BranchesView, CurrentView, HeadsView, HistoryView};
-use schema_core::migrations::RevisionGraph;
 use crate::output::{outln, Printer};
 use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
+use schema_core::migrations::RevisionGraph;
 
 pub(crate) fn status(project: &ProjectContext) -> Result<Status, Failure> {
     let engine = project.engine_settings()?;

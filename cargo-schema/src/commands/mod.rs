@@ -64,7 +64,10 @@ pub fn run(cli: &SchemaCli) -> Result<Outcome, Failure> {
 /// (`fleet`), or on the project's one database as before (`one`).
 fn each_or_one(
     global: &crate::cli::GlobalArgs,
-    fleet: impl FnOnce(&ProjectContext, Vec<schema_core::databases::Database>) -> Result<Outcome, Failure>,
+    fleet: impl FnOnce(
+        &ProjectContext,
+        Vec<schema_core::databases::Database>,
+    ) -> Result<Outcome, Failure>,
     one: impl FnOnce(&ProjectContext) -> Result<Outcome, Failure>,
 ) -> Result<Outcome, Failure> {
     let context = ProjectContext::open(global)?;

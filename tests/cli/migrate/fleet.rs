@@ -164,7 +164,11 @@ fn postgres_fleet() {
     );
     for i in (0..n).filter(|i| *i != victim) {
         let line = format!("{}: {done}", tenant(i));
-        assert!(ok_lines.contains(&line.as_str()), "no `{line}` in\n{}", out.stdout);
+        assert!(
+            ok_lines.contains(&line.as_str()),
+            "no `{line}` in\n{}",
+            out.stdout
+        );
     }
     let failed = format!("{}: error: ", tenant(victim));
     let error = out
@@ -172,10 +176,16 @@ fn postgres_fleet() {
         .lines()
         .find(|l| l.starts_with(&failed))
         .unwrap_or_else(|| panic!("no `{failed}` line in\n{}", out.stderr));
-    assert!(error.contains("t0") && error.contains("already exists"), "{error}");
     assert!(
-        out.stderr
-            .contains(&format!("{n} databases: {} ok, 1 failed ({})", n - 1, tenant(victim))),
+        error.contains("t0") && error.contains("already exists"),
+        "{error}"
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "{n} databases: {} ok, 1 failed ({})",
+            n - 1,
+            tenant(victim)
+        )),
         "{}",
         out.stderr
     );
@@ -285,10 +295,21 @@ fn mysql_sections() {
         "gamma_migrations/2024-02-01-000000_g/up.sql",
         "CREATE TABLE g (id INTEGER PRIMARY KEY);\n",
     );
-    project.file("gamma_migrations/2024-02-01-000000_g/down.sql", "DROP TABLE g;\n");
+    project.file(
+        "gamma_migrations/2024-02-01-000000_g/down.sql",
+        "DROP TABLE g;\n",
+    );
 
     let out = project
-        .cmd(["-c", "schema.ini", "upgrade", "--database", "beta", "--database", "gamma"])
+        .cmd([
+            "-c",
+            "schema.ini",
+            "upgrade",
+            "--database",
+            "beta",
+            "--database",
+            "gamma",
+        ])
         .run();
     out.code(0);
     let mut lines: Vec<&str> = out.stdout.lines().collect();
@@ -303,7 +324,9 @@ fn mysql_sections() {
     assert_eq!(dbs[0].versions(), Vec::<String>::new());
     assert_eq!(dbs[2].user_tables(), ["g"]);
 
-    let out = project.cmd(["-c", "schema.ini", "current", "-j", "1"]).run();
+    let out = project
+        .cmd(["-c", "schema.ini", "current", "-j", "1"])
+        .run();
     out.code(0);
     assert_eq!(
         out.stdout,
@@ -312,7 +335,8 @@ fn mysql_sections() {
     let out = project.cmd(["-c", "schema.ini", "check"]).run();
     out.code(3);
     assert!(
-        out.stdout.contains("alpha: revision 20240101000000 is not applied"),
+        out.stdout
+            .contains("alpha: revision 20240101000000 is not applied"),
         "{}",
         out.stdout
     );
@@ -369,7 +393,9 @@ fn sqlite_databases_file() {
     );
     assert!(
         out.stderr.contains("down: error: ")
-            && out.stderr.contains("postgres://app:***@127.0.0.1:1/nowhere"),
+            && out
+                .stderr
+                .contains("postgres://app:***@127.0.0.1:1/nowhere"),
         "{}",
         out.stderr
     );
@@ -382,14 +408,25 @@ fn sqlite_databases_file() {
         out.stdout,
         "two: downgraded 1 revision: 20240101000001 (head) -> 20240101000000\n"
     );
-    let out = run(&["check", "--format", "json", "--database", "one", "--database", "two"]);
+    let out = run(&[
+        "check",
+        "--format",
+        "json",
+        "--database",
+        "one",
+        "--database",
+        "two",
+    ]);
     out.code(3);
     let doc = out.json();
     assert_eq!(doc["databases"][0]["database"], "one");
     assert_eq!(doc["databases"][0]["ok"], true);
     assert_eq!(doc["databases"][1]["exit_code"], 3);
     assert_eq!(doc["databases"][1]["findings"][0]["kind"], "pending");
-    assert_eq!(doc["databases"][1]["findings"][0]["revision"], "20240101000001");
+    assert_eq!(
+        doc["databases"][1]["findings"][0]["revision"],
+        "20240101000001"
+    );
 
     let out = run(&["current", "--format", "json"]);
     out.code(1);
@@ -398,7 +435,12 @@ fn sqlite_databases_file() {
     assert_eq!(down["database"], "down");
     assert_eq!(down["exit_code"], 1);
     assert_eq!(down["url"], "postgres://app:***@127.0.0.1:1/nowhere");
-    assert!(down["error"].as_str().is_some_and(|e| e.contains("cannot connect")), "{down}");
+    assert!(
+        down["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("cannot connect")),
+        "{down}"
+    );
     assert!(!out.all_output().contains(PASSWORD));
 
     // A bad line: an error naming the file and line; nothing runs.
@@ -418,11 +460,20 @@ fn sqlite_databases_file() {
 #[test]
 fn init_multidb() {
     let project = Project::empty();
-    project.cmd(["init", "--template", "multidb", "app"]).run().code(0);
+    project
+        .cmd(["init", "--template", "multidb", "app"])
+        .run()
+        .code(0);
     let ini = std::fs::read_to_string(project.path().join("app/schema.ini")).expect("schema.ini");
     assert!(ini.contains("\ndatabases = engine1, engine2\n"), "{ini}");
-    assert!(ini.contains("\n[engine1]\ndiesel.url = sqlite://%(here)s/engine1.db\n"), "{ini}");
-    assert!(ini.contains("\n[engine2]\ndiesel.url = sqlite://%(here)s/engine2.db\n"), "{ini}");
+    assert!(
+        ini.contains("\n[engine1]\ndiesel.url = sqlite://%(here)s/engine1.db\n"),
+        "{ini}"
+    );
+    assert!(
+        ini.contains("\n[engine2]\ndiesel.url = sqlite://%(here)s/engine2.db\n"),
+        "{ini}"
+    );
     let run = |args: &[&str]| {
         let mut all = vec!["-c", "app/schema.ini"];
         all.extend_from_slice(args);
@@ -444,7 +495,11 @@ fn init_multidb() {
     // A command on one database says how to pick it.
     let out = run(&["print-schema"]);
     out.code(2);
-    assert!(out.stderr.contains("name it with --database NAME"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("name it with --database NAME"),
+        "{}",
+        out.stderr
+    );
     run(&["print-schema", "--database", "engine1"]).code(0);
 }
 
