@@ -57,6 +57,15 @@ pub struct GlobalArgs {
     #[arg(long = "database-url", value_name = "URL", global = true)]
     pub database_url: Option<String>,
 
+    /// One of the databases the ini file lists (`databases`,
+    /// `databases_file`); repeat for several [default: every one].
+    #[arg(long = "database", value_name = "NAME", global = true)]
+    pub database: Vec<String>,
+
+    /// How many of the listed databases to work on at once [default: 4].
+    #[arg(short = 'j', long = "jobs", value_name = "N", global = true)]
+    pub jobs: Option<std::num::NonZeroUsize>,
+
     /// The package whose schema.ini to use.
     #[arg(long = "manifest-path", value_name = "PATH", global = true)]
     pub manifest_path: Option<PathBuf>,
@@ -176,6 +185,10 @@ pub enum Template {
     Mysql,
     /// PostgreSQL for an async app (NullPool, as Alembic's async template).
     Async,
+    /// Several databases, Alembic's multidb layout: `databases = engine1,
+    /// engine2` and a section with its own URL for each (SQLite files to
+    /// start with).
+    Multidb,
 }
 
 /// `generate` options.

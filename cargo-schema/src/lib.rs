@@ -28,14 +28,21 @@ pub enum Outcome {
     CheckFound,
 }
 
-impl From<Outcome> for ExitCode {
-    fn from(o: Outcome) -> Self {
-        ExitCode::from(match o {
+impl Outcome {
+    /// The exit code.
+    pub fn code(self) -> u8 {
+        match self {
             Outcome::Ok => 0,
             Outcome::Failed => 1,
             Outcome::Usage => 2,
             Outcome::CheckFound => 3,
-        })
+        }
+    }
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> Self {
+        ExitCode::from(o.code())
     }
 }
 

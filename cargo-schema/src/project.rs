@@ -5,8 +5,10 @@
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use cargo_metadata::MetadataCommand;
+use schema_core::databases::{self, Database};
 use schema_core::migrations::{CacheUse, FolderCache, RevisionGraph};
 use schema_core::secret::Redactor;
 use schema_core::settings::{LockMode, MigrationSettings};
@@ -193,8 +195,9 @@ pub struct ProjectContext {
     /// script_location and the transaction settings.
     pub settings: MigrationSettings,
     /// The folder's runner with the project's options, built on first use
-    /// so the folder is read (and its warnings shown) once per command.
-    migrator: OnceCell<Migrator>,
+    /// so the folder is read (and its warnings shown) once per command;
+    /// shared by the databases of a fleet that use the same folder.
+    migrator: OnceCell<Arc<Migrator>>,
 }
 
 impl ProjectContext {
@@ -212,9 +215,93 @@ impl ProjectContext {
         })
     }
 
+    /// [`ProjectContext::open`] for a command that works on one database:
+    /// on an ini file that lists several, the one `--database` names.
+    pub fn open_one(global: &GlobalArgs) -> Result<ProjectContext, Failure> {
+        let context = ProjectContext::open(global)?;
+        if global.database.is_empty() {
+            return Ok(context);
+        }
+        match context.databases()?.as_deref() {
+            Some([one]) => context.for_database(one),
+            Some(_) => Err(Failure::Usage(
+                "this command works on one database; name one with --database NAME".into(),
+            )),
+            None => Ok(context),
+        }
+    }
+
+    /// The databases the ini file lists, narrowed to those `--database`
+    /// names; `None` for a project of one database, or when
+    /// `--database-url` names the one database to use.
+    pub fn databases(&self) -> Result<Option<Vec<Database>>, Failure> {
+        let file = self.located.config_path.display();
+        if !self.project.lists_databases() {
+            if self.global.database.is_empty() {
+                return Ok(None);
+            }
+            return Err(Failure::Usage(format!(
+                "--database: {file} lists no databases; list them in [{}] with `{}` or `{}`",
+                self.project.config().config_ini_section(),
+                databases::DATABASES_KEY,
+                databases::DATABASES_FILE_KEY
+            )));
+        }
+        if self.global.database_url.is_some() {
+            if self.global.database.is_empty() {
+                return Ok(None);
+            }
+            return Err(Failure::Usage(
+                "--database-url and --database both choose the database; give one of them".into(),
+            ));
+        }
+        let all = self.project.databases()?;
+        Ok(Some(databases::select(all, &self.global.database)?))
+    }
+
+    /// The context of one listed database: the same configuration through
+    /// the same pipeline, with that database's section or URL.
+    pub fn for_database(&self, db: &Database) -> Result<ProjectContext, Failure> {
+        let project = self.project.database(db);
+        let settings = project.migration_settings()?;
+        Ok(ProjectContext {
+            global: self.global.clone(),
+            located: self.located.clone(),
+            project,
+            settings,
+            migrator: OnceCell::new(),
+        })
+    }
+
+    /// Give `other` this context's runner when both read the same folder,
+    /// so a fleet reads (and warns about) each folder once.
+    pub fn share_runner(&self, other: &ProjectContext) -> Result<bool, Failure> {
+        if self.settings != other.settings {
+            return Ok(false);
+        }
+        self.runner()?;
+        if let Some(runner) = self.migrator.get() {
+            let _ = other.migrator.set(Arc::clone(runner));
+        }
+        Ok(true)
+    }
+
     /// The typed engine settings (the URL above all); every problem at once.
     pub fn engine_settings(&self) -> Result<EngineSettings, Failure> {
-        Ok(self.project.engine_settings()?)
+        match self.project.engine_settings() {
+            Err(e)
+                if e.kind() == Kind::MissingUrl
+                    && self.project.lists_databases()
+                    && self.project.database_name().is_none() =>
+            {
+                Err(Failure::Usage(format!(
+                    "{} lists several databases and this command works on one; \
+                     name it with --database NAME",
+                    self.located.config_path.display()
+                )))
+            }
+            other => Ok(other?),
+        }
     }
 
     /// The migrations folder as a revision graph, read once per command
@@ -233,7 +320,7 @@ impl ProjectContext {
                 allow_edited,
                 ..*runner.options()
             };
-            Cow::Owned(runner.clone().with_options(options))
+            Cow::Owned(Migrator::clone(runner).with_options(options))
         } else {
             Cow::Borrowed(runner)
         })
@@ -279,7 +366,7 @@ impl ProjectContext {
                 transactional_ddl: settings.transactional_ddl,
             })
             .with_lock_connection(lock_db);
-        Ok(self.migrator.get_or_init(|| migrator))
+        Ok(self.migrator.get_or_init(|| Arc::new(migrator)))
     }
 
     /// Masks every password this project's configuration knows of.

@@ -198,6 +198,13 @@ impl Config {
         self.doc.set(Some(&section), name, value, by);
     }
 
+    /// Make `section` the main section, inheriting the keys of the old main
+    /// section (`from`) that it lacks and `skip` does not refuse.
+    pub(crate) fn inherit_into(&mut self, section: &str, from: &str, skip: impl Fn(&str) -> bool) {
+        self.doc.inherit(section, from, skip);
+        self.main_section = section.to_owned();
+    }
+
     pub(crate) fn missing_section(&self, section: &str) -> Diagnostic {
         let mut d = Diagnostic::new(
             Kind::MissingSection,

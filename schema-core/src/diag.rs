@@ -67,6 +67,9 @@ pub enum Kind {
     Dotenv,
     /// The project (Cargo package) could not be located.
     Project,
+    /// The list of databases (`databases`, `databases_file`, `--database`)
+    /// is wrong.
+    Databases,
 }
 
 impl Kind {
@@ -97,6 +100,7 @@ impl Kind {
             Kind::EnvSyntax => "env_syntax",
             Kind::Dotenv => "dotenv",
             Kind::Project => "project",
+            Kind::Databases => "databases",
         }
     }
 }

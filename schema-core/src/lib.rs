@@ -5,6 +5,7 @@
 //! Nothing here opens a database connection.
 
 pub mod config;
+pub mod databases;
 pub mod diag;
 pub mod embed;
 pub mod engine;

@@ -155,6 +155,7 @@ pub struct Project {
     backends: Backends,
     features_of: &'static str,
     build_time: bool,
+    database: Option<String>,
 }
 
 impl Project {
@@ -187,6 +188,7 @@ impl Project {
             backends: spec.backends,
             features_of: spec.features_of,
             build_time,
+            database: None,
         })
     }
 
@@ -211,6 +213,25 @@ impl Project {
         self.build_time
     }
 
+    /// The engine option prefix given to the project, if one was.
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+
+    pub(crate) fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
+    pub(crate) fn set_database(&mut self, name: &str) {
+        self.database = Some(name.to_owned());
+    }
+
+    /// The database of a project that lists several, for the project
+    /// [`Project::database`] made; `None` for the project itself.
+    pub fn database_name(&self) -> Option<&str> {
+        self.database.as_deref()
+    }
+
     /// Every engine option of `section` (default: the main section) with
     /// its value and source, and every problem.
     pub fn resolve_engine(&self, section: Option<&str>) -> Resolution {
@@ -223,6 +244,7 @@ impl Project {
                 backends: self.backends,
                 build_time: self.build_time,
                 features_of: self.features_of,
+                database_url_env: self.database.is_none(),
             },
         )
     }

@@ -16,6 +16,19 @@ use crate::{Failure, Outcome};
 
 /// `check`.
 pub fn run(project: &ProjectContext, args: &CheckArgs) -> Result<Outcome, Failure> {
+    let view = view(project, args)?;
+    let outcome = if view.ok {
+        Outcome::Ok
+    } else {
+        Outcome::CheckFound
+    };
+    let printed = Printer::new(args.format, &project.global).print(&view);
+    output::verdict(printed, outcome)
+}
+
+/// What `check` finds in the project's database (drift included unless
+/// `--no-drift`).
+pub(crate) fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckView, Failure> {
     let engine = project.engine_settings()?;
     let migrator = project.migrator(false)?;
     let status = with_connection!(&engine, |conn| migrator.status(&mut conn))?;
@@ -57,12 +70,5 @@ pub fn run(project: &ProjectContext, args: &CheckArgs) -> Result<Outcome, Failur
         findings.extend(drift.findings);
         drift.status
     };
-    let view = CheckView::new(findings, drift_status);
-    let outcome = if view.ok {
-        Outcome::Ok
-    } else {
-        Outcome::CheckFound
-    };
-    let printed = Printer::new(args.format, &project.global).print(&view);
-    output::verdict(printed, outcome)
+    Ok(CheckView::new(findings, drift_status))
 }

@@ -11,6 +11,7 @@ use crate::output::config::{self as view, ConfigView};
 use crate::output::{self, Printer};
 use crate::project;
 use crate::{Failure, Outcome};
+use schema_core::databases;
 use schema_core::ConfigError;
 
 /// Run `config`.
@@ -30,12 +31,30 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<Outcome, Failure> {
         }
         Err(error) => return Err(Failure::Config(error)),
     };
+    // `--database NAME`: that database's configuration, as the fleet
+    // commands resolve it.
+    let project = match global.database.as_slice() {
+        [] => project,
+        [name] => {
+            let chosen = databases::select(project.databases()?, std::slice::from_ref(name))?;
+            match chosen.first() {
+                Some(db) => project.database(db),
+                None => project,
+            }
+        }
+        _ => {
+            return Err(Failure::Usage(
+                "config shows one database; name one with --database NAME".into(),
+            ))
+        }
+    };
     let opts = ResolveOptions {
         section: args.section.as_deref(),
         prefix: args.prefix.as_deref(),
         backends: BACKENDS,
         build_time: false,
         features_of: "cargo-schema",
+        database_url_env: project.database_name().is_none(),
     };
     let report = report::build(project.config(), project.environment(), &opts, args.reveal);
     let outcome = if report.problems.is_empty() {

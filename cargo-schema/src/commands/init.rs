@@ -98,6 +98,23 @@ fn template(template: Template, name: &str) -> String {
              diesel.poolclass = NullPool\n\
              diesel.connect_args.application_name = {name}\n"
         ),
+        Template::Multidb => "diesel.echo = false\n\
+             diesel.pool_size = 5\n\
+             \n\
+             # Several databases, Alembic's multidb layout: upgrade, downgrade, stamp,\n\
+             # current and check run on each (--database NAME for some, --jobs N at once).\n\
+             # Each listed section has its own diesel.url and may set its own\n\
+             # script_location and engine options; the rest comes from this section.\n\
+             databases = engine1, engine2\n\
+             # For many databases, a file of `NAME URL` lines instead (or as well):\n\
+             # databases_file = %(here)s/databases.txt\n\
+             \n\
+             [engine1]\n\
+             diesel.url = sqlite://%(here)s/engine1.db\n\
+             \n\
+             [engine2]\n\
+             diesel.url = sqlite://%(here)s/engine2.db\n"
+            .to_owned(),
     };
     format!("{HEADER}{engine}")
 }
@@ -105,6 +122,11 @@ fn template(template: Template, name: &str) -> String {
 fn dotenv(template: Template, name: &str) -> String {
     let url = match template {
         Template::Sqlite => "# DATABASE_URL=sqlite://other.db overrides diesel.url".to_owned(),
+        // One variable cannot name several databases: each section has its
+        // own URL (write `diesel.url = ${ENGINE1_URL}` to keep it here).
+        Template::Multidb => {
+            "# ENGINE1_URL=postgres://... for `diesel.url = ${ENGINE1_URL}`".to_owned()
+        }
         Template::Postgres | Template::Async => {
             format!("DATABASE_URL=postgres://postgres@127.0.0.1:5432/{name}")
         }

@@ -6,14 +6,14 @@ use schema_runtime::{Bookkeeping, Status};
 
 use super::with_connection;
 use crate::cli::{CurrentArgs, HistoryArgs, ListArgs, ShowArgs};
-use crate::output::revision::{
-    BranchPoint, BranchesView, CurrentView, HeadsView, HistoryView, Revisions,
-};
+pub(crate) use crate::output::revision::Revisions;
+use crate::output::revision::{BranchPoint, BranchesView, CurrentView, HeadsView, HistoryView};
 use crate::output::{outln, Printer};
 use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
+use schema_core::migrations::RevisionGraph;
 
-fn status(project: &ProjectContext) -> Result<Status, Failure> {
+pub(crate) fn status(project: &ProjectContext) -> Result<Status, Failure> {
     let engine = project.engine_settings()?;
     let migrator = project.migrator(false)?;
     Ok(with_connection!(&engine, |conn| migrator.status(&mut conn))?)
@@ -40,7 +40,18 @@ pub fn current(project: &ProjectContext, args: &CurrentArgs) -> Result<Outcome, 
     let graph = graph?;
     let status = project.migrator(false)?.status_of(&read?)?;
     let revisions = Revisions::new(graph, &status.heads);
-    let view = CurrentView {
+    let view = current_view(graph, &status, &revisions);
+    Printer::new(args.format, &project.global).print(&view)?;
+    Ok(Outcome::Ok)
+}
+
+/// `current`'s document for the database in `status`.
+pub(crate) fn current_view<'g>(
+    graph: &'g RevisionGraph,
+    status: &'g Status,
+    revisions: &Revisions<'g>,
+) -> CurrentView<'g> {
+    CurrentView {
         heads: status
             .heads
             .iter()
@@ -52,9 +63,7 @@ pub fn current(project: &ProjectContext, args: &CurrentArgs) -> Result<Outcome, 
         edited: &status.edited,
         unknown: &status.unknown,
         failed: &status.failed,
-    };
-    Printer::new(args.format, &project.global).print(&view)?;
-    Ok(Outcome::Ok)
+    }
 }
 
 /// `history [-r A:B] [--indicate-current]`.

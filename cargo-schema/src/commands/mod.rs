@@ -7,6 +7,7 @@ pub mod check;
 pub mod completions;
 pub mod config;
 pub mod drift;
+pub mod fleet;
 pub mod generate;
 pub mod init;
 pub mod inspect;
@@ -25,19 +26,56 @@ pub fn run(cli: &SchemaCli) -> Result<Outcome, Failure> {
         Command::Init(args) => init::run(g, args),
         Command::Config(args) => config::run(g, args),
         Command::Completions(args) => completions::run(args),
-        Command::Generate(args) => generate::generate(&ProjectContext::open(g)?, args),
-        Command::Merge(args) => generate::merge(&ProjectContext::open(g)?, args),
-        Command::Upgrade(args) => migrate::upgrade(&ProjectContext::open(g)?, args),
-        Command::Downgrade(args) => migrate::downgrade(&ProjectContext::open(g)?, args),
-        Command::Stamp(args) => migrate::stamp(&ProjectContext::open(g)?, args),
-        Command::Current(args) => inspect::current(&ProjectContext::open(g)?, args),
-        Command::History(args) => inspect::history(&ProjectContext::open(g)?, args),
-        Command::Heads(args) => inspect::heads(&ProjectContext::open(g)?, args),
-        Command::Branches(args) => inspect::branches(&ProjectContext::open(g)?, args),
-        Command::Show(args) => inspect::show(&ProjectContext::open(g)?, args),
-        Command::Check(args) => check::run(&ProjectContext::open(g)?, args),
-        Command::PrintSchema(args) => print_schema::run(&ProjectContext::open(g)?, args),
-        Command::Inspect(args) => inspect_schema::run(&ProjectContext::open(g)?, args),
+        Command::Generate(args) => generate::generate(&ProjectContext::open_one(g)?, args),
+        Command::Merge(args) => generate::merge(&ProjectContext::open_one(g)?, args),
+        Command::Upgrade(args) => each_or_one(
+            g,
+            |ctx, dbs| fleet::upgrade(ctx, dbs, args),
+            |ctx| migrate::upgrade(ctx, args),
+        ),
+        Command::Downgrade(args) => each_or_one(
+            g,
+            |ctx, dbs| fleet::downgrade(ctx, dbs, args),
+            |ctx| migrate::downgrade(ctx, args),
+        ),
+        Command::Stamp(args) => each_or_one(
+            g,
+            |ctx, dbs| fleet::stamp(ctx, dbs, args),
+            |ctx| migrate::stamp(ctx, args),
+        ),
+        Command::Current(args) => each_or_one(
+            g,
+            |ctx, dbs| fleet::current(ctx, dbs, args),
+            |ctx| inspect::current(ctx, args),
+        ),
+        Command::Check(args) => each_or_one(
+            g,
+            |ctx, dbs| fleet::check(ctx, dbs, args),
+            |ctx| check::run(ctx, args),
+        ),
+        Command::History(args) => inspect::history(&ProjectContext::open_one(g)?, args),
+        Command::Heads(args) => inspect::heads(&ProjectContext::open_one(g)?, args),
+        Command::Branches(args) => inspect::branches(&ProjectContext::open_one(g)?, args),
+        Command::Show(args) => inspect::show(&ProjectContext::open_one(g)?, args),
+        Command::PrintSchema(args) => print_schema::run(&ProjectContext::open_one(g)?, args),
+        Command::Inspect(args) => inspect_schema::run(&ProjectContext::open_one(g)?, args),
+    }
+}
+
+/// A command that runs on each listed database of a multidb ini file
+/// (`fleet`), or on the project's one database as before (`one`).
+fn each_or_one(
+    global: &crate::cli::GlobalArgs,
+    fleet: impl FnOnce(
+        &ProjectContext,
+        Vec<schema_core::databases::Database>,
+    ) -> Result<Outcome, Failure>,
+    one: impl FnOnce(&ProjectContext) -> Result<Outcome, Failure>,
+) -> Result<Outcome, Failure> {
+    let context = ProjectContext::open(global)?;
+    match context.databases()? {
+        Some(databases) => fleet(&context, databases),
+        None => one(&context),
     }
 }
 

@@ -234,7 +234,7 @@ fn verb_of(direction: Direction) -> &'static str {
 
 /// The heads of an applied set, marked `(head)` where they are heads of
 /// the graph too; `<base>` when nothing is applied.
-fn heads(graph: &RevisionGraph, applied: &AppliedSet) -> String {
+pub(crate) fn heads(graph: &RevisionGraph, applied: &AppliedSet) -> String {
     let heads = graph.current_heads(applied).unwrap_or_default();
     if heads.is_empty() {
         return BASE.to_owned();
@@ -253,7 +253,7 @@ fn heads(graph: &RevisionGraph, applied: &AppliedSet) -> String {
         .join(", ")
 }
 
-fn count(n: usize) -> String {
+pub(crate) fn count(n: usize) -> String {
     if n == 1 {
         "1 revision".to_owned()
     } else {

@@ -371,4 +371,21 @@ mod tests {
             .collect();
         assert!(!errors.contains("Sup3rS3cret"), "{errors}");
     }
+
+    /// On a multidb ini, `embed!()` embeds the main section: the shared
+    /// migrations and engine options, the URL left to run time (each
+    /// database's is set there, as with `set_main_option`).
+    #[test]
+    fn a_multidb_ini_embeds_the_main_section_with_the_url_left_to_run_time() {
+        let dir = project(
+            "[schema]\ndatabases = a, b\ndiesel.pool_size = 3\n\
+             [a]\ndiesel.url = sqlite://a.db\n[b]\ndiesel.url = sqlite://b.db\n",
+            &[("2024-01-01-000000_x", "CREATE TABLE x (id INTEGER);\n")],
+        );
+        let (embedded, problems) = collect(&EmbedRequest::default(), dir.path(), SQLITE_ONLY);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(embedded.migrations.len(), 1);
+        let out = expand(&EmbedRequest::default(), dir.path(), SQLITE_ONLY).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+    }
 }

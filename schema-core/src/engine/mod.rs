@@ -99,6 +99,9 @@ impl fmt::Display for Source {
             Source::Set(SetBy::CommandLine) => f.write_str("command line --set"),
             Source::Set(SetBy::DatabaseUrlFlag) => f.write_str("command line --database-url"),
             Source::Set(SetBy::Api) => f.write_str("set_main_option"),
+            Source::Set(SetBy::DatabasesFile { file, line }) => {
+                write!(f, "{}:{line}", display_name(file))
+            }
             Source::Env { var, from } => write!(f, "{from} {var}"),
         }
     }
@@ -132,6 +135,9 @@ pub struct ResolveOptions<'a> {
     /// a URL of such a backend gets: `schema-runtime` in an app,
     /// `cargo-schema` for the command.
     pub features_of: &'a str,
+    /// Whether `DATABASE_URL` overrides `<prefix>url`. Not for one of
+    /// several databases: one variable cannot stand for each of them.
+    pub database_url_env: bool,
 }
 
 impl Default for ResolveOptions<'_> {
@@ -142,6 +148,7 @@ impl Default for ResolveOptions<'_> {
             backends: Backends::ALL,
             build_time: false,
             features_of: "schema-runtime",
+            database_url_env: true,
         }
     }
 }
@@ -345,7 +352,7 @@ impl Resolver<'_> {
         let doc = self.config.document();
         let entry = doc.entry(&self.section, &key);
         let set_at_runtime = entry.is_some_and(|e| matches!(e.origin, Origin::Set(_)));
-        let from_env = (!self.opts.build_time)
+        let from_env = (!self.opts.build_time && self.opts.database_url_env)
             .then(|| self.env.get(DATABASE_URL))
             .flatten()
             .filter(|(v, _)| !v.is_empty())

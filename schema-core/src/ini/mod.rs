@@ -65,6 +65,13 @@ pub enum SetBy {
     DatabaseUrlFlag,
     /// `Config::set_main_option` / `set_section_option` from code.
     Api,
+    /// A `NAME URL` line of the project's `databases_file`.
+    DatabasesFile {
+        /// The file.
+        file: PathBuf,
+        /// The line.
+        line: usize,
+    },
 }
 
 /// Where a value came from.
@@ -283,6 +290,42 @@ impl IniDocument {
         match self.entry(section, &key) {
             None => Ok(None),
             Some(entry) => interpolate::interpolate(self, section, &key, entry).map(Some),
+        }
+    }
+
+    /// Give section `into` the entries of section `from` that it lacks
+    /// (Alembic's multidb layout: a database's section inherits the main
+    /// section's settings), except the keys `skip` refuses. A value set at
+    /// run time wins over `into`'s own. Inherited file values are read
+    /// through `from`'s interpolation, as configparser would read them
+    /// there, and keep their file line for diagnostics.
+    pub(crate) fn inherit(&mut self, into: &str, from: &str, skip: impl Fn(&str) -> bool) {
+        let Some(source) = self.sections.get(from) else {
+            return;
+        };
+        let mut inherited = Vec::new();
+        for (key, entry) in &source.entries {
+            if skip(key) {
+                continue;
+            }
+            let own = self.sections.get(into).and_then(|s| s.entries.get(key));
+            let runtime = matches!(entry.origin, Origin::Set(_));
+            if own.is_some() && !runtime {
+                continue;
+            }
+            let entry = match (entry.kind, self.get(from, key)) {
+                // Re-escaped, so that reading it again in `into` gives the
+                // same text while `${NAME}` still expands.
+                (ValueKind::Raw, Ok(Some(value))) => {
+                    Entry::raw(value.replace('%', "%%"), entry.origin.clone())
+                }
+                _ => entry.clone(),
+            };
+            inherited.push((key.clone(), entry));
+        }
+        let data = self.section_data_mut(Some(into));
+        for (key, entry) in inherited {
+            data.entries.insert(key, entry);
         }
     }
 
