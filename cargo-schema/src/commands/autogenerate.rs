@@ -15,7 +15,7 @@ use schema_core::{Diagnostic, Kind};
 use schema_runtime::introspect::{introspect, IntrospectBackend, IntrospectOptions};
 use schema_runtime::Dialect;
 
-use super::generate::{entropy, now, write};
+use super::generate::{entropy, now, options, write};
 use super::{print_schema, with_connection};
 use crate::cli::GenerateArgs;
 use crate::output::outln;
@@ -84,15 +84,10 @@ pub fn run(project: &ProjectContext, args: &GenerateArgs) -> Result<Outcome, Fai
         shown(&file)
     );
     let opts = GenerateOptions {
-        message: args.message.clone(),
-        head: args.head.iter().cloned().collect(),
-        branch_labels: args.branch_label.clone(),
-        depends_on: args.depends_on.clone(),
-        rev_id: args.rev_id.clone(),
         up_sql: Some(opening.clone() + &up),
         down_sql: Some(opening + &down),
         own_transaction,
-        ..GenerateOptions::default()
+        ..options(args)
     };
     let generated = graph.generate(&opts, now(), entropy())?;
     if args.sql {

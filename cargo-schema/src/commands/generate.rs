@@ -16,7 +16,13 @@ pub fn generate(project: &ProjectContext, args: &GenerateArgs) -> Result<Outcome
         return super::autogenerate::run(project, args);
     }
     let graph = project.graph()?;
-    let opts = GenerateOptions {
+    let generated = graph.generate(&options(args), now(), entropy())?;
+    write(project, &generated)
+}
+
+/// The new revision's place and name, as the flags give them.
+pub(crate) fn options(args: &GenerateArgs) -> GenerateOptions {
+    GenerateOptions {
         message: args.message.clone(),
         head: args.head.iter().cloned().collect(),
         branch_labels: args.branch_label.clone(),
@@ -24,9 +30,7 @@ pub fn generate(project: &ProjectContext, args: &GenerateArgs) -> Result<Outcome
         rev_id: args.rev_id.clone(),
         empty: args.empty,
         ..GenerateOptions::default()
-    };
-    let generated = graph.generate(&opts, now(), entropy())?;
-    write(project, &generated)
+    }
 }
 
 /// `merge -m MSG REV REV...` (or `heads`).
