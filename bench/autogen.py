@@ -8,8 +8,11 @@ writes DIR/schema.ini (URL), DIR/migrations/ with one revision that creates
 schema.rs of those tables with changes diesel's --diff-schema also makes
 (10 columns added, 10 dropped, 2 tables added, 2 dropped) and ones only
 cargo-schema makes in place (10 type changes, 5 nullability changes).
-bench/run.sh --autogenerate runs it; the SQL is valid on SQLite, PostgreSQL
-and MariaDB alike.
+The SQL is valid on SQLite, PostgreSQL and MariaDB alike. Then:
+
+    cargo schema -c DIR/schema.ini upgrade
+    hyperfine -N "cargo-schema -c DIR/schema.ini generate --autogenerate \
+        -m x --schema-file DIR/desired.rs --sql"
 """
 
 import os
