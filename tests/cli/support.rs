@@ -5,8 +5,8 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
+use std::process::{Child, Command, Stdio};
 use tempfile::TempDir;
 
 /// The password the secret tests look for in every output.
@@ -144,27 +144,7 @@ impl Invocation {
     /// Run and collect the outcome. Fails the test on a panic or a signal:
     /// no input may crash the tool.
     pub fn run(self) -> Outcome {
-        let mut command = match &self.program {
-            Some(program) => Command::new(program),
-            None => Command::new(bin()),
-        };
-        command.env_clear();
-        for var in KEPT_VARS {
-            if let Some(value) = std::env::var_os(var) {
-                command.env(var, value);
-            }
-        }
-        // Snapshots of migrations folders go to a folder of this test run,
-        // not the user's cache; a test may point elsewhere with env().
-        command.env("CARGO_SCHEMA_CACHE_DIR", cache_dir());
-        for (name, value) in &self.env {
-            command.env(name, value);
-        }
-        let output = command
-            .args(&self.args)
-            .current_dir(&self.cwd)
-            .output()
-            .expect("run the binary");
+        let output = self.command().output().expect("run the binary");
         let outcome = Outcome {
             code: output.status.code(),
             stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
@@ -184,6 +164,54 @@ impl Invocation {
         );
         outcome
     }
+}
+
+impl Invocation {
+    /// The command, in the clean environment with the test's variables.
+    fn command(&self) -> Command {
+        let mut command = match &self.program {
+            Some(program) => Command::new(program),
+            None => Command::new(bin()),
+        };
+        command.env_clear();
+        for var in KEPT_VARS {
+            if let Some(value) = std::env::var_os(var) {
+                command.env(var, value);
+            }
+        }
+        // Snapshots of migrations folders go to a folder of this test run,
+        // not the user's cache; a test may point elsewhere with env().
+        command.env("CARGO_SCHEMA_CACHE_DIR", cache_dir());
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        command.args(&self.args).current_dir(&self.cwd);
+        command
+    }
+
+    /// Start it in the background with stdout (`Piped::Stdout`) or stderr
+    /// piped and the rest closed, for a test that reads its progress and
+    /// kills it.
+    pub fn spawn(self, piped: Piped) -> Child {
+        let (out, err) = match piped {
+            Piped::Stdout => (Stdio::piped(), Stdio::null()),
+            Piped::Stderr => (Stdio::null(), Stdio::piped()),
+        };
+        self.command()
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("start the binary")
+    }
+}
+
+/// Which stream [`Invocation::spawn`] pipes.
+pub enum Piped {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
 }
 
 /// The folder snapshot cache of the test runs (one file per migrations

@@ -9,11 +9,10 @@
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use super::{Backend, Ctx};
-use crate::support::bin;
+use crate::support::Piped;
 
 const REVISIONS: usize = 300;
 const KILLS: usize = 3;
@@ -47,18 +46,7 @@ impl Rng {
 
 /// Start `upgrade`, let it report `steps` revisions, pause, SIGKILL it.
 fn kill_during_upgrade(ctx: &Ctx, steps: u64, pause: Duration) {
-    let mut child = Command::new(bin())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", std::env::var_os("HOME").unwrap_or_default())
-        .env("DATABASE_URL", ctx.db.url())
-        .args(["-c", "schema.ini", "upgrade"])
-        .current_dir(ctx.root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start cargo-schema upgrade");
+    let mut child = ctx.cmd(&["upgrade"]).spawn(Piped::Stderr);
     let stderr = child.stderr.take().expect("piped stderr");
     let mut reported = BufReader::new(stderr).lines();
     for _ in 0..steps {

@@ -8,12 +8,11 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
 use super::{Backend, TestDb};
-use crate::support::{bin, Project, PASSWORD};
+use crate::support::{Piped, Project, PASSWORD};
 
 /// The PostgreSQL fleet's size unless `SCHEMA_TEST_FLEET` says otherwise.
 const FLEET: usize = 12;
@@ -219,18 +218,10 @@ fn postgres_fleet() {
     // time, killed once a quarter of the databases reported.
     dbs[victim].exec("DROP TABLE t0");
     chain(&project, REVISIONS, REVISIONS);
-    let mut child = Command::new(bin())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", std::env::var_os("HOME").unwrap_or_default())
+    let mut child = project
+        .cmd(["-c", "schema.ini", "upgrade", "--jobs", "2"])
         .env("CARGO_SCHEMA_NO_CACHE", "1")
-        .args(["-c", "schema.ini", "upgrade", "--jobs", "2"])
-        .current_dir(project.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start cargo-schema upgrade");
+        .spawn(Piped::Stdout);
     let stdout = child.stdout.take().expect("piped stdout");
     let reported = BufReader::new(stdout).lines().take(n / 4).count();
     let _ = child.kill();

@@ -4,10 +4,9 @@
 //! takes it over and finishes the run, and no revision runs twice.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 
 use super::{Backend, Ctx};
-use crate::support::bin;
+use crate::support::Piped;
 
 const INI: &str = "lock = table\nlock_lease = 2\ntransaction_per_migration = true\n";
 
@@ -33,18 +32,7 @@ fn killed_holder_is_taken_over(backend: Backend) {
         );
     }
 
-    let mut holder = Command::new(bin())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", std::env::var_os("HOME").unwrap_or_default())
-        .env("DATABASE_URL", ctx.db.url())
-        .args(["-c", "schema.ini", "upgrade"])
-        .current_dir(ctx.root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start cargo-schema upgrade");
+    let mut holder = ctx.cmd(&["upgrade"]).spawn(Piped::Stderr);
     let stderr = holder.stderr.take().expect("piped stderr");
     let mut reported = BufReader::new(stderr).lines();
     // Killed in the sleeping revision: the first is reported (once it

@@ -89,7 +89,7 @@ pub fn render(live: &Schema, diff: &Diff) -> Result<Revision, RenderError> {
     };
     let mut summary = Vec::new();
     let mut parts: Vec<(Vec<Step>, Vec<Step>)> = Vec::new();
-    let plan = r.plan(&diff.changes);
+    let plan = r.plan(&diff.changes)?;
     for item in &plan {
         match item {
             Planned::Change(c) => {
@@ -199,9 +199,9 @@ impl Renderer<'_> {
         }
     }
 
-    fn plan<'c>(&self, changes: &'c [Change]) -> Vec<Planned<'c>> {
+    fn plan<'c>(&self, changes: &'c [Change]) -> Result<Vec<Planned<'c>>, RenderError> {
         if self.backend() != Backend::Sqlite {
-            return changes.iter().map(Planned::Change).collect();
+            return Ok(changes.iter().map(Planned::Change).collect());
         }
         // Tables that a change needs rebuilt, by name after any rename.
         let rebuilt: Vec<String> = changes
@@ -239,12 +239,12 @@ impl Renderer<'_> {
                     });
                     match existing {
                         Some((to, changes)) => {
-                            self.apply(to, c);
+                            self.apply(to, c)?;
                             changes.push(c);
                         }
                         None => {
                             let mut to = Box::new(t.clone());
-                            self.apply(&mut to, c);
+                            self.apply(&mut to, c)?;
                             out.push(Planned::Rebuild {
                                 from: Box::new(t.clone()),
                                 to,
@@ -260,22 +260,20 @@ impl Renderer<'_> {
                 settle_rowid(to);
             }
         }
-        out
+        Ok(out)
     }
 
     /// `table` with `change` made to it (for the SQLite rebuild).
-    fn apply(&self, table: &mut Table, change: &Change) {
+    fn apply(&self, table: &mut Table, change: &Change) -> Result<(), RenderError> {
         match change {
             Change::AddColumn { column, .. } => {
-                let mut c = self
-                    .column(table, column)
-                    .unwrap_or_else(|_| column.clone());
+                let mut c = self.column(table, column)?;
                 c.position = u32::try_from(table.columns.len() + 1).unwrap_or(u32::MAX);
                 table.columns.push(c);
             }
             Change::DropColumn { column, .. } => drop_column(table, &column.name),
             Change::AlterType { to, .. } => {
-                let new = self.column(table, to).unwrap_or_else(|_| (**to).clone());
+                let new = self.column(table, to)?;
                 if let Some(c) = table.columns.iter_mut().find(|c| c.name == to.name) {
                     c.data_type = new.data_type;
                     c.full_type = new.full_type;
@@ -313,6 +311,7 @@ impl Renderer<'_> {
             }
             _ => {}
         }
+        Ok(())
     }
 
     /// A desired column with its DDL type filled in.
