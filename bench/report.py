@@ -167,14 +167,16 @@ def main():
     w("")
     w("Floor: the database's client selecting both bookkeeping tables (on SQLite")
     w(f"that includes parsing the schema of the {nmax} tables and indexes the")
-    w("revisions created). `current` and `check` use the folder's snapshot (warm,")
-    w("as every run after the first); *cold* is `current --no-cache`, reading all")
-    w("the folders. On SQLite also: the SQLite-only build of the command")
-    w("(`--no-default-features --features sqlite`, no libpq or libmariadb to link)")
-    w("and an app built with `embed!()` printing `MIGRATIONS.current()`.")
+    w("revisions created). `current` and `check --no-drift` use the folder's snapshot")
+    w("(warm, as every run after the first); *cold* is `current --no-cache`, reading")
+    w("all the folders. On SQLite also: the SQLite-only build of the command")
+    w("(`--no-default-features --features sqlite`, no PostgreSQL or MySQL driver)")
+    w("and an app built with `embed!()` printing `MIGRATIONS.current()`. The other")
+    w("tools' nearest no-op, when installed: diesel_cli's `migration pending`,")
+    w("sqlx-cli's `migrate info`.")
     w("")
-    w("| backend | floor | `current` | ratio | `current` cold | `check` | SQLite-only `current` | embedded `current` | `current` runs |")
-    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    w("| backend | floor | `current` | ratio | `current` cold | `check` | SQLite-only `current` | embedded `current` | diesel_cli | sqlx-cli | `current` runs |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for backend in BACKENDS:
         r = hyperfine(a.res, f"noop-{backend}-{nmax}")
         if r:
@@ -183,20 +185,33 @@ def main():
             w(
                 f"| {backend} | {cell('floor')} | {cell('current')} | {ratio(r['current'], r['floor'])} | "
                 f"{cell('current-cold')} | {cell('check')} | "
-                f"{cell('current-sqlite-only')} | {cell('current-embedded')} | {sp['current']} |"
+                f"{cell('current-sqlite-only')} | {cell('current-embedded')} | "
+                f"{cell('diesel_cli')} | {cell('sqlx-cli')} | {sp['current']} |"
             )
     w("")
 
     w(f"## peak memory of `upgrade head`, N = {nmax}")
     w("")
-    w("| backend | max RSS |")
-    w("| --- | ---: |")
+    w("Maximum resident set (`/usr/bin/time`), the binary's mapped pages included;")
+    w("the other tools on the same folder when installed.")
+    w("")
+    w("| backend | cargo-schema | diesel_cli | sqlx-cli | ratio to sqlx-cli |")
+    w("| --- | ---: | ---: | ---: | ---: |")
+
+    def maxrss(name):
+        path = os.path.join(a.res, f"maxrss-{name}.txt")
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            return int(f.read().strip().splitlines()[-1]) / 1024
+
     for backend in BACKENDS:
-        path = os.path.join(a.res, f"maxrss-{backend}-{nmax}.txt")
-        if os.path.exists(path):
-            with open(path) as f:
-                kb = int(f.read().strip().splitlines()[-1])
-            w(f"| {backend} | {kb / 1024:.1f} MiB |")
+        own = maxrss(f"{backend}-{nmax}")
+        if own is None:
+            continue
+        d, s = maxrss(f"{backend}-{nmax}-diesel_cli"), maxrss(f"{backend}-{nmax}-sqlx-cli")
+        mib = lambda v: f"{v:.1f} MiB" if v is not None else "–"
+        w(f"| {backend} | {mib(own)} | {mib(d)} | {mib(s)} | {ratio(own, s) if s else '–'} |")
     w("")
 
     crit = criterion(a.res)

@@ -70,9 +70,8 @@ log "building cargo-schema ($PROFILE)"
 cargo build --manifest-path "$REPO/Cargo.toml" -p cargo-schema --profile "$PROFILE" -q
 BIN="$CARGO_TARGET_DIR/$BIN_DIR/cargo-schema"
 # The binary a team on SQLite alone installs (`--no-default-features
-# --features sqlite`): it does not link libpq or libmariadb, which cost
-# milliseconds of dynamic linking at every start. Its own target folder, so
-# the two builds do not replace each other.
+# --features sqlite`): no PostgreSQL or MySQL driver, no TLS. Its own target
+# folder, so the two builds do not replace each other.
 SQLITE_BIN=
 if ((!QUICK)); then
   log "building the SQLite-only cargo-schema ($PROFILE)"
@@ -178,16 +177,23 @@ sqlx_folder() { # project dir -> a copy of its migrations in sqlx's layout
   fi
   echo "$out"
 }
+sqlx_url() { # url -> the same database as sqlx-cli names it (it creates no
+  # SQLite file unless told to, as the others do)
+  case "$1" in
+    sqlite:*) echo "$1?mode=rwc" ;;
+    *) echo "$1" ;;
+  esac
+}
 others_up() { # project dir, url -> hyperfine arguments for the other tools
   [[ -n $DIESEL ]] && printf '%s\0' -n diesel_cli "$DIESEL migration run --database-url '$2' --migration-dir '$1/migrations'"
-  [[ -n $SQLX ]] && printf '%s\0' -n sqlx-cli "$SQLX migrate run --database-url '$2' --source '$(sqlx_folder "$1")'"
+  [[ -n $SQLX ]] && printf '%s\0' -n sqlx-cli "$SQLX migrate run --database-url '$(sqlx_url "$2")' --source '$(sqlx_folder "$1")'"
   true
 }
 others_down() { # project dir, url, reset command -> hyperfine arguments
   [[ -n $DIESEL ]] && printf '%s\0' -n diesel_cli --prepare "$3 && $DIESEL migration run --database-url '$2' --migration-dir '$1/migrations' >/dev/null" \
     "$DIESEL migration revert --all --database-url '$2' --migration-dir '$1/migrations'"
-  [[ -n $SQLX ]] && printf '%s\0' -n sqlx-cli --prepare "$3 && $SQLX migrate run --database-url '$2' --source '$(sqlx_folder "$1")' >/dev/null" \
-    "$SQLX migrate revert --target-version 0 --database-url '$2' --source '$(sqlx_folder "$1")'"
+  [[ -n $SQLX ]] && printf '%s\0' -n sqlx-cli --prepare "$3 && $SQLX migrate run --database-url '$(sqlx_url "$2")' --source '$(sqlx_folder "$1")' >/dev/null" \
+    "$SQLX migrate revert --target-version 0 --database-url '$(sqlx_url "$2")' --source '$(sqlx_folder "$1")'"
   true
 }
 
@@ -247,16 +253,33 @@ for n in "${NS[@]}"; do
         extra+=(-n current-sqlite-only "$SQLITE_BIN -c '$ini' current")
         extra+=(-n current-embedded "$embedded")
       fi
+      # The other tools' nearest no-op: diesel_cli's `migration pending`
+      # (reads the folder and the table, prints whether any is pending) and
+      # sqlx-cli's `migrate info` (the same, one line per migration).
+      [[ -n $DIESEL ]] && extra+=(-n diesel_cli "$DIESEL migration pending --database-url '$url' --migration-dir '$one/migrations'")
+      [[ -n $SQLX ]] && extra+=(-n sqlx-cli "$SQLX migrate info --database-url '$(sqlx_url "$url")' --source '$(sqlx_folder "$one")'")
+      # `check` without the drift replay (`bench/autogen.py` times that):
+      # the bookkeeping against the folder, as `current` reads it.
       bench "noop-$backend-$n" "$NOOP_RUNS" --warmup 3 \
         -n floor "$read_floor" \
         -n current "$BIN -c '$ini' current" \
-        -n check "$BIN -c '$ini' check" \
+        -n check "$BIN -c '$ini' check --no-drift" \
         -n current-cold "$BIN --no-cache -c '$ini' current" \
         "${extra[@]}"
 
       log "peak memory of upgrade head: $backend, N=$n"
       eval "$reset"
       /usr/bin/time -f '%M' -o "$RES/maxrss-$backend-$n.txt" "$BIN" -q -c "$ini" upgrade head
+      if [[ -n $DIESEL ]]; then
+        eval "$reset"
+        /usr/bin/time -f '%M' -o "$RES/maxrss-$backend-$n-diesel_cli.txt" \
+          "$DIESEL" migration run --database-url "$url" --migration-dir "$one/migrations" >/dev/null
+      fi
+      if [[ -n $SQLX ]]; then
+        eval "$reset"
+        /usr/bin/time -f '%M' -o "$RES/maxrss-$backend-$n-sqlx-cli.txt" \
+          "$SQLX" migrate run --database-url "$(sqlx_url "$url")" --source "$(sqlx_folder "$one")" >/dev/null
+      fi
     fi
   done
 done

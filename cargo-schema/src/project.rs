@@ -198,6 +198,9 @@ pub struct ProjectContext {
     /// so the folder is read (and its warnings shown) once per command;
     /// shared by the databases of a fleet that use the same folder.
     migrator: OnceCell<Arc<Migrator>>,
+    /// Whether the command runs or prints SQL; see
+    /// [`ProjectContext::without_sql`].
+    sql: bool,
 }
 
 impl ProjectContext {
@@ -212,6 +215,7 @@ impl ProjectContext {
             project,
             settings,
             migrator: OnceCell::new(),
+            sql: true,
         })
     }
 
@@ -270,13 +274,24 @@ impl ProjectContext {
             project,
             settings,
             migrator: OnceCell::new(),
+            sql: self.sql,
         })
+    }
+
+    /// For a command that neither runs nor prints SQL (`current`, `heads`,
+    /// `history`, `branches`): the graph may come from the folder
+    /// snapshot's graph half alone, with every migration's SQL empty
+    /// ([`RevisionGraph::has_sql`] false); checksums are still right.
+    pub fn without_sql(mut self) -> Self {
+        self.sql = false;
+        self
     }
 
     /// Give `other` this context's runner when both read the same folder,
     /// so a fleet reads (and warns about) each folder once.
     pub fn share_runner(&self, other: &ProjectContext) -> Result<bool, Failure> {
-        if self.settings != other.settings {
+        // A runner without SQL must not reach a context that runs SQL.
+        if self.settings != other.settings || (other.sql && !self.sql) {
             return Ok(false);
         }
         self.runner()?;
@@ -333,7 +348,8 @@ impl ProjectContext {
         let dir = &self.settings.script_location;
         let cache = cache_dir()
             .filter(|_| !self.global.no_cache)
-            .map(|cache_dir| FolderCache::for_dir(&cache_dir, dir));
+            .map(|cache_dir| FolderCache::for_dir(&cache_dir, dir))
+            .map(|cache| if self.sql { cache } else { cache.without_sql() });
         let found = self.project.migrations(&self.settings, cache.as_ref());
         if let (Some(cache), Some(how), true) = (&cache, found.cache, self.global.verbose > 1) {
             let what = match how {

@@ -220,6 +220,10 @@ impl Migrator {
         target: &Target,
         observer: &mut dyn Observer,
     ) -> Result<Vec<Step>, RunError> {
+        debug_assert!(
+            self.graph.has_sql(),
+            "a graph read without its SQL cannot run"
+        );
         let plan = self.plan_for(conn)?;
         let mut guard = self.lock(conn, plan)?;
         let lease = guard.lease_state();

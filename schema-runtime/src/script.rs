@@ -35,6 +35,10 @@ pub fn offline_script(
     transactional_ddl: Option<bool>,
     session: &[String],
 ) -> String {
+    debug_assert!(
+        graph.has_sql(),
+        "a graph read without its SQL cannot be printed"
+    );
     let transactional = backend.transactional_ddl() && transactional_ddl != Some(false);
     // The runner lets each statement commit by itself when told a backend
     // with transactional DDL has none (PostgreSQL standing in for

@@ -29,9 +29,11 @@ pub fn current(project: &ProjectContext, args: &CurrentArgs) -> Result<Outcome, 
     // database error, as when the two ran one after the other.
     let (graph, read) = std::thread::scope(|scope| {
         let read = scope.spawn(|| -> Result<Bookkeeping, Failure> {
-            Ok(with_connection!(&engine, |conn| Bookkeeping::read(
-                &mut conn
-            ))?)
+            Ok(with_connection!(&engine, |conn| {
+                let read = Bookkeeping::read(&mut conn);
+                super::end_of_read(conn);
+                read
+            })?)
         });
         let graph = project.graph();
         let read = read.join().unwrap_or_else(|p| std::panic::resume_unwind(p));

@@ -28,6 +28,8 @@ pub struct RevisionGraph {
     pub(crate) children: Vec<Vec<usize>>,
     /// Reverse of `deps`.
     pub(crate) dependents: Vec<Vec<usize>>,
+    /// See [`MigrationSet::has_sql`].
+    has_sql: bool,
 }
 
 impl RevisionGraph {
@@ -35,6 +37,7 @@ impl RevisionGraph {
     /// duplicate revision ids or branch labels, a label equal to a revision
     /// id, an unknown `down_revision` or `depends_on`, a cycle.
     pub fn new(set: MigrationSet) -> Result<Self, Vec<MigrationError>> {
+        let has_sql = set.has_sql();
         let migrations = set.into_migrations();
         let n = migrations.len();
         let mut errors = Vec::new();
@@ -180,7 +183,14 @@ impl RevisionGraph {
             deps,
             children,
             dependents,
+            has_sql,
         })
+    }
+
+    /// Whether the migrations hold their SQL; see [`MigrationSet::has_sql`].
+    /// Running or printing a revision needs it.
+    pub fn has_sql(&self) -> bool {
+        self.has_sql
     }
 
     /// Builds the set and the graph from file contents in one go, reporting

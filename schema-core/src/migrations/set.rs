@@ -110,6 +110,9 @@ pub(crate) fn file_path(dir: Option<&PathBuf>, folder: &str, file: &str) -> Path
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MigrationSet {
     migrations: Vec<Migration>,
+    /// The SQL was left out (a folder snapshot read for a command that
+    /// runs and prints no SQL): `up_sql` and `down_sql` are empty.
+    sql_elided: bool,
 }
 
 /// Words a target gives a meaning to; a revision or label named so would
@@ -210,7 +213,10 @@ impl MigrationSet {
             migrations.push(m);
         }
         if errors.is_empty() {
-            Ok(Self { migrations })
+            Ok(Self {
+                migrations,
+                sql_elided: false,
+            })
         } else {
             Err(errors)
         }
@@ -218,7 +224,28 @@ impl MigrationSet {
 
     /// Wraps migrations already in version order and linked.
     pub(crate) fn from_sorted(migrations: Vec<Migration>) -> Self {
-        Self { migrations }
+        Self {
+            migrations,
+            sql_elided: false,
+        }
+    }
+
+    /// [`MigrationSet::from_sorted`] for migrations whose `up_sql` and
+    /// `down_sql` were left out (empty); their checksums are still right.
+    pub(crate) fn without_sql(migrations: Vec<Migration>) -> Self {
+        Self {
+            migrations,
+            sql_elided: true,
+        }
+    }
+
+    /// Whether each migration's `up_sql` and `down_sql` hold the files'
+    /// text. False only for a set read from a folder snapshot with
+    /// [`FolderCache::without_sql`](super::FolderCache::without_sql), which
+    /// only a command that neither runs nor prints SQL asks for; the
+    /// checksums, and whether a `down.sql` exists, are right either way.
+    pub fn has_sql(&self) -> bool {
+        !self.sql_elided
     }
 
     /// The migrations, in version order.

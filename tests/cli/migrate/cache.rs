@@ -9,6 +9,21 @@ use super::{lines, Backend, Ctx};
 
 const UP: &str = "CREATE TABLE members (id INTEGER PRIMARY KEY, name VARCHAR(100));\n";
 
+/// Writes `text` over `file` and puts its modification time back, as an
+/// editor that writes in place can: only the change time moves.
+fn edit_in_place(file: &std::path::Path, text: &str) {
+    let mtime = std::fs::metadata(file)
+        .expect("stat")
+        .modified()
+        .expect("mtime");
+    std::fs::write(file, text).expect("edit");
+    std::fs::File::options()
+        .write(true)
+        .open(file)
+        .and_then(|f| f.set_modified(mtime))
+        .expect("restore mtime");
+}
+
 #[test]
 fn an_edit_behind_a_snapshot_is_still_seen() {
     let Some(ctx) = Ctx::new(Backend::Sqlite, "") else {
@@ -42,19 +57,11 @@ fn an_edit_behind_a_snapshot_is_still_seen() {
     );
 
     // Same size, modification time put back: only the change time moved.
-    let up = ctx
-        .root()
-        .join("migrations/2024-03-01-000001_members/up.sql");
-    let mtime = std::fs::metadata(&up)
-        .expect("stat")
-        .modified()
-        .expect("mtime");
-    std::fs::write(&up, UP.replace("100", "200")).expect("edit up.sql");
-    std::fs::File::options()
-        .write(true)
-        .open(&up)
-        .and_then(|f| f.set_modified(mtime))
-        .expect("restore mtime");
+    edit_in_place(
+        &ctx.root()
+            .join("migrations/2024-03-01-000001_members/up.sql"),
+        &UP.replace("100", "200"),
+    );
     let out = run(&["check"]);
     out.code(3);
     assert_eq!(lines(&out.stdout).len(), 1, "{}", out.stdout);
@@ -108,4 +115,56 @@ fn the_no_cache_variable_takes_the_values_the_readme_shows() {
         .run();
     out.code(0);
     assert!(cache.exists(), "no snapshot without the variable");
+}
+
+#[test]
+fn a_down_sql_edited_behind_a_graph_only_run_is_what_downgrade_runs() {
+    let Some(ctx) = Ctx::new(Backend::Sqlite, "") else {
+        return;
+    };
+    let cache = ctx.root().join("cache");
+    let cache_env = cache.to_str().expect("UTF-8 path");
+    let run = |args: &[&str]| ctx.cmd(args).env("CARGO_SCHEMA_CACHE_DIR", cache_env).run();
+    let down = "DROP TABLE members;\n";
+    ctx.revision("2024-03-01-000001_members", "", UP, down);
+    ctx.run(&["upgrade"]).code(0);
+    std::thread::sleep(Duration::from_millis(1100));
+    run(&["heads"]).code(0);
+    let out = run(&["-vv", "current"]);
+    out.code(0);
+    assert!(
+        out.stderr.contains("unchanged, read from the snapshot"),
+        "{}",
+        out.stderr
+    );
+
+    // The same size, the modification time put back: a graph-only run
+    // (`current` uses no SQL) still takes the snapshot, and the SQL half,
+    // which holds the old text, must not be what `downgrade` runs.
+    let edited = "CREATE TABLE zz(i);\n";
+    assert_eq!(edited.len(), down.len());
+    edit_in_place(
+        &ctx.root()
+            .join("migrations/2024-03-01-000001_members/down.sql"),
+        edited,
+    );
+    let out = run(&["-vv", "current"]);
+    out.code(0);
+    assert!(
+        out.stderr.contains("unchanged, read from the snapshot"),
+        "{}",
+        out.stderr
+    );
+
+    let out = run(&["-vv", "downgrade", "base"]);
+    out.code(0);
+    assert!(out.stderr.contains("read in full"), "{}", out.stderr);
+    assert_eq!(
+        ctx.db
+            .tables()
+            .into_iter()
+            .filter(|t| !t.starts_with("__"))
+            .collect::<Vec<_>>(),
+        ["members", "zz"]
+    );
 }

@@ -264,3 +264,136 @@ fn snapshots_of_different_folders_have_different_files() {
     assert_ne!(a.file(), b.file());
     assert_eq!(a.file().parent(), Some(cache_dir));
 }
+
+/// Edits `file` in place, keeping its size and modification time, as an
+/// editor that writes over a file can: only the change time moves.
+fn edit_in_place(file: &Path, text: &str) {
+    let mtime = fs::metadata(file).unwrap().modified().unwrap();
+    assert_eq!(fs::metadata(file).unwrap().len(), text.len() as u64);
+    fs::write(file, text).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(file)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+}
+
+#[test]
+fn a_hit_without_sql_is_a_full_read_but_for_the_sql() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("migrations");
+    project(&root);
+    let full = MigrationSet::load(&root).unwrap();
+    let with = cache(tmp.path());
+    let without = cache(tmp.path()).without_sql();
+
+    // A miss reads everything, SQL included, whichever was asked for.
+    let (first, how) = load_ok(&without, &root);
+    assert_eq!(how, CacheUse::Miss { written: true });
+    assert_eq!(first, full);
+    assert!(first.set.has_sql());
+
+    let (graph, how) = load_ok(&without, &root);
+    assert_eq!(how, CacheUse::Hit);
+    assert!(!graph.set.has_sql());
+    assert_eq!(graph.warnings, full.warnings);
+    assert_eq!(graph.set.len(), full.set.len());
+    for (g, f) in graph.set.migrations().iter().zip(full.set.migrations()) {
+        assert_eq!(g.up_sql, "");
+        assert_eq!(g.down_sql.as_deref(), f.down_sql.as_ref().map(|_| ""));
+        let sql_back = Migration {
+            up_sql: f.up_sql.clone(),
+            down_sql: f.down_sql.clone(),
+            ..g.clone()
+        };
+        assert_eq!(&sql_back, f);
+    }
+
+    let (again, how) = load_ok(&with, &root);
+    assert_eq!(how, CacheUse::Hit);
+    assert_eq!(again, full);
+    assert!(again.set.has_sql());
+}
+
+#[test]
+fn a_down_sql_edited_in_place_is_seen_by_a_load_with_sql() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("migrations");
+    project(&root);
+    let with = cache(tmp.path());
+    let without = cache(tmp.path()).without_sql();
+    load_ok(&with, &root);
+
+    tick();
+    let down = root.join("2024-01-01-000000_users/down.sql");
+    let edited = "DROP TABLE USERS;\n";
+    edit_in_place(&down, edited);
+
+    // Without SQL the text of down.sql is not used, so its stamp is not
+    // checked: still a hit.
+    assert_eq!(load_ok(&without, &root).1, CacheUse::Hit);
+    // With SQL it is, and the new text is read.
+    let (loaded, how) = load_ok(&with, &root);
+    assert_eq!(how, CacheUse::Miss { written: true });
+    assert_eq!(loaded.set.migrations()[0].down_sql.as_deref(), Some(edited));
+    let (loaded, how) = load_ok(&with, &root);
+    assert_eq!(how, CacheUse::Hit);
+    assert_eq!(loaded.set.migrations()[0].down_sql.as_deref(), Some(edited));
+}
+
+#[test]
+fn an_up_sql_edited_in_place_is_seen_without_sql_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("migrations");
+    project(&root);
+    let without = cache(tmp.path()).without_sql();
+    load_ok(&without, &root);
+
+    tick();
+    let edited = "CREATE TABLE users (ID INT);\n";
+    edit_in_place(&root.join("2024-01-01-000000_users/up.sql"), edited);
+    // The checksum tells which applied revisions were edited: up.sql is
+    // checked by every load.
+    let (loaded, how) = load_ok(&without, &root);
+    assert_eq!(how, CacheUse::Miss { written: true });
+    assert_eq!(
+        loaded.set.migrations()[0].checksum,
+        Checksum::of_sql(edited)
+    );
+}
+
+#[test]
+fn an_sql_half_missing_corrupt_or_from_another_write_means_a_full_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    project(&a);
+    project(&b);
+    let with = cache(tmp.path());
+    let without = cache(tmp.path()).without_sql();
+    let sql_file = with.file().with_extension("sql");
+    let full = MigrationSet::load(&a).unwrap();
+
+    load_ok(&with, &a);
+    assert!(sql_file.exists());
+    for garbage in [&b"not a snapshot"[..], b"", &[0xff; 64]] {
+        fs::write(&sql_file, garbage).unwrap();
+        // The graph half alone still serves a load without SQL.
+        assert_eq!(load_ok(&without, &a).1, CacheUse::Hit);
+        let (loaded, how) = load_ok(&with, &a);
+        assert_eq!(how, CacheUse::Miss { written: true });
+        assert_eq!(loaded, full);
+    }
+
+    // The SQL half of another write (another folder's, same shape) beside
+    // this graph half: the generations differ, so it is not used.
+    load_ok(&with, &b);
+    let b_sql = fs::read(&sql_file).unwrap();
+    load_ok(&with, &a);
+    fs::write(&sql_file, b_sql).unwrap();
+    let (loaded, how) = load_ok(&with, &a);
+    assert_eq!(how, CacheUse::Miss { written: true });
+    assert_eq!(loaded, full);
+    assert_eq!(load_ok(&with, &a).1, CacheUse::Hit);
+}
