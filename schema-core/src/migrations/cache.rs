@@ -252,20 +252,16 @@ struct CachedWarning {
 
 impl Snapshot {
     /// The load this snapshot stands for, if nothing it read has changed;
-    /// with the SQL from `sql` (read only once the stamps are found
-    /// unchanged), else without it.
-    fn replay(
-        mut self,
-        dir: &Path,
-        sql: Option<&dyn Fn() -> Option<SqlSnapshot>>,
-    ) -> Option<FolderContents> {
-        if self.format != FORMAT || self.dir != dir || !self.unchanged(dir, sql.is_some()) {
+    /// with the SQL half in `sql_file` (read only once the stamps are found
+    /// unchanged), else without the SQL.
+    fn replay(mut self, dir: &Path, sql_file: Option<&Path>) -> Option<FolderContents> {
+        if self.format != FORMAT || self.dir != dir || !self.unchanged(dir, sql_file.is_some()) {
             return None;
         }
-        let set = match sql {
-            None => None,
-            Some(read) => {
-                let sql = read()?;
+        let set = match sql_file {
+            None => MigrationSet::without_sql(self.migrations),
+            Some(file) => {
+                let sql: SqlSnapshot = read_half(file)?;
                 if sql.format != FORMAT
                     || sql.generation != self.generation
                     || sql.texts.len() != self.migrations.len()
@@ -279,12 +275,9 @@ impl Snapshot {
                     m.up_sql = up;
                     m.down_sql = down;
                 }
-                Some(MigrationSet::from_sorted(std::mem::take(
-                    &mut self.migrations,
-                )))
+                MigrationSet::from_sorted(self.migrations)
             }
         };
-        let set = set.unwrap_or_else(|| MigrationSet::without_sql(self.migrations));
         let mut warnings = Vec::with_capacity(self.warnings.len());
         for w in self.warnings {
             let kind = WARNING_KINDS.iter().find(|&&k| k == w.kind)?;
@@ -317,7 +310,6 @@ impl Snapshot {
     #[cfg(target_os = "linux")]
     fn unchanged(&self, dir: &Path, with_down: bool) -> bool {
         use rustix::fs::{AtFlags, Mode, OFlags};
-        let checked = |file: FolderFile| with_down || file != FolderFile::Down;
         // O_PATH: a handle to name paths from, which reads nothing; it
         // follows a symlinked directory as `fs::metadata` does.
         let Ok(top) = rustix::fs::open(
@@ -350,7 +342,7 @@ impl Snapshot {
             let folder = path.len();
             f.files
                 .iter()
-                .filter(|(file, _)| checked(*file))
+                .filter(|(file, _)| checked(*file, with_down))
                 .all(|(file, stamp)| {
                     path.truncate(folder);
                     path.push_str(file.name());
@@ -365,7 +357,6 @@ impl Snapshot {
     }
 
     fn unchanged_by_path(&self, dir: &Path, with_down: bool) -> bool {
-        let checked = |file: FolderFile| with_down || file != FolderFile::Down;
         if stamp_of(dir) != Some(self.stamp) {
             return false;
         }
@@ -374,11 +365,22 @@ impl Snapshot {
             stamp_of(&path) == f.stamp
                 && f.files
                     .iter()
-                    .filter(|(file, _)| checked(*file))
+                    .filter(|(file, _)| checked(*file, with_down))
                     .all(|(file, stamp)| stamp_of(&path.join(file.name())) == Some(*stamp))
         });
         !unchanged.contains(&false)
     }
+}
+
+/// One half of a snapshot, or nothing when it is missing or unreadable.
+fn read_half<T: serde::de::DeserializeOwned>(file: &Path) -> Option<T> {
+    let bytes = fs::read(file).ok()?;
+    postcard::from_bytes(&bytes).ok()
+}
+
+/// Whether a load checks `file`'s stamp: `down.sql` only `with_down`.
+fn checked(file: FolderFile, with_down: bool) -> bool {
+    with_down || file != FolderFile::Down
 }
 
 /// How a [`FolderCache::load`] went, for `-v` output and tests.
@@ -454,9 +456,9 @@ impl FolderCache {
     /// The result is always what [`MigrationSet::load`] would give, but
     /// for the SQL [`FolderCache::without_sql`] leaves out.
     pub fn load(&self, dir: &Path) -> (Result<FolderContents, Vec<MigrationError>>, CacheUse) {
-        let read_sql = || self.read_sql();
-        let sql: Option<&dyn Fn() -> Option<SqlSnapshot>> = self.sql.then_some(&read_sql);
-        if let Some(loaded) = self.read().and_then(|s| s.replay(dir, sql)) {
+        let sql_file = self.sql.then(|| self.sql_file());
+        let snapshot: Option<Snapshot> = read_half(&self.file);
+        if let Some(loaded) = snapshot.and_then(|s| s.replay(dir, sql_file.as_deref())) {
             return (Ok(loaded), CacheUse::Hit);
         }
         // Stamps are judged against the moment reading began, not the end:
@@ -502,16 +504,6 @@ impl FolderCache {
     /// The file that holds the SQL half.
     fn sql_file(&self) -> PathBuf {
         self.file.with_extension("sql")
-    }
-
-    fn read(&self) -> Option<Snapshot> {
-        let bytes = fs::read(&self.file).ok()?;
-        postcard::from_bytes(&bytes).ok()
-    }
-
-    fn read_sql(&self) -> Option<SqlSnapshot> {
-        let bytes = fs::read(self.sql_file()).ok()?;
-        postcard::from_bytes(&bytes).ok()
     }
 
     /// Written to a temporary file and renamed, so a reader never sees half
