@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 
@@ -193,7 +194,8 @@ def main():
     w(f"## peak memory of `upgrade head`, N = {nmax}")
     w("")
     w("Maximum resident set (`/usr/bin/time`), the binary's mapped pages included;")
-    w("the other tools on the same folder when installed.")
+    w("median of three runs, each tool in turn on a fresh database; the other")
+    w("tools on the same folder when installed.")
     w("")
     w("| backend | cargo-schema | diesel_cli | sqlx-cli | ratio to sqlx-cli |")
     w("| --- | ---: | ---: | ---: | ---: |")
@@ -203,7 +205,7 @@ def main():
         if not os.path.exists(path):
             return None
         with open(path) as f:
-            return int(f.read().strip().splitlines()[-1]) / 1024
+            return statistics.median(int(line) for line in f.read().split()) / 1024
 
     for backend in BACKENDS:
         own = maxrss(f"{backend}-{nmax}")
