@@ -31,6 +31,19 @@ def hyperfine(res, name):
     return {r["command"]: r["median"] for r in runs(res, name)}
 
 
+def interleaved(res, name, command):
+    """The median per-round ratio of COMMAND to the floor in one
+    bench/interleave.py export, as text ("–" when that step did not run)."""
+    path = os.path.join(res, f"interleaved-{name}.json")
+    if not os.path.exists(path):
+        return "–"
+    with open(path) as f:
+        data = json.load(f)
+    if command not in data["ratio"]:
+        return "–"
+    return f"{data['ratio'][command]:.2f}× ({data['rounds']} rounds)"
+
+
 def spread(res, name):
     """{command name: "min–max"} of one hyperfine export."""
     return {r["command"]: f"{ms(min(r['times']))}–{ms(max(r['times']))}" for r in runs(res, name)}
@@ -139,9 +152,12 @@ def main():
     w("")
     w("diesel_cli and sqlx-cli run the same folders when they are installed (– when")
     w("not), in the same hyperfine run, so their ratios to the floor compare directly.")
+    w(f"*Interleaved* (`upgrade head` at N = {nmax}): the floor and cargo-schema in turn,")
+    w("each on a fresh database, round after round; the median of the per-round ratios")
+    w("(`bench/interleave.py`), which a drifting server does not skew.")
     w("")
-    w("| operation | backend | N | floor | cargo-schema | ratio | diesel_cli | sqlx-cli | overhead / revision | floor runs | cargo-schema runs |")
-    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    w("| operation | backend | N | floor | cargo-schema | ratio | interleaved | diesel_cli | sqlx-cli | overhead / revision | floor runs | cargo-schema runs |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for op in ("upgrade", "downgrade"):
         for backend in BACKENDS:
             for n in ns:
@@ -157,9 +173,10 @@ def main():
                     label = f"upgrade head ({mode})" if op == "upgrade" else "downgrade base"
                     # The other tools have no per-revision mode of the same name.
                     other = lambda k: f"{ms(r[k])} ({ratio(r[k], floor)})" if k in r and mode == "one" else "–"
+                    inter = interleaved(a.res, f"{op}-{backend}-{n}", mode)
                     w(
                         f"| {label} | {backend} | {n} | {ms(floor)} | {ms(t)} | "
-                        f"{ratio(t, floor)} | {other('diesel_cli')} | {other('sqlx-cli')} | "
+                        f"{ratio(t, floor)} | {inter} | {other('diesel_cli')} | {other('sqlx-cli')} | "
                         f"{(t - floor) / n * 1000:.3f} ms | {sp['floor']} | {sp[mode]} |"
                     )
     w("")
@@ -174,10 +191,11 @@ def main():
     w("(`--no-default-features --features sqlite`, no PostgreSQL or MySQL driver)")
     w("and an app built with `embed!()` printing `MIGRATIONS.current()`. The other")
     w("tools' nearest no-op, when installed: diesel_cli's `migration pending`,")
-    w("sqlx-cli's `migrate info`.")
+    w("sqlx-cli's `migrate info`. *Interleaved*: `current` and the floor in turn, the")
+    w("median of the per-round ratios.")
     w("")
-    w("| backend | floor | `current` | ratio | `current` cold | `check` | SQLite-only `current` | embedded `current` | diesel_cli | sqlx-cli | `current` runs |")
-    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    w("| backend | floor | `current` | ratio | interleaved | `current` cold | `check` | SQLite-only `current` | embedded `current` | diesel_cli | sqlx-cli | `current` runs |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for backend in BACKENDS:
         r = hyperfine(a.res, f"noop-{backend}-{nmax}")
         if r:
@@ -185,6 +203,7 @@ def main():
             cell = lambda k: ms(r[k]) if k in r else "–"
             w(
                 f"| {backend} | {cell('floor')} | {cell('current')} | {ratio(r['current'], r['floor'])} | "
+                f"{interleaved(a.res, f'noop-{backend}-{nmax}', 'current')} | "
                 f"{cell('current-cold')} | {cell('check')} | "
                 f"{cell('current-sqlite-only')} | {cell('current-embedded')} | "
                 f"{cell('diesel_cli')} | {cell('sqlx-cli')} | {sp['current']} |"

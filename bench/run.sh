@@ -38,6 +38,7 @@ if ((QUICK)); then
   RUNS_SMALL=3
   RUNS_LARGE=3
   NOOP_RUNS=5
+  ROUNDS=2
 else
   NS=(10 100 1000)
   PROFILE=release
@@ -45,6 +46,7 @@ else
   RUNS_SMALL=10
   RUNS_LARGE=5
   NOOP_RUNS=30
+  ROUNDS=5
 fi
 NMAX=${NS[-1]}
 
@@ -220,6 +222,13 @@ for n in "${NS[@]}"; do
       -n one "$BIN -c '$ini' upgrade head" \
       -n per "$BIN -c '$per/schema.ini' upgrade head" \
       "${up_others[@]}"
+    if ((n == NMAX)); then
+      # The same two, interleaved round by round (bench/interleave.py): the
+      # servers' times drift more between hyperfine's blocks than the
+      # difference measured.
+      python3 "$REPO/bench/interleave.py" "$RES/interleaved-upgrade-$backend-$n.json" "$ROUNDS" \
+        --prepare "$reset" floor "$(client_cmd "$backend" "$one/up.sql")" one "$BIN -c '$ini' upgrade head"
+    fi
 
     log "downgrade base: $backend, N=$n"
     bench "downgrade-$backend-$n" "$runs" \
@@ -266,6 +275,8 @@ for n in "${NS[@]}"; do
         -n check "$BIN -c '$ini' check --no-drift" \
         -n current-cold "$BIN --no-cache -c '$ini' current" \
         "${extra[@]}"
+      python3 "$REPO/bench/interleave.py" "$RES/interleaved-noop-$backend-$n.json" $((ROUNDS * 20)) \
+        floor "$read_floor" current "$BIN -c '$ini' current"
 
       log "peak memory of upgrade head: $backend, N=$n"
       # Three rounds, each tool in turn on a fresh database; the report
