@@ -3,9 +3,8 @@
 //! command that touches the configuration starts here.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use cargo_metadata::MetadataCommand;
 use schema_core::databases::{self, Database};
@@ -197,7 +196,7 @@ pub struct ProjectContext {
     /// The folder's runner with the project's options, built on first use
     /// so the folder is read (and its warnings shown) once per command;
     /// shared by the databases of a fleet that use the same folder.
-    migrator: OnceCell<Arc<Migrator>>,
+    migrator: OnceLock<Arc<Migrator>>,
     /// Whether the command runs or prints SQL; see
     /// [`ProjectContext::without_sql`].
     sql: bool,
@@ -214,7 +213,7 @@ impl ProjectContext {
             located,
             project,
             settings,
-            migrator: OnceCell::new(),
+            migrator: OnceLock::new(),
             sql: true,
         })
     }
@@ -273,7 +272,7 @@ impl ProjectContext {
             located: self.located.clone(),
             project,
             settings,
-            migrator: OnceCell::new(),
+            migrator: OnceLock::new(),
             sql: self.sql,
         })
     }
