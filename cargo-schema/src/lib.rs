@@ -102,10 +102,6 @@ impl From<std::io::Error> for Failure {
 
 /// Run the command line `args` (the whole argv) and return the exit code.
 pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitCode {
-    // Every SQLite connection of the command is diesel's, owned by one
-    // thread at a time.
-    #[cfg(feature = "sqlite")]
-    schema_runtime::connect::sqlite_owned_connections();
     if let Some(code) = commands::completions::complete_from_env(&args) {
         return code;
     }

@@ -45,28 +45,34 @@ pub fn establish<C: Dialect>(settings: &EngineSettings) -> Result<C, RunError> {
 /// `Send` but not `Sync`, so in a process whose SQLite connections are all
 /// diesel's, SQLite's "multi-thread" mode loses nothing: connections on
 /// different threads stay safe, as SQLite's shared structures keep their
-/// locks. Call it first thing in `main`, before anything opens SQLite.
+/// locks.
+///
+/// # Safety
+///
+/// Call it first thing in `main`, while no other thread can be using
+/// SQLite (`sqlite3_config` is not thread-safe), and only in a program in
+/// which no SQLite connection is ever used by two threads at the same time
+/// (true of diesel's and rusqlite's, which are not `Sync`).
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use diesel::{Connection, SqliteConnection};
-/// // First thing in a binary whose SQLite connections are all diesel's:
-/// assert!(schema_runtime::connect::sqlite_owned_connections());
+/// // SAFETY: first thing, one thread, only diesel connections.
+/// assert!(unsafe { schema_runtime::connect::sqlite_owned_connections() });
 /// let _conn = SqliteConnection::establish(":memory:")?;
 /// // Too late once SQLite is in use: nothing changes.
-/// assert!(!schema_runtime::connect::sqlite_owned_connections());
+/// assert!(!unsafe { schema_runtime::connect::sqlite_owned_connections() });
 /// # Ok(()) }
 /// ```
 #[cfg(feature = "sqlite")]
-#[allow(unsafe_code)] // the one call into C outside diesel; see SAFETY
-pub fn sqlite_owned_connections() -> bool {
+#[allow(unsafe_code)] // a call into C outside diesel; see # Safety
+pub unsafe fn sqlite_owned_connections() -> bool {
     use libsqlite3_sys::{
         sqlite3_config, SQLITE_CONFIG_MEMSTATUS, SQLITE_CONFIG_MULTITHREAD, SQLITE_OK,
     };
-    // SAFETY: sqlite3_config may be called at any time; before
-    // sqlite3_initialize it takes effect, afterwards it returns
-    // SQLITE_MISUSE and changes nothing. MULTITHREAD takes no argument and
-    // MEMSTATUS one int, as passed.
+    // SAFETY: the caller keeps other threads away from SQLite meanwhile;
+    // after sqlite3_initialize the calls return SQLITE_MISUSE and change
+    // nothing. MULTITHREAD takes no argument and MEMSTATUS one int.
     unsafe {
         sqlite3_config(SQLITE_CONFIG_MULTITHREAD) == SQLITE_OK
             && sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int) == SQLITE_OK
