@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use super::{lines, Backend, Ctx};
+use crate::support::Invocation;
 
 const UP: &str = "CREATE TABLE members (id INTEGER PRIMARY KEY, name VARCHAR(100));\n";
 
@@ -24,14 +25,21 @@ fn edit_in_place(file: &std::path::Path, text: &str) {
         .expect("restore mtime");
 }
 
+/// `args` for `ctx`'s command, with its folder snapshots kept in `cache`.
+fn cached(ctx: &Ctx, cache: &std::path::Path, args: &[&str]) -> Invocation {
+    ctx.cmd(args).env(
+        "CARGO_SCHEMA_CACHE_DIR",
+        cache.to_str().expect("UTF-8 path"),
+    )
+}
+
 #[test]
 fn an_edit_behind_a_snapshot_is_still_seen() {
     let Some(ctx) = Ctx::new(Backend::Sqlite, "") else {
         return;
     };
     let cache = ctx.root().join("cache");
-    let cache_env = cache.to_str().expect("UTF-8 path");
-    let run = |args: &[&str]| ctx.cmd(args).env("CARGO_SCHEMA_CACHE_DIR", cache_env).run();
+    let run = |args: &[&str]| cached(&ctx, &cache, args).run();
     ctx.revision("2024-03-01-000001_members", "", UP, "DROP TABLE members;\n");
     ctx.run(&["upgrade"]).code(0);
 
@@ -92,25 +100,20 @@ fn the_no_cache_variable_takes_the_values_the_readme_shows() {
         return;
     };
     let cache = ctx.root().join("cache");
-    let cache_env = cache.to_str().expect("UTF-8 path");
     ctx.revision("2024-03-01-000001_members", "", UP, "DROP TABLE members;\n");
     // Past the racy second, so that a snapshot would be written.
     std::thread::sleep(Duration::from_millis(1100));
     // `CARGO_SCHEMA_NO_CACHE=1` is how the README spells it; it was once
     // refused as "invalid value '1'".
     for value in ["1", "true", "yes"] {
-        let out = ctx
-            .cmd(&["heads"])
-            .env("CARGO_SCHEMA_CACHE_DIR", cache_env)
+        let out = cached(&ctx, &cache, &["heads"])
             .env("CARGO_SCHEMA_NO_CACHE", value)
             .run();
         out.code(0);
         assert!(!cache.exists(), "{value}: a snapshot was written");
     }
     // Without it (or with 0) the same run writes one.
-    let out = ctx
-        .cmd(&["heads"])
-        .env("CARGO_SCHEMA_CACHE_DIR", cache_env)
+    let out = cached(&ctx, &cache, &["heads"])
         .env("CARGO_SCHEMA_NO_CACHE", "0")
         .run();
     out.code(0);
@@ -123,8 +126,7 @@ fn a_down_sql_edited_behind_a_graph_only_run_is_what_downgrade_runs() {
         return;
     };
     let cache = ctx.root().join("cache");
-    let cache_env = cache.to_str().expect("UTF-8 path");
-    let run = |args: &[&str]| ctx.cmd(args).env("CARGO_SCHEMA_CACHE_DIR", cache_env).run();
+    let run = |args: &[&str]| cached(&ctx, &cache, args).run();
     let down = "DROP TABLE members;\n";
     ctx.revision("2024-03-01-000001_members", "", UP, down);
     ctx.run(&["upgrade"]).code(0);
