@@ -5,7 +5,12 @@ use schema_core::migrations::Range;
 use schema_runtime::{Bookkeeping, Status};
 
 use super::with_connection;
-use crate::cli::{CurrentArgs, HistoryArgs, ListArgs, ShowArgs};
+use std::io::IsTerminal;
+
+use crate::cli::{
+    ColorChoice, CurrentArgs, Format, HistoryArgs, HistoryFormat, ListArgs, ShowArgs,
+};
+use crate::output::graph::{Charset, GraphView, Palette};
 pub(crate) use crate::output::revision::Revisions;
 use crate::output::revision::{BranchPoint, BranchesView, CurrentView, HeadsView, HistoryView};
 use crate::output::{outln, Printer};
@@ -90,10 +95,51 @@ pub fn history(project: &ProjectContext, args: &HistoryArgs) -> Result<Outcome, 
     };
     let revisions = Revisions::new(graph, &current);
     let list = graph.history(args.rev_range.as_ref(), status.as_ref().map(|s| &s.applied))?;
-    let view = HistoryView {
-        revisions: list.into_iter().map(|m| revisions.view(m)).collect(),
-    };
-    Printer::new(args.format, &project.global).print(&view)?;
+    let views = list.into_iter().map(|m| revisions.view(m)).collect();
+    let format =
+        match args.format {
+            HistoryFormat::Text if !args.graph => Format::Text,
+            HistoryFormat::Json if !args.graph => Format::Json,
+            HistoryFormat::Json => return Err(Failure::Usage(
+                "--graph draws text; for the graph as data use --format dot or --format mermaid"
+                    .to_owned(),
+            )),
+            picture => {
+                let view = GraphView::new(views, |d| {
+                    graph.resolve_revision(d).ok().map(|m| m.revision.as_str())
+                });
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                match picture {
+                    HistoryFormat::Dot => view.dot(&mut out)?,
+                    HistoryFormat::Mermaid => view.mermaid(&mut out)?,
+                    _ => {
+                        let coloured = match args.color {
+                            ColorChoice::Always => true,
+                            ColorChoice::Never => false,
+                            ColorChoice::Auto => {
+                                std::io::stdout().is_terminal()
+                                    && std::env::var_os("NO_COLOR").is_none()
+                            }
+                        };
+                        let palette = if coloured {
+                            Palette::coloured()
+                        } else {
+                            Palette::default()
+                        };
+                        let charset = if args.ascii {
+                            Charset::Ascii
+                        } else {
+                            Charset::Unicode
+                        };
+                        view.text(&mut out, charset, palette)?;
+                    }
+                }
+                std::io::Write::flush(&mut out)?;
+                return Ok(Outcome::Ok);
+            }
+        };
+    let view = HistoryView { revisions: views };
+    Printer::new(format, &project.global).print(&view)?;
     Ok(Outcome::Ok)
 }
 

@@ -169,11 +169,9 @@ fn killed_session_leaves_a_boundary(backend: Backend) {
         in_pause(&ctx, backend, 2)
     });
     let kill = match backend {
-        Backend::Postgres => {
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+        Backend::Postgres => "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
              WHERE query LIKE '%in\\_r2%' AND state = 'active' AND pid <> pg_backend_pid()"
-                .to_owned()
-        }
+            .to_owned(),
         _ => {
             let ids = ctx.db.query(
                 "SELECT ID FROM information_schema.PROCESSLIST \
