@@ -9,6 +9,7 @@ mod config_json;
 mod config_text;
 mod deferred_url;
 mod discovery;
+mod history_graph;
 mod migrate;
 mod overrides;
 mod pipe;
