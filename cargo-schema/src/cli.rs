@@ -161,6 +161,12 @@ pub enum InspectFormat {
     Json,
     /// The DDL that recreates the schema.
     Sql,
+    /// An entity-relationship diagram for Mermaid (tables as
+    /// `[print_schema]` filters them).
+    Mermaid,
+    /// An entity-relationship diagram for Graphviz (tables as
+    /// `[print_schema]` filters them).
+    Dot,
 }
 
 /// `init` options.

@@ -1,6 +1,6 @@
 // Parses a Mermaid diagram from standard input with the real `mermaid`
 // package (under jsdom, which it needs for its sanitiser), and exits 1 with
-// the parser's message when it is refused. tests/cli/history_graph.rs copies
+// the parser's message when it is refused. tests/cli/pictures.rs copies
 // it next to a node_modules that holds `mermaid@11` and `jsdom` (.ci/run
 // installs them under target/mermaid) and runs it there.
 import { readFileSync } from 'fs';

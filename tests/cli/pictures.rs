@@ -1,15 +1,18 @@
-//! `history --graph` and `history --format dot|mermaid` (DESIGN.md §11):
-//! the drawing of linear, branchy, merged and `depends_on` graphs and of a
-//! real public Alembic graph (open-event-server: 588 revisions, 53 merges),
-//! snapshotted; the lanes never outnumber the edges that cross a row; and
-//! the dot and Mermaid output accepted by Graphviz's `dot` and by the
-//! `mermaid` package's own parser.
+//! Pictures (DESIGN.md §11). `history --graph` and `history --format
+//! dot|mermaid`: the drawing of linear, branchy, merged and `depends_on`
+//! graphs and of a real public Alembic graph (open-event-server: 588
+//! revisions, 53 merges), snapshotted; the lanes never outnumber the edges
+//! that cross a row. `inspect --format mermaid|dot`: the entity-relationship
+//! diagram of a live database on each backend, with `[print_schema]`'s
+//! filter. Every dot and Mermaid output is accepted by Graphviz's `dot` and
+//! by the `mermaid` package's own parser.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use crate::migrate::{Backend, Ctx};
 use crate::support::{Outcome, Project};
 
 const INI: &str =
@@ -308,4 +311,85 @@ fn parse_mermaid(diagram: &str) {
         "mermaid refused it: {}\n{diagram}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Three tables whose keys give each cardinality (many-to-one required,
+/// many-to-one optional and self-referencing, one-to-one through a primary
+/// key that is also a foreign key), and one that `[print_schema]` leaves
+/// out.
+fn er_diagram(backend: Backend) {
+    let Some(ctx) = Ctx::new(
+        backend,
+        "\n[print_schema]\nfilter.except_tables =\n    ^secret_\n",
+    ) else {
+        return;
+    };
+    for ddl in [
+        "CREATE TABLE orgs (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL)",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL, \
+         manager_id INTEGER, FOREIGN KEY (org_id) REFERENCES orgs (id), \
+         FOREIGN KEY (manager_id) REFERENCES users (id))",
+        "CREATE TABLE profiles (user_id INTEGER PRIMARY KEY, bio TEXT, \
+         FOREIGN KEY (user_id) REFERENCES users (id))",
+        "CREATE TABLE secret_keys (id INTEGER PRIMARY KEY)",
+    ] {
+        ctx.db.exec(ddl);
+    }
+    let mermaid = ctx.run(&["inspect", "--format", "mermaid"]);
+    mermaid.code(0);
+    let text = &mermaid.stdout;
+    let id = |name: &str| {
+        let at = text
+            .lines()
+            .find(|l| l.contains(&format!("[\"{name}\"]")))
+            .unwrap_or_else(|| panic!("no box for {name}:\n{text}"));
+        at.trim()
+            .split('[')
+            .next()
+            .expect("an entity id")
+            .to_owned()
+    };
+    let (orgs, users, profiles) = (id("orgs"), id("users"), id("profiles"));
+    for edge in [
+        format!("{users} }}o--|| {orgs} : \"org_id\""),
+        format!("{users} }}o--o| {users} : \"manager_id\""),
+        format!("{profiles} |o--|| {users} : \"user_id\""),
+    ] {
+        assert!(text.contains(&edge), "missing `{edge}`:\n{text}");
+    }
+    assert!(!text.contains("secret_keys"), "{text}");
+    assert!(text.contains("id PK"), "{text}");
+    parse_mermaid(text);
+
+    let dot = ctx.run(&["inspect", "--format", "dot"]);
+    dot.code(0);
+    assert!(!dot.stdout.contains("secret_keys"), "{}", dot.stdout);
+    assert_eq!(dot.stdout.matches(" -> ").count(), 3, "{}", dot.stdout);
+    assert!(
+        dot.stdout.contains("org_id INTEGER NOT NULL [FK]")
+            || dot.stdout.contains("org_id int(11) NOT NULL [FK]")
+            || dot.stdout.contains("org_id integer NOT NULL [FK]"),
+        "{}",
+        dot.stdout
+    );
+    render_dot(&dot.stdout);
+}
+
+mod er_diagram {
+    use super::{er_diagram, Backend};
+
+    #[test]
+    fn sqlite() {
+        er_diagram(Backend::Sqlite);
+    }
+
+    #[test]
+    fn postgres() {
+        er_diagram(Backend::Postgres);
+    }
+
+    #[test]
+    fn mysql() {
+        er_diagram(Backend::Mysql);
+    }
 }
