@@ -393,3 +393,66 @@ mod er_diagram {
         er_diagram(Backend::Mysql);
     }
 }
+
+/// A fleet (Alembic's multidb layout) on one folder: `history --graph -i`
+/// counts the databases at each revision, `-v` names them, and the dot
+/// output carries the same marks; a database with a folder of its own is
+/// refused with advice.
+#[test]
+fn a_fleet_is_counted_on_the_graph() {
+    let p = project(BRANCHY);
+    p.file(
+        "schema.ini",
+        "[schema]\nscript_location = %(here)s/migrations\ndatabases = east, west, north\n\n\
+         [east]\ndiesel.url = sqlite://%(here)s/east.db\n\n\
+         [west]\ndiesel.url = sqlite://%(here)s/west.db\n\n\
+         [north]\ndiesel.url = sqlite://%(here)s/north.db\n",
+    );
+    for (db, target) in [("east", "f6"), ("west", "f6"), ("north", "b2")] {
+        p.cmd(["-c", "schema.ini", "--database", db, "upgrade", target])
+            .run()
+            .code(0);
+    }
+    let counted = history(&p, &["--graph", "-i"]).stdout;
+    assert!(
+        counted.contains("f6 (head) (current: 2 databases), f6 work"),
+        "{counted}"
+    );
+    assert!(
+        counted.contains("b2 (current: 1 database), b2 work"),
+        "{counted}"
+    );
+    assert!(
+        counted.contains("◉ f6") && counted.contains("◉ b2"),
+        "{counted}"
+    );
+    let named = history(&p, &["-v", "--graph", "-i"]).stdout;
+    assert!(named.contains("f6 (head) (current: east, west)"), "{named}");
+    assert!(named.contains("b2 (current: north)"), "{named}");
+    let one = history(&p, &["--database", "north", "--graph", "-i"]).stdout;
+    assert!(
+        one.contains("b2 (current: 1 database)") && !one.contains("f6 (head) (current"),
+        "{one}"
+    );
+    let dot = history(&p, &["--format", "dot", "-i"]).stdout;
+    assert!(dot.contains("f6 (head) (current: 2 databases)"), "{dot}");
+    render_dot(&dot);
+
+    p.file(
+        "schema.ini",
+        "[schema]\nscript_location = %(here)s/migrations\ndatabases = east, west\n\n\
+         [east]\ndiesel.url = sqlite://%(here)s/east.db\n\n\
+         [west]\ndiesel.url = sqlite://%(here)s/west.db\nscript_location = %(here)s/other\n",
+    );
+    let refused = p
+        .cmd(["-c", "schema.ini", "history", "--graph", "-i"])
+        .run();
+    refused.code(2);
+    assert!(
+        refused
+            .stderr
+            .contains("database `west` has a migrations folder of its own"),
+        "{}",
+        refused.stderr
+    );
+}

@@ -316,6 +316,9 @@ pub struct GraphView<'g> {
     revisions: Vec<RevisionView<'g>>,
     nodes: Vec<Node>,
     depends: Vec<Vec<usize>>,
+    /// For a fleet: the databases at each revision, and whether to name
+    /// them (`-v`) or count them.
+    databases: Option<(HashMap<String, Vec<String>>, bool)>,
 }
 
 impl<'g> GraphView<'g> {
@@ -354,6 +357,30 @@ impl<'g> GraphView<'g> {
             revisions,
             nodes,
             depends,
+            databases: None,
+        }
+    }
+
+    /// Mark each revision with the databases of a fleet that are at it:
+    /// their count, or with `names` their names.
+    pub fn with_databases(mut self, at: HashMap<String, Vec<String>>, names: bool) -> Self {
+        self.databases = Some((at, names));
+        self
+    }
+
+    /// `(current)`, or for a fleet `(current: 3 databases)` /
+    /// `(current: a, b)`; `None` where no database is at the revision.
+    fn current_mark(&self, r: &RevisionView<'_>) -> Option<String> {
+        match &self.databases {
+            None => r.is_current.then(|| "(current)".to_owned()),
+            Some((at, names)) => {
+                let dbs = at.get(r.revision)?;
+                Some(match (names, dbs.len()) {
+                    (true, _) => format!("(current: {})", dbs.join(", ")),
+                    (false, 1) => "(current: 1 database)".to_owned(),
+                    (false, n) => format!("(current: {n} databases)"),
+                })
+            }
         }
     }
 
@@ -387,8 +414,11 @@ impl<'g> GraphView<'g> {
             if r.is_head {
                 line.push_str(&format!(" {}", paint(palette.head, "(head)")));
             }
-            if r.is_current {
-                line.push_str(&format!(" {}", paint(palette.current, "(current)")));
+            if let Some(mark) = self.current_mark(r) {
+                line.push_str(&format!(
+                    " {}",
+                    paint(palette.current, &terminal_safe(&mark))
+                ));
             }
             if r.children.len() > 1 {
                 line.push_str(" (branchpoint)");
@@ -418,15 +448,18 @@ impl<'g> GraphView<'g> {
         if !r.branch_labels.is_empty() {
             head.push_str(&format!(" ({})", r.branch_labels.join(", ")));
         }
-        for (on, mark) in [
-            (r.is_head, " (head)"),
-            (r.is_current, " (current)"),
-            (r.children.len() > 1, " (branchpoint)"),
-            (r.down_revisions.len() > 1, " (mergepoint)"),
-        ] {
-            if on {
-                head.push_str(mark);
-            }
+        if r.is_head {
+            head.push_str(" (head)");
+        }
+        if let Some(mark) = self.current_mark(r) {
+            head.push(' ');
+            head.push_str(&mark);
+        }
+        if r.children.len() > 1 {
+            head.push_str(" (branchpoint)");
+        }
+        if r.down_revisions.len() > 1 {
+            head.push_str(" (mergepoint)");
         }
         (head, r.message().to_owned())
     }
