@@ -161,6 +161,12 @@ pub enum InspectFormat {
     Json,
     /// The DDL that recreates the schema.
     Sql,
+    /// An entity-relationship diagram for Mermaid (tables as
+    /// `[print_schema]` filters them).
+    Mermaid,
+    /// An entity-relationship diagram for Graphviz (tables as
+    /// `[print_schema]` filters them).
+    Dot,
 }
 
 /// `init` options.
@@ -336,9 +342,46 @@ pub struct HistoryArgs {
     /// Mark the database's current revisions (connects).
     #[arg(short = 'i', long = "indicate-current")]
     pub indicate_current: bool,
-    /// Output format.
+    /// Output format: text, json, or the graph for Graphviz (dot) or
+    /// Mermaid.
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub format: HistoryFormat,
+    /// Draw the revision graph with lanes, as `git log --graph` does.
+    #[arg(long)]
+    pub graph: bool,
+    /// Draw the graph with ASCII characters instead of box drawing.
+    #[arg(long, requires = "graph")]
+    pub ascii: bool,
+    /// When to colour the graph [default: auto: when stdout is a terminal
+    /// and NO_COLOR is unset].
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// `history --format`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// One JSON array on stdout, for tools.
+    Json,
+    /// A Graphviz digraph.
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal and NO_COLOR is unset.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// `heads` and `branches` options.

@@ -16,7 +16,7 @@ use schema_core::migrations::{Migration, RevisionGraph};
 use schema_core::sql;
 use schema_core::url::Backend;
 
-use crate::error::StatementFailed;
+use crate::error::{RunError, StatementFailed};
 
 /// One revision, borrowed, for diesel's harness.
 pub struct Revision<'a> {
@@ -38,7 +38,21 @@ pub(crate) fn execute_script<DB: DieselBackend>(
     script: &str,
     backend: Backend,
 ) -> migration::Result<()> {
+    execute_checked(conn, script, backend, &|| Ok(()))
+}
+
+/// [`execute_script`], calling `before` ahead of each statement: a runner
+/// whose statements commit one by one proves there, each time, that it
+/// still holds its lease. What `before` returns ends the script, boxed as
+/// the [`RunError`] itself so the runner can take it back out.
+pub(crate) fn execute_checked<DB: DieselBackend>(
+    conn: &mut dyn BoxableConnection<DB>,
+    script: &str,
+    backend: Backend,
+    before: &dyn Fn() -> Result<(), RunError>,
+) -> migration::Result<()> {
     for statement in sql::split(script, backend) {
+        before().map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { Box::new(e) })?;
         // Boxed as the trait object itself, so the runner's downcast finds
         // a StatementFailed rather than a box of one.
         conn.batch_execute(&statement.text).map_err(

@@ -322,19 +322,20 @@ impl Migrator {
                     while let Some(step) = plan.pop_front() {
                         let migration = self.migration(&step)?;
                         if !migration.run_in_transaction {
-                            lease.check()?;
+                            fence(c, lease)?;
                             return Ok((ran, Some(step), plan, count));
                         }
                         lease.check()?;
-                        self.apply(c, &step, migration, observer, false, true)?;
+                        self.apply(c, &step, migration, observer, false, true, lease)?;
                         count += step_delta(&step);
                         ran.push(step);
                         if !whole {
                             break;
                         }
                     }
-                    // Not committed once another runner may have taken over.
-                    lease.check()?;
+                    // Not committed once another runner may have taken
+                    // over: the fence is the transaction's last statement.
+                    fence(c, lease)?;
                     Ok((ran, None, plan, count))
                 })
                 .map_err(|e| rollback_note(e, whole, before))?;
@@ -343,7 +344,7 @@ impl Migrator {
             match outside {
                 Some(step) => {
                     let migration = self.migration(&step)?;
-                    self.apply(conn, &step, migration, observer, false, false)?;
+                    self.apply(conn, &step, migration, observer, false, false, lease)?;
                     count += step_delta(&step);
                     done.push(step);
                 }
@@ -372,8 +373,11 @@ impl Migrator {
         for step in &plan {
             let migration = self.migration(step)?;
             lease.check()?;
-            if let Err(error) = self.apply(conn, step, migration, observer, true, false) {
+            if let Err(error) = self.apply(conn, step, migration, observer, true, false, lease) {
                 if direction == Direction::Up && matches!(error, RunError::Statement { .. }) {
+                    // A runner that lost its lease writes nothing more: the
+                    // failure may be the new holder's work colliding.
+                    lease.verify()?;
                     conn.put_row(&RevisionRow::of(migration, FAILED))?;
                 }
                 return Err(error);
@@ -400,6 +404,12 @@ impl Migrator {
         })
     }
 
+    /// Run one step. `enclosed`: inside the runner's transaction, which
+    /// fences its own commit; otherwise this step's statements commit as
+    /// they go (`partial`) or outside any transaction, so each is preceded
+    /// by a check of the lease on its own connection, and the bookkeeping
+    /// commits in a transaction that ends with the fence.
+    #[allow(clippy::too_many_arguments)]
     fn apply<C: Dialect>(
         &self,
         conn: &mut C,
@@ -408,6 +418,7 @@ impl Migrator {
         observer: &mut dyn Observer,
         partial: bool,
         enclosed: bool,
+        lease: &LeaseState,
     ) -> Result<(), RunError> {
         observer.started(step);
         let record = bookkeeping::record_step_sql(migration, step.direction, C::BACKEND, true);
@@ -416,13 +427,30 @@ impl Migrator {
             return Ok(());
         }
         let revision = Revision::new(migration, C::BACKEND);
-        let run = |c: &mut C| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-            match step.direction {
-                Direction::Up => DieselMigration::<C::Backend>::run(&revision, c)?,
-                Direction::Down => DieselMigration::<C::Backend>::revert(&revision, c)?,
+        type Boxed = Box<dyn std::error::Error + Send + Sync>;
+        let statements = |c: &mut C| -> Result<(), Boxed> {
+            let script = match step.direction {
+                Direction::Up => Some(&migration.up_sql),
+                Direction::Down => migration.down_sql.as_ref(),
+            };
+            match script {
+                Some(script) if !enclosed => {
+                    crate::revision::execute_checked(c, script, C::BACKEND, &|| lease.verify())?
+                }
+                _ => match step.direction {
+                    Direction::Up => DieselMigration::<C::Backend>::run(&revision, c)?,
+                    Direction::Down => DieselMigration::<C::Backend>::revert(&revision, c)?,
+                },
             }
-            // Both tables' rows in one round trip.
+            Ok(())
+        };
+        // Both tables' rows in one round trip; fenced unless the caller's
+        // transaction fences its own commit.
+        let record_fenced = |c: &mut C| -> Result<(), Boxed> {
             c.batch_execute(&record)?;
+            if !enclosed {
+                fence(c, lease)?;
+            }
             Ok(())
         };
         // What diesel's harness does, bookkeeping included: a revision's own
@@ -435,10 +463,18 @@ impl Migrator {
         // bookkeeping rows still land together, in one batch.
         let own_transaction =
             migration.run_in_transaction && !enclosed && !(partial && C::TRANSACTIONAL_DDL);
-        let result = if own_transaction {
-            conn.transaction(run)
+        let result = if own_transaction || enclosed {
+            let run = |c: &mut C| -> Result<(), Boxed> {
+                statements(c)?;
+                record_fenced(c)
+            };
+            if own_transaction {
+                conn.transaction(run)
+            } else {
+                run(conn)
+            }
         } else {
-            run(conn)
+            statements(conn).and_then(|()| conn.transaction(record_fenced))
         };
         if let Err(error) = result {
             return Err(step_error(error, migration, step.direction, partial));
@@ -643,8 +679,20 @@ impl Migrator {
                 applied = plan.applied_after.clone();
                 plans.push(plan);
             }
+            fence(c, &lease)?;
             Ok(plans)
         })
+    }
+}
+
+/// The last statement of a transaction about to commit, when the runner
+/// holds a lease: the transaction commits only if the lease is still this
+/// runner's, proven inside the transaction itself (see [`crate::lock::lease`]).
+fn fence<C: Dialect>(conn: &mut C, lease: &LeaseState) -> Result<(), RunError> {
+    lease.check()?;
+    match lease.fence_sql() {
+        Some(sql) => lease.fenced(conn.execute_counted(sql)?),
+        None => Ok(()),
     }
 }
 
@@ -671,6 +719,10 @@ fn step_error(
         Direction::Up => "up.sql",
         Direction::Down => "down.sql",
     });
+    let error = match error.downcast::<RunError>() {
+        Ok(run) => return *run,
+        Err(other) => other,
+    };
     let error = match error.downcast::<StatementFailed>() {
         Ok(failed) => {
             return RunError::Statement {

@@ -11,6 +11,7 @@ mod deferred_url;
 mod discovery;
 mod migrate;
 mod overrides;
+mod pictures;
 mod pipe;
 mod pipeline;
 mod print_schema;

@@ -5,7 +5,14 @@ use schema_core::migrations::Range;
 use schema_runtime::{Bookkeeping, Status};
 
 use super::with_connection;
-use crate::cli::{CurrentArgs, HistoryArgs, ListArgs, ShowArgs};
+use std::io::IsTerminal;
+
+use crate::cli::{
+    ColorChoice, CurrentArgs, Format, HistoryArgs, HistoryFormat, ListArgs, ShowArgs,
+};
+use std::collections::HashMap;
+
+use crate::output::graph::{terminal_safe, Charset, GraphView, Palette};
 pub(crate) use crate::output::revision::Revisions;
 use crate::output::revision::{BranchPoint, BranchesView, CurrentView, HeadsView, HistoryView};
 use crate::output::{outln, Printer};
@@ -74,26 +81,119 @@ pub(crate) fn current_view<'g>(
     }
 }
 
+/// Whether `history` draws a picture (`--graph`, dot, Mermaid), which can
+/// mark where each database of a fleet is.
+pub fn history_draws(args: &HistoryArgs) -> bool {
+    args.graph || matches!(args.format, HistoryFormat::Dot | HistoryFormat::Mermaid)
+}
+
 /// `history [-r A:B] [--indicate-current]`.
 pub fn history(project: &ProjectContext, args: &HistoryArgs) -> Result<Outcome, Failure> {
     let graph = project.graph()?;
-    let needs_db =
-        args.indicate_current || args.rev_range.as_ref().is_some_and(Range::needs_database);
+    // A picture with -i over a fleet marks every database's revisions.
+    let fleet = match project.databases()? {
+        Some(dbs) if args.indicate_current && history_draws(args) => Some(dbs),
+        _ => None,
+    };
+    let ranged = args.rev_range.as_ref().is_some_and(Range::needs_database);
+    if fleet.is_some() && ranged {
+        return Err(Failure::Usage(
+            "a range that counts from the database's revision needs one database; name it with --database NAME"
+                .to_owned(),
+        ));
+    }
+    let needs_db = fleet.is_none() && (args.indicate_current || ranged);
     let status = if needs_db {
         Some(status(project)?)
     } else {
         None
     };
-    let current = match (&status, args.indicate_current) {
+    let mut current = match (&status, args.indicate_current) {
         (Some(status), true) => status.heads.clone(),
         _ => Vec::new(),
     };
+    let mut at: HashMap<String, Vec<String>> = HashMap::new();
+    for db in fleet.iter().flatten() {
+        let ctx = project.for_database(db)?;
+        if ctx.settings.script_location != project.settings.script_location {
+            return Err(Failure::Usage(format!(
+                "database `{}` has a migrations folder of its own; draw its graph with --database {}",
+                terminal_safe(&db.name),
+                terminal_safe(&db.name)
+            )));
+        }
+        match self::status(&ctx) {
+            Ok(read) => {
+                for head in read.heads {
+                    at.entry(head).or_default().push(db.name.clone());
+                }
+            }
+            // One database that cannot be read does not hide the others;
+            // it is named, as a fleet's run names it.
+            Err(e) => {
+                let why = match &e {
+                    Failure::Run(run) => run.to_string(),
+                    _ => "its settings could not be read".to_owned(),
+                };
+                eprintln!(
+                    "warning: database `{}` was not read: {}",
+                    terminal_safe(&db.name),
+                    terminal_safe(why.lines().next().unwrap_or_default())
+                );
+            }
+        }
+    }
+    current.extend(at.keys().cloned());
     let revisions = Revisions::new(graph, &current);
     let list = graph.history(args.rev_range.as_ref(), status.as_ref().map(|s| &s.applied))?;
-    let view = HistoryView {
-        revisions: list.into_iter().map(|m| revisions.view(m)).collect(),
-    };
-    Printer::new(args.format, &project.global).print(&view)?;
+    let views = list.into_iter().map(|m| revisions.view(m)).collect();
+    let format =
+        match args.format {
+            HistoryFormat::Text if !args.graph => Format::Text,
+            HistoryFormat::Json if !args.graph => Format::Json,
+            HistoryFormat::Json => return Err(Failure::Usage(
+                "--graph draws text; for the graph as data use --format dot or --format mermaid"
+                    .to_owned(),
+            )),
+            picture => {
+                let mut view = GraphView::new(views, |d| {
+                    graph.resolve_revision(d).ok().map(|m| m.revision.as_str())
+                });
+                if fleet.is_some() {
+                    view = view.with_databases(at, project.global.verbose > 0);
+                }
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                match picture {
+                    HistoryFormat::Dot => view.dot(&mut out)?,
+                    HistoryFormat::Mermaid => view.mermaid(&mut out)?,
+                    _ => {
+                        let coloured = match args.color {
+                            ColorChoice::Always => true,
+                            ColorChoice::Never => false,
+                            ColorChoice::Auto => {
+                                std::io::stdout().is_terminal()
+                                    && std::env::var_os("NO_COLOR").is_none()
+                            }
+                        };
+                        let palette = if coloured {
+                            Palette::coloured()
+                        } else {
+                            Palette::default()
+                        };
+                        let charset = if args.ascii {
+                            Charset::Ascii
+                        } else {
+                            Charset::Unicode
+                        };
+                        view.text(&mut out, charset, palette)?;
+                    }
+                }
+                std::io::Write::flush(&mut out)?;
+                return Ok(Outcome::Ok);
+            }
+        };
+    let view = HistoryView { revisions: views };
+    Printer::new(format, &project.global).print(&view)?;
     Ok(Outcome::Ok)
 }
 

@@ -1,22 +1,52 @@
-//! `inspect [--format json|sql]`: the database's schema model, or the DDL
-//! that recreates it.
+//! `inspect [--format json|sql|mermaid|dot]`: the database's schema model,
+//! the DDL that recreates it, or an entity-relationship diagram of it.
 
 use schema_runtime::introspect::{introspect, IntrospectOptions};
 
 use super::with_connection;
 use crate::cli::{InspectArgs, InspectFormat};
-use crate::output::{self, out};
+use crate::output::{self, er, out};
 use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
+use schema_core::schema::Table;
 
 /// `inspect`.
 pub fn run(project: &ProjectContext, args: &InspectArgs) -> Result<Outcome, Failure> {
     let engine = project.engine_settings()?;
-    let options = IntrospectOptions::default();
+    let diagram = matches!(args.format, InspectFormat::Mermaid | InspectFormat::Dot);
+    // A diagram shows what schema.rs shows: the first `[print_schema]`
+    // configuration's schema and table filter (diesel.toml's, when the ini
+    // has none).
+    let print_schema = if diagram {
+        let configs = super::print_schema::settings(project)?;
+        configs.configs.into_values().next()
+    } else {
+        None
+    };
+    let options = IntrospectOptions {
+        schemas: print_schema
+            .as_ref()
+            .and_then(|s| s.schema.clone())
+            .into_iter()
+            .collect(),
+    };
     let schema = with_connection!(&engine, |conn| introspect(&mut conn, &options))?;
+    let tables: Vec<&Table> = schema
+        .tables
+        .iter()
+        .filter(|t| {
+            print_schema
+                .as_ref()
+                .is_none_or(|s| !s.filter.should_ignore(&t.name))
+        })
+        .collect();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
         InspectFormat::Json => output::json(&schema)?,
         InspectFormat::Sql => out!("{}", schema_core::schema::ddl::render(&schema))?,
+        InspectFormat::Mermaid => er::mermaid(&mut out, &tables, schema.default_schema.as_deref())?,
+        InspectFormat::Dot => er::dot(&mut out, &tables, schema.default_schema.as_deref())?,
     }
+    std::io::Write::flush(&mut out)?;
     Ok(Outcome::Ok)
 }

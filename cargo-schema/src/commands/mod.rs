@@ -58,6 +58,10 @@ pub fn run(cli: &SchemaCli) -> Result<Outcome, Failure> {
             |ctx, dbs| fleet::check(ctx, dbs, args),
             |ctx| check::run(ctx, args),
         ),
+        // Drawn with -i, the graph marks every database of a fleet.
+        Command::History(args) if args.indicate_current && inspect::history_draws(args) => {
+            inspect::history(&ProjectContext::open(g)?.without_sql(), args)
+        }
         Command::History(args) => {
             inspect::history(&ProjectContext::open_one(g)?.without_sql(), args)
         }

@@ -12,6 +12,8 @@
 
 pub mod check;
 pub mod config;
+pub mod er;
+pub mod graph;
 pub mod revision;
 pub mod run;
 pub mod steps;

@@ -94,7 +94,7 @@ pub struct RevisionView<'g> {
     pub is_current: bool,
     /// Its children's ids (for `(branchpoint)` and `-v`).
     #[serde(skip)]
-    children: Vec<&'g str>,
+    pub(crate) children: Vec<&'g str>,
     /// Its up.sql (for `-v`).
     #[serde(skip)]
     path: PathBuf,
@@ -102,7 +102,7 @@ pub struct RevisionView<'g> {
 
 impl RevisionView<'_> {
     /// The message, or the folder's name when there is none.
-    fn message(&self) -> &str {
+    pub(crate) fn message(&self) -> &str {
         self.message.unwrap_or(self.folder)
     }
 

@@ -12,6 +12,23 @@
 //! lease, so two renewals can fail before the lease runs out. A renewal
 //! that finds the row gone or taken marks the lease lost, and the runner
 //! stops before its next revision and before it commits.
+//!
+//! The renewals alone are no fence: a runner frozen (SIGSTOP, a VM pause)
+//! past its lease wakes with its own threads none the wiser, and would
+//! commit what it was doing while a second runner that took the lease over
+//! applies the same revision. So the runner also proves ownership where it
+//! matters:
+//! - inside every transaction it commits, as the last statement before the
+//!   commit, it touches the row with its owner ([`LeaseState::fence_sql`]):
+//!   a takeover that committed first leaves no row to touch and the runner
+//!   rolls back; a takeover that comes later waits on the row lock until
+//!   the commit and then finds the lease renewed;
+//! - before each statement that commits by itself (DDL where it is not
+//!   transactional, a revision with `run_in_transaction = false`), it asks
+//!   the renewing thread to renew at once on its own connection
+//!   ([`LeaseState::verify`]). What such a statement does cannot be fenced
+//!   inside a transaction: the window left is the one statement in flight
+//!   when the runner froze.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -25,30 +42,98 @@ use crate::bookkeeping::{literal, LOCK_TABLE};
 use crate::dialect::Dialect;
 use crate::error::RunError;
 
-/// Why a lease was lost, once it is; shared with the renewing thread.
+/// Why a lease was lost, once it is; shared with the renewing thread. The
+/// default (no lease held) is never lost and fences nothing.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct LeaseState(Arc<Mutex<Option<String>>>);
+pub(crate) struct LeaseState {
+    lost: Arc<Mutex<Option<String>>>,
+    held: Option<Arc<Held>>,
+}
+
+/// What a runner holding a lease needs to prove it still does.
+#[derive(Debug)]
+struct Held {
+    /// The `UPDATE` that renews the row only while this runner owns it.
+    renew: String,
+    /// Asks the renewing thread to renew now.
+    requests: Mutex<mpsc::Sender<Request>>,
+}
+
+/// What the renewing thread is asked to do.
+enum Request {
+    /// Renew now and say whether the lease is still this runner's.
+    Verify(mpsc::Sender<Result<(), RunError>>),
+    /// The run is over: release the row and end.
+    Stop,
+}
 
 impl LeaseState {
-    /// An error once the lease is lost.
+    /// An error once the lease is known to be lost.
     pub(crate) fn check(&self) -> Result<(), RunError> {
-        match self.0.lock().ok().and_then(|lost| lost.clone()) {
+        match self.lost.lock().ok().and_then(|lost| lost.clone()) {
             Some(reason) => Err(RunError::LeaseLost { reason }),
             None => Ok(()),
         }
     }
 
+    /// The statement the runner sends last inside a transaction it is
+    /// about to commit, when it holds a lease: it must change exactly one
+    /// row ([`LeaseState::fenced`] checks), or the lease is another
+    /// runner's and the transaction must roll back.
+    pub(crate) fn fence_sql(&self) -> Option<&str> {
+        self.held.as_deref().map(|held| held.renew.as_str())
+    }
+
+    /// What the fence statement's row count means.
+    pub(crate) fn fenced(&self, rows: usize) -> Result<(), RunError> {
+        if rows == 1 {
+            return Ok(());
+        }
+        self.lose(TAKEN_OVER.to_owned());
+        self.check()
+    }
+
+    /// Renew the lease now, on the lease's own connection, and fail when
+    /// it is no longer this runner's: the check before a statement that
+    /// commits by itself.
+    pub(crate) fn verify(&self) -> Result<(), RunError> {
+        self.check()?;
+        let Some(held) = &self.held else {
+            return Ok(());
+        };
+        let (reply_tx, reply_rx) = mpsc::channel();
+        let sent = held
+            .requests
+            .lock()
+            .ok()
+            .map(|requests| requests.send(Request::Verify(reply_tx)).is_ok());
+        if sent != Some(true) {
+            self.lose("the thread that renews it stopped".to_owned());
+            return self.check();
+        }
+        match reply_rx.recv() {
+            Ok(result) => result,
+            Err(_) => {
+                self.lose("the thread that renews it stopped".to_owned());
+                self.check()
+            }
+        }
+    }
+
     fn lose(&self, reason: String) {
-        if let Ok(mut lost) = self.0.lock() {
+        if let Ok(mut lost) = self.lost.lock() {
             lost.get_or_insert(reason);
         }
     }
 }
 
+/// Why a lease is lost when its row names another owner or is gone.
+const TAKEN_OVER: &str = "another runner took it over after it expired";
+
 /// A held lease; dropping it stops the renewals and deletes the row.
 #[derive(Debug)]
 pub(crate) struct Lease {
-    stop: Option<mpsc::Sender<()>>,
+    stop: mpsc::Sender<Request>,
     thread: Option<JoinHandle<()>>,
     state: LeaseState,
 }
@@ -63,9 +148,15 @@ impl Lease {
     ) -> Result<Lease, RunError> {
         let settings = settings.clone();
         let owner = owner();
-        let state = LeaseState::default();
         let (ready_tx, ready_rx) = mpsc::channel();
-        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let (request_tx, request_rx) = mpsc::channel::<Request>();
+        let state = LeaseState {
+            lost: Arc::default(),
+            held: Some(Arc::new(Held {
+                renew: renew_sql(C::BACKEND, &owner, lease),
+                requests: Mutex::new(request_tx.clone()),
+            })),
+        };
         let shared = state.clone();
         let thread = std::thread::Builder::new()
             .name("cargo-schema lease".to_owned())
@@ -84,7 +175,7 @@ impl Lease {
                         return;
                     }
                 };
-                renew_until_stopped(&mut conn, &owner, lease, &stop_rx, &shared);
+                renew_until_stopped(&mut conn, lease, &request_rx, &shared);
                 let release = format!(
                     "DELETE FROM {LOCK_TABLE} WHERE id = 1 AND owner = {}",
                     literal(&owner, C::BACKEND)
@@ -100,7 +191,7 @@ impl Lease {
             })?;
         match ready_rx.recv() {
             Ok(Ok(())) => Ok(Lease {
-                stop: Some(stop_tx),
+                stop: request_tx,
                 thread: Some(thread),
                 state,
             }),
@@ -125,9 +216,9 @@ impl Lease {
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        // Dropping the sender wakes the thread at once; it deletes the row
-        // (on every path out of the run, panics included) and ends.
-        drop(self.stop.take());
+        // The thread wakes at once, deletes the row (on every path out of
+        // the run, panics included) and ends.
+        let _ = self.stop.send(Request::Stop);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -251,39 +342,65 @@ fn take<C: Dialect>(
     })
 }
 
-/// Renew every third of the lease until told to stop; mark the lease
-/// lost when another runner holds the row, or when renewals failed for a
-/// whole lease.
-fn renew_until_stopped<C: Dialect>(
-    conn: &mut C,
-    owner: &str,
-    lease: Duration,
-    stop: &mpsc::Receiver<()>,
-    state: &LeaseState,
-) {
-    let backend = C::BACKEND;
-    let renew = format!(
+/// The renewal: it extends the lease only while `owner` holds the row, so
+/// its row count says whether the lease is still this runner's.
+fn renew_sql(backend: Backend, owner: &str, lease: Duration) -> String {
+    format!(
         "UPDATE {LOCK_TABLE} SET expires_at = {} WHERE id = 1 AND owner = {}",
         expiry(backend, lease),
         literal(owner, backend)
-    );
+    )
+}
+
+/// Renew every third of the lease, and whenever the runner asks, until
+/// told to stop; mark the lease lost when another runner holds the row, or
+/// when renewals failed for a whole lease.
+fn renew_until_stopped<C: Dialect>(
+    conn: &mut C,
+    lease: Duration,
+    requests: &mpsc::Receiver<Request>,
+    state: &LeaseState,
+) {
+    let Some(renew) = state.fence_sql().map(str::to_owned) else {
+        return;
+    };
     let mut renewed = Instant::now();
+    let mut due = renewed + lease / 3;
     loop {
-        match stop.recv_timeout(lease / 3) {
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
-            Err(RecvTimeoutError::Timeout) => {}
-        }
-        match conn.execute_counted(&renew) {
-            Ok(1) => renewed = Instant::now(),
+        let asked = match requests.recv_timeout(due.saturating_duration_since(Instant::now())) {
+            Ok(Request::Verify(reply)) => Some(reply),
+            Err(RecvTimeoutError::Timeout) => None,
+            Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+        };
+        let outcome = match conn.execute_counted(&renew) {
+            Ok(1) => {
+                renewed = Instant::now();
+                Ok(())
+            }
             Ok(_) => {
-                state.lose("another runner took it over after it expired".to_owned());
-                return;
+                state.lose(TAKEN_OVER.to_owned());
+                Err(())
             }
             Err(e) if renewed.elapsed() >= lease => {
                 state.lose(format!("it could not be renewed: {e}"));
-                return;
+                Err(())
             }
-            Err(e) => tracing::warn!("could not renew the migration lease, retrying: {e}"),
+            Err(e) => {
+                tracing::warn!("could not renew the migration lease, retrying: {e}");
+                // A runner that asked is told no rather than left to
+                // guess: it stops before its statement.
+                if asked.is_some() {
+                    state.lose(format!("it could not be renewed: {e}"));
+                }
+                Err(())
+            }
+        };
+        due = Instant::now() + lease / 3;
+        if let Some(reply) = asked {
+            let _ = reply.send(state.check());
+        }
+        if outcome.is_err() && state.check().is_err() {
+            return;
         }
     }
 }

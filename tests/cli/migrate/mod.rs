@@ -29,6 +29,7 @@ mod crash;
 mod drift;
 mod drivers;
 mod failure;
+mod fencing;
 mod fleet;
 mod graph;
 mod json;
