@@ -57,6 +57,30 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`escape_controls`] for text printed as lines: line feeds and tabs
+/// stay, every other [`is_unsafe_char`] (ESC, CR, a bidi override) is
+/// written escaped.
+///
+/// ```
+/// use schema_core::text::escape_terminal;
+/// assert_eq!(escape_terminal("a\nb\u{1b}[31m\r"), "a\nb\\u{1b}[31m\\r");
+/// ```
+pub fn escape_terminal(text: &str) -> Cow<'_, str> {
+    let acts = |c: char| c != '\n' && c != '\t' && is_unsafe_char(c);
+    if !text.chars().any(acts) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if acts(c) {
+            out.push_str(&escaped_char(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,3 +114,115 @@ fn a_backslash_in_an_id_is_stored_exactly_whatever_the_sql_mode() {
     script.code(0);
     assert!(script.stdout.contains("_utf8mb4 X'"), "{}", script.stdout);
 }
+
+/// Item 2: a folder name holding a line break put a statement into the
+/// `--sql` script's comment lines, and `sqlite3 -bail` ran it. Such a name
+/// is refused at load, escaped in the error.
+#[test]
+fn a_folder_name_with_a_line_break_is_refused_before_any_script() {
+    let Some(ctx) = Ctx::new(Backend::Sqlite, "") else {
+        return;
+    };
+    ctx.revision(
+        "2024-01-01-000000_x\nDROP TABLE canary;--",
+        "",
+        "SELECT 1;\n",
+        "SELECT 1;\n",
+    );
+    for args in [&["upgrade", "--sql"][..], &["upgrade"], &["history"]] {
+        let out = ctx.run(args);
+        out.code(2);
+        assert!(
+            out.stderr.contains("2024-01-01-000000_x\\nDROP TABLE canary;--")
+                && out.stderr.contains("control character `\\n`"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.all_output().contains("x\nDROP"), "{}", out.all_output());
+    }
+}
+
+/// Item 2: ids, labels and messages with control characters are refused
+/// at load, naming the folder.
+#[test]
+fn ids_labels_and_messages_with_control_characters_are_refused() {
+    let Some(ctx) = Ctx::new(Backend::Sqlite, "") else {
+        return;
+    };
+    for (metadata, what) in [
+        ("revision = \"ab\\u001bcd\"\n", "revision id"),
+        (
+            "revision = \"abcd\"\nbranch_labels = [\"l\\u202e\"]\n",
+            "branch label",
+        ),
+        ("revision = \"abcd\"\nmessage = \"fix\\rDROP\"\n", "message"),
+    ] {
+        ctx.project.file("migrations/2024-01-01-000001_a/metadata.toml", metadata);
+        ctx.project.file("migrations/2024-01-01-000001_a/up.sql", "SELECT 1;\n");
+        let out = ctx.run(&["upgrade", "--sql"]);
+        out.code(2);
+        assert!(
+            out.stderr.contains("2024-01-01-000001_a") && out.stderr.contains(what),
+            "{what}: {}",
+            out.stderr
+        );
+        assert!(!out.all_output().contains(['\u{1b}', '\r', '\u{202e}']));
+    }
+}
+
+/// Item 3: `generate -m` with a carriage return wrote `-- fix login\rDROP
+/// TABLE canary;`, a comment to cargo-schema's splitter but a statement to
+/// psql. The message's line breaks are normalised; the script psql runs
+/// leaves the canary.
+#[test]
+fn a_message_with_a_carriage_return_stays_a_comment_for_psql() {
+    let Some(ctx) = Ctx::new(Backend::Postgres, "") else {
+        return;
+    };
+    ctx.db.exec("CREATE TABLE canary (id INT)");
+    ctx.project.file("migrations/.keep", "");
+    ctx.run(&["generate", "-m", "fix login\rDROP TABLE canary;"])
+        .code(0);
+    let up = std::fs::read_dir(ctx.root().join("migrations"))
+        .expect("list")
+        .filter_map(Result::ok)
+        .find(|e| e.path().is_dir())
+        .map(|e| std::fs::read_to_string(e.path().join("up.sql")).expect("up.sql"))
+        .expect("a revision folder");
+    assert!(!up.contains('\r'), "{up:?}");
+    assert!(up.starts_with("-- fix login\n"), "{up:?}");
+    let script = ctx.run(&["upgrade", "--sql"]);
+    script.code(0);
+    let path = ctx.root().join("script.sql");
+    std::fs::write(&path, &script.stdout).expect("write");
+    let ran = ctx.db.run_script(&path);
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    assert!(has_canary(&ctx), "psql ran the message as a statement");
+    ctx.run(&["upgrade"]).code(0);
+    assert!(has_canary(&ctx));
+}
+
+/// Item 4: version rows read from the database are printed escaped: an
+/// ESC or a bidi override in one does not reach the terminal raw.
+#[test]
+fn version_rows_from_the_database_print_escaped() {
+    let Some(ctx) = Ctx::new(Backend::Sqlite, "") else {
+        return;
+    };
+    ctx.table_chain(1, "t");
+    ctx.run(&["upgrade"]).code(0);
+    ctx.db.exec(
+        "INSERT INTO __diesel_schema_migrations (version) VALUES ('9999' || char(27) || '[2J' || char(8238) || 'x')",
+    );
+    for args in [&["current"][..], &["history"], &["check"], &["upgrade"]] {
+        let out = ctx.run(args);
+        let all = out.all_output();
+        assert!(!all.contains(['\u{1b}', '\u{202e}']), "{args:?}: {all:?}");
+    }
+    let out = ctx.run(&["current", "-v"]);
+    assert!(
+        out.all_output().contains("9999\\u{1b}[2J\\u{202e}x"),
+        "{}",
+        out.all_output()
+    );
+}
