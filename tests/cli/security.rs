@@ -15,3 +15,35 @@ fn config_prints_a_value_longer_than_u16_max() {
     out.code(0);
     assert!(out.stdout.contains(&long));
 }
+
+/// Items 5 and 6: a password holding `'`, `"`, `<`, `>`, a backtick or a
+/// space, and `?password=` / `sslpassword=` in the query string, never
+/// show: in `config` (text and JSON) nor in a connection error.
+#[test]
+fn odd_passwords_and_credential_parameters_never_show() {
+    let urls = [
+        "postgres://app:Pw'Sekr3t@127.0.0.1:1/x",
+        "postgres://app:Pw\"Sekr3t@127.0.0.1:1/x",
+        "postgres://app:Pw<Sekr3t>@127.0.0.1:1/x",
+        "postgres://app:Pw`Sekr3t@127.0.0.1:1/x",
+        "postgres://app:Pw Sekr3t@127.0.0.1:1/x",
+        "postgres://app@127.0.0.1:1/x?password=Sekr3t",
+        "postgres://app@127.0.0.1:1/x?sslmode=disable&sslpassword=Sekr3t",
+        "mysql://app:Pw'Sekr3t@127.0.0.1:1/x",
+        "mysql://app@127.0.0.1:1/x?password=Sekr3t",
+    ];
+    for url in urls {
+        let p = Project::with_ini("[schema]\ndiesel.url = ${DATABASE_URL}\n");
+        p.file("migrations/.keep", "");
+        for args in [
+            &["config", "-c", "schema.ini"][..],
+            &["config", "-c", "schema.ini", "--format", "json"],
+            &["-c", "schema.ini", "current"],
+            &["-c", "schema.ini", "history", "--format", "json"],
+        ] {
+            let out = p.cmd(args).env("DATABASE_URL", url).run();
+            let all = out.all_output();
+            assert!(!all.contains("Sekr3t"), "{url} {args:?}:\n{all}");
+        }
+    }
+}
