@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod files;
 pub mod output;
 pub mod project;
 pub mod render;
