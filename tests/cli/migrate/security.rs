@@ -226,3 +226,74 @@ fn version_rows_from_the_database_print_escaped() {
         out.all_output()
     );
 }
+
+/// Item 13: after the bookkeeping table was dropped, `check` said "every
+/// applied revision is unchanged" with no checksum to compare; a state it
+/// does not know read as "applied".
+#[test]
+fn check_says_what_it_could_not_verify_and_refuses_unknown_states() {
+    let Some(ctx) = Ctx::new(Backend::Sqlite, "") else {
+        return;
+    };
+    ctx.table_chain(2, "t");
+    ctx.run(&["upgrade"]).code(0);
+    ctx.db.exec("DROP TABLE __schema_revisions");
+    let out = ctx.run(&["check", "--no-drift"]);
+    out.code(0);
+    assert!(
+        !out.stdout.contains("every applied revision is unchanged")
+            && out.stdout.contains("not verified")
+            && out.stdout.contains("20240101000000"),
+        "{}",
+        out.stdout
+    );
+    ctx.run(&["upgrade"]).code(0);
+    ctx.db
+        .exec("UPDATE __schema_revisions SET state = 'frobbed' WHERE version = '20240101000001'");
+    for args in [&["check", "--no-drift"][..], &["upgrade"], &["current"]] {
+        let out = ctx.run(args);
+        assert_ne!(out.code, Some(0), "{args:?}: {}", out.all_output());
+        assert!(out.stderr.contains("frobbed"), "{args:?}: {}", out.stderr);
+    }
+}
+
+/// Item 10: a failed schema.rs write named no file and did not say the
+/// revisions were applied; a symlinked schema.rs was replaced by a plain
+/// file and its mode reset.
+#[cfg(unix)]
+#[test]
+fn schema_rs_is_written_through_its_link_and_a_failure_names_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(ctx) = Ctx::new(
+        Backend::Sqlite,
+        "\n[print_schema]\nfile = src/schema.rs\n",
+    ) else {
+        return;
+    };
+    ctx.table_chain(1, "t");
+    let real = ctx.root().join("real_schema.rs");
+    std::fs::write(&real, "// old\n").expect("write");
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    std::fs::create_dir_all(ctx.root().join("src")).expect("mkdir");
+    std::os::unix::fs::symlink(&real, ctx.root().join("src/schema.rs")).expect("link");
+    ctx.run(&["upgrade"]).code(0);
+    let link = std::fs::symlink_metadata(ctx.root().join("src/schema.rs")).expect("stat");
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    let text = std::fs::read_to_string(&real).expect("read");
+    assert!(text.contains("t000"), "{text}");
+    let mode = std::fs::metadata(&real).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+
+    // A folder where the file should be: the write fails, naming it.
+    ctx.revision("2024-01-01-000009_u", "", "CREATE TABLE u (id INT);\n", "DROP TABLE u;\n");
+    std::fs::remove_file(ctx.root().join("src/schema.rs")).expect("rm");
+    std::fs::create_dir_all(ctx.root().join("src/schema.rs/x")).expect("mkdir");
+    let out = ctx.run(&["upgrade"]);
+    out.code(1);
+    assert!(
+        out.stderr.contains("schema.rs") && out.stderr.contains("recorded"),
+        "{}",
+        out.stderr
+    );
+    assert!(ctx.db.user_tables().iter().any(|t| t == "u"));
+}
