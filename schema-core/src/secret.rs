@@ -68,16 +68,27 @@ pub fn password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     ranges
 }
 
+/// The byte index just past the last character of `text` matching
+/// `stop` (0 when none does), on a character boundary whatever its width.
+fn after_last(text: &str, stop: impl Fn(char) -> bool) -> usize {
+    text.char_indices()
+        .rev()
+        .find(|&(_, c)| stop(c))
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
 /// Where each `scheme:/...` or `scheme://...` of `text` starts.
 fn url_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(colon) = text[i..].find(":/").map(|c| i + c) {
-        let begin = text[..colon]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
-            .map_or(0, |b| b + 1);
-        if colon > begin && bytes[begin].is_ascii_alphabetic() {
+        let begin = after_last(&text[..colon], |c| {
+            !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+        });
+        // A scheme, or anything at all before `://` (a URL whose scheme
+        // was cut off or mangled still carries its password).
+        if (colon > begin && bytes[begin].is_ascii_alphabetic()) || text[colon..].starts_with("://") {
             out.push(begin);
         }
         i = colon + 2;
@@ -88,7 +99,8 @@ fn url_starts(text: &str) -> Vec<usize> {
 /// The password range in one URL's region: after `scheme:` and its
 /// slashes, a user without `:@/` or space, a `:`, then up to the last `@`.
 fn userinfo_password(region: &str) -> Option<std::ops::Range<usize>> {
-    let after = scheme_len(region)?;
+    // The region starts at its scheme (maybe empty): its first `:` ends it.
+    let after = region.find(':')? + 1;
     let after = after + region[after..].len() - region[after..].trim_start_matches('/').len();
     let at = region.rfind('@')?;
     if at <= after {
@@ -106,9 +118,9 @@ fn query_secrets(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(eq) = text[i..].find('=').map(|e| i + e) {
-        let key_start = text[..eq]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '%' | '.')))
-            .map_or(0, |k| k + 1);
+        let key_start = after_last(&text[..eq], |c| {
+            !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '%' | '.'))
+        });
         let key = percent_encoding::percent_decode_str(&text[key_start..eq]).decode_utf8_lossy();
         let sep = key_start.checked_sub(1).map(|k| text.as_bytes()[k]);
         let value_end = text[eq + 1..]
@@ -139,15 +151,6 @@ pub fn mask_query(query: &str) -> String {
         .join("&")
 }
 
-/// Length of `scheme:` at the start of `text`.
-fn scheme_len(text: &str) -> Option<usize> {
-    let colon = text.find(':')?;
-    let scheme = &text[..colon];
-    let mut chars = scheme.chars();
-    (chars.next()?.is_ascii_alphabetic()
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
-    .then_some(colon + 1)
-}
 
 /// The raw (still percent-encoded, maybe `%(ref)s`) passwords of the URLs
 /// in `text`.

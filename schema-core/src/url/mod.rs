@@ -470,7 +470,9 @@ impl DatabaseUrl {
             }
             None => out.push_str(tail),
         }
-        out
+        // What the structure says is masked; a SQLite path or a query
+        // value shaped like another URL with a password is masked too.
+        secret::mask_urls(&out).into_owned()
     }
 
     /// Every secret this URL holds, decoded: the password and the values
