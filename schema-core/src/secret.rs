@@ -53,7 +53,9 @@ pub fn password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     let starts = url_starts(text);
     for (n, &start) in starts.iter().enumerate() {
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let end = starts.get(n + 1).map_or(line_end, |&next| next.min(line_end));
+        let end = starts
+            .get(n + 1)
+            .map_or(line_end, |&next| next.min(line_end));
         let region = &text[start..end];
         let mut query_from = 0;
         if let Some(r) = userinfo_password(region) {
@@ -88,7 +90,8 @@ fn url_starts(text: &str) -> Vec<usize> {
         });
         // A scheme, or anything at all before `://` (a URL whose scheme
         // was cut off or mangled still carries its password).
-        if (colon > begin && bytes[begin].is_ascii_alphabetic()) || text[colon..].starts_with("://") {
+        if (colon > begin && bytes[begin].is_ascii_alphabetic()) || text[colon..].starts_with("://")
+        {
             out.push(begin);
         }
         i = colon + 2;
@@ -106,9 +109,9 @@ fn userinfo_password(region: &str) -> Option<std::ops::Range<usize>> {
     if at <= after {
         return None;
     }
-    let user_end = region[after..at].find(|c: char| {
-        matches!(c, ':' | '@' | '/') || c.is_whitespace()
-    })? + after;
+    let user_end = region[after..at]
+        .find(|c: char| matches!(c, ':' | '@' | '/') || c.is_whitespace())?
+        + after;
     (region.as_bytes()[user_end] == b':').then(|| user_end + 1..at)
 }
 
@@ -124,9 +127,14 @@ fn query_secrets(text: &str) -> Vec<std::ops::Range<usize>> {
         let key = percent_encoding::percent_decode_str(&text[key_start..eq]).decode_utf8_lossy();
         let sep = key_start.checked_sub(1).map(|k| text.as_bytes()[k]);
         let value_end = text[eq + 1..]
-            .find(|c: char| matches!(c, '&' | '#' | '\'' | '"' | '`' | '<' | '>') || c.is_whitespace())
+            .find(|c: char| {
+                matches!(c, '&' | '#' | '\'' | '"' | '`' | '<' | '>') || c.is_whitespace()
+            })
             .map_or(text.len(), |v| eq + 1 + v);
-        if matches!(sep, Some(b'?' | b'&' | b' ' | b';')) && is_secret_key(&key) && value_end > eq + 1 {
+        if matches!(sep, Some(b'?' | b'&' | b' ' | b';'))
+            && is_secret_key(&key)
+            && value_end > eq + 1
+        {
             out.push(eq + 1..value_end);
         }
         i = eq + 1;
@@ -141,7 +149,9 @@ pub fn mask_query(query: &str) -> String {
         .split('&')
         .map(|pair| match pair.split_once('=') {
             Some((key, _))
-                if is_secret_key(&percent_encoding::percent_decode_str(key).decode_utf8_lossy()) =>
+                if is_secret_key(
+                    &percent_encoding::percent_decode_str(key).decode_utf8_lossy(),
+                ) =>
             {
                 format!("{key}={MASK}")
             }
@@ -150,7 +160,6 @@ pub fn mask_query(query: &str) -> String {
         .collect::<Vec<_>>()
         .join("&")
 }
-
 
 /// The raw (still percent-encoded, maybe `%(ref)s`) passwords of the URLs
 /// in `text`.
@@ -360,7 +369,10 @@ mod tests {
         for pw in ["it's", "a\"b", "<x>", "a`b", "a b c"] {
             let text = format!("could not connect to postgres://app:{pw}@db/prod: refused");
             let masked = mask_urls(&text);
-            assert_eq!(masked, "could not connect to postgres://app:***@db/prod: refused", "{pw}");
+            assert_eq!(
+                masked, "could not connect to postgres://app:***@db/prod: refused",
+                "{pw}"
+            );
         }
     }
 

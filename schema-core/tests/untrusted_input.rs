@@ -43,11 +43,61 @@ fn runner_of(cases: u32) -> TestRunner {
 /// Text made of what the parsers treat specially, plus anything else.
 fn text() -> impl Strategy<Value = String> {
     let special = prop::sample::select(vec![
-        "[", "]", "=", ":", ";", "#", "%", "(", ")", "s", "$", "{", "}", "\n", "\r", "\t", " ",
-        "'", "\"", "`", "\\", "/", "@", "?", "&", "-", "--", "/*", "*/", "$$", "DELIMITER",
-        "BEGIN", "END", "CASE", "://", "postgres", "mysql", "sqlite", "diesel.url", "revision",
-        "down_revision", "head", "base", "+1", "-1", "@head", ":", "\u{feff}", "\u{1b}", "é",
-        "\u{202e}", "0", "9", "a", "Z",
+        "[",
+        "]",
+        "=",
+        ":",
+        ";",
+        "#",
+        "%",
+        "(",
+        ")",
+        "s",
+        "$",
+        "{",
+        "}",
+        "\n",
+        "\r",
+        "\t",
+        " ",
+        "'",
+        "\"",
+        "`",
+        "\\",
+        "/",
+        "@",
+        "?",
+        "&",
+        "-",
+        "--",
+        "/*",
+        "*/",
+        "$$",
+        "DELIMITER",
+        "BEGIN",
+        "END",
+        "CASE",
+        "://",
+        "postgres",
+        "mysql",
+        "sqlite",
+        "diesel.url",
+        "revision",
+        "down_revision",
+        "head",
+        "base",
+        "+1",
+        "-1",
+        "@head",
+        ":",
+        "\u{feff}",
+        "\u{1b}",
+        "é",
+        "\u{202e}",
+        "0",
+        "9",
+        "a",
+        "Z",
     ]);
     let piece = prop_oneof![
         3 => special.prop_map(str::to_owned),
@@ -59,7 +109,9 @@ fn text() -> impl Strategy<Value = String> {
 /// A password with the characters that broke masking: quotes, `<`, `>`,
 /// a backtick, a space.
 fn password() -> impl Strategy<Value = String> {
-    let odd = prop::sample::select(vec!["'", "\"", "<", ">", "`", " ", "%25", "!", "~", "*", "="]);
+    let odd = prop::sample::select(vec![
+        "'", "\"", "<", ">", "`", " ", "%25", "!", "~", "*", "=",
+    ]);
     prop::collection::vec(odd, 0..4).prop_map(|v| format!("{SECRET}{}", v.concat()))
 }
 
@@ -116,7 +168,10 @@ fn urls_never_panic_and_mask_every_password() {
                         Err(e) => no_secret("URL error", &e.to_string())?,
                     }
                 }
-                no_secret("mask_urls", &schema_core::secret::mask_urls(&format!("see {url}: refused")))?;
+                no_secret(
+                    "mask_urls",
+                    &schema_core::secret::mask_urls(&format!("see {url}: refused")),
+                )?;
             }
             Ok(())
         })

@@ -443,11 +443,12 @@ impl Migrator {
                 format!(
                     "recording revision {} ({}) in the bookkeeping tables failed: {e}",
                     migration.describe(),
-                    migration.file_path(match step.direction {
-                        Direction::Up => "up.sql",
-                        Direction::Down => "down.sql",
-                    })
-                    .display()
+                    migration
+                        .file_path(match step.direction {
+                            Direction::Up => "up.sql",
+                            Direction::Down => "down.sql",
+                        })
+                        .display()
                 )
             })?;
             Ok(())
@@ -596,7 +597,9 @@ impl Migrator {
                 Some(m) => {
                     status.applied.insert(m.revision.clone());
                     match rows.get(version.as_str()) {
-                        Some(row) if row.state == APPLIED && row.checksum != m.checksum.as_str() => {
+                        Some(row)
+                            if row.state == APPLIED && row.checksum != m.checksum.as_str() =>
+                        {
                             status.edited.push(m.revision.clone());
                         }
                         Some(_) => {}

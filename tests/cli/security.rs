@@ -63,7 +63,10 @@ fn init_keeps_secrets_private_and_other_files_whole() {
     assert_eq!(env.permissions().mode() & 0o777, 0o600);
     let mut expected = ignore.to_vec();
     expected.extend_from_slice(b".env\n");
-    assert_eq!(std::fs::read(p.path().join(".gitignore")).expect("read"), expected);
+    assert_eq!(
+        std::fs::read(p.path().join(".gitignore")).expect("read"),
+        expected
+    );
 
     let p = Project::empty();
     let outside = tempfile::tempdir().expect("temp");
@@ -140,7 +143,11 @@ fn untrusted_migration_files_are_read_safely() {
         let out = p.cmd(all).run();
         out.code(2);
         assert!(!out.all_output().contains("TOP-SECRET"), "{args:?}");
-        assert!(out.stderr.contains("outside the migrations folder"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("outside the migrations folder"),
+            "{}",
+            out.stderr
+        );
     }
     // Allowed by the setting.
     let out = p
@@ -157,5 +164,9 @@ fn untrusted_migration_files_are_read_safely() {
     let out = p.cmd(["-c", "schema.ini", "upgrade", "--sql"]).run();
     out.code(0);
     assert!(!out.stdout.contains('\u{feff}'));
-    assert!(out.stdout.contains("\nCREATE TABLE t (id INT);"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("\nCREATE TABLE t (id INT);"),
+        "{}",
+        out.stdout
+    );
 }

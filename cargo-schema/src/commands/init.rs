@@ -36,12 +36,22 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<Outcome, Failure> {
     if std::fs::symlink_metadata(&keep).is_err() {
         files::write(&keep, b"", Some(0o644), Existing::Refuse)?;
     }
-    files::write(&ini, template(args.template, &name).as_bytes(), Some(0o644), Existing::Refuse)?;
+    files::write(
+        &ini,
+        template(args.template, &name).as_bytes(),
+        Some(0o644),
+        Existing::Refuse,
+    )?;
     let env_path = dir.join(".env");
     // .env holds the URL, and so maybe a password: readable by its owner
     // only. An existing one (or a link, even a dangling one) is left alone.
     if std::fs::symlink_metadata(&env_path).is_err() {
-        files::write(&env_path, dotenv(args.template, &name).as_bytes(), Some(0o600), Existing::Refuse)?;
+        files::write(
+            &env_path,
+            dotenv(args.template, &name).as_bytes(),
+            Some(0o600),
+            Existing::Refuse,
+        )?;
     }
     ignore_dotenv(&dir)?;
     let build_rs = write_build_script(&dir)?;

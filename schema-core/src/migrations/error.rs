@@ -99,7 +99,10 @@ pub enum MigrationError {
         found: String,
     },
     /// A revision id or branch label cannot be used in targets.
-    #[error("migration {folder}: {what} `{}` is not allowed: {reason}; choose another", crate::text::escape_controls(id))]
+    #[error(
+        "migration {folder}: {what} `{}` is not allowed: {reason}; choose another",
+        crate::text::escape_controls(id)
+    )]
     InvalidIdentifier {
         /// The folder declaring it.
         folder: String,

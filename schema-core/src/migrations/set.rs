@@ -386,11 +386,10 @@ pub(crate) fn identifier_problem(id: &str) -> Option<String> {
 fn check_identifiers(m: &Migration, errors: &mut Vec<MigrationError>) {
     // A message may span lines; anything else that acts (a carriage
     // return that rewrites the line, ESC, a bidi override) may not.
-    if let Some(c) = m
-        .message
-        .as_deref()
-        .and_then(|msg| msg.chars().find(|&c| c != '\n' && c != '\t' && crate::text::is_unsafe_char(c)))
-    {
+    if let Some(c) = m.message.as_deref().and_then(|msg| {
+        msg.chars()
+            .find(|&c| c != '\n' && c != '\t' && crate::text::is_unsafe_char(c))
+    }) {
         errors.push(MigrationError::InvalidIdentifier {
             folder: m.folder_name.clone(),
             what: "message",

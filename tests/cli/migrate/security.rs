@@ -133,12 +133,17 @@ fn a_folder_name_with_a_line_break_is_refused_before_any_script() {
         let out = ctx.run(args);
         out.code(2);
         assert!(
-            out.stderr.contains("2024-01-01-000000_x\\nDROP TABLE canary;--")
+            out.stderr
+                .contains("2024-01-01-000000_x\\nDROP TABLE canary;--")
                 && out.stderr.contains("control character `\\n`"),
             "{}",
             out.stderr
         );
-        assert!(!out.all_output().contains("x\nDROP"), "{}", out.all_output());
+        assert!(
+            !out.all_output().contains("x\nDROP"),
+            "{}",
+            out.all_output()
+        );
     }
 }
 
@@ -157,8 +162,10 @@ fn ids_labels_and_messages_with_control_characters_are_refused() {
         ),
         ("revision = \"abcd\"\nmessage = \"fix\\rDROP\"\n", "message"),
     ] {
-        ctx.project.file("migrations/2024-01-01-000001_a/metadata.toml", metadata);
-        ctx.project.file("migrations/2024-01-01-000001_a/up.sql", "SELECT 1;\n");
+        ctx.project
+            .file("migrations/2024-01-01-000001_a/metadata.toml", metadata);
+        ctx.project
+            .file("migrations/2024-01-01-000001_a/up.sql", "SELECT 1;\n");
         let out = ctx.run(&["upgrade", "--sql"]);
         out.code(2);
         assert!(
@@ -196,7 +203,11 @@ fn a_message_with_a_carriage_return_stays_a_comment_for_psql() {
     let path = ctx.root().join("script.sql");
     std::fs::write(&path, &script.stdout).expect("write");
     let ran = ctx.db.run_script(&path);
-    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
     assert!(has_canary(&ctx), "psql ran the message as a statement");
     ctx.run(&["upgrade"]).code(0);
     assert!(has_canary(&ctx));
@@ -264,10 +275,7 @@ fn check_says_what_it_could_not_verify_and_refuses_unknown_states() {
 #[test]
 fn schema_rs_is_written_through_its_link_and_a_failure_names_it() {
     use std::os::unix::fs::PermissionsExt;
-    let Some(ctx) = Ctx::new(
-        Backend::Sqlite,
-        "\n[print_schema]\nfile = src/schema.rs\n",
-    ) else {
+    let Some(ctx) = Ctx::new(Backend::Sqlite, "\n[print_schema]\nfile = src/schema.rs\n") else {
         return;
     };
     ctx.table_chain(1, "t");
@@ -285,7 +293,12 @@ fn schema_rs_is_written_through_its_link_and_a_failure_names_it() {
     assert_eq!(mode, 0o640);
 
     // A folder where the file should be: the write fails, naming it.
-    ctx.revision("2024-01-01-000009_u", "", "CREATE TABLE u (id INT);\n", "DROP TABLE u;\n");
+    ctx.revision(
+        "2024-01-01-000009_u",
+        "",
+        "CREATE TABLE u (id INT);\n",
+        "DROP TABLE u;\n",
+    );
     std::fs::remove_file(ctx.root().join("src/schema.rs")).expect("rm");
     std::fs::create_dir_all(ctx.root().join("src/schema.rs/x")).expect("mkdir");
     let out = ctx.run(&["upgrade"]);
