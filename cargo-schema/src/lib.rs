@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod files;
 pub mod output;
 pub mod project;
 pub mod render;
@@ -12,6 +13,7 @@ use std::process::ExitCode;
 
 use schema_core::migrations::MigrationError;
 use schema_core::secret::mask_urls;
+use schema_core::text::escape_terminal;
 use schema_core::{ConfigError, Diagnostic, Kind};
 use schema_runtime::RunError;
 
@@ -126,16 +128,16 @@ pub fn main_with(args: Vec<std::ffi::OsString>) -> ExitCode {
         }
         Err(Failure::Migrations(errors)) => {
             for e in &errors {
-                eprintln!("{}", render::migration_error(e));
+                eprintln!("{}", escape_terminal(&render::migration_error(e)));
             }
             Outcome::Usage.into()
         }
         Err(Failure::Usage(message)) => {
-            eprintln!("error: {}", mask_urls(&message));
+            eprintln!("error: {}", escape_terminal(&mask_urls(&message)));
             Outcome::Usage.into()
         }
         Err(Failure::Run(e)) => {
-            eprintln!("error: {}", mask_urls(&e.to_string()));
+            eprintln!("error: {}", escape_terminal(&mask_urls(&e.to_string())));
             Outcome::Failed.into()
         }
         Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Outcome::Ok.into(),

@@ -386,11 +386,7 @@ impl ProjectContext {
 
     /// Masks every password this project's configuration knows of.
     pub fn redactor(&self, engine: Option<&EngineSettings>) -> Redactor {
-        let mut r = Redactor::default();
-        if let Some(password) = engine.and_then(|e| e.url.password()) {
-            r.add(password);
-        }
-        r
+        engine.map_or_else(Redactor::default, |e| Redactor::for_url(&e.url))
     }
 }
 

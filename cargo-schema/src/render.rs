@@ -83,7 +83,11 @@ fn highlight(text: &str, column: Option<usize>) -> (usize, usize) {
 pub fn migration_error(e: &schema_core::migrations::MigrationError) -> String {
     let mut out = format!("error[{}]: {e}", e.kind());
     if let Some(path) = e.path() {
-        out.push_str(&format!("\n --> {}", path.display()));
+        let shown = path.display().to_string();
+        out.push_str(&format!(
+            "\n --> {}",
+            schema_core::text::escape_controls(&shown)
+        ));
         if let Some(line) = e.line() {
             out.push_str(&format!(":{line}"));
         }
@@ -108,7 +112,11 @@ pub fn table(rows: &[Vec<String>]) -> String {
         let mut line = String::new();
         for (c, cell) in row.iter().enumerate() {
             if c + 1 < row.len() {
-                line.push_str(&format!("{cell:<width$}  ", width = widths[c]));
+                // Padded by hand: `{:<width$}` panics on a width over
+                // u16::MAX, and a value may be that long.
+                line.push_str(cell);
+                let pad = widths[c].saturating_sub(cell.chars().count());
+                line.extend(std::iter::repeat_n(' ', pad + 2));
             } else {
                 line.push_str(cell);
             }

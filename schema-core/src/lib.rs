@@ -19,6 +19,7 @@ pub mod schema;
 pub mod secret;
 pub mod settings;
 pub mod sql;
+pub mod text;
 pub mod url;
 
 pub use config::{Config, Options};

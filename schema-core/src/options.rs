@@ -36,6 +36,15 @@ pub enum ValueType {
     Choice(&'static [&'static str]),
     /// Free text.
     Text,
+    /// PostgreSQL's `search_path`: comma-separated schema names, each
+    /// plain (folded to lower case, as the server folds it) or
+    /// `"double-quoted"`; sent quoted as identifiers, one by one.
+    SchemaList,
+    /// A word of a session setting written into a statement (a character
+    /// set, a time zone, an `sql_mode` list): ASCII letters, digits and
+    /// `_ + - : / . ,` only, so that no quoting rule of any `sql_mode` can
+    /// read it otherwise.
+    Word,
 }
 
 impl ValueType {
@@ -52,6 +61,10 @@ impl ValueType {
             ValueType::Millis => "milliseconds (or 5s, 1min)".to_owned(),
             ValueType::Choice(words) => format!("one of {}", words.join(", ")),
             ValueType::Text => "text".to_owned(),
+            ValueType::SchemaList => {
+                "comma-separated schema names (plain or \"double-quoted\")".to_owned()
+            }
+            ValueType::Word => "a word of ASCII letters, digits and _ + - : / . ,".to_owned(),
         }
     }
 }
@@ -145,12 +158,12 @@ pub const ENGINE_OPTIONS: &[OptionSpec] = &[
     arg(Backend::Postgres, "connect_args.application_name", ValueType::Text, "Name shown in pg_stat_activity."),
     arg(Backend::Postgres, "connect_args.sslmode", ValueType::Choice(&["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]), "libpq sslmode."),
     arg(Backend::Postgres, "connect_args.connect_timeout", ValueType::Count, "Seconds libpq waits to connect."),
-    arg(Backend::Postgres, "connect_args.search_path", ValueType::Text, "Schemas searched for unqualified names (SET search_path)."),
+    arg(Backend::Postgres, "connect_args.search_path", ValueType::SchemaList, "Schemas searched for unqualified names (SET search_path)."),
     arg(Backend::Postgres, "connect_args.options", ValueType::Text, "libpq options string, e.g. -c work_mem=64MB."),
     arg(Backend::Mysql, "connect_args.ssl_mode", ValueType::Choice(&["DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"]), "Client TLS mode."),
-    arg(Backend::Mysql, "connect_args.charset", ValueType::Text, "Connection character set (SET NAMES)."),
-    arg(Backend::Mysql, "connect_args.time_zone", ValueType::Text, "Session time zone (SET time_zone)."),
-    arg(Backend::Mysql, "connect_args.sql_mode", ValueType::Text, "Session sql_mode."),
+    arg(Backend::Mysql, "connect_args.charset", ValueType::Word, "Connection character set (SET NAMES)."),
+    arg(Backend::Mysql, "connect_args.time_zone", ValueType::Word, "Session time zone (SET time_zone)."),
+    arg(Backend::Mysql, "connect_args.sql_mode", ValueType::Word, "Session sql_mode."),
     arg(Backend::Mysql, "connect_args.lock_wait_timeout", ValueType::Count, "Seconds to wait for a metadata lock (SET lock_wait_timeout)."),
 ];
 
@@ -298,6 +311,81 @@ pub fn parse_value(ty: ValueType, text: &str, style: UrlStyle) -> Result<Value, 
                 })
         }
         ValueType::Text => Ok(Value::Text(t.to_owned())),
+        ValueType::SchemaList => schema_list(t)
+            .map(|_| Value::Text(t.to_owned()))
+            .map_err(|why| ValueError::from(format!("expected {}: {why}", ty.describe()))),
+        ValueType::Word => {
+            let word = |c: char| c.is_ascii_alphanumeric() || "_+-:/.,".contains(c);
+            match t.chars().find(|&c| !word(c)) {
+                None if !t.is_empty() => Ok(Value::Text(t.to_owned())),
+                None => Err(expected()),
+                Some(c) => Err(ValueError::from(format!(
+                    "expected {}, got `{}` (`{}` is not allowed)",
+                    ty.describe(),
+                    crate::text::escape_controls(t),
+                    crate::text::escape_controls(&c.to_string()),
+                ))),
+            }
+        }
+    }
+}
+
+/// The schema names of a `search_path` value, as the server reads them:
+/// `"Quoted"` names exact (`""` for a quote), plain ones folded to lower
+/// case.
+///
+/// ```
+/// use schema_core::options::schema_list;
+/// assert_eq!(schema_list(r#""$user", Public"#).unwrap(), ["$user", "public"]);
+/// assert_eq!(schema_list(r#""a,""b""#).unwrap(), [r#"a,"b"#]);
+/// assert!(schema_list("public; DROP TABLE t").is_err());
+/// ```
+pub fn schema_list(text: &str) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    let mut rest = text.trim();
+    loop {
+        let (name, after) = if let Some(quoted) = rest.strip_prefix('"') {
+            let mut name = String::new();
+            let mut chars = quoted.char_indices();
+            let end = loop {
+                match chars.next() {
+                    None => return Err(format!("`{rest}` has no closing `\"`")),
+                    Some((i, '"')) if quoted[i + 1..].starts_with('"') => {
+                        name.push('"');
+                        chars.next();
+                    }
+                    Some((i, '"')) => break i + 1,
+                    Some((_, c)) => name.push(c),
+                }
+            };
+            (name, quoted[end..].trim_start())
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            let plain = rest[..end].trim_end();
+            let ok = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+            if let Some(c) = plain.chars().find(|&c| !ok(c)) {
+                return Err(format!(
+                    "`{}` is not a plain name (`{}`); double-quote a name that holds it",
+                    crate::text::escape_controls(plain),
+                    crate::text::escape_controls(&c.to_string())
+                ));
+            }
+            (plain.to_lowercase(), &rest[end..])
+        };
+        if name.is_empty() || name.contains('\0') {
+            return Err("a schema name is empty or holds a NUL".to_owned());
+        }
+        names.push(name);
+        match after.strip_prefix(',') {
+            Some(next) => rest = next.trim_start(),
+            None if after.is_empty() => return Ok(names),
+            None => {
+                return Err(format!(
+                    "`{}` follows a quoted name; separate names with commas",
+                    crate::text::escape_controls(after)
+                ))
+            }
+        }
     }
 }
 

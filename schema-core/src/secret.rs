@@ -40,59 +40,125 @@ pub fn mask_urls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Byte ranges of the passwords of the URLs in `text`, in order.
+/// Byte ranges of the passwords of the URLs in `text`, in order: the
+/// userinfo passwords, and the values of credential parameters of the
+/// query string (`?password=`, `&sslpassword=`, see [`is_secret_key`]).
+///
+/// A URL runs from its scheme to the end of the line or to the next URL:
+/// its password may hold quotes, `<`, `>`, a backtick or a space (all
+/// valid there), so the userinfo ends at the region's last `@`, which
+/// masks too much rather than too little when a later `@` follows.
 pub fn password_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut ranges = Vec::new();
-    if !text.contains('@') {
-        return ranges;
-    }
-    let is_boundary = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>');
-    let mut start = 0;
-    let ends = text
-        .char_indices()
-        .filter(|(_, c)| is_boundary(*c))
-        .map(|(i, c)| (i, c.len_utf8()));
-    for (end, width) in ends.chain(std::iter::once((text.len(), 0))) {
-        if let Some(r) = token_password(&text[start..end]) {
+    let starts = url_starts(text);
+    for (n, &start) in starts.iter().enumerate() {
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let end = starts
+            .get(n + 1)
+            .map_or(line_end, |&next| next.min(line_end));
+        let region = &text[start..end];
+        let mut query_from = 0;
+        if let Some(r) = userinfo_password(region) {
+            query_from = r.end;
             ranges.push(start + r.start..start + r.end);
         }
-        start = end + width;
+        for r in query_secrets(&region[query_from..]) {
+            ranges.push(start + query_from + r.start..start + query_from + r.end);
+        }
     }
+    ranges.sort_by_key(|r| r.start);
     ranges
 }
 
-/// The password range inside one whitespace-free token, if it holds a URL.
-fn token_password(token: &str) -> Option<std::ops::Range<usize>> {
-    let at = token.rfind('@')?;
-    // The URL starts at the token's start when that is a scheme, else at
-    // the scheme before the first `://` (as in `dsn=postgres://...`).
-    let start = if scheme_len(token).is_some() {
-        0
-    } else {
-        let sep = token.find("://")?;
-        token[..sep]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
-            .map_or(0, |i| i + 1)
-    };
-    let url = &token[start..];
-    let scheme = scheme_len(url)?;
-    let after = scheme + url[scheme..].len() - url[scheme..].trim_start_matches('/').len();
-    let at = at.checked_sub(start)?;
+/// The byte index just past the last character of `text` matching
+/// `stop` (0 when none does), on a character boundary whatever its width.
+fn after_last(text: &str, stop: impl Fn(char) -> bool) -> usize {
+    text.char_indices()
+        .rev()
+        .find(|&(_, c)| stop(c))
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
+/// Where each `scheme:/...` or `scheme://...` of `text` starts.
+fn url_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(colon) = text[i..].find(":/").map(|c| i + c) {
+        let begin = after_last(&text[..colon], |c| {
+            !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+        });
+        // A scheme, or anything at all before `://` (a URL whose scheme
+        // was cut off or mangled still carries its password).
+        if (colon > begin && bytes[begin].is_ascii_alphabetic()) || text[colon..].starts_with("://")
+        {
+            out.push(begin);
+        }
+        i = colon + 2;
+    }
+    out
+}
+
+/// The password range in one URL's region: after `scheme:` and its
+/// slashes, a user without `:@/` or space, a `:`, then up to the last `@`.
+fn userinfo_password(region: &str) -> Option<std::ops::Range<usize>> {
+    // The region starts at its scheme (maybe empty): its first `:` ends it.
+    let after = region.find(':')? + 1;
+    let after = after + region[after..].len() - region[after..].trim_start_matches('/').len();
+    let at = region.rfind('@')?;
     if at <= after {
         return None;
     }
-    let colon = url[after..at].find(':')? + after;
-    Some(start + colon + 1..start + at)
+    let user_end = region[after..at]
+        .find(|c: char| matches!(c, ':' | '@' | '/') || c.is_whitespace())?
+        + after;
+    (region.as_bytes()[user_end] == b':').then(|| user_end + 1..at)
 }
 
-/// Length of `scheme:` at the start of `text`.
-fn scheme_len(text: &str) -> Option<usize> {
-    let colon = text.find(':')?;
-    let scheme = &text[..colon];
-    let mut chars = scheme.chars();
-    (chars.next()?.is_ascii_alphabetic()
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
-    .then_some(colon + 1)
+/// Ranges of the values of credential parameters (`password=`,
+/// `sslpassword=`, ...) in a URL's query string or a `key=value` list.
+fn query_secrets(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(eq) = text[i..].find('=').map(|e| i + e) {
+        let key_start = after_last(&text[..eq], |c| {
+            !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '%' | '.'))
+        });
+        let key = percent_encoding::percent_decode_str(&text[key_start..eq]).decode_utf8_lossy();
+        let sep = key_start.checked_sub(1).map(|k| text.as_bytes()[k]);
+        let value_end = text[eq + 1..]
+            .find(|c: char| {
+                matches!(c, '&' | '#' | '\'' | '"' | '`' | '<' | '>') || c.is_whitespace()
+            })
+            .map_or(text.len(), |v| eq + 1 + v);
+        if matches!(sep, Some(b'?' | b'&' | b' ' | b';'))
+            && is_secret_key(&key)
+            && value_end > eq + 1
+        {
+            out.push(eq + 1..value_end);
+        }
+        i = eq + 1;
+    }
+    out
+}
+
+/// A query string (`a=1&password=x`) with the value of every credential
+/// parameter ([`is_secret_key`]) replaced by [`MASK`].
+pub fn mask_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _))
+                if is_secret_key(
+                    &percent_encoding::percent_decode_str(key).decode_utf8_lossy(),
+                ) =>
+            {
+                format!("{key}={MASK}")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// The raw (still percent-encoded, maybe `%(ref)s`) passwords of the URLs
@@ -151,10 +217,32 @@ impl Redactor {
         self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
+    /// Remember every secret of a parsed URL (its password, its query's
+    /// credential parameters), decoded and encoded.
+    pub fn add_database_url(&mut self, url: &crate::url::DatabaseUrl) {
+        for secret in url.secrets() {
+            self.add(&secret);
+        }
+    }
+
+    /// A redactor that knows `url`'s secrets.
+    pub fn for_url(url: &crate::url::DatabaseUrl) -> Self {
+        let mut r = Redactor::default();
+        r.add_database_url(url);
+        r
+    }
+
     /// Remember the passwords of the URLs in `text`; a password that is a
     /// reference (`%(pw)s`, `${DB_PASSWORD}`) is not itself a secret, its
     /// value is (see [`references`]).
     pub fn add_url(&mut self, text: &str) {
+        if let Ok(url) = crate::url::DatabaseUrl::parse(text, crate::url::UrlStyle::Diesel) {
+            for secret in url.secrets() {
+                if references(&secret).is_empty() {
+                    self.add(&secret);
+                }
+            }
+        }
         for raw in raw_passwords(text) {
             if references(raw).is_empty() {
                 let decoded = percent_encoding::percent_decode_str(raw)
@@ -274,6 +362,27 @@ mod tests {
             r.redact("dsn user=app password=p%25ss"),
             "dsn user=app password=***"
         );
+    }
+
+    #[test]
+    fn passwords_with_quotes_spaces_and_brackets_are_masked_whole() {
+        for pw in ["it's", "a\"b", "<x>", "a`b", "a b c"] {
+            let text = format!("could not connect to postgres://app:{pw}@db/prod: refused");
+            let masked = mask_urls(&text);
+            assert_eq!(
+                masked, "could not connect to postgres://app:***@db/prod: refused",
+                "{pw}"
+            );
+        }
+    }
+
+    #[test]
+    fn credential_parameters_of_a_query_are_masked() {
+        assert_eq!(
+            mask_urls("postgres://db/x?user=a&password=S3cr3t&sslpassword=K3y&sslmode=require"),
+            "postgres://db/x?user=a&password=***&sslpassword=***&sslmode=require"
+        );
+        assert_eq!(mask_query("a=1&PASSWORD=x"), "a=1&PASSWORD=***");
     }
 
     #[test]

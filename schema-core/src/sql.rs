@@ -391,6 +391,63 @@ fn ends_inner_block(sql: &str, after_end: usize) -> bool {
     )
 }
 
+/// `text` as a string literal of `backend`'s SQL that reads the same
+/// whatever the session's settings say: quotes doubled; on PostgreSQL an
+/// `E''` literal when it holds a backslash (the same under either
+/// `standard_conforming_strings`); on MySQL/MariaDB a hex literal with a
+/// `utf8mb4` introducer when it holds a backslash or a control character,
+/// since `'a\\b'` reads as one backslash by default but as two under
+/// `NO_BACKSLASH_ESCAPES`, and `\'` would end the string in one mode only.
+///
+/// ```
+/// use schema_core::{sql::string_literal, url::Backend};
+/// assert_eq!(string_literal("it's", Backend::Sqlite), "'it''s'");
+/// assert_eq!(string_literal(r"a\b", Backend::Postgres), r"E'a\\b'");
+/// assert_eq!(string_literal(r"a\'", Backend::Mysql), "_utf8mb4 X'615C27'");
+/// ```
+pub fn string_literal(text: &str, backend: Backend) -> String {
+    if backend == Backend::Mysql && text.chars().any(|c| c == '\\' || c.is_control()) {
+        let mut out = String::with_capacity(text.len() * 2 + 12);
+        out.push_str("_utf8mb4 X'");
+        for b in text.bytes() {
+            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{b:02X}"));
+        }
+        out.push('\'');
+        return out;
+    }
+    let escape = backend == Backend::Postgres && text.contains('\\');
+    let mut out = String::with_capacity(text.len() + 3);
+    if escape {
+        out.push('E');
+    }
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' if escape => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// `text` made safe to write after `-- ` in any client's script: one line
+/// whatever it holds. Every client ends a `--` comment at a line feed, and
+/// `psql` and the servers' lexers also at a carriage return (which
+/// cargo-schema's own splitter, like `sqlite3`, does not), so CR, LF and
+/// every other control or line-separating character is written escaped
+/// (`\r`, `\n`, `\u{2028}`), never raw.
+///
+/// ```
+/// use schema_core::sql::comment_text;
+/// assert_eq!(comment_text("fix login\rDROP TABLE t;"), r"fix login\rDROP TABLE t;");
+/// assert_eq!(comment_text("plain"), "plain");
+/// ```
+pub fn comment_text(text: &str) -> Cow<'_, str> {
+    crate::text::escape_controls(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,7 +148,7 @@ where
     pub async fn get(&self) -> Result<AsyncEngineConnection<'_, C>, RunError> {
         let connect_error = |message: String| RunError::Connect {
             url: self.settings.url.masked(),
-            message: schema_core::secret::mask_urls(&message).into_owned(),
+            message: schema_core::secret::Redactor::for_url(&self.settings.url).redact(&message),
         };
         match &self.pool {
             Some(pool) => pool

@@ -19,10 +19,7 @@ use crate::error::RunError;
 /// # Ok(()) }
 /// ```
 pub fn establish<C: Dialect>(settings: &EngineSettings) -> Result<C, RunError> {
-    let mut redactor = Redactor::default();
-    if let Some(password) = settings.url.password() {
-        redactor.add(password);
-    }
+    let redactor = Redactor::for_url(&settings.url);
     let mut conn = C::open(&settings.connection_url()).map_err(|e| RunError::Connect {
         url: settings.url.masked(),
         message: redactor.redact(&e.to_string()),

@@ -98,7 +98,8 @@ where
                 .map(EngineConnection::Pooled)
                 .map_err(|e| RunError::Connect {
                     url: self.settings.url.masked(),
-                    message: schema_core::secret::mask_urls(&e.to_string()).into_owned(),
+                    message: schema_core::secret::Redactor::for_url(&self.settings.url)
+                        .redact(&e.to_string()),
                 }),
             None => {
                 let mut conn: C = connect::establish(&self.settings)?;

@@ -102,6 +102,22 @@ pub enum RunError {
         revisions: Vec<String>,
     },
 
+    /// A bookkeeping row's `state` is neither `applied` nor `failed`: written
+    /// by a newer tool or by hand, its meaning is unknown, so nothing is
+    /// taken for applied.
+    #[error(
+        "the bookkeeping row of version {} in __schema_revisions has the state `{}`, which is neither \
+         `applied` nor `failed`; fix or delete the row (`cargo schema stamp` rewrites it) before running again",
+        schema_core::text::escape_controls(version),
+        schema_core::text::escape_controls(state)
+    )]
+    UnknownState {
+        /// The row's version.
+        version: String,
+        /// The state it holds.
+        state: String,
+    },
+
     /// Embedded migrations that do not rebuild into a graph (the binary was
     /// built with another schema-core, or tampered with).
     #[error("the embedded migrations are inconsistent: {0}")]

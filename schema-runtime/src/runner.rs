@@ -148,6 +148,22 @@ pub struct Status {
     pub unknown: Vec<String>,
     /// Revisions that failed partway (where DDL is not transactional).
     pub failed: Vec<String>,
+    /// Applied revisions with no bookkeeping row, so no checksum to
+    /// compare their up.sql with (diesel applied them, or the table was
+    /// dropped): whether they were edited is not known.
+    pub unverified: Vec<String>,
+}
+
+/// Refuses a bookkeeping row whose state this version does not know.
+fn known_state(row: &RevisionRow) -> Result<(), RunError> {
+    if row.state == APPLIED || row.state == FAILED {
+        Ok(())
+    } else {
+        Err(RunError::UnknownState {
+            version: row.version.clone(),
+            state: row.state.clone(),
+        })
+    }
 }
 
 /// A revision graph plus the options to run it with.
@@ -445,9 +461,21 @@ impl Migrator {
             Ok(())
         };
         // Both tables' rows in one round trip; fenced unless the caller's
-        // transaction fences its own commit.
+        // transaction fences its own commit. Its failure names the
+        // revision: the SQL before it may have committed.
         let record_fenced = |c: &mut C| -> Result<(), Boxed> {
-            c.batch_execute(&record)?;
+            c.batch_execute(&record).map_err(|e| {
+                format!(
+                    "recording revision {} ({}) in the bookkeeping tables failed: {e}",
+                    migration.describe(),
+                    migration
+                        .file_path(match step.direction {
+                            Direction::Up => "up.sql",
+                            Direction::Down => "down.sql",
+                        })
+                        .display()
+                )
+            })?;
             if !enclosed {
                 fence(c, lease)?;
             }
@@ -533,6 +561,7 @@ impl Migrator {
         let applied = self
             .graph
             .applied_from_versions(versions.iter().map(String::as_str))?;
+        rows.iter().try_for_each(known_state)?;
         let rows: HashMap<&str, &RevisionRow> =
             rows.iter().map(|r| (r.version.as_str(), r)).collect();
 
@@ -596,16 +625,21 @@ impl Migrator {
             status.pending = self.pending_from(&status.applied)?;
             return Ok(status);
         };
+        read.rows.iter().try_for_each(known_state)?;
         let rows: HashMap<&str, &RevisionRow> =
             read.rows.iter().map(|r| (r.version.as_str(), r)).collect();
         for version in versions {
             match self.graph.by_version(version) {
                 Some(m) => {
                     status.applied.insert(m.revision.clone());
-                    if let Some(row) = rows.get(version.as_str()) {
-                        if row.state == APPLIED && row.checksum != m.checksum.as_str() {
+                    match rows.get(version.as_str()) {
+                        Some(row)
+                            if row.state == APPLIED && row.checksum != m.checksum.as_str() =>
+                        {
                             status.edited.push(m.revision.clone());
                         }
+                        Some(_) => {}
+                        None => status.unverified.push(m.revision.clone()),
                     }
                 }
                 None => status.unknown.push(version.clone()),

@@ -113,17 +113,24 @@ fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend) {
         Direction::Up => ("upgrade", m.up_sql.as_str()),
         Direction::Down => ("downgrade", m.down_sql.as_deref().unwrap_or_default()),
     };
+    // Names reach a comment escaped, never raw: a line break in one would
+    // end the comment and leave the rest to run (loading refuses such names;
+    // this holds for any set of migrations).
     let parents = m.parents();
+    let parents = sql::comment_text(&parents);
+    let this = m.describe();
+    let this = sql::comment_text(&this);
     let _ = match step.direction {
-        Direction::Up => writeln!(out, "-- Running {arrow} {parents} -> {}", m.describe()),
-        Direction::Down => writeln!(out, "-- Running {arrow} {} -> {parents}", m.describe()),
+        Direction::Up => writeln!(out, "-- Running {arrow} {parents} -> {this}"),
+        Direction::Down => writeln!(out, "-- Running {arrow} {this} -> {parents}"),
     };
+    let folder = sql::comment_text(&m.folder_name);
     let file = match step.direction {
         Direction::Up => "up.sql",
         Direction::Down => "down.sql",
     };
     for statement in sql::split(script, backend) {
-        let _ = writeln!(out, "-- {}/{file}:{}", m.folder_name, statement.line);
+        let _ = writeln!(out, "-- {folder}/{file}:{}", statement.line);
         write_statement(out, &statement.text, backend);
     }
     out.push_str(&bookkeeping::record_step_sql(

@@ -17,5 +17,6 @@ mod pipeline;
 mod print_schema;
 mod rebuild;
 mod secrets;
+mod security;
 mod support;
 mod terminal;

@@ -70,5 +70,7 @@ pub(crate) fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckVi
         findings.extend(drift.findings);
         drift.status
     };
-    Ok(CheckView::new(findings, drift_status))
+    let mut view = CheckView::new(findings, drift_status);
+    view.unverified = status.unverified.clone();
+    Ok(view)
 }

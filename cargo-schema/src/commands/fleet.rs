@@ -362,7 +362,10 @@ where
                     }
                 }
                 Err((outcome, line)) => {
-                    eprintln!("{name}: error: {line}");
+                    eprintln!(
+                        "{name}: error: {}",
+                        schema_core::text::escape_terminal(&line)
+                    );
                     Entry {
                         outcome,
                         database: name.clone(),

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::{GlobalArgs, InitArgs, Template};
+use crate::files::{self, Existing};
 use crate::project::{self, CONFIG_FILE};
 use crate::{Failure, Outcome};
 
@@ -31,11 +32,26 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<Outcome, Failure> {
         })
         .unwrap_or_else(|| "app".to_owned());
     std::fs::create_dir_all(dir.join("migrations"))?;
-    std::fs::write(dir.join("migrations").join(".keep"), "")?;
-    std::fs::write(&ini, template(args.template, &name))?;
+    let keep = dir.join("migrations").join(".keep");
+    if std::fs::symlink_metadata(&keep).is_err() {
+        files::write(&keep, b"", Some(0o644), Existing::Refuse)?;
+    }
+    files::write(
+        &ini,
+        template(args.template, &name).as_bytes(),
+        Some(0o644),
+        Existing::Refuse,
+    )?;
     let env_path = dir.join(".env");
-    if !env_path.exists() {
-        std::fs::write(&env_path, dotenv(args.template, &name))?;
+    // .env holds the URL, and so maybe a password: readable by its owner
+    // only. An existing one (or a link, even a dangling one) is left alone.
+    if std::fs::symlink_metadata(&env_path).is_err() {
+        files::write(
+            &env_path,
+            dotenv(args.template, &name).as_bytes(),
+            Some(0o600),
+            Existing::Refuse,
+        )?;
     }
     ignore_dotenv(&dir)?;
     let build_rs = write_build_script(&dir)?;
@@ -150,10 +166,10 @@ fn write_build_script(dir: &Path) -> std::io::Result<BuildScript> {
         return Ok(BuildScript::NotAPackage);
     }
     let path = dir.join("build.rs");
-    if path.exists() {
+    if std::fs::symlink_metadata(&path).is_ok() {
         return Ok(BuildScript::Existing);
     }
-    std::fs::write(&path, BUILD_RS)?;
+    files::write(&path, BUILD_RS.as_bytes(), Some(0o644), Existing::Refuse)?;
     Ok(BuildScript::Written)
 }
 
@@ -168,20 +184,33 @@ fn main() {
 }
 ";
 
-/// Keep credentials out of version control.
+/// Keep credentials out of version control. The file's bytes are kept as
+/// they are (it need not be UTF-8) and `.env` appended; a `.gitignore`
+/// that is a link is not written through.
 fn ignore_dotenv(dir: &Path) -> std::io::Result<()> {
     let path = dir.join(".gitignore");
-    let existing = std::fs::read_to_string(&path).unwrap_or_default();
+    let existing = match std::fs::symlink_metadata(&path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            eprintln!(
+                "note: {} is a link; add `.env` to it yourself",
+                path.display()
+            );
+            return Ok(());
+        }
+        Ok(_) => std::fs::read(&path)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?,
+        Err(_) => Vec::new(),
+    };
     if existing
-        .lines()
-        .any(|l| matches!(l.trim(), ".env" | "/.env"))
+        .split(|&b| b == b'\n')
+        .any(|l| matches!(l.trim_ascii(), b".env" | b"/.env"))
     {
         return Ok(());
     }
-    let sep = if existing.is_empty() || existing.ends_with('\n') {
-        ""
-    } else {
-        "\n"
-    };
-    std::fs::write(&path, format!("{existing}{sep}.env\n"))
+    let mut bytes = existing;
+    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+        bytes.push(b'\n');
+    }
+    bytes.extend_from_slice(b".env\n");
+    files::write(&path, &bytes, Some(0o644), Existing::Replace)
 }

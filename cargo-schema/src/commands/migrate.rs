@@ -156,7 +156,19 @@ fn follow_schema(
     if print_schema::with_files(&configs).is_empty() {
         return Ok(());
     }
-    let written = with_connection!(engine, |conn| print_schema::rewrite(&mut conn, &configs))?;
+    let written = with_connection!(engine, |conn| print_schema::rewrite(&mut conn, &configs))
+        .map_err(|e| match e {
+            // The run itself succeeded and is recorded: say so, and which
+            // file could not follow it.
+            Failure::Io(e) => Failure::Io(std::io::Error::new(
+                e.kind(),
+                format!(
+                    "the run succeeded and is recorded in the database, but print_schema's file was not updated: {e}; \
+                     fix the cause and run `cargo schema print-schema`"
+                ),
+            )),
+            other => other,
+        })?;
     if project.global.verbose > 0 {
         for file in written {
             eprintln!("Wrote {}", file.display());

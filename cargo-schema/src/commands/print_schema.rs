@@ -154,13 +154,17 @@ where
     let mut written = Vec::new();
     for (file, text) in rendered_files(conn, configs)? {
         if let Some(parent) = file.parent() {
-            std::fs::create_dir_all(parent)?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", parent.display())))?;
         }
         // Written whole to a sibling, then renamed: a failure leaves the old
-        // file, never half a new one.
-        let tmp = file.with_extension("rs.cargo-schema-tmp");
-        std::fs::write(&tmp, text.as_bytes())?;
-        std::fs::rename(&tmp, file)?;
+        // file, never half a new one. Through a symlink, keeping the mode.
+        crate::files::write(
+            file,
+            text.as_bytes(),
+            Some(0o644),
+            crate::files::Existing::Replace,
+        )?;
         written.push(file.to_path_buf());
     }
     Ok(written)

@@ -22,6 +22,10 @@ pub struct CheckView {
     pub findings: Vec<Finding>,
     /// Whether the live schema was compared with what the revisions build.
     pub drift: DriftStatus,
+    /// Applied revisions whose up.sql could not be compared, for want of a
+    /// recorded checksum.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unverified: Vec<String>,
 }
 
 impl CheckView {
@@ -31,6 +35,7 @@ impl CheckView {
             ok: findings.is_empty(),
             findings,
             drift,
+            unverified: Vec::new(),
         }
     }
 }
@@ -247,10 +252,21 @@ fn summary(kind: Kind, n: usize, first: &str, last: &str) -> Option<String> {
 impl View for CheckView {
     fn text(&self, out: &mut dyn Write, opts: TextOptions) -> io::Result<()> {
         if self.findings.is_empty() {
-            if !opts.quiet {
+            if opts.quiet {
+            } else if self.unverified.is_empty() {
                 writeln!(
                     out,
                     "ok: the database is at head and every applied revision is unchanged"
+                )?;
+            } else {
+                // Said, not implied: without a checksum an edit cannot show.
+                writeln!(
+                    out,
+                    "ok: the database is at head, but {} applied revisions have no checksum recorded \
+                     (no row in __schema_revisions), so whether their up.sql changed since they ran \
+                     was not verified: {}; the next upgrade records their checksums as they are now",
+                    self.unverified.len(),
+                    self.unverified.join(", ")
                 )?;
             }
             return Ok(());

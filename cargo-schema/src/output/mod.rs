@@ -83,11 +83,34 @@ impl Printer {
         match self.format {
             Format::Json => json(view),
             Format::Text => {
-                let mut out = BufWriter::new(io::stdout().lock());
+                let mut out = Escaping(BufWriter::new(io::stdout().lock()));
                 view.text(&mut out, self.opts)?;
-                out.flush()
+                out.0.flush()
             }
         }
+    }
+}
+
+/// A writer that escapes what would act at a terminal (ESC, CR, bidi
+/// overrides) in the text passing through it: the views print folder
+/// names, revision ids and rows read from the database, none of which may
+/// drive the reader's terminal. (JSON escapes control characters itself.)
+struct Escaping<W: Write>(W);
+
+impl<W: Write> Write for Escaping<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // `write!` hands over whole `str` pieces, so a piece is valid UTF-8.
+        match std::str::from_utf8(buf) {
+            Ok(text) => self
+                .0
+                .write_all(schema_core::text::escape_terminal(text).as_bytes())?,
+            Err(_) => self.0.write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
     }
 }
 

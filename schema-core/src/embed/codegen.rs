@@ -17,6 +17,9 @@ use crate::options::{Accessor, ENGINE_OPTIONS};
 pub struct Embedded {
     /// The ini file.
     pub config_path: PathBuf,
+    /// What the build should warn about without failing (a password
+    /// written literally in the ini text, which is compiled in).
+    pub warnings: Vec<super::Problem>,
     /// Whether it could be read at all.
     pub config_readable: bool,
     /// The package directory (the project root for `.env` at run time).
@@ -68,12 +71,25 @@ pub fn generate(embedded: &Embedded, problems: &[Problem]) -> TokenStream {
         let message = p.render();
         quote::quote_spanned!(Span::call_site()=> ::core::compile_error!(#message);)
     });
+    // Stable Rust has no warning a macro can raise; using a deprecated
+    // item makes rustc print the note as a warning at the macro call.
+    let warnings = embedded.warnings.iter().map(|w| {
+        let note = format!("\n{}", w.render());
+        quote::quote_spanned!(Span::call_site()=>
+            const _: () = {
+                #[deprecated(note = #note)]
+                struct PasswordWrittenInSchemaIni;
+                let _ = PasswordWrittenInSchemaIni;
+            };
+        )
+    });
     let tracking = tracking(embedded, problems.is_empty());
     let migrations = migrations(embedded, problems.is_empty());
     let config = config(embedded);
     let typed = typed_config(embedded);
     quote! {
         #(#errors)*
+        #(#warnings)*
         #tracking
         #migrations
         #config

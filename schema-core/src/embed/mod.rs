@@ -105,6 +105,52 @@ impl Problem {
     }
 }
 
+/// A warning for each line of the ini file that writes a password
+/// literally (a URL's password, or the value of a key named like
+/// `password`, that is no `${NAME}` or `%(key)s` reference): `embed!()`
+/// compiles the ini text into the binary, where anyone with the binary
+/// can read it. The warning names the line, never the password.
+pub fn literal_passwords(config_path: &Path, base: &Path) -> Vec<Problem> {
+    let Ok(text) = std::fs::read_to_string(config_path) else {
+        return Vec::new();
+    };
+    let literal = |secret: &str| !secret.is_empty() && crate::secret::references(secret).is_empty();
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with(['#', ';', '[']) {
+            continue;
+        }
+        let Some((key, value)) = trimmed.split_once(['=', ':']) else {
+            continue;
+        };
+        let value = value.trim();
+        // Alembic's template placeholder (`driver://user:pass@localhost/
+        // dbname`) names no database and holds no real password.
+        if value.starts_with("driver://") {
+            continue;
+        }
+        let in_url = crate::secret::raw_passwords(value).into_iter().any(literal);
+        if in_url || (crate::secret::is_secret_key(key.trim()) && literal(value)) {
+            out.push(Problem {
+                message: "a password is written literally in the ini file, and embed!() compiles \
+                          the ini text into the binary"
+                    .to_owned(),
+                file: Some(relative(config_path, base)),
+                line: Some(i + 1),
+                column: Some(line.len() - trimmed.len() + 1),
+                snippet: None,
+                help: Some(
+                    "write it as ${NAME} (read from the environment or .env at run time), \
+                     or set DATABASE_URL, and keep it out of the file"
+                        .to_owned(),
+                ),
+            });
+        }
+    }
+    out
+}
+
 /// Messages name files by absolute path; inside the crate, relative reads
 /// better and does not depend on where the crate was built.
 fn relative_message(message: &str, base: &Path) -> String {
@@ -161,6 +207,7 @@ pub fn collect(
             return (embedded, problems);
         }
     };
+    embedded.warnings = literal_passwords(&config_path, manifest_dir);
     let config = project.config();
     let resolved = project.resolve_engine(None);
     embedded.prefix = resolved.prefix.clone();

@@ -44,7 +44,7 @@ pub enum MigrationError {
         path: PathBuf,
     },
     /// A folder name does not start with a version diesel can use.
-    #[error("migration folder {} is misnamed: {reason}; rename it to <version>_<name>, e.g. 2024-01-31-120000-0000_create_users", path.display())]
+    #[error("migration folder {} is misnamed: {reason}; rename it to <version>_<name>, e.g. 2024-01-31-120000-0000_create_users", crate::text::escape_controls(&path.display().to_string()))]
     MisnamedMigration {
         /// The folder.
         path: PathBuf,
@@ -99,7 +99,10 @@ pub enum MigrationError {
         found: String,
     },
     /// A revision id or branch label cannot be used in targets.
-    #[error("migration {folder}: {what} `{id}` is not allowed: {reason}; choose another")]
+    #[error(
+        "migration {folder}: {what} `{}` is not allowed: {reason}; choose another",
+        crate::text::escape_controls(id)
+    )]
     InvalidIdentifier {
         /// The folder declaring it.
         folder: String,

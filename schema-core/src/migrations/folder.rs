@@ -68,6 +68,7 @@ pub(crate) fn load(
     }
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
+    let root = Root::of(dir);
     let entries = list(dir).map_err(|reason| {
         vec![MigrationError::DirectoryUnreadable {
             path: dir.to_path_buf(),
@@ -91,6 +92,10 @@ pub(crate) fn load(
         // Follows symlinks, as diesel's `read_dir` of the folder does;
         // any other entry's type comes with the listing, without a stat.
         let is_dir = if file_type.is_symlink() {
+            if let Err(e) = root.check_link(&path) {
+                slots.push(Slot::Error(e));
+                continue;
+            }
             match fs::metadata(&path) {
                 Ok(m) => m.is_dir(),
                 Err(e) => {
@@ -125,7 +130,7 @@ pub(crate) fn load(
             _ => None,
         })
         .collect();
-    let mut read = read_folders(&folders, record.is_some()).into_iter();
+    let mut read = read_folders(&folders, record.is_some(), &root).into_iter();
     let mut files = Vec::with_capacity(folders.len());
     for slot in slots {
         match slot {
@@ -177,7 +182,7 @@ type FolderRead = (
 );
 
 /// Reads the folders in order.
-fn read_folders(folders: &[(&Path, &str)], record: bool) -> Vec<FolderRead> {
+fn read_folders(folders: &[(&Path, &str)], record: bool, root: &Root) -> Vec<FolderRead> {
     par_map(folders, |&(path, name)| {
         let mut warnings = Vec::new();
         let mut folder = FolderRecord::default();
@@ -185,7 +190,7 @@ fn read_folders(folders: &[(&Path, &str)], record: bool) -> Vec<FolderRead> {
             folder.name = name.to_owned();
             folder.stamp = fs::metadata(path).ok().map(|m| Stamp::of(&m));
         }
-        let read = read_folder(path, name, &mut warnings, &mut folder);
+        let read = read_folder(path, name, &mut warnings, &mut folder, root);
         (read, warnings, folder)
     })
 }
@@ -236,6 +241,7 @@ fn read_folder(
     name: &str,
     warnings: &mut Vec<Warning>,
     record: &mut FolderRecord,
+    root: &Root,
 ) -> Result<MigrationFiles, Vec<MigrationError>> {
     let entries = list(dir).map_err(|reason| {
         vec![MigrationError::UnreadableFile {
@@ -247,10 +253,16 @@ fn read_folder(
     let mut up = None;
     let mut down = None;
     let mut metadata = None;
-    for (path, _) in entries {
+    for (path, file_type) in entries {
         let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
+        if file_type.is_symlink() && matches!(file, "up.sql" | "down.sql" | "metadata.toml") {
+            if let Err(e) = root.check_link(&path) {
+                errors.push(e);
+                continue;
+            }
+        }
         let (slot, kind) = match file {
             "up.sql" => (&mut up, FolderFile::Up),
             "down.sql" => (&mut down, FolderFile::Down),
@@ -301,20 +313,101 @@ fn read_folder(
     })
 }
 
-/// The file's text and its stamp, taken from the open file before reading
-/// (the same system calls as `fs::read`, which stats for the size too).
+/// The largest migration file read: far above any real migration (a 200 MB
+/// data load reads), far below what a file linked to `/dev/zero` or a
+/// huge file planted in an untrusted checkout would make the process
+/// allocate.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// The environment variable that lets links in the migrations folder lead
+/// out of it (a checkout is untrusted by default: such a link could make
+/// `show` or `--sql` print any file the process can read).
+pub const ALLOW_EXTERNAL_LINKS_VAR: &str = "SCHEMA_ALLOW_EXTERNAL_LINKS";
+
+/// The migrations folder, canonical, that links must stay inside.
+pub(crate) struct Root {
+    canonical: Option<PathBuf>,
+    allow_external: bool,
+}
+
+impl Root {
+    fn of(dir: &Path) -> Root {
+        Root {
+            canonical: fs::canonicalize(dir).ok(),
+            allow_external: std::env::var_os(ALLOW_EXTERNAL_LINKS_VAR)
+                .is_some_and(|v| v == "1" || v == "true"),
+        }
+    }
+
+    /// Refuses a link whose target is outside the migrations folder.
+    fn check_link(&self, path: &Path) -> Result<(), MigrationError> {
+        if self.allow_external {
+            return Ok(());
+        }
+        let (Some(root), Ok(target)) = (&self.canonical, fs::canonicalize(path)) else {
+            return Ok(());
+        };
+        if target.starts_with(root) {
+            return Ok(());
+        }
+        Err(MigrationError::UnreadableFile {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it is a link to {}, outside the migrations folder; links that leave it are \
+                 not followed (set {ALLOW_EXTERNAL_LINKS_VAR}=1 to allow them)",
+                target.display()
+            ),
+        })
+    }
+}
+
+/// The file's text (a UTF-8 byte order mark removed) and its stamp, taken
+/// from the open file before reading. Only a regular file of at most
+/// [`MAX_FILE_BYTES`] is read: a FIFO would block, a device never end.
 fn read_text(path: &Path) -> Result<(String, Stamp), MigrationError> {
     let unreadable = |e: std::io::Error| MigrationError::UnreadableFile {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let mut file = fs::File::open(path).map_err(unreadable)?;
+    let refused = |reason: String| MigrationError::UnreadableFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    // Checked before opening: opening a FIFO for reading blocks.
+    let meta = fs::metadata(path).map_err(unreadable)?;
+    let regular = |meta: &fs::Metadata| {
+        if !meta.is_file() {
+            return Err(refused(
+                "it is not a regular file (a FIFO, device or socket); only files are read".into(),
+            ));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(refused(format!(
+                "it is {} bytes, over the limit of {MAX_FILE_BYTES} bytes (1 GiB) for a migration file",
+                meta.len()
+            )));
+        }
+        Ok(())
+    };
+    regular(&meta)?;
+    let file = fs::File::open(path).map_err(unreadable)?;
     let meta = file.metadata().map_err(unreadable)?;
+    regular(&meta)?;
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes).map_err(unreadable)?;
-    let text = String::from_utf8(bytes).map_err(|_| MigrationError::NotUtf8 {
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(refused(format!(
+            "it grew over the limit of {MAX_FILE_BYTES} bytes (1 GiB) while being read"
+        )));
+    }
+    let mut text = String::from_utf8(bytes).map_err(|_| MigrationError::NotUtf8 {
         path: path.to_path_buf(),
     })?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..3);
+    }
     Ok((text, Stamp::of(&meta)))
 }
 

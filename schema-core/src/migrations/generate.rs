@@ -151,6 +151,31 @@ impl RevisionGraph {
         entropy: u64,
     ) -> Result<Generated, MigrationError> {
         now.check()?;
+        // Every line break written as `\n`: a CR ends a `--` comment for
+        // psql and the servers but not for this tool's splitter, so a
+        // message's later lines must never reach a comment raw.
+        let normalised;
+        let opts = if opts.message.contains('\r') {
+            normalised = GenerateOptions {
+                message: opts.message.replace("\r\n", "\n").replace('\r', "\n"),
+                ..opts.clone()
+            };
+            &normalised
+        } else {
+            opts
+        };
+        if let Some(c) = opts
+            .message
+            .chars()
+            .find(|&c| c != '\n' && c != '\t' && crate::text::is_unsafe_char(c))
+        {
+            return Err(MigrationError::InvalidGenerate {
+                reason: format!(
+                    "-m: the message holds the control character `{}`; write it without",
+                    crate::text::escaped_char(c)
+                ),
+            });
+        }
         let parents = self.generate_parents(opts)?;
         let depends_on = opts
             .depends_on
@@ -293,7 +318,7 @@ impl RevisionGraph {
         if let Some(id) = wanted {
             if let Some(reason) = identifier_problem(id) {
                 return Err(MigrationError::InvalidGenerate {
-                    reason: format!("--rev-id `{id}`: {reason}"),
+                    reason: format!("--rev-id `{}`: {reason}", crate::text::escape_controls(id)),
                 });
             }
             if taken(id) {
@@ -397,7 +422,7 @@ impl RevisionGraph {
 
         let header = format!(
             "-- {}\n--\n-- Revision ID: {revision}\n-- Revises: {}\n-- Create Date: {:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC\n\n",
-            opts.message.lines().next().unwrap_or_default(),
+            crate::sql::comment_text(opts.message.lines().next().unwrap_or_default()),
             super::parents_display(down),
             now.year, now.month, now.day, now.hour, now.minute, now.second,
         );

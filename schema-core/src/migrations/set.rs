@@ -151,7 +151,7 @@ impl MigrationSet {
             )
         });
         for (files, (version, meta, checksum)) in files.into_iter().zip(analysed) {
-            let version = match version {
+            let version = match folder_name_problem(&files.folder_name).map_or(version, Err) {
                 Ok(v) => v,
                 Err(reason) => {
                     errors.push(MigrationError::MisnamedMigration {
@@ -324,10 +324,50 @@ fn dedup(list: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// The longest revision id the bookkeeping table holds
+/// (`__schema_revisions.revision VARCHAR(255)`).
+pub const MAX_REVISION_LEN: usize = 255;
+
+/// The longest diesel version the bookkeeping tables hold
+/// (`version VARCHAR(50)`, as diesel's own table).
+pub const MAX_VERSION_LEN: usize = 50;
+
+/// Why a folder name cannot be used, beyond its version: a character that
+/// would act in a terminal or end a SQL comment (a folder name is written
+/// into `--sql` scripts and printed), or a version longer than the
+/// bookkeeping tables hold.
+fn folder_name_problem(name: &str) -> Option<String> {
+    if let Some(c) = crate::text::unsafe_char(name) {
+        return Some(format!(
+            "the name holds the control character `{}`, which would act in a terminal or a SQL script",
+            crate::text::escaped_char(c)
+        ));
+    }
+    let version = diesel_version(name).ok()?;
+    (version.len() > MAX_VERSION_LEN).then(|| {
+        format!(
+            "its version is {} characters long; the bookkeeping tables hold at most {MAX_VERSION_LEN}",
+            version.len()
+        )
+    })
+}
+
 /// Why `id` cannot name a revision or label, if it cannot.
 pub(crate) fn identifier_problem(id: &str) -> Option<String> {
     if id.is_empty() {
         return Some("it is empty".into());
+    }
+    if let Some(c) = crate::text::unsafe_char(id) {
+        return Some(format!(
+            "it holds the control character `{}`, which would act in a terminal or a SQL script",
+            crate::text::escaped_char(c)
+        ));
+    }
+    if id.chars().count() > MAX_REVISION_LEN {
+        return Some(format!(
+            "it is {} characters long; the bookkeeping table holds at most {MAX_REVISION_LEN}",
+            id.chars().count()
+        ));
     }
     if let Some(c) = id
         .chars()
@@ -344,6 +384,22 @@ pub(crate) fn identifier_problem(id: &str) -> Option<String> {
 }
 
 fn check_identifiers(m: &Migration, errors: &mut Vec<MigrationError>) {
+    // A message may span lines; anything else that acts (a carriage
+    // return that rewrites the line, ESC, a bidi override) may not.
+    if let Some(c) = m.message.as_deref().and_then(|msg| {
+        msg.chars()
+            .find(|&c| c != '\n' && c != '\t' && crate::text::is_unsafe_char(c))
+    }) {
+        errors.push(MigrationError::InvalidIdentifier {
+            folder: m.folder_name.clone(),
+            what: "message",
+            id: m.message.clone().unwrap_or_default(),
+            reason: format!(
+                "it holds the control character `{}`, which would act in a terminal or a SQL script",
+                crate::text::escaped_char(c)
+            ),
+        });
+    }
     if let Some(reason) = identifier_problem(&m.revision) {
         errors.push(MigrationError::InvalidIdentifier {
             folder: m.folder_name.clone(),

@@ -86,7 +86,10 @@ impl EngineSettings {
     /// Statements to run on every new connection, for the `connect_args`
     /// and `isolation_level` that are session settings.
     pub fn session_statements(&self) -> Vec<String> {
-        let quote = |v: &Value| format!("'{}'", v.to_string().replace('\'', "''"));
+        // The values were checked when parsed (`ValueType::SchemaList`,
+        // `ValueType::Word`); quoting them again here keeps a value built
+        // by hand from reaching SQL as anything but a name or a string.
+        let quote = |v: &Value| crate::sql::string_literal(&v.to_string(), Backend::Mysql);
         let millis = |v: &Value| match v {
             Value::Millis(ms) => *ms,
             Value::Seconds(Some(d)) => d.as_millis() as u64,
@@ -106,21 +109,45 @@ impl EngineSettings {
                         "OFF"
                     }
                 ),
-                (Backend::Sqlite, "journal_mode") => format!("PRAGMA journal_mode = {value}"),
-                (Backend::Sqlite, "synchronous") => format!("PRAGMA synchronous = {value}"),
+                // Only the spec's own words reach a PRAGMA.
+                (Backend::Sqlite, "journal_mode") => match value {
+                    Value::Choice(word) => format!("PRAGMA journal_mode = {word}"),
+                    _ => continue,
+                },
+                (Backend::Sqlite, "synchronous") => match value {
+                    Value::Choice(word) => format!("PRAGMA synchronous = {word}"),
+                    _ => continue,
+                },
                 (
                     Backend::Postgres,
                     "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout",
                 ) => {
                     format!("SET {name} = {}", millis(value))
                 }
-                (Backend::Postgres, "search_path") => format!("SET search_path = {value}"),
-                (Backend::Mysql, "charset") => format!("SET NAMES {}", quote(value)),
+                (Backend::Postgres, "search_path") => {
+                    let names = crate::options::schema_list(&value.to_string())
+                        .unwrap_or_else(|_| vec![value.to_string()]);
+                    let quoted: Vec<String> = names
+                        .iter()
+                        .map(|n| format!("\"{}\"", n.replace('\0', "").replace('"', "\"\"")))
+                        .collect();
+                    format!("SET search_path = {}", quoted.join(", "))
+                }
+                // SET NAMES takes a name or a plain string, never an
+                // expression: what is not a word is not sent.
+                (Backend::Mysql, "charset") => {
+                    let name = value.to_string();
+                    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    format!("SET NAMES '{name}'")
+                }
                 (Backend::Mysql, "time_zone") => format!("SET time_zone = {}", quote(value)),
                 (Backend::Mysql, "sql_mode") => format!("SET SESSION sql_mode = {}", quote(value)),
-                (Backend::Mysql, "lock_wait_timeout") => {
-                    format!("SET SESSION lock_wait_timeout = {value}")
-                }
+                (Backend::Mysql, "lock_wait_timeout") => match value {
+                    Value::Int(n) => format!("SET SESSION lock_wait_timeout = {n}"),
+                    _ => continue,
+                },
                 _ => continue,
             };
             out.push(statement);

@@ -418,9 +418,85 @@ impl DatabaseUrl {
         DatabaseUrl::parse(url.as_str(), UrlStyle::Diesel).ok()
     }
 
-    /// The URL with its password replaced by `***`.
+    /// The URL with its password, and the value of every credential
+    /// parameter of its query string (`password=`, `sslpassword=`, see
+    /// [`secret::is_secret_key`]), replaced by `***`.
+    ///
+    /// Worked out from the URL's structure, as the parser split it (the
+    /// userinfo is what precedes the authority's last `@`), never by
+    /// scanning the text for something URL-shaped: a password holding a
+    /// quote, `<`, a backtick or a space is masked whole.
+    ///
+    /// ```
+    /// use schema_core::url::{DatabaseUrl, UrlStyle};
+    /// let url = DatabaseUrl::parse("postgres://app:it's <me>@db/x?sslpassword=k3y&sslmode=require", UrlStyle::Diesel)?;
+    /// assert_eq!(url.masked(), "postgres://app:***@db/x?sslpassword=***&sslmode=require");
+    /// # Ok::<(), schema_core::url::UrlError>(())
+    /// ```
     pub fn masked(&self) -> String {
-        secret::mask_urls(&self.original).into_owned()
+        let text = self.original.as_str();
+        let (head, rest) = match text.split_once("://") {
+            Some((scheme, rest)) => (format!("{scheme}://"), rest),
+            None => (String::new(), text),
+        };
+        let mut out = head;
+        let authority_end = if self.backend == Backend::Sqlite {
+            0
+        } else {
+            rest.find(['/', '?', '#']).unwrap_or(rest.len())
+        };
+        let authority = &rest[..authority_end];
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                match userinfo.split_once(':') {
+                    Some((user, _)) => {
+                        out.push_str(user);
+                        out.push(':');
+                        out.push_str(secret::MASK);
+                    }
+                    None => out.push_str(userinfo),
+                }
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        let tail = &rest[authority_end..];
+        match tail.split_once('?') {
+            Some((path, query)) => {
+                out.push_str(path);
+                out.push('?');
+                out.push_str(&secret::mask_query(query));
+            }
+            None => out.push_str(tail),
+        }
+        // What the structure says is masked; a SQLite path or a query
+        // value shaped like another URL with a password is masked too.
+        secret::mask_urls(&out).into_owned()
+    }
+
+    /// Every secret this URL holds, decoded: the password and the values
+    /// of the query string's credential parameters, for a
+    /// [`secret::Redactor`] to find wherever a driver or server echoes
+    /// them.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.password.iter().cloned().collect();
+        if let Some((_, query)) = self.original.split_once('?') {
+            let query = query.split('#').next().unwrap_or_default();
+            for pair in query.split('&') {
+                if let Some((key, value)) = pair.split_once('=') {
+                    let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
+                    if secret::is_secret_key(&key) && !value.is_empty() {
+                        out.push(value.to_owned());
+                        let decoded = percent_encoding::percent_decode_str(value)
+                            .decode_utf8_lossy()
+                            .into_owned();
+                        out.push(decoded);
+                    }
+                }
+            }
+        }
+        out
     }
 }
 

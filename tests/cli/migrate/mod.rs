@@ -37,6 +37,7 @@ mod offline;
 mod quickstart;
 mod script_corpus;
 mod script_diff;
+mod security;
 mod stamp;
 mod takeover;
 mod terminal;
