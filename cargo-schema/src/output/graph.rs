@@ -288,26 +288,12 @@ pub fn mermaid_text(text: &str) -> String {
     out
 }
 
-/// Text from outside (ids, labels, messages) as a terminal may show it:
-/// control characters and bidirectional overrides escaped, so a name
-/// cannot move the cursor, recolour the screen or reorder what is shown.
+/// Text from outside (ids, labels, messages) as one row of a picture:
+/// control characters, line breaks and bidirectional overrides escaped, so
+/// a name can neither break the row nor move the cursor, recolour the
+/// screen or reorder what is shown.
 pub fn terminal_safe(text: &str) -> String {
-    let unsafe_char = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    if !text.chars().any(unsafe_char) {
-        return text.to_owned();
-    }
-    text.chars()
-        .map(|c| {
-            if unsafe_char(c) {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    schema_core::text::escape_controls(text).into_owned()
 }
 
 /// `history --graph` and `--format dot|mermaid`: the revisions of a
