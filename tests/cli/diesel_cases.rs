@@ -42,13 +42,7 @@ const SERIAL_KEYS: &[(&str, Backend, &str, &str)] = &[
     ("diff_add_table_sqlite_rowid_column", Backend::Postgres, "users", "id"),
     ("diff_add_table_sqlite_rowid_column", Backend::Mysql, "users", "id"),
     ("diff_add_table_with_fk", Backend::Postgres, "posts", "post_id"),
-    ("diff_add_table_with_fk", Backend::Postgres, "users", "user_id"),
     ("diff_add_table_with_fk", Backend::Mysql, "posts", "post_id"),
-    ("diff_add_table_with_fk", Backend::Mysql, "users", "user_id"),
-    ("diff_only_tables", Backend::Postgres, "table_a", "id"),
-    ("diff_only_tables", Backend::Mysql, "table_a", "id"),
-    ("diff_except_tables", Backend::Postgres, "table_a", "id"),
-    ("diff_except_tables", Backend::Mysql, "table_a", "id"),
     ("postgres_add_record", Backend::Postgres, "test", "id"),
     ("postgres_specific_types", Backend::Postgres, "all_the_types", "id"),
 ];
@@ -280,7 +274,8 @@ fn generate_run(case: &Path, backend: Backend) -> Result<(), String> {
     let ours = dump(&ctx.db);
 
     // The reference: diesel's expected up.sql on the same start.
-    let reference = TestDb::create(backend, &ctx.root()).ok_or("no reference database")?;
+    let scratch = Project::empty();
+    let reference = TestDb::create(backend, &scratch.path()).ok_or("no reference database")?;
     load(&reference, &initial, &ctx.root())?;
     let up = ctx.root().join("diesel_up.sql");
     std::fs::write(&up, snapshot(&dir.join("up.sql/expected.snap"))).map_err(|e| e.to_string())?;
@@ -397,7 +392,8 @@ fn postgres_dump(db: &TestDb) -> Vec<String> {
 
 /// `SHOW CREATE TABLE` of each table, with the names MariaDB gives foreign
 /// keys and their indexes (`t_ibfk_1`, the column's name) and the table's
-/// next `AUTO_INCREMENT` value left out.
+/// next `AUTO_INCREMENT` value left out, and `NO ACTION` (InnoDB's
+/// `RESTRICT`, the default) not spelled out.
 fn mysql_dump(db: &TestDb) -> Vec<String> {
     let mut lines = Vec::new();
     for table in db.user_tables() {
@@ -406,9 +402,12 @@ fn mysql_dump(db: &TestDb) -> Vec<String> {
             for line in create.split("\\n") {
                 let line = line.trim();
                 let line = if let Some(rest) = line.strip_prefix("CONSTRAINT `") {
+                    // InnoDB's NO ACTION is RESTRICT, its default.
+                    let rest = rest.split_once("` ").map_or(rest, |(_, r)| r);
                     format!(
                         "CONSTRAINT {}",
-                        rest.split_once("` ").map_or(rest, |(_, r)| r)
+                        rest.replace(" ON DELETE NO ACTION", "")
+                            .replace(" ON UPDATE NO ACTION", "")
                     )
                 } else if let Some(rest) = line.strip_prefix("KEY `") {
                     format!("KEY {}", rest.split_once("` ").map_or(rest, |(_, r)| r))
