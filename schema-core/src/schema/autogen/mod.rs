@@ -28,6 +28,9 @@ pub struct Revision {
     pub down: String,
     /// One line per change, as Alembic's "Detected ..." lines.
     pub summary: Vec<String>,
+    /// Columns whose type diesel does not define, written as diesel
+    /// writes it (upper-cased).
+    pub warnings: Vec<String>,
     /// How many changes are marked destructive (up and down).
     pub destructive: usize,
     /// The SQL opens and commits its own transaction, so the revision must
@@ -86,6 +89,7 @@ pub fn render(live: &Schema, diff: &Diff) -> Result<Revision, RenderError> {
             backend: live.backend,
         },
         live,
+        warnings: Default::default(),
     };
     let mut summary = Vec::new();
     let mut parts: Vec<(Vec<Step>, Vec<Step>)> = Vec::new();
@@ -121,6 +125,7 @@ pub fn render(live: &Schema, diff: &Diff) -> Result<Revision, RenderError> {
         up: write_steps(&up),
         down: write_steps(&down),
         summary,
+        warnings: r.warnings.take(),
         destructive,
         own_transaction,
     })
@@ -184,6 +189,8 @@ enum Planned<'c> {
 struct Renderer<'a> {
     d: Ddl,
     live: &'a Schema,
+    /// Types diesel does not define, written upper-cased (one per column).
+    warnings: std::cell::RefCell<Vec<String>>,
 }
 
 impl Renderer<'_> {
@@ -325,6 +332,26 @@ impl Renderer<'_> {
                 ty: written.to_owned(),
                 backend: self.backend(),
             })?;
+        if !types::diesel_defines(self.backend(), &ty.base)
+            && !ty.base.contains('<')
+            && !self
+                .live
+                .enums
+                .iter()
+                .any(|e| heck::ToUpperCamelCase::to_upper_camel_case(e.name.as_str()) == ty.base)
+        {
+            let warning = format!(
+                "`{}.{}`: diesel has no SQL type `{}` on {}; written as `{ddl}`, as diesel writes it",
+                self.shown(table),
+                desired.name,
+                ty.base,
+                self.backend()
+            );
+            let mut warnings = self.warnings.borrow_mut();
+            if !warnings.contains(&warning) {
+                warnings.push(warning);
+            }
+        }
         let mut c = desired.clone();
         c.data_type = ddl.clone();
         c.full_type = ddl;
@@ -363,6 +390,11 @@ impl Renderer<'_> {
                     }
                     (Backend::Mysql, Some(_)) => c.identity = Some(Identity::AutoIncrement),
                     (Backend::Sqlite, Some("int4")) => c.identity = Some(Identity::RowId),
+                    // `sqlite_integer_primary_key_is_bigint`: the rowid, as diesel makes it.
+                    (Backend::Sqlite, Some("int8")) if c.identity == Some(Identity::RowId) => {
+                        c.data_type = "INTEGER".to_owned();
+                        c.full_type = "INTEGER".to_owned();
+                    }
                     _ => {}
                 }
             }

@@ -72,9 +72,39 @@ pub(crate) fn last_segments(t: &str) -> String {
     out
 }
 
+/// Whether diesel defines `name` as a SQL type on `backend`
+/// (`diesel::sql_types` and the backend's own module, aliases included);
+/// autogenerate warns about a name it does not.
+pub(crate) fn diesel_defines(backend: Backend, name: &str) -> bool {
+    const COMMON: &[&str] = &[
+        "bool", "tinyint", "smallint", "int2", "integer", "int4", "bigint", "int8", "float",
+        "float4", "double", "float8", "numeric", "decimal", "text", "varchar", "char",
+        "tinytext", "mediumtext", "longtext", "binary", "varbinary", "blob", "tinyblob",
+        "mediumblob", "longblob", "bytea", "date", "time", "timestamp", "interval", "json",
+    ];
+    const POSTGRES: &[&str] = &[
+        "jsonb", "uuid", "timestamptz", "timetz", "money", "inet", "cidr", "macaddr",
+        "macaddr8", "oid", "bit", "pglsn", "citext", "tsvector", "tsquery", "xml",
+        "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange",
+        "int4multirange", "int8multirange", "nummultirange", "tsmultirange",
+        "tstzmultirange", "datemultirange", "smallserial", "serial", "bigserial", "record",
+        "range", "multirange",
+    ];
+    const MYSQL: &[&str] = &["datetime", "unsigned", "mediumint", "year"];
+    let key = name.to_ascii_lowercase();
+    COMMON.contains(&key.as_str())
+        || match backend {
+            Backend::Postgres => POSTGRES.contains(&key.as_str()),
+            Backend::Mysql => MYSQL.contains(&key.as_str()),
+            Backend::Sqlite => false,
+        }
+}
+
 /// The DDL type of `ty` on `backend` (`max_length` from `#[max_length]`),
-/// or `None` when the backend has no such type. PostgreSQL enums of the
-/// live database are found by their diesel name.
+/// or `None` when it cannot be written (a PostgreSQL `Record`, an array
+/// off PostgreSQL). PostgreSQL enums of the live database are found by
+/// their diesel name. A name not in the backend's table is written as
+/// diesel writes every type, upper-cased (`Float4` is `FLOAT4`).
 pub(crate) fn ddl_type(
     backend: Backend,
     ty: &DieselType,
@@ -86,9 +116,19 @@ pub(crate) fn ddl_type(
         Some(n) => format!("{name}({n})"),
         None => name.to_owned(),
     };
+    let upper = || {
+        let mut t = ty.base.to_uppercase();
+        if let Some(n) = max_length {
+            t = format!("{t}({n})");
+        }
+        t
+    };
+    if key.starts_with("record<") {
+        return None;
+    }
     let base = match backend {
         Backend::Postgres => match key.as_str() {
-            "bool" => "boolean".to_owned(),
+            "bool" | "boolean" => "boolean".to_owned(),
             "smallint" | "int2" => "smallint".to_owned(),
             "integer" | "int4" => "integer".to_owned(),
             "bigint" | "int8" => "bigint".to_owned(),
@@ -103,28 +143,42 @@ pub(crate) fn ddl_type(
             "timestamptz" => "timestamp with time zone".to_owned(),
             "time" => "time without time zone".to_owned(),
             "timetz" => "time with time zone".to_owned(),
+            "pglsn" | "pg_lsn" => "pg_lsn".to_owned(),
+            "bit" => sized("bit", None),
             "date" | "interval" | "uuid" | "json" | "jsonb" | "money" | "inet" | "cidr"
             | "macaddr" | "macaddr8" | "oid" | "tsvector" | "tsquery" | "xml" | "citext"
-            | "int4range" | "int8range" | "numrange" | "tsrange" | "tstzrange" | "daterange" => {
+            | "int4range" | "int8range" | "numrange" | "tsrange" | "tstzrange" | "daterange"
+            | "int4multirange" | "int8multirange" | "nummultirange" | "tsmultirange"
+            | "tstzmultirange" | "datemultirange" | "smallserial" | "serial" | "bigserial" => {
                 key.clone()
             }
-            _ => enums
-                .iter()
-                .find(|e| e.name.to_upper_camel_case() == ty.base)
-                .map(|e| match &e.schema {
-                    Some(s) if s != "public" => format!("{}.{}", quote_pg(s), quote_pg(&e.name)),
-                    _ => quote_pg(&e.name),
-                })?,
+            _ => {
+                if let Some(range) = range_type(&ty.base) {
+                    range
+                } else if let Some(e) = enums
+                    .iter()
+                    .find(|e| e.name.to_upper_camel_case() == ty.base)
+                {
+                    match &e.schema {
+                        Some(s) if s != "public" => {
+                            format!("{}.{}", quote_pg(s), quote_pg(&e.name))
+                        }
+                        _ => quote_pg(&e.name),
+                    }
+                } else {
+                    upper()
+                }
+            }
         },
         Backend::Mysql => match key.as_str() {
-            "bool" => "tinyint(1)".to_owned(),
+            "bool" | "boolean" => "tinyint(1)".to_owned(),
             "tinyint" => "tinyint".to_owned(),
-            "smallint" => "smallint".to_owned(),
+            "smallint" | "int2" => "smallint".to_owned(),
             "mediumint" => "mediumint".to_owned(),
-            "integer" | "int" => "int".to_owned(),
-            "bigint" => "bigint".to_owned(),
-            "float" => "float".to_owned(),
-            "double" => "double".to_owned(),
+            "integer" | "int" | "int4" => "int".to_owned(),
+            "bigint" | "int8" => "bigint".to_owned(),
+            "float" | "float4" => "float".to_owned(),
+            "double" | "float8" => "double".to_owned(),
             "numeric" | "decimal" => "decimal".to_owned(),
             "text" | "tinytext" | "mediumtext" | "longtext" | "blob" | "tinyblob"
             | "mediumblob" | "longblob" | "json" | "date" | "time" | "datetime" | "timestamp"
@@ -136,23 +190,22 @@ pub(crate) fn ddl_type(
                 Some(n) => format!("binary({n})"),
                 None => "blob".to_owned(),
             },
-            _ => return None,
+            _ => upper(),
         },
         Backend::Sqlite => match key.as_str() {
-            "bool" => "BOOLEAN",
-            "smallint" => "SMALLINT",
-            "integer" => "INTEGER",
-            "bigint" => "BIGINT",
-            "float" => "FLOAT",
-            "double" => "DOUBLE",
-            "text" => "TEXT",
-            "binary" => "BLOB",
-            "timestamp" => "TIMESTAMP",
-            "date" => "DATE",
-            "time" => "TIME",
-            _ => return None,
-        }
-        .to_owned(),
+            "bool" => "BOOLEAN".to_owned(),
+            "smallint" => "SMALLINT".to_owned(),
+            "integer" => "INTEGER".to_owned(),
+            "bigint" => "BIGINT".to_owned(),
+            "float" => "FLOAT".to_owned(),
+            "double" => "DOUBLE".to_owned(),
+            "text" => "TEXT".to_owned(),
+            "binary" => "BLOB".to_owned(),
+            "timestamp" => "TIMESTAMP".to_owned(),
+            "date" => "DATE".to_owned(),
+            "time" => "TIME".to_owned(),
+            _ => upper(),
+        },
     };
     let mut out = base;
     if ty.unsigned && backend == Backend::Mysql {
@@ -165,6 +218,26 @@ pub(crate) fn ddl_type(
         out.push_str("[]");
     }
     Some(out)
+}
+
+/// PostgreSQL's range or multirange type of diesel's `Range<T>` /
+/// `Multirange<T>`, named as diesel names it.
+fn range_type(base: &str) -> Option<String> {
+    let (inner, kind) = if let Some(inner) = unwrap(base, "Range") {
+        (inner, "range")
+    } else {
+        (unwrap(base, "Multirange")?, "multirange")
+    };
+    let element = match inner.to_ascii_lowercase().as_str() {
+        "int4" | "integer" => "int4",
+        "int8" | "bigint" => "int8",
+        "numeric" | "decimal" => "num",
+        "timestamp" => "ts",
+        "timestamptz" => "tstz",
+        "date" => "date",
+        other => return Some(format!("{}{kind}", other.to_uppercase())),
+    };
+    Some(format!("{element}{kind}"))
 }
 
 fn quote_pg(name: &str) -> String {
@@ -189,7 +262,24 @@ pub(crate) fn canonical(backend: Backend, ty: &DieselType) -> String {
             bare.base = "Tinyint".into();
         }
     }
+    if backend == Backend::Postgres {
+        // A serial type is its integer with a default.
+        let integer = match bare.base.to_ascii_lowercase().as_str() {
+            "smallserial" => Some("Int2"),
+            "serial" => Some("Int4"),
+            "bigserial" => Some("Int8"),
+            _ => None,
+        };
+        if let Some(integer) = integer {
+            bare.base = integer.into();
+        }
+    }
     match ddl_type(backend, &bare, None, &[]) {
+        // SQLite keeps the declared name: compare what it reads back as.
+        Some(t) if backend == Backend::Sqlite => {
+            crate::schema::diesel::types::sqlite_type(&t, true, false, || false)
+                .map_or(t.to_ascii_lowercase(), |c| c.rust_name.to_ascii_lowercase())
+        }
         Some(t) => t.to_ascii_lowercase(),
         None => format!(
             "{}{}{}",
@@ -355,8 +445,21 @@ mod tests {
         );
         assert_eq!(d(Backend::Mysql, "Varchar", None).unwrap(), "varchar(255)");
         assert_eq!(d(Backend::Sqlite, "Binary", None).unwrap(), "BLOB");
-        assert_eq!(d(Backend::Sqlite, "Uuid", None), None);
-        assert_eq!(d(Backend::Postgres, "Mood", None), None);
+        assert_eq!(d(Backend::Sqlite, "Uuid", None).unwrap(), "UUID");
+        assert_eq!(d(Backend::Postgres, "Mood", None).unwrap(), "MOOD");
+        assert_eq!(d(Backend::Sqlite, "Float4", None).unwrap(), "FLOAT4");
+        assert_eq!(d(Backend::Mysql, "Int8", None).unwrap(), "bigint");
+        assert_eq!(
+            d(Backend::Postgres, "Array<Range<Integer>>", None).unwrap(),
+            "int4range[]"
+        );
+        assert_eq!(
+            d(Backend::Postgres, "Multirange<Timestamptz>", None).unwrap(),
+            "tstzmultirange"
+        );
+        assert_eq!(d(Backend::Postgres, "Record<(Integer, Text)>", None), None);
+        assert!(!diesel_defines(Backend::Sqlite, "Uuid"));
+        assert!(diesel_defines(Backend::Postgres, "PgLsn"));
         let mood = EnumType {
             schema: Some("public".into()),
             name: "mood".into(),
