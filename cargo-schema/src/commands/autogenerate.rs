@@ -45,9 +45,17 @@ pub fn run(project: &ProjectContext, args: &GenerateArgs) -> Result<Outcome, Fai
         &mut conn, &migrator, &settings
     ))?;
     let mut desired = filtered(desired, &settings, live.default_schema.as_deref());
-    if live.backend == schema_core::url::Backend::Sqlite && settings.sqlite_integer_primary_key_is_bigint == Some(true)
+    let mut live = live;
+    if live.backend == schema_core::url::Backend::Sqlite
+        && settings.sqlite_integer_primary_key_is_bigint == Some(true)
     {
         rowid_keys(&mut desired);
+        // The rowid reads back as `BigInt`, as print-schema prints it.
+        for c in live.tables.iter_mut().flat_map(|t| t.columns.iter_mut()) {
+            if c.identity == Some(Identity::RowId) {
+                c.sql_type = Some("BigInt".to_owned());
+            }
+        }
     }
     let renames = Renames {
         tables: args.rename_table.clone(),
