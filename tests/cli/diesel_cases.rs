@@ -43,8 +43,7 @@ const SERIAL_KEYS: &[(&str, Backend, &str, &str)] = &[
     ("diff_add_table_sqlite_rowid_column", Backend::Mysql, "users", "id"),
     ("diff_add_table_with_fk", Backend::Postgres, "posts", "post_id"),
     ("diff_add_table_with_fk", Backend::Mysql, "posts", "post_id"),
-    ("postgres_add_record", Backend::Postgres, "test", "id"),
-    ("postgres_specific_types", Backend::Postgres, "all_the_types", "id"),
+    ("postgres_specific_types", Backend::Postgres, "users", "id"),
 ];
 
 /// diesel's runner passes these cases command-line flags that have no

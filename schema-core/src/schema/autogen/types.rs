@@ -240,6 +240,89 @@ fn range_type(base: &str) -> Option<String> {
     Some(format!("{element}{kind}"))
 }
 
+/// A PostgreSQL composite type diesel makes for a `Record<(...)>` column:
+/// its name and `CREATE TYPE` statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RecordType {
+    pub name: String,
+    pub create: String,
+    /// How many fields it has.
+    pub fields: usize,
+}
+
+/// The DDL type of a PostgreSQL `Record<(A, B, ...)>` column (or an array
+/// of one), named as diesel names it: `"{COLUMN}_RECORD"`, a record in a
+/// field `"{COLUMN}_RECORD_FIELD_{i}_RECORD"`. The composite types it
+/// needs are appended to `types`, inner ones first, as diesel creates
+/// them. `None` when `ty` is no record or a field has no type.
+pub(crate) fn record_type(
+    column: &str,
+    ty: &DieselType,
+    enums: &[EnumType],
+    types: &mut Vec<RecordType>,
+) -> Option<String> {
+    let fields = unwrap(&ty.base, "Record")?;
+    let fields = fields.strip_prefix('(')?.strip_suffix(')')?;
+    let name = format!("{}_RECORD", column.to_uppercase());
+    let mut lines = Vec::new();
+    for (i, field) in split_top_level(fields).into_iter().enumerate() {
+        let field_ty = DieselType::parse(field);
+        let prefix = format!("{}_RECORD_FIELD_{i}", column.to_uppercase());
+        let ddl = match record_type(&prefix, &field_ty, enums, types) {
+            Some(t) => t,
+            None => ddl_type(Backend::Postgres, &field_ty, None, enums)?,
+        };
+        lines.push(format!("    \"FIELD_{i}\" {ddl}"));
+    }
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    types.push(RecordType {
+        fields: lines.len(),
+        create: format!("CREATE TYPE {quoted} AS (\n{}\n);", lines.join(",\n")),
+        name: quoted.clone(),
+    });
+    Some(if ty.array { format!("{quoted}[]") } else { quoted })
+}
+
+/// Whether a live PostgreSQL column is the `Record<...>` column `desired`
+/// as autogenerate (and diesel) made it: of the composite type named
+/// after the column.
+pub(crate) fn is_record_column(live: &Column, desired: &DieselType, name: &str) -> bool {
+    if unwrap(&desired.base, "Record").is_none() {
+        return false;
+    }
+    let expected = format!("{}_RECORD", name.to_uppercase());
+    let live_name = live
+        .full_type
+        .trim_end_matches("[]")
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .trim_matches('"');
+    live_name == expected && live.full_type.ends_with("[]") == desired.array
+}
+
+/// `A, B<C, D>, (E, F)` as `A`, `B<C, D>`, `(E, F)`.
+fn split_top_level(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '<' | '(' => depth += 1,
+            '>' | ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(text[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = text[start..].trim();
+    if !last.is_empty() {
+        out.push(last);
+    }
+    out
+}
+
 fn quote_pg(name: &str) -> String {
     if name
         .chars()
@@ -469,6 +552,27 @@ mod tests {
         assert_eq!(
             ddl_type(Backend::Postgres, &t("Mood"), None, &[mood]).unwrap(),
             "mood"
+        );
+    }
+
+    #[test]
+    fn records_as_diesel_names_them() {
+        let mut types = Vec::new();
+        let ddl = record_type(
+            "nested_4",
+            &t("Record<(Record<(Integer, Array<Text>)>, Nullable<Integer>)>"),
+            &[],
+            &mut types,
+        );
+        assert_eq!(ddl.as_deref(), Some("\"NESTED_4_RECORD\""));
+        let names: Vec<&str> = types.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["\"NESTED_4_RECORD_FIELD_0_RECORD\"", "\"NESTED_4_RECORD\""]
+        );
+        assert_eq!(
+            types[0].create,
+            "CREATE TYPE \"NESTED_4_RECORD_FIELD_0_RECORD\" AS (\n    \"FIELD_0\" integer,\n    \"FIELD_1\" text[]\n);"
         );
     }
 
