@@ -511,7 +511,7 @@ fn every_case_on_every_backend() {
     let queue = Mutex::new(runs.clone());
     let results = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        for _ in 0..4 {
+        for _ in 0..6 {
             scope.spawn(|| loop {
                 let Some((suite, case, backend)) = queue.lock().expect("queue").pop() else {
                     break;
