@@ -37,11 +37,36 @@ use crate::support::Project;
 const SERIAL_KEYS: &[(&str, Backend, &str, &str)] = &[
     ("diff_add_table", Backend::Postgres, "users", "id"),
     ("diff_add_table", Backend::Mysql, "users", "id"),
-    ("diff_add_table_all_the_types", Backend::Postgres, "all_the_types", "id"),
-    ("diff_add_table_all_the_types", Backend::Mysql, "all_the_types", "id"),
-    ("diff_add_table_sqlite_rowid_column", Backend::Postgres, "users", "id"),
-    ("diff_add_table_sqlite_rowid_column", Backend::Mysql, "users", "id"),
-    ("diff_add_table_with_fk", Backend::Postgres, "posts", "post_id"),
+    (
+        "diff_add_table_all_the_types",
+        Backend::Postgres,
+        "all_the_types",
+        "id",
+    ),
+    (
+        "diff_add_table_all_the_types",
+        Backend::Mysql,
+        "all_the_types",
+        "id",
+    ),
+    (
+        "diff_add_table_sqlite_rowid_column",
+        Backend::Postgres,
+        "users",
+        "id",
+    ),
+    (
+        "diff_add_table_sqlite_rowid_column",
+        Backend::Mysql,
+        "users",
+        "id",
+    ),
+    (
+        "diff_add_table_with_fk",
+        Backend::Postgres,
+        "posts",
+        "post_id",
+    ),
     ("diff_add_table_with_fk", Backend::Mysql, "posts", "post_id"),
     ("postgres_specific_types", Backend::Postgres, "users", "id"),
 ];
@@ -133,7 +158,11 @@ fn runs() -> Vec<(Suite, PathBuf, Backend)> {
         cases.sort();
         for case in cases {
             for backend in BACKENDS {
-                if case.join(backend.to_string()).join(suite.marker()).is_file() {
+                if case
+                    .join(backend.to_string())
+                    .join(suite.marker())
+                    .is_file()
+                {
                     runs.push((suite, case.clone(), backend));
                 }
             }

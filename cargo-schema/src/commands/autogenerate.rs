@@ -241,7 +241,13 @@ fn rowid_keys(desired: &mut Schema) {
         if let Some([only]) = key.as_deref() {
             if let Some(c) = table.columns.iter_mut().find(|c| &c.name == only) {
                 let ty = c.sql_type.as_deref().unwrap_or(&c.data_type);
-                if ty.rsplit("::").next().unwrap_or(ty).trim().eq_ignore_ascii_case("bigint") {
+                if ty
+                    .rsplit("::")
+                    .next()
+                    .unwrap_or(ty)
+                    .trim()
+                    .eq_ignore_ascii_case("bigint")
+                {
                     c.identity = Some(Identity::RowId);
                 }
             }

@@ -356,9 +356,7 @@ impl Renderer<'_> {
             }
         }
         let ddl = record
-            .or_else(|| {
-                types::ddl_type(self.backend(), &ty, desired.max_length, &self.live.enums)
-            })
+            .or_else(|| types::ddl_type(self.backend(), &ty, desired.max_length, &self.live.enums))
             .ok_or_else(|| RenderError::UnmappedType {
                 table: self.shown(table),
                 column: desired.name.clone(),
@@ -811,7 +809,12 @@ impl Renderer<'_> {
         let needs_value =
             !c.nullable && c.default.is_none() && c.identity.is_none() && c.generated.is_none();
         let mut comment = comment.to_owned();
-        let record = self.records.borrow().iter().find(|t| t.name == c.full_type).cloned();
+        let record = self
+            .records
+            .borrow()
+            .iter()
+            .find(|t| t.name == c.full_type)
+            .cloned();
         let zero = match &record {
             // A composite value whose fields are all NULL: `(,)` for two.
             Some(t) => format!("'({})'", ",".repeat(t.fields.saturating_sub(1))),
