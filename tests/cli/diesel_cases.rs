@@ -25,11 +25,11 @@ use std::sync::Mutex;
 use crate::migrate::{Backend, Ctx, TestDb};
 use crate::support::Project;
 
-/// The difference kept on purpose: a single integer primary key that
-/// autogenerate makes `serial` (PostgreSQL) or `AUTO_INCREMENT` (MariaDB)
+/// The difference kept on purpose: the single integer primary key of a
+/// table the revision creates, which autogenerate makes `serial` (PostgreSQL) or `AUTO_INCREMENT` (MariaDB)
 /// where diesel writes a plain `INTEGER NOT NULL PRIMARY KEY`, as
-/// SQLAlchemy does, so that inserts without the key work (README, "For
-/// diesel users: the replayed test suites"). Each entry is `(case,
+/// SQLAlchemy does, so that inserts without the key work
+/// (`tests/diesel-cases/README.md`). Each entry is `(case,
 /// backend, table, column)`; the reference database gets exactly this
 /// change before the comparison, so an entry that no longer differs fails
 /// the test as surely as a difference not listed. (On SQLite such a key is
@@ -71,13 +71,10 @@ const SERIAL_KEYS: &[(&str, Backend, &str, &str)] = &[
     ("postgres_specific_types", Backend::Postgres, "users", "id"),
 ];
 
-/// diesel's runner passes these cases command-line flags that have no
-/// `diesel.toml` in the case (`migration_generate.rs`); the same settings
-/// as diesel.toml keys.
 /// The other differences kept on purpose: a type autogenerate writes
 /// otherwise than diesel, because diesel's would not hold the column's
-/// values or would not read back as the same diesel type (README, "For
-/// diesel users: the replayed test suites"): PostgreSQL's `FLOAT` is
+/// values or would not read back as the same diesel type
+/// (`tests/diesel-cases/README.md`): PostgreSQL's `FLOAT` is
 /// `double precision`, which print-schema reads back as `Float8`, not
 /// `Float` (`real` does); MariaDB's `BINARY` is `binary(1)`, one byte
 /// (`blob` holds any); SQLite's `BINARY` has NUMERIC affinity, `BLOB`
