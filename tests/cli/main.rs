@@ -8,6 +8,7 @@ mod completions;
 mod config_json;
 mod config_text;
 mod deferred_url;
+mod diesel_cases;
 mod discovery;
 mod migrate;
 mod overrides;

@@ -10,7 +10,7 @@ use schema_core::schema::autogen::{self, Revision};
 use schema_core::schema::diesel::parse::parse_schema_rs;
 use schema_core::schema::diesel::PrintSchemaSettings;
 use schema_core::schema::diff::{diff, Renames};
-use schema_core::schema::Schema;
+use schema_core::schema::{Identity, Schema};
 use schema_core::{Diagnostic, Kind};
 use schema_runtime::introspect::{introspect, IntrospectBackend, IntrospectOptions};
 use schema_runtime::Dialect;
@@ -44,7 +44,19 @@ pub fn run(project: &ProjectContext, args: &GenerateArgs) -> Result<Outcome, Fai
     let live = with_connection!(&engine, |conn| live_at_head(
         &mut conn, &migrator, &settings
     ))?;
-    let desired = filtered(desired, &settings, live.default_schema.as_deref());
+    let mut desired = filtered(desired, &settings, live.default_schema.as_deref());
+    let mut live = live;
+    if live.backend == schema_core::url::Backend::Sqlite
+        && settings.sqlite_integer_primary_key_is_bigint == Some(true)
+    {
+        rowid_keys(&mut desired);
+        // The rowid reads back as `BigInt`, as print-schema prints it.
+        for c in live.tables.iter_mut().flat_map(|t| t.columns.iter_mut()) {
+            if c.identity == Some(Identity::RowId) {
+                c.sql_type = Some("BigInt".to_owned());
+            }
+        }
+    }
     let renames = Renames {
         tables: args.rename_table.clone(),
         columns: args.rename_column.clone(),
@@ -64,11 +76,15 @@ pub fn run(project: &ProjectContext, args: &GenerateArgs) -> Result<Outcome, Fai
         up,
         down,
         summary,
+        warnings,
         destructive,
         own_transaction,
     } = autogen::render(&live, &changes).map_err(|e| {
         Failure::from(Diagnostic::new(Kind::InvalidValue, e.to_string()).in_file(&file))
     })?;
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
     if !quiet {
         for line in &summary {
             eprintln!("{line}");
@@ -214,4 +230,27 @@ fn filtered(
         schema.default_schema = default_schema.map(str::to_owned);
     }
     schema
+}
+
+/// With `sqlite_integer_primary_key_is_bigint`, a table's single `BigInt`
+/// key is the rowid (`INTEGER PRIMARY KEY`), as diesel creates it and
+/// `print-schema` reads it back.
+fn rowid_keys(desired: &mut Schema) {
+    for table in &mut desired.tables {
+        let key = table.primary_key.as_ref().map(|k| k.columns.clone());
+        if let Some([only]) = key.as_deref() {
+            if let Some(c) = table.columns.iter_mut().find(|c| &c.name == only) {
+                let ty = c.sql_type.as_deref().unwrap_or(&c.data_type);
+                if ty
+                    .rsplit("::")
+                    .next()
+                    .unwrap_or(ty)
+                    .trim()
+                    .eq_ignore_ascii_case("bigint")
+                {
+                    c.identity = Some(Identity::RowId);
+                }
+            }
+        }
+    }
 }

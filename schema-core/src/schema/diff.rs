@@ -8,7 +8,7 @@
 //! touched. Renames are never guessed: a drop and an add of the same type
 //! in one table only yield a hint naming the `--rename-*` flag.
 
-use super::autogen::{canonical, DieselType};
+use super::autogen::{canonical, is_record_column, DieselType};
 use super::{Column, ForeignKey, Schema, Table};
 use crate::url::Backend;
 
@@ -336,10 +336,13 @@ fn diff_table(backend: Backend, live: &Table, desired: &Table, renames: &Renames
 /// (`Integer` and `Int4` on PostgreSQL), by diesel's name otherwise;
 /// custom types by their last path segment.
 fn same_type(backend: Backend, live: &Column, desired: &Column) -> bool {
+    let desired_type = DieselType::parse(desired.sql_type.as_deref().unwrap_or(&desired.data_type));
+    if is_record_column(live, &desired_type, &desired.name) {
+        return true;
+    }
     let Some(live_type) = DieselType::of_live(live) else {
         return false;
     };
-    let desired_type = DieselType::parse(desired.sql_type.as_deref().unwrap_or(&desired.data_type));
     canonical(backend, &live_type) == canonical(backend, &desired_type)
         && (desired.max_length.is_none() || desired.max_length == live.max_length)
 }

@@ -208,6 +208,7 @@ where
          JOIN information_schema.key_column_usage k \
            ON k.constraint_schema = tc.constraint_schema AND k.constraint_name = tc.constraint_name \
           AND k.table_name = tc.table_name \
+          AND (tc.constraint_type = 'FOREIGN KEY') = (k.referenced_table_name IS NOT NULL) \
          LEFT JOIN information_schema.referential_constraints r \
            ON r.constraint_schema = tc.constraint_schema AND r.constraint_name = tc.constraint_name \
           AND r.table_name = tc.table_name \

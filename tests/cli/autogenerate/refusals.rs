@@ -108,15 +108,36 @@ fn bad_schema_rs_and_flags() {
     out.code(2);
     assert!(out.stderr.contains("--autogenerate"), "{}", out.stderr);
 
-    // A type SQLite has no column type for names the column.
+    // A type SQLite cannot hold (an array) names the column.
     desire(
         &ctx,
-        "diesel::table! {\n    users (id) {\n        id -> Integer,\n        name -> Text,\n        token -> Uuid,\n    }\n}\n",
+        "diesel::table! {\n    users (id) {\n        id -> Integer,\n        name -> Text,\n        tags -> Array<Text>,\n    }\n}\n",
     );
     refused(
         &ctx,
         &["-m", "x"],
-        "`users.token`: no sqlite type for diesel's `Uuid`",
+        "`users.tags`: no sqlite type for diesel's `Array<Text>`",
+    );
+
+    // A name diesel does not define on the backend is written as diesel
+    // writes it, upper-cased, with a warning naming the column.
+    desire(
+        &ctx,
+        "diesel::table! {\n    users (id) {\n        id -> Integer,\n        name -> Text,\n        token -> Uuid,\n    }\n}\n",
+    );
+    let out = autogenerate(&ctx, &["-m", "x", "--sql"]);
+    out.code(0);
+    assert!(
+        out.stderr.contains(
+            "warning: `users.token`: diesel has no SQL type `Uuid` on sqlite; written as `UUID`, as diesel writes it"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("ADD COLUMN \"token\" UUID"),
+        "{}",
+        out.stdout
     );
 }
 

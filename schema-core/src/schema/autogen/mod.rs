@@ -17,7 +17,7 @@ use super::ddl::Ddl;
 use super::diff::{Change, Diff};
 use super::{Column, ForeignKey, Identity, IndexPart, PrimaryKey, Schema, Table};
 use crate::url::Backend;
-pub(crate) use types::{canonical, DieselType};
+pub(crate) use types::{canonical, is_record_column, DieselType};
 
 /// A revision's SQL and the summary shown on stderr.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,9 @@ pub struct Revision {
     pub down: String,
     /// One line per change, as Alembic's "Detected ..." lines.
     pub summary: Vec<String>,
+    /// Columns whose type diesel does not define, written as diesel
+    /// writes it (upper-cased).
+    pub warnings: Vec<String>,
     /// How many changes are marked destructive (up and down).
     pub destructive: usize,
     /// The SQL opens and commits its own transaction, so the revision must
@@ -86,6 +89,8 @@ pub fn render(live: &Schema, diff: &Diff) -> Result<Revision, RenderError> {
             backend: live.backend,
         },
         live,
+        warnings: Default::default(),
+        records: Default::default(),
     };
     let mut summary = Vec::new();
     let mut parts: Vec<(Vec<Step>, Vec<Step>)> = Vec::new();
@@ -104,6 +109,19 @@ pub fn render(live: &Schema, diff: &Diff) -> Result<Revision, RenderError> {
     }
     let mut up: Vec<Step> = parts.iter().flat_map(|(u, _)| u.clone()).collect();
     let mut down: Vec<Step> = parts.iter().rev().flat_map(|(_, d)| d.clone()).collect();
+    // Composite types of `Record<...>` columns: made before, dropped after.
+    let records = r.records.take();
+    let comment = "composite type of a Record column, as diesel names it";
+    up.splice(
+        0..0,
+        records.iter().map(|t| Step::new(comment, t.create.clone())),
+    );
+    down.extend(
+        records
+            .iter()
+            .rev()
+            .map(|t| Step::new(comment, format!("DROP TYPE IF EXISTS {};", t.name))),
+    );
     let mut marked: Vec<&str> = up
         .iter()
         .chain(&down)
@@ -121,6 +139,7 @@ pub fn render(live: &Schema, diff: &Diff) -> Result<Revision, RenderError> {
         up: write_steps(&up),
         down: write_steps(&down),
         summary,
+        warnings: r.warnings.take(),
         destructive,
         own_transaction,
     })
@@ -184,6 +203,10 @@ enum Planned<'c> {
 struct Renderer<'a> {
     d: Ddl,
     live: &'a Schema,
+    /// Types diesel does not define, written upper-cased (one per column).
+    warnings: std::cell::RefCell<Vec<String>>,
+    /// PostgreSQL composite types of `Record<...>` columns, made first.
+    records: std::cell::RefCell<Vec<types::RecordType>>,
 }
 
 impl Renderer<'_> {
@@ -318,13 +341,48 @@ impl Renderer<'_> {
     fn column(&self, table: &Table, desired: &Column) -> Result<Column, RenderError> {
         let written = desired.sql_type.as_deref().unwrap_or(&desired.data_type);
         let ty = DieselType::parse(written);
-        let ddl = types::ddl_type(self.backend(), &ty, desired.max_length, &self.live.enums)
+        let mut records = Vec::new();
+        let record = if self.backend() == Backend::Postgres {
+            types::record_type(&desired.name, &ty, &self.live.enums, &mut records)
+        } else {
+            None
+        };
+        if record.is_some() {
+            let mut all = self.records.borrow_mut();
+            for t in records {
+                if !all.contains(&t) {
+                    all.push(t);
+                }
+            }
+        }
+        let ddl = record
+            .or_else(|| types::ddl_type(self.backend(), &ty, desired.max_length, &self.live.enums))
             .ok_or_else(|| RenderError::UnmappedType {
                 table: self.shown(table),
                 column: desired.name.clone(),
                 ty: written.to_owned(),
                 backend: self.backend(),
             })?;
+        if !types::diesel_defines(self.backend(), &ty.base)
+            && !ty.base.contains('<')
+            && !self
+                .live
+                .enums
+                .iter()
+                .any(|e| heck::ToUpperCamelCase::to_upper_camel_case(e.name.as_str()) == ty.base)
+        {
+            let warning = format!(
+                "`{}.{}`: diesel has no SQL type `{}` on {}; written as `{ddl}`, as diesel writes it",
+                self.shown(table),
+                desired.name,
+                ty.base,
+                self.backend()
+            );
+            let mut warnings = self.warnings.borrow_mut();
+            if !warnings.contains(&warning) {
+                warnings.push(warning);
+            }
+        }
         let mut c = desired.clone();
         c.data_type = ddl.clone();
         c.full_type = ddl;
@@ -363,6 +421,11 @@ impl Renderer<'_> {
                     }
                     (Backend::Mysql, Some(_)) => c.identity = Some(Identity::AutoIncrement),
                     (Backend::Sqlite, Some("int4")) => c.identity = Some(Identity::RowId),
+                    // `sqlite_integer_primary_key_is_bigint`: the rowid, as diesel makes it.
+                    (Backend::Sqlite, Some("int8")) if c.identity == Some(Identity::RowId) => {
+                        c.data_type = "INTEGER".to_owned();
+                        c.full_type = "INTEGER".to_owned();
+                    }
                     _ => {}
                 }
             }
@@ -746,9 +809,19 @@ impl Renderer<'_> {
         let needs_value =
             !c.nullable && c.default.is_none() && c.identity.is_none() && c.generated.is_none();
         let mut comment = comment.to_owned();
-        let zero = types::zero_value(self.backend(), &c.full_type);
+        let record = self
+            .records
+            .borrow()
+            .iter()
+            .find(|t| t.name == c.full_type)
+            .cloned();
+        let zero = match &record {
+            // A composite value whose fields are all NULL: `(,)` for two.
+            Some(t) => format!("'({})'", ",".repeat(t.fields.saturating_sub(1))),
+            None => types::zero_value(self.backend(), &c.full_type).to_owned(),
+        };
         if needs_value {
-            c.default = Some(zero.to_owned());
+            c.default = Some(zero.clone());
             let _ = write!(
                 comment,
                 "\nreview: rows already in {} get {zero} in {}; change the value here if it is not right",

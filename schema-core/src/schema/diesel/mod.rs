@@ -7,7 +7,7 @@ mod infer;
 pub mod parse;
 mod render;
 pub mod settings;
-mod types;
+pub(crate) mod types;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -24,10 +24,11 @@ struct Out {
 impl Out {
     fn line(&mut self, s: &str) {
         if !s.is_empty() {
-            for _ in 0..self.level {
-                self.text.push_str("    ");
-            }
-            self.text.push_str(s);
+            let indent = "    ".repeat(self.level);
+            self.text.push_str(&indent);
+            // diesel's writer indents after every line break, those inside
+            // a string literal (a name with a line break) too.
+            self.text.push_str(&s.replace('\n', &format!("\n{indent}")));
         }
         self.text.push('\n');
     }

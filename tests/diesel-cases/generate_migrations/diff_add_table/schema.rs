@@ -1,0 +1,6 @@
+table! {
+    users {
+        id -> Integer,
+        name -> Text,
+    }
+}

@@ -1,0 +1,7 @@
+table! {
+    users(id, other_key) {
+        id -> Integer,
+        other_key -> Integer,
+        name -> Text,
+    }
+}

@@ -1,0 +1,6 @@
+table! {
+    users {
+        id -> BigInt,
+        name -> Text,
+    }
+}

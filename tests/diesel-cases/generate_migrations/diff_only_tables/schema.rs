@@ -1,0 +1,6 @@
+diesel::table! {
+    table_a (id) {
+        id -> Integer,
+        script -> Text,
+    }
+}

@@ -1,0 +1,6 @@
+table! {
+    users {
+        id -> Integer,
+        added_record -> Record<(Integer, Text)>,
+    }
+}

@@ -1,0 +1,5 @@
+CREATE TABLE column_named_table (
+    id INTEGER PRIMARY KEY,
+    `table` INTEGER NOT NULL
+);
+

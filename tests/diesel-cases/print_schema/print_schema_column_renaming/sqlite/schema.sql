@@ -1,0 +1,5 @@
+CREATE TABLE with_keywords (
+    fn INTEGER NOT NULL PRIMARY KEY,
+    let INTEGER NOT NULL,
+    extern INTEGER NOT NULL
+);

@@ -1,0 +1,1 @@
+CREATE TABLE users1 (id integer PRIMARY KEY, bool_field bool NOT NULL);

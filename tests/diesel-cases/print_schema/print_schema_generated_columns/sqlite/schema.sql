@@ -1,0 +1,4 @@
+CREATE TABLE generated (
+    id integer primary key,
+    generated integer as (id * 3)
+);

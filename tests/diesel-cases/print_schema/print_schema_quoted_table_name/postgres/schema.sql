@@ -1,0 +1,3 @@
+CREATE TABLE "User" (
+    id integer PRIMARY KEY NOT NULL
+);
