@@ -23,12 +23,14 @@ mod db;
 #[cfg(feature = "diesel")]
 mod diesel_admin;
 pub mod inspect;
+mod poll;
 mod server;
 
 pub use client::Client;
 pub use db::{Admin, TestDb};
 #[cfg(feature = "diesel")]
 pub use diesel_admin::{strings, DieselAdmin, StringRow};
+pub use poll::{wait_until, GENEROUS};
 pub use schema_core::url::Backend;
 pub use server::{server, ServerUrl, MYSQL_VAR, POSTGRES_VAR};
 

@@ -133,7 +133,21 @@ fn pre_ping_replaces_a_dead_connection<C: TestConn + R2D2Connection>(db: &TestDb
         let id = session_id(&mut *engine.get().unwrap());
         let mut admin: C = db.conn();
         kill(&mut admin, id);
-        std::thread::sleep(Duration::from_millis(200));
+        // The server ends the session on its own time: wait until it is
+        // gone from the server's list of sessions.
+        let alive = match C::BACKEND {
+            schema_runtime::Backend::Postgres => {
+                format!("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE pid = {id}")
+            }
+            _ => {
+                format!("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = {id}")
+            }
+        };
+        schema_test_support::wait_until(
+            "the killed session to leave the server",
+            schema_test_support::GENEROUS,
+            || admin.number(&alive) == 0,
+        );
         let works = engine
             .get()
             .map(|mut c| c.batch_execute("SELECT 1").is_ok())
