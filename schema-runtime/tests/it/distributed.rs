@@ -139,7 +139,8 @@ fn the_lease_is_renewed_while_a_revision_outlasts_it<C: TestConn>(db: &TestDb) {
     let (hold, wait, release) = match C::BACKEND {
         schema_runtime::Backend::Postgres => (
             "SELECT pg_advisory_lock(37037)".to_owned(),
-            "SELECT pg_advisory_xact_lock(37037);\n".to_owned(),
+            // Bounded, so that a broken run fails instead of hanging.
+            "SET LOCAL lock_timeout = '120s';\nSELECT pg_advisory_xact_lock(37037);\n".to_owned(),
             "SELECT pg_advisory_unlock(37037)".to_owned(),
         ),
         _ => {
@@ -147,7 +148,7 @@ fn the_lease_is_renewed_while_a_revision_outlasts_it<C: TestConn>(db: &TestDb) {
             let name = format!("'{}_gate'", db.name());
             (
                 format!("DO GET_LOCK({name}, 0)"),
-                format!("DO GET_LOCK({name}, 600);\n"),
+                format!("DO GET_LOCK({name}, 120);\n"),
                 format!("DO RELEASE_LOCK({name})"),
             )
         }
@@ -177,6 +178,9 @@ fn the_lease_is_renewed_while_a_revision_outlasts_it<C: TestConn>(db: &TestDb) {
         ),
     };
     std::thread::scope(|s| {
+        // Owned here: a failed assertion drops it (its session, and the
+        // lock) before the scope waits for the holder.
+        let mut gate = gate;
         let holder = s.spawn(|| {
             let mut conn: C = db.conn();
             let mut observer = Started(tx);
