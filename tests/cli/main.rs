@@ -9,7 +9,7 @@ mod config_json;
 mod config_text;
 mod deferred_url;
 mod discovery;
-mod init_and_generate;
+mod promises;
 mod migrate;
 mod overrides;
 mod pipe;

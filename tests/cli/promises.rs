@@ -1,7 +1,7 @@
-//! What the README promises of `init` and `generate` that no other test
-//! exercised: `init --template async` makes a project that runs, `init`
-//! leaves an existing project alone, and `generate`'s `--head`,
-//! `--branch-label`, `--depends-on` and `--empty` as flags.
+//! What the README promises that no other test exercised: `init
+//! --template async` makes a project that runs, `init` leaves an existing
+//! project alone, `generate`'s `--head`, `--branch-label`, `--depends-on`
+//! and `--empty` as flags, and `config --prefix`.
 
 use schema_test_support::{Backend, TestDb};
 
@@ -210,4 +210,20 @@ fn generate_head_branch_label_depends_on_and_empty_as_flags() {
     heads.sort();
     assert_eq!(heads.len(), 2, "{heads:?}");
     assert!(heads[0].starts_with("app2") && heads[1].starts_with("lib1"), "{heads:?}");
+}
+
+#[test]
+fn config_prefix_reads_the_engine_options_under_another_prefix() {
+    let project = Project::with_ini(
+        "[schema]\nscript_location = %(here)s/migrations\nmyapp.url = sqlite://%(here)s/app.db\nmyapp.pool_size = 7\n",
+    );
+    let out = project.config_json(&["--prefix", "myapp."]).run();
+    out.code(0);
+    let json = out.json();
+    assert_eq!(json["prefix"], "myapp.", "{}", out.stdout);
+    assert_eq!(json["engine"]["pool_size"], "7", "{}", out.stdout);
+    // Under the default prefix the same file has no engine options.
+    let out = project.config_json(&[]).run();
+    assert_eq!(out.json()["prefix"], "diesel.", "{}", out.stdout);
+    assert_ne!(out.json()["engine"]["pool_size"], "7", "{}", out.stdout);
 }
