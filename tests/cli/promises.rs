@@ -79,9 +79,7 @@ fn init_template_async_makes_a_project_that_runs_on_postgres() {
 #[test]
 fn init_leaves_an_existing_project_alone() {
     let project = Project::with_ini("[schema]\n# mine\nscript_location = elsewhere\n");
-    let out = project
-        .cmd(["init", "--template", "postgres", "."])
-        .run();
+    let out = project.cmd(["init", "--template", "postgres", "."]).run();
     out.code(2);
     assert!(
         out.stderr.contains("schema.ini already exists"),
@@ -104,7 +102,10 @@ fn init_leaves_an_existing_project_alone() {
     let fresh = Project::empty();
     fresh.cmd(["init", "new"]).run().code(0);
     fresh.file("new/.env", "DATABASE_URL=sqlite://mine.db\n");
-    fresh.cmd(["init", "--template", "mysql", "new"]).run().code(2);
+    fresh
+        .cmd(["init", "--template", "mysql", "new"])
+        .run()
+        .code(2);
     assert_eq!(
         std::fs::read_to_string(fresh.path().join("new/.env")).expect(".env"),
         "DATABASE_URL=sqlite://mine.db\n"
@@ -163,8 +164,16 @@ fn generate_head_branch_label_depends_on_and_empty_as_flags() {
     ])
     .code(0);
     let lib1 = metadata("lib1");
-    assert_eq!(meta(&lib1, "down_revision").unwrap_or_default(), Vec::<String>::new(), "{lib1}");
-    assert_eq!(meta(&lib1, "branch_labels"), Some(vec!["lib".to_owned()]), "{lib1}");
+    assert_eq!(
+        meta(&lib1, "down_revision").unwrap_or_default(),
+        Vec::<String>::new(),
+        "{lib1}"
+    );
+    assert_eq!(
+        meta(&lib1, "branch_labels"),
+        Some(vec!["lib".to_owned()]),
+        "{lib1}"
+    );
 
     // Two heads now: without --head the command refuses; with it, the
     // parent is the one named, and --depends-on names the other branch.
@@ -184,8 +193,16 @@ fn generate_head_branch_label_depends_on_and_empty_as_flags() {
     ])
     .code(0);
     let app2 = metadata("app2");
-    assert_eq!(meta(&app2, "down_revision"), Some(vec!["app1".to_owned()]), "{app2}");
-    assert_eq!(meta(&app2, "depends_on"), Some(vec!["lib".to_owned()]), "{app2}");
+    assert_eq!(
+        meta(&app2, "down_revision"),
+        Some(vec!["app1".to_owned()]),
+        "{app2}"
+    );
+    assert_eq!(
+        meta(&app2, "depends_on"),
+        Some(vec!["lib".to_owned()]),
+        "{app2}"
+    );
     // --empty: SQL files that run nothing.
     let up = up_sql("app2");
     assert!(
@@ -209,7 +226,10 @@ fn generate_head_branch_label_depends_on_and_empty_as_flags() {
     let mut heads = lines(&run(&["heads"]).code(0).stdout);
     heads.sort();
     assert_eq!(heads.len(), 2, "{heads:?}");
-    assert!(heads[0].starts_with("app2") && heads[1].starts_with("lib1"), "{heads:?}");
+    assert!(
+        heads[0].starts_with("app2") && heads[1].starts_with("lib1"),
+        "{heads:?}"
+    );
 }
 
 #[test]

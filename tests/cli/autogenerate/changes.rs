@@ -16,9 +16,10 @@ fn after_renames(backend: Backend) -> String {
     format!(
         "CREATE TABLE users (id INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, age BIGINT, nickname VARCHAR(20), {email}, bio TEXT);
 CREATE TABLE posts (id INTEGER NOT NULL PRIMARY KEY, user_id INTEGER NOT NULL, title TEXT NOT NULL, FOREIGN KEY (user_id) REFERENCES users (id));
-CREATE TABLE labels (id INTEGER NOT NULL PRIMARY KEY, post_id INTEGER NOT NULL, label TEXT NOT NULL, FOREIGN KEY (post_id) REFERENCES posts (id));
+CREATE TABLE labels ({serial} PRIMARY KEY, post_id INTEGER NOT NULL, label TEXT NOT NULL, FOREIGN KEY (post_id) REFERENCES posts (id));
 ",
-        email = email(backend)
+        email = email(backend),
+        serial = serial(backend)
     )
 }
 
@@ -30,6 +31,16 @@ CREATE TABLE posts (id INTEGER NOT NULL PRIMARY KEY, user_id INTEGER NOT NULL, t
 ",
         email = email(backend)
     )
+}
+
+/// A table's single integer key as autogenerate makes it (README: as
+/// SQLAlchemy makes it): `serial`, `AUTO_INCREMENT`, SQLite's rowid.
+fn serial(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "id SERIAL NOT NULL",
+        Backend::Mysql => "id INTEGER NOT NULL AUTO_INCREMENT",
+        Backend::Sqlite => "id INTEGER NOT NULL",
+    }
 }
 
 /// `users.email`, added NOT NULL to a table with rows: SQLite cannot add
