@@ -70,9 +70,13 @@ fn token_password(token: &str) -> Option<std::ops::Range<usize>> {
         0
     } else {
         let sep = token.find("://")?;
+        // Past the last character that cannot be in a scheme, whatever its
+        // width (a non-ASCII one is several bytes).
         token[..sep]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
-            .map_or(0, |i| i + 1)
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
+            .map_or(0, |(i, c)| i + c.len_utf8())
     };
     let url = &token[start..];
     let scheme = scheme_len(url)?;
@@ -255,6 +259,22 @@ mod tests {
         assert_eq!(
             r.redact("with ${DB_PASSWORD} from env"),
             "with ${DB_PASSWORD} from env"
+        );
+    }
+
+    #[test]
+    fn a_non_ascii_character_before_the_scheme_is_no_panic() {
+        // Found by the fuzz target `ini` (.ci/run's fuzz stage): the
+        // character before `postgres://` is three bytes wide.
+        let text = "dsn=\u{fffd}postgres://u:pw@h/db";
+        assert_eq!(raw_passwords(text), ["pw"]);
+        assert_eq!(
+            raw_passwords("\0\0\u{fffd}://\u{fffd}@x"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            mask_urls("\u{e9}mysql://root:s3cret@h/db"),
+            "\u{e9}mysql://root:***@h/db"
         );
     }
 

@@ -149,6 +149,7 @@ fn generate_head_branch_label_depends_on_and_empty_as_flags() {
         std::fs::read_to_string(folder.join("up.sql")).expect("up.sql")
     };
 
+    std::fs::create_dir_all(project.path().join("migrations")).expect("migrations folder");
     run(&["generate", "-m", "app base", "--rev-id", "app1"]).code(0);
     // --head base with a label: the root of a second branch.
     run(&[
