@@ -263,7 +263,7 @@ fn corpus() -> Vec<(&'static str, String)> {
     let mut long = "[a]\nk = first\n".to_owned();
     for i in 0..2000 {
         long.push_str(&format!("  line {i} = with : delimiters\n"));
-        if i % 100 == 0 {
+        if i.is_multiple_of(100) {
             long.push_str("\n# comment\n");
         }
     }
