@@ -261,7 +261,7 @@ fn corpus() -> Vec<(&'static str, String)> {
         format!("[a]\n{} = v\n", "K".repeat(20_000)),
     ));
     let mut long = "[a]\nk = first\n".to_owned();
-    for i in 0..2000 {
+    for i in 0..2000_u32 {
         long.push_str(&format!("  line {i} = with : delimiters\n"));
         if i.is_multiple_of(100) {
             long.push_str("\n# comment\n");
