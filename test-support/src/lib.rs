@@ -13,7 +13,7 @@
 //!   test fails ([`unavailable`]).
 //! - The server is administered through an [`Admin`]: the database's own
 //!   command-line client ([`Client`]: `psql`, `mariadb`), or with the
-//!   `diesel` feature a diesel connection ([`DieselAdmin`]).
+//!   `diesel` feature a diesel connection (`DieselAdmin`).
 //! - What a test reads back: the catalog queries of [`inspect`], and on
 //!   [`TestDb`] a query through the client (`sqlite3`, `psql`, `mariadb`),
 //!   never through the code under test.

@@ -14,7 +14,7 @@
 //!   directory as the host (`postgres://%2Frun%2Fpostgresql/db`) connect
 //!   through the socket, where libpq never uses TLS;
 //! * `sslmode` with libpq's six values and `sslrootcert`, `sslcert`,
-//!   `sslkey` (see [`super::tls`]).
+//!   `sslkey` (see `driver::tls`).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
