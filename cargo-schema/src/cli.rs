@@ -1,6 +1,10 @@
 //! The command line, as clap types. Parsing only: behaviour lives in
 //! `commands`.
 
+// These doc comments are also `--help`'s text, where `[schema]` and
+// `[print_schema]` name ini sections, not Rust items.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use std::path::PathBuf;
 use std::str::FromStr;
 

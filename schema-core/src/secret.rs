@@ -347,6 +347,22 @@ mod tests {
     }
 
     #[test]
+    fn a_non_ascii_character_before_the_scheme_is_no_panic() {
+        // Found by the fuzz target `ini` (.ci/run's fuzz stage): the
+        // character before `postgres://` is three bytes wide.
+        let text = "dsn=\u{fffd}postgres://u:pw@h/db";
+        assert_eq!(raw_passwords(text), ["pw"]);
+        assert_eq!(
+            raw_passwords("\0\0\u{fffd}://\u{fffd}@x"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            mask_urls("\u{e9}mysql://root:s3cret@h/db"),
+            "\u{e9}mysql://root:***@h/db"
+        );
+    }
+
+    #[test]
     fn url_without_password_is_unchanged() {
         for url in ["postgres://user@host/db", "postgres://host/db", "sqlite://"] {
             assert_eq!(mask_urls(url), url);

@@ -383,6 +383,10 @@ fn env_number(name: &str, default: u64) -> u64 {
 #[test]
 fn plans_match_alembic() {
     let Ok(python) = std::env::var("SCHEMA_TEST_ALEMBIC_PYTHON") else {
+        assert!(
+            std::env::var_os("SCHEMA_TEST_REQUIRE_DATABASES").is_none(),
+            "SCHEMA_TEST_REQUIRE_DATABASES is set, so this is a failure, not a skip: SCHEMA_TEST_ALEMBIC_PYTHON is not set"
+        );
         eprintln!(
             "skipped: SCHEMA_TEST_ALEMBIC_PYTHON is not set (the python3 of a venv with \
              alembic=={ALEMBIC_VERSION}; .ci/run makes one)"

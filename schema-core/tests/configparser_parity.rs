@@ -261,9 +261,9 @@ fn corpus() -> Vec<(&'static str, String)> {
         format!("[a]\n{} = v\n", "K".repeat(20_000)),
     ));
     let mut long = "[a]\nk = first\n".to_owned();
-    for i in 0..2000 {
+    for i in 0..2000_u32 {
         long.push_str(&format!("  line {i} = with : delimiters\n"));
-        if i % 100 == 0 {
+        if i.is_multiple_of(100) {
             long.push_str("\n# comment\n");
         }
     }
@@ -299,6 +299,11 @@ fn reader_matches_python_configparser_on_generated_texts() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(400);
+    check(&generated(seed, count));
+}
+
+/// `count` texts stitched together from lines that each stress one rule.
+fn generated(seed: u64, count: usize) -> Vec<(String, String)> {
     const LINES: &[&str] = &[
         "[a]",
         "[b]",
@@ -343,7 +348,7 @@ fn reader_matches_python_configparser_on_generated_texts() {
         state ^= state >> 27;
         (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
     };
-    let corpus: Vec<(String, String)> = (0..count)
+    (0..count)
         .map(|i| {
             let mut text = String::new();
             if next(4) != 0 {
@@ -356,37 +361,155 @@ fn reader_matches_python_configparser_on_generated_texts() {
             }
             (format!("generated #{i} (seed {seed:#x})"), text)
         })
-        .collect();
-    check(&corpus);
+        .collect()
 }
 
-/// Files of a directory named by `PARITY_CORPUS_DIR`, for instance the
-/// fuzzer's corpus (`fuzz/corpus/ini`); nothing when it is unset. Bytes
-/// that are not UTF-8 are read as U+FFFD, and files that start with a byte
-/// order mark are left out (they differ from Python on purpose).
+/// The checked-in corpus: texts of [`corpus`] and of the generated test
+/// (fixed seed), and the `alembic.ini` templates Alembic 1.20 ships, each
+/// with what Python's configparser made of it (`python.json`, the case's
+/// directory written `<HERE>`). Regenerate with
+/// `PARITY_REGENERATE=1 cargo test -p schema-core --test configparser_parity`.
+const CHECKED_IN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/configparser_corpus");
+
+/// Files of a directory named by `PARITY_CORPUS_DIR` (for instance the
+/// fuzzer's corpus, `fuzz/corpus/ini`), by default the checked-in corpus,
+/// read by the machine's python3 and by our reader. Bytes that are not
+/// UTF-8 are read as U+FFFD, and files that start with a byte order mark
+/// are left out (they differ from Python on purpose).
 #[test]
 fn reader_matches_python_configparser_on_a_corpus_directory() {
-    let Some(dir) = std::env::var_os("PARITY_CORPUS_DIR") else {
-        return;
-    };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("PARITY_CORPUS_DIR is a directory")
-        .map(|entry| entry.expect("directory entry").path())
-        .collect();
-    files.sort();
-    let corpus: Vec<(String, String)> = files
-        .into_iter()
-        .filter_map(|path| {
-            let text = String::from_utf8_lossy(&std::fs::read(&path).ok()?).into_owned();
-            (!text.starts_with('\u{feff}')).then(|| (path.display().to_string(), text))
-        })
-        .collect();
+    let dir = std::env::var_os("PARITY_CORPUS_DIR").unwrap_or_else(|| CHECKED_IN.into());
+    let corpus = corpus_dir(Path::new(&dir));
     eprintln!(
         "comparing {} files of {}",
         corpus.len(),
         Path::new(&dir).display()
     );
     check(&corpus);
+}
+
+/// The `.ini` files of `dir` (every file when none ends in `.ini`), by
+/// name, as (name, text).
+fn corpus_dir(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .collect();
+    files.sort();
+    if files
+        .iter()
+        .any(|f| f.extension().is_some_and(|e| e == "ini"))
+    {
+        files.retain(|f| f.extension().is_some_and(|e| e == "ini"));
+    }
+    files
+        .into_iter()
+        .filter_map(|path| {
+            let text = String::from_utf8_lossy(&std::fs::read(&path).ok()?).into_owned();
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            (!text.starts_with('\u{feff}')).then_some((name, text))
+        })
+        .collect()
+}
+
+/// The checked-in corpus against the checked-in answers of Python's
+/// configparser: runs with no Python at all, so the reader's parity is
+/// checked on every machine.
+#[test]
+fn reader_matches_the_checked_in_answers_of_configparser() {
+    if std::env::var_os("PARITY_REGENERATE").is_some() {
+        regenerate();
+    }
+    let corpus = corpus_dir(Path::new(CHECKED_IN));
+    let answers: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(CHECKED_IN).join("python.json"))
+            .expect("tests/configparser_corpus/python.json"),
+    )
+    .expect("python.json is JSON");
+    let results = answers["results"].as_object().expect("results by file");
+    assert!(
+        corpus.len() >= 300,
+        "the corpus has only {} files",
+        corpus.len()
+    );
+    assert_eq!(results.len(), corpus.len(), "one answer per file");
+    let root = tempfile::tempdir().expect("temp dir");
+    let mut failures = Vec::new();
+    for (i, (name, text)) in corpus.iter().enumerate() {
+        let dir = root.path().join(format!("case{i:04}"));
+        std::fs::create_dir(&dir).expect("case dir");
+        std::fs::write(dir.join("schema.ini"), text).expect("write schema.ini");
+        let ours = placeholder(&ours(&dir.join("schema.ini")), &dir);
+        let theirs = results
+            .get(name)
+            .unwrap_or_else(|| panic!("no answer for {name} in python.json"));
+        if &ours != theirs {
+            failures.push(format!(
+                "--- {name}\npython: {}\nours:   {}\n",
+                short(theirs),
+                short(&ours)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} files read differently from Python {}'s configparser:\n\n{}",
+        failures.len(),
+        corpus.len(),
+        answers["version"],
+        failures.join("\n")
+    );
+}
+
+/// `view` with the case directory `dir` written `<HERE>`.
+fn placeholder(view: &Value, dir: &Path) -> Value {
+    let dir = dir.to_str().expect("UTF-8 temp dir");
+    serde_json::from_str(&view.to_string().replace(dir, "<HERE>")).expect("JSON")
+}
+
+/// Writes the checked-in corpus anew and asks python3 for its answers.
+fn regenerate() {
+    let dir = Path::new(CHECKED_IN);
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).expect("corpus dir");
+    let mut texts: Vec<(String, String)> = corpus()
+        .into_iter()
+        .filter(|(_, text)| text.len() <= 8192)
+        .map(|(name, text)| (name.to_owned(), text))
+        .collect();
+    texts.extend(generated(0x5eed_1e55, 250));
+    if let Some(templates) = std::env::var_os("PARITY_EXTRA_DIR") {
+        texts.extend(corpus_dir(Path::new(&templates)));
+    }
+    let root = tempfile::tempdir().expect("temp dir");
+    let mut names = Vec::new();
+    let mut paths = Vec::new();
+    for (i, (name, text)) in texts.iter().enumerate() {
+        let slug: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let file = format!("{i:04}-{}.ini", slug.trim_matches('-'));
+        std::fs::write(dir.join(&file), text).expect("write corpus file");
+        let case = root.path().join(format!("case{i:04}"));
+        std::fs::create_dir(&case).expect("case dir");
+        std::fs::write(case.join("schema.ini"), text).expect("write schema.ini");
+        names.push(file);
+        paths.push(case.join("schema.ini"));
+    }
+    let (version, views) = python_views(&paths).expect("python3 to regenerate the corpus");
+    let results: serde_json::Map<String, Value> = names
+        .into_iter()
+        .zip(&paths)
+        .zip(views)
+        .map(|((name, path), view)| (name, placeholder(&view, path.parent().expect("case dir"))))
+        .collect();
+    let answers = json!({"version": version, "results": results});
+    std::fs::write(
+        dir.join("python.json"),
+        serde_json::to_string_pretty(&answers).expect("JSON") + "\n",
+    )
+    .expect("write python.json");
 }
 
 /// Read every text with Python and with our reader, and fail showing each
@@ -404,42 +527,13 @@ fn check<N: AsRef<str>>(corpus: &[(N, String)]) {
             path
         })
         .collect();
-    let input = serde_json::to_vec(&paths).expect("paths as JSON");
-
-    let child = Command::new("python3")
-        .args(["-I", "-c", PYTHON])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("skipped: python3 not found");
-            return;
-        }
-        Err(e) => panic!("cannot run python3: {e}"),
+    let Some((version, results)) = python_views(&paths) else {
+        return;
     };
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&input)
-        .expect("write to python3");
-    let output = child.wait_with_output().expect("python3 output");
-    assert!(
-        output.status.success(),
-        "python3 failed ({}):\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let python: Value = serde_json::from_slice(&output.stdout).expect("python3 printed JSON");
-    let version = python["version"].as_str().unwrap_or("?").to_owned();
-    let results = python["results"].as_array().expect("results");
     assert_eq!(results.len(), corpus.len());
 
     let mut failures = Vec::new();
-    for (((name, text), path), theirs) in corpus.iter().zip(&paths).zip(results) {
+    for (((name, text), path), theirs) in corpus.iter().zip(&paths).zip(&results) {
         let ours = ours(path);
         if &ours != theirs {
             let shown: String = if text.len() > 2000 {
@@ -462,6 +556,49 @@ fn check<N: AsRef<str>>(corpus: &[(N, String)]) {
         corpus.len(),
         failures.join("\n")
     );
+}
+
+/// Python's configparser's view of each of `paths` (the [`PYTHON`]
+/// script) and Python's version; `None` with a printed reason when there
+/// is no python3, a failure instead when `SCHEMA_TEST_REQUIRE_DATABASES`
+/// is set (CI, where every skip is a failure).
+fn python_views(paths: &[PathBuf]) -> Option<(String, Vec<Value>)> {
+    let input = serde_json::to_vec(paths).expect("paths as JSON");
+    let child = Command::new("python3")
+        .args(["-I", "-c", PYTHON])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            assert!(
+                std::env::var_os("SCHEMA_TEST_REQUIRE_DATABASES").is_none(),
+                "SCHEMA_TEST_REQUIRE_DATABASES is set, so this is a failure, not a skip: python3 not found"
+            );
+            eprintln!("skipped: python3 not found");
+            return None;
+        }
+        Err(e) => panic!("cannot run python3: {e}"),
+    };
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&input)
+        .expect("write to python3");
+    let output = child.wait_with_output().expect("python3 output");
+    assert!(
+        output.status.success(),
+        "python3 failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let python: Value = serde_json::from_slice(&output.stdout).expect("python3 printed JSON");
+    let version = python["version"].as_str().unwrap_or("?").to_owned();
+    let results = python["results"].as_array().expect("results").clone();
+    Some((version, results))
 }
 
 /// JSON for a failure message, cut short for the very long cases.

@@ -114,6 +114,10 @@ fn sqlalchemy_takes_the_urls_we_take() {
     let python = match std::env::var_os("SCHEMA_TEST_ALEMBIC_PYTHON") {
         Some(p) if !p.is_empty() => p,
         _ => {
+            assert!(
+                std::env::var_os("SCHEMA_TEST_REQUIRE_DATABASES").is_none(),
+                "SCHEMA_TEST_REQUIRE_DATABASES is set, so this is a failure, not a skip: SCHEMA_TEST_ALEMBIC_PYTHON is not set"
+            );
             eprintln!(
                 "skipped: SCHEMA_TEST_ALEMBIC_PYTHON is not set (a Python with PyPI's alembic; .ci/run makes one in target/alembic-venv)"
             );

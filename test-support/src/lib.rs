@@ -13,7 +13,7 @@
 //!   test fails ([`unavailable`]).
 //! - The server is administered through an [`Admin`]: the database's own
 //!   command-line client ([`Client`]: `psql`, `mariadb`), or with the
-//!   `diesel` feature a diesel connection ([`DieselAdmin`]).
+//!   `diesel` feature a diesel connection (`DieselAdmin`).
 //! - What a test reads back: the catalog queries of [`inspect`], and on
 //!   [`TestDb`] a query through the client (`sqlite3`, `psql`, `mariadb`),
 //!   never through the code under test.
@@ -23,12 +23,14 @@ mod db;
 #[cfg(feature = "diesel")]
 mod diesel_admin;
 pub mod inspect;
+mod poll;
 mod server;
 
 pub use client::Client;
 pub use db::{Admin, TestDb};
 #[cfg(feature = "diesel")]
 pub use diesel_admin::{strings, DieselAdmin, StringRow};
+pub use poll::{wait_until, GENEROUS};
 pub use schema_core::url::Backend;
 pub use server::{server, ServerUrl, MYSQL_VAR, POSTGRES_VAR};
 

@@ -162,12 +162,9 @@ json.dump([run(p) for p in paths], sys.stdout)
 fn alembic_python() -> Option<PathBuf> {
     match std::env::var_os("SCHEMA_TEST_ALEMBIC_PYTHON") {
         Some(python) if !python.is_empty() => Some(PathBuf::from(python)),
-        _ => {
-            eprintln!(
-                "skipped: SCHEMA_TEST_ALEMBIC_PYTHON is not set (a Python with PyPI's alembic; .ci/run makes one in target/alembic-venv)"
-            );
-            None
-        }
+        _ => schema_test_support::unavailable(
+            "SCHEMA_TEST_ALEMBIC_PYTHON is not set (a Python with PyPI's alembic; .ci/run makes one in target/alembic-venv)",
+        ),
     }
 }
 

@@ -162,7 +162,9 @@ fn shell_installed(shell: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        eprintln!("skipped: {shell} is not installed");
+        schema_test_support::unavailable::<()>(&format!(
+            "{shell} is not installed (.ci/run installs it)"
+        ));
     }
     found
 }

@@ -16,6 +16,7 @@ mod pictures;
 mod pipe;
 mod pipeline;
 mod print_schema;
+mod promises;
 mod rebuild;
 mod secrets;
 mod security;

@@ -74,7 +74,7 @@ impl Probe {
 
     /// `cargo-schema ARGS` in the crate's folder; its stdout.
     pub(crate) fn schema_with(&self, args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_cargo-schema"))
+        let out = Command::new(crate::support::bin())
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("DATABASE_URL")

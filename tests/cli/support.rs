@@ -220,9 +220,18 @@ pub fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("schema-cache")
 }
 
-/// The built binary.
+/// The built binary, or the one `SCHEMA_TEST_BIN` names: CI runs these
+/// tests against the command built with one backend each, too.
 pub fn bin() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_cargo-schema"))
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var_os("SCHEMA_TEST_BIN")
+            .filter(|b| !b.is_empty())
+            .map_or_else(
+                || PathBuf::from(env!("CARGO_BIN_EXE_cargo-schema")),
+                PathBuf::from,
+            )
+    })
 }
 
 /// What a run printed and how it exited.

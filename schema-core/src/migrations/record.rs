@@ -90,7 +90,7 @@ pub fn encode(record: &Record<'_>) -> [String; RECORD_LEN] {
 
 /// Read every record back; the first malformed one is an error.
 pub fn decode<'a>(records: &[&'a str]) -> Result<Vec<Record<'a>>, RecordError> {
-    if records.len() % RECORD_LEN != 0 {
+    if !records.len().is_multiple_of(RECORD_LEN) {
         return Err(RecordError {
             index: records.len() / RECORD_LEN,
             reason: format!("{} strings, not a multiple of {RECORD_LEN}", records.len()),

@@ -35,7 +35,7 @@ pub(crate) enum Point {
 }
 
 /// A target as the command line and the runtime take it, parsed once; see
-/// the [module docs](self) for the forms.
+/// the module docs (`schema_core::migrations::target`) for the forms.
 ///
 /// ```
 /// # use schema_core::migrations::Target;

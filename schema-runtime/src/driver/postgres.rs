@@ -14,7 +14,7 @@
 //!   directory as the host (`postgres://%2Frun%2Fpostgresql/db`) connect
 //!   through the socket, where libpq never uses TLS;
 //! * `sslmode` with libpq's six values and `sslrootcert`, `sslcert`,
-//!   `sslkey` (see [`super::tls`]).
+//!   `sslkey` (see `driver::tls`).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -261,8 +261,14 @@ impl Params {
     }
 }
 
+/// `value` for tokio-postgres's URL parser, which percent-decodes: a form
+/// encoder's `+` for a space would reach the server as `+` (an `options`
+/// of `-c work_mem=8MB` became `-c+work_mem=8MB`). Form encoding writes a
+/// real `+` as `%2B`, so every `+` left is a space.
 fn encode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+    url::form_urlencoded::byte_serialize(value.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 /// libpq's client certificate: `sslcert`/`sslkey`, else

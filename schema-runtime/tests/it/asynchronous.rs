@@ -18,37 +18,44 @@ fn settings(url: &str, lines: &str) -> schema_runtime::EngineSettings {
 schema_runtime::embed!(config = "../tests/ui/fixtures/valid/schema.ini");
 
 /// On a single-threaded runtime, another task keeps running while the
-/// upgrade does: it runs on a blocking thread, not the runtime's.
+/// upgrade does: it runs on a blocking thread, not the runtime's. The
+/// other task holds SQLite's write lock and lets go of it only after a
+/// hundred turns of the runtime, so the upgrade can only finish if the
+/// runtime kept turning while it waited (run on the runtime's thread, it
+/// would wait out its busy timeout with the lock still held, and fail).
 #[test]
 fn upgrade_async_does_not_block_the_runtime() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("async.db").display());
-    let settings = settings(&url, "");
+    let path = dir.path().join("async.db");
+    let url = format!("sqlite://{}", path.display());
+    let settings = settings(&url, "diesel.connect_args.busy_timeout = 60000\n");
+    let mut holder = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    holder.batch_execute("BEGIN EXCLUSIVE").unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let ticks = Arc::new(AtomicUsize::new(0));
+    let turns = Arc::new(AtomicUsize::new(0));
     let steps = runtime.block_on(async {
-        let counter = Arc::clone(&ticks);
-        let ticker = tokio::spawn(async move {
-            loop {
-                counter.fetch_add(1, Ordering::SeqCst);
+        let counter = Arc::clone(&turns);
+        let releaser = tokio::spawn(async move {
+            while counter.fetch_add(1, Ordering::SeqCst) < 100 {
                 tokio::task::yield_now().await;
             }
+            holder.batch_execute("COMMIT").unwrap();
         });
         let steps = MIGRATIONS
             .upgrade_async::<diesel::SqliteConnection>(&settings, "head")
             .await
             .unwrap();
-        ticker.abort();
+        releaser.await.unwrap();
         steps
     });
     assert_eq!(steps.len(), 2);
-    assert!(
-        ticks.load(Ordering::SeqCst) > 0,
-        "the other task ran during the upgrade"
-    );
+    assert_eq!(turns.load(Ordering::SeqCst), 101);
 }
 
 #[cfg(feature = "sqlite")]

@@ -134,20 +134,53 @@ impl Observer for Started {
 }
 
 fn the_lease_is_renewed_while_a_revision_outlasts_it<C: TestConn>(db: &TestDb) {
-    let folder = Folder::new();
-    let sleep = match C::BACKEND {
-        schema_runtime::Backend::Postgres => "SELECT pg_sleep(2.5);\n",
-        _ => "DO SLEEP(2.5);\n",
+    // The revision waits on a lock this test holds, not on the clock: it
+    // ends when the test lets it, whatever the machine's load.
+    let (hold, wait, release) = match C::BACKEND {
+        schema_runtime::Backend::Postgres => (
+            "SELECT pg_advisory_lock(37037)".to_owned(),
+            // Bounded, so that a broken run fails instead of hanging.
+            "SET LOCAL lock_timeout = '120s';\nSELECT pg_advisory_xact_lock(37037);\n".to_owned(),
+            "SELECT pg_advisory_unlock(37037)".to_owned(),
+        ),
+        _ => {
+            // GET_LOCK names are server-wide: the database's makes it ours.
+            let name = format!("'{}_gate'", db.name());
+            (
+                format!("DO GET_LOCK({name}, 0)"),
+                format!("DO GET_LOCK({name}, 120);\n"),
+                format!("DO RELEASE_LOCK({name})"),
+            )
+        }
     };
+    let mut gate: C = db.conn();
+    gate.batch_execute(&hold).unwrap();
+    let folder = Folder::new();
     folder.add(
         "2024-05-01-000001_slow",
-        &format!("{sleep}CREATE TABLE slow (id INTEGER PRIMARY KEY);\n"),
+        &format!("{wait}CREATE TABLE slow (id INTEGER PRIMARY KEY);\n"),
         "DROP TABLE slow;\n",
     );
     let lease = Duration::from_secs(1);
     let migrator = leased(&folder, db, lease, Duration::from_secs(10));
     let (tx, rx) = mpsc::channel();
+    // Rows of the lease whose first term is over by the server's clock
+    // (acquired_at + lease, which renewals leave alone) and which are
+    // still live (expires_at ahead, which only renewals move).
+    let (first_term_over, live) = match C::BACKEND {
+        schema_runtime::Backend::Postgres => (
+            "SELECT COUNT(*) AS n FROM __schema_lock WHERE acquired_at + INTERVAL '1 second' < clock_timestamp()",
+            "SELECT COUNT(*) AS n FROM __schema_lock WHERE expires_at > clock_timestamp()",
+        ),
+        _ => (
+            "SELECT COUNT(*) AS n FROM __schema_lock WHERE acquired_at + INTERVAL 1 SECOND < UTC_TIMESTAMP(6)",
+            "SELECT COUNT(*) AS n FROM __schema_lock WHERE expires_at > UTC_TIMESTAMP(6)",
+        ),
+    };
     std::thread::scope(|s| {
+        // Owned here: a failed assertion drops it (its session, and the
+        // lock) before the scope waits for the holder.
+        let mut gate = gate;
         let holder = s.spawn(|| {
             let mut conn: C = db.conn();
             let mut observer = Started(tx);
@@ -156,12 +189,18 @@ fn the_lease_is_renewed_while_a_revision_outlasts_it<C: TestConn>(db: &TestDb) {
                 .map(|steps| steps.len())
         });
         rx.recv().unwrap();
-        // Past the first lease: only renewals keep the row this holder's.
-        std::thread::sleep(lease + Duration::from_millis(400));
-        let other = leased(&folder, db, lease, Duration::from_millis(300));
         let mut conn: C = db.conn();
+        schema_test_support::wait_until(
+            "the first term of the lease to pass",
+            schema_test_support::GENEROUS,
+            || conn.number(first_term_over) == 1,
+        );
+        // Past the first term: only renewals keep the row this holder's.
+        assert_eq!(conn.number(live), 1, "the lease was not renewed");
+        let other = leased(&folder, db, lease, Duration::from_millis(300));
         let error = other.upgrade(&mut conn, &tgt("head")).unwrap_err();
         assert!(matches!(error, RunError::LockTimeout { .. }), "{error:?}");
+        gate.batch_execute(&release).unwrap();
         assert_eq!(holder.join().unwrap().unwrap(), 1);
     });
     let mut conn: C = db.conn();

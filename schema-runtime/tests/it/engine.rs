@@ -133,7 +133,21 @@ fn pre_ping_replaces_a_dead_connection<C: TestConn + R2D2Connection>(db: &TestDb
         let id = session_id(&mut *engine.get().unwrap());
         let mut admin: C = db.conn();
         kill(&mut admin, id);
-        std::thread::sleep(Duration::from_millis(200));
+        // The server ends the session on its own time: wait until it is
+        // gone from the server's list of sessions.
+        let alive = match C::BACKEND {
+            schema_runtime::Backend::Postgres => {
+                format!("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE pid = {id}")
+            }
+            _ => {
+                format!("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = {id}")
+            }
+        };
+        schema_test_support::wait_until(
+            "the killed session to leave the server",
+            schema_test_support::GENEROUS,
+            || admin.number(&alive) == 0,
+        );
         let works = engine
             .get()
             .map(|mut c| c.batch_execute("SELECT 1").is_ok())
@@ -169,6 +183,50 @@ fn session_settings_reach_pooled_connections<C: TestConn + R2D2Connection>(db: &
     }
 }
 
+/// The `connect_args.*` options no other test reads back, each read back
+/// on the session the engine configured (`PRAGMA`, `current_setting`,
+/// `@@session`), not through the code under test.
+fn every_other_session_option_is_read_back<C: TestConn + R2D2Connection>(db: &TestDb) {
+    let (lines, query, expected): (&str, &str, &str) = match C::BACKEND {
+        schema_runtime::Backend::Postgres => (
+            "diesel.connect_args.lock_timeout = 2500\n\
+             diesel.connect_args.idle_in_transaction_session_timeout = 60000\n\
+             diesel.connect_args.application_name = schema-test-app\n\
+             diesel.connect_args.search_path = other_schema, public\n\
+             diesel.connect_args.options = -c work_mem=8MB\n",
+            "SELECT current_setting('lock_timeout') || ' ' \
+             || current_setting('idle_in_transaction_session_timeout') || ' ' \
+             || current_setting('application_name') || ' ' \
+             || current_setting('search_path') || ' ' || current_setting('work_mem') AS s",
+            "2500ms 1min schema-test-app other_schema, public 8MB",
+        ),
+        schema_runtime::Backend::Mysql => (
+            "diesel.connect_args.charset = latin1\n\
+             diesel.connect_args.sql_mode = STRICT_ALL_TABLES\n\
+             diesel.connect_args.lock_wait_timeout = 42\n",
+            "SELECT CONCAT(@@session.character_set_client, ' ', \
+             @@session.character_set_results, ' ', @@session.sql_mode, ' ', \
+             @@session.lock_wait_timeout) AS s",
+            "latin1 latin1 STRICT_ALL_TABLES 42",
+        ),
+        schema_runtime::Backend::Sqlite => (
+            "diesel.connect_args.timeout = 2\n\
+             diesel.connect_args.journal_mode = WAL\n\
+             diesel.connect_args.synchronous = FULL\n",
+            "SELECT CAST((SELECT timeout FROM pragma_busy_timeout) AS TEXT) || ' ' \
+             || (SELECT journal_mode FROM pragma_journal_mode) || ' ' \
+             || CAST((SELECT synchronous FROM pragma_synchronous) AS TEXT) AS s",
+            "2000 wal 2",
+        ),
+    };
+    let engine =
+        engine_from_config::<C>(&settings(db, &format!("diesel.pool_size = 2\n{lines}"))).unwrap();
+    let held: Vec<_> = (0..2).map(|_| engine.get().unwrap()).collect();
+    for mut conn in held {
+        assert_eq!(conn.strings(query), [expected]);
+    }
+}
+
 /// Servers only: SQLite has no server to kill a session.
 mod server {
     use super::pre_ping_replaces_a_dead_connection;
@@ -179,5 +237,6 @@ on_every_backend!(
     pool_limits_follow_the_options,
     nullpool_connects_each_time,
     echo_logs_each_statement,
-    session_settings_reach_pooled_connections
+    session_settings_reach_pooled_connections,
+    every_other_session_option_is_read_back
 );

@@ -2,12 +2,56 @@
 //! SQL snapshotted, upgraded (rows checked), downgraded back to the schema
 //! before (checked by autogenerate finding nothing) and upgraded again.
 
+use super::judge::assert_catalog;
 use super::{assert_matches, autogenerate, desire, folders, redacted, rows};
 use crate::migrate::{Backend, Ctx};
 
 const START_UP: &str = "CREATE TABLE users (id INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, age INTEGER, nick VARCHAR(20));
 CREATE TABLE posts (id INTEGER NOT NULL PRIMARY KEY, user_id INTEGER NOT NULL, title TEXT, FOREIGN KEY (user_id) REFERENCES users (id));
 ";
+
+/// The state after the renames (step 06), written by hand: the
+/// independent judge of what the six steps built.
+fn after_renames(backend: Backend) -> String {
+    format!(
+        "CREATE TABLE users (id INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, age BIGINT, nickname VARCHAR(20), {email}, bio TEXT);
+CREATE TABLE posts (id INTEGER NOT NULL PRIMARY KEY, user_id INTEGER NOT NULL, title TEXT NOT NULL, FOREIGN KEY (user_id) REFERENCES users (id));
+CREATE TABLE labels ({serial} PRIMARY KEY, post_id INTEGER NOT NULL, label TEXT NOT NULL, FOREIGN KEY (post_id) REFERENCES posts (id));
+",
+        email = email(backend),
+        serial = serial(backend)
+    )
+}
+
+/// The last state (step 12), written by hand.
+fn at_the_end(backend: Backend) -> String {
+    format!(
+        "CREATE TABLE users (id INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, age INTEGER, nickname VARCHAR(20), {email});
+CREATE TABLE posts (id INTEGER NOT NULL PRIMARY KEY, user_id INTEGER NOT NULL, title TEXT NOT NULL, FOREIGN KEY (user_id) REFERENCES users (id));
+",
+        email = email(backend)
+    )
+}
+
+/// A table's single integer key as autogenerate makes it (README: as
+/// SQLAlchemy makes it): `serial`, `AUTO_INCREMENT`, SQLite's rowid.
+fn serial(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "id SERIAL NOT NULL",
+        Backend::Mysql => "id INTEGER NOT NULL AUTO_INCREMENT",
+        Backend::Sqlite => "id INTEGER NOT NULL",
+    }
+}
+
+/// `users.email`, added NOT NULL to a table with rows: SQLite cannot add
+/// such a column without a default, nor drop the default afterwards.
+fn email(backend: Backend) -> &'static str {
+    if backend == Backend::Sqlite {
+        "email TEXT NOT NULL DEFAULT ''"
+    } else {
+        "email TEXT NOT NULL"
+    }
+}
 
 /// schema.rs of the state `users`/`posts`/`tags` are in, built from
 /// parts so each step changes one thing.
@@ -286,6 +330,7 @@ fn changes(backend: Backend) {
         rows(&ctx, "SELECT label FROM labels ORDER BY id"),
         ["x", "y"]
     );
+    assert_catalog(&ctx.db, &after_renames(backend), "after the renames");
 
     next!(
         "07_drop_foreign_key",
@@ -346,6 +391,7 @@ fn changes(backend: Backend) {
         rows(&ctx, "SELECT id, user_id, title FROM posts ORDER BY id"),
         ["1|1|hello", "2|2|world"]
     );
+    assert_catalog(&ctx.db, &at_the_end(backend), "at the end");
 }
 
 #[test]

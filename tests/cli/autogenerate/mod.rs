@@ -4,6 +4,7 @@
 //! database's own client.
 
 mod changes;
+mod judge;
 mod property;
 mod refusals;
 

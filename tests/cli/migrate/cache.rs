@@ -3,7 +3,9 @@
 //! modification time kept, is still reported by `check` and `current`;
 //! `--no-cache` reads everything and writes nothing.
 
-use std::time::Duration;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{lines, Backend, Ctx};
 use crate::support::Invocation;
@@ -25,6 +27,59 @@ fn edit_in_place(file: &std::path::Path, text: &str) {
         .expect("restore mtime");
 }
 
+/// Every file and folder under `dir`, `dir` included.
+fn entries(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut all = vec![dir.to_owned()];
+    if dir.is_dir() {
+        for entry in std::fs::read_dir(dir).expect("read dir") {
+            all.extend(entries(&entry.expect("dir entry").path()));
+        }
+    }
+    all
+}
+
+/// Stamps `file` as modified an hour from now (a clock set back): young
+/// by any clock, so no run snapshots it, however late it starts.
+fn stamp_in_future(file: &Path) {
+    std::fs::File::options()
+        .write(true)
+        .open(file)
+        .and_then(|f| f.set_modified(SystemTime::now() + Duration::from_secs(3600)))
+        .expect("set mtime");
+}
+
+/// Waits until everything under `dir` last changed more than the racy
+/// second ago, by the stamps the snapshot reads (mtime and the ctime only
+/// the kernel sets), rather than sleeping a fixed time.
+fn wait_past_racy_window(dir: &Path) {
+    schema_test_support::wait_until(
+        "the migrations folder's stamps to age past the racy second",
+        schema_test_support::GENEROUS,
+        || {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .expect("clock after 1970");
+            entries(dir).iter().all(|path| {
+                let meta = std::fs::metadata(path).expect("stat");
+                [
+                    (meta.mtime(), meta.mtime_nsec()),
+                    (meta.ctime(), meta.ctime_nsec()),
+                ]
+                .iter()
+                .all(|&(secs, nanos)| {
+                    let at = Duration::new(
+                        u64::try_from(secs).unwrap_or(u64::MAX / 2),
+                        u32::try_from(nanos).unwrap_or(0),
+                    );
+                    // A little above the window: the ctime comes
+                    // from the kernel's coarse clock.
+                    at + Duration::from_millis(1100) < now
+                })
+            })
+        },
+    );
+}
+
 /// `args` for `ctx`'s command, with its folder snapshots kept in `cache`.
 fn cached(ctx: &Ctx, cache: &std::path::Path, args: &[&str]) -> Invocation {
     ctx.cmd(args).env(
@@ -44,7 +99,17 @@ fn an_edit_behind_a_snapshot_is_still_seen() {
     ctx.run(&["upgrade"]).code(0);
 
     // Files younger than a second are never snapshotted (their stamps
-    // could still change within the clock's granularity).
+    // could still change within the clock's granularity), nor files
+    // stamped in the future: the latter is what this run sees however
+    // late it starts.
+    let up = ctx
+        .root()
+        .join("migrations/2024-03-01-000001_members/up.sql");
+    let written = std::fs::metadata(&up)
+        .expect("stat")
+        .modified()
+        .expect("mtime");
+    stamp_in_future(&up);
     let out = run(&["-vv", "heads"]);
     out.code(0);
     assert!(
@@ -52,7 +117,12 @@ fn an_edit_behind_a_snapshot_is_still_seen() {
         "{}",
         out.stderr
     );
-    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::File::options()
+        .write(true)
+        .open(&up)
+        .and_then(|f| f.set_modified(written))
+        .expect("restore mtime");
+    wait_past_racy_window(&ctx.root().join("migrations"));
     assert!(run(&["-vv", "heads"])
         .stderr
         .contains("read in full, snapshot saved"));
@@ -102,7 +172,7 @@ fn the_no_cache_variable_takes_the_values_the_readme_shows() {
     let cache = ctx.root().join("cache");
     ctx.revision("2024-03-01-000001_members", "", UP, "DROP TABLE members;\n");
     // Past the racy second, so that a snapshot would be written.
-    std::thread::sleep(Duration::from_millis(1100));
+    wait_past_racy_window(&ctx.root().join("migrations"));
     // `CARGO_SCHEMA_NO_CACHE=1` is how the README spells it; it was once
     // refused as "invalid value '1'".
     for value in ["1", "true", "yes"] {
@@ -130,7 +200,7 @@ fn a_down_sql_edited_behind_a_graph_only_run_is_what_downgrade_runs() {
     let down = "DROP TABLE members;\n";
     ctx.revision("2024-03-01-000001_members", "", UP, down);
     ctx.run(&["upgrade"]).code(0);
-    std::thread::sleep(Duration::from_millis(1100));
+    wait_past_racy_window(&ctx.root().join("migrations"));
     run(&["heads"]).code(0);
     let out = run(&["-vv", "current"]);
     out.code(0);

@@ -1,6 +1,7 @@
 //! `lock = table` when its holder dies: an `upgrade` killed with SIGKILL in
 //! the middle of a revision leaves its lease row behind; another runner is
-//! refused until the lease expires (`lock_lease`, two seconds here), then
+//! refused until the lease expires (`lock_lease`, ten seconds here:
+//! long enough that the refusal is never late on a loaded machine), then
 //! takes it over and finishes the run, and no revision runs twice.
 
 use std::io::{BufRead, BufReader};
@@ -8,17 +9,18 @@ use std::io::{BufRead, BufReader};
 use super::{Backend, Ctx};
 use crate::support::Piped;
 
-const INI: &str = "lock = table\nlock_lease = 2\ntransaction_per_migration = true\n";
+const INI: &str = "lock = table\nlock_lease = 10\ntransaction_per_migration = true\n";
 
 fn killed_holder_is_taken_over(backend: Backend) {
     let Some(ctx) = Ctx::new(backend, INI) else {
         return;
     };
-    // The second revision sleeps long enough to be killed in; each logs
-    // itself, so a revision run twice leaves two rows.
+    // The second revision sleeps long enough to be killed in (the test
+    // waits until the server shows it sleeping); each logs itself, so a
+    // revision run twice leaves two rows.
     let sleep = match backend {
-        Backend::Postgres => "SELECT pg_sleep(3);",
-        _ => "DO SLEEP(3);",
+        Backend::Postgres => "SELECT pg_sleep(10);",
+        _ => "DO SLEEP(10);",
     };
     for (i, first) in ["CREATE TABLE run_log (rev INTEGER NOT NULL);", sleep, ""]
         .iter()
@@ -36,13 +38,28 @@ fn killed_holder_is_taken_over(backend: Backend) {
     let stderr = holder.stderr.take().expect("piped stderr");
     let mut reported = BufReader::new(stderr).lines();
     // Killed in the sleeping revision: the first is reported (once it
-    // ran, just before its commit), and the pause lets the commit land
-    // well inside the second's three seconds.
+    // ran, just before its commit), its commit seen from here, and the
+    // second's sleep seen on the server.
     match reported.next() {
         Some(Ok(line)) if line.contains("_r0") => {}
         other => panic!("expected the first revision's line, got {other:?}"),
     }
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    let sleeping = match backend {
+        Backend::Postgres => format!(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = '{}' AND query LIKE 'SELECT pg_sleep(10)%'",
+            ctx.db.name()
+        ),
+        _ => format!(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '{}' AND INFO LIKE 'DO SLEEP(10)%'",
+            ctx.db.name()
+        ),
+    };
+    schema_test_support::wait_until(
+        "the holder to sleep in the second revision",
+        schema_test_support::GENEROUS,
+        || ctx.db.query(&sleeping) == ["1"],
+    );
+    assert_eq!(ctx.db.query("SELECT rev FROM run_log"), ["0"]);
     holder.kill().expect("SIGKILL the holder");
     holder.wait().expect("reap the holder");
     assert_eq!(

@@ -230,9 +230,11 @@ fn the_bar_sits_below_the_lines_so_far() {
     let held = format!(
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {KEY} AND granted"
     );
-    while ctx.db.query(&held) != ["1"] {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    schema_test_support::wait_until(
+        "psql to hold the advisory lock",
+        schema_test_support::GENEROUS,
+        || ctx.db.query(&held) == ["1"],
+    );
 
     let session = Session::start(
         &ctx.root(),

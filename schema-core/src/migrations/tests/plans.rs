@@ -156,12 +156,20 @@ fn stamp_purge_and_refused_forms() {
     assert_eq!(plan.applied_after, applied(&["a", "b", "c1"]));
     assert_eq!(ids(&plan.delete), ["d2", "c2", "d1"]);
     assert!(plan.insert.is_empty());
-    let plan = g.plan_stamp(
-        &applied(&["zzz_unknown_is_ignored_with_purge"]),
-        &t("a"),
-        true,
-    );
-    assert!(plan.is_ok());
+    // An unknown applied revision does not stop a purge; the table is
+    // emptied by the caller, so only `a` is written and nothing known is
+    // listed for deletion.
+    let plan = g
+        .plan_stamp(
+            &applied(&["zzz_unknown_is_ignored_with_purge"]),
+            &t("a"),
+            true,
+        )
+        .unwrap();
+    assert_eq!(plan.applied_after, applied(&["a"]));
+    assert!(plan.delete.is_empty(), "{:?}", ids(&plan.delete));
+    assert_eq!(ids(&plan.insert), ["a"]);
+    assert_eq!(plan.insert[0].direction, Direction::Up);
     // Without purge, unrelated branches are kept.
     let plan = g
         .plan_stamp(&at(&g, &["d1"]), &t("right@head"), false)

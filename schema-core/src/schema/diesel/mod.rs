@@ -1,6 +1,6 @@
 //! diesel's `schema.rs` from a schema model, byte for byte what
 //! `diesel print-schema` 2.3 prints for the same database and settings:
-//! the same tables and Rust names ([`infer`]), the same text ([`render`]),
+//! the same tables and Rust names (`infer`), the same text (`render`),
 //! the same rustfmt pass and the same `patch_file` application.
 
 mod infer;
