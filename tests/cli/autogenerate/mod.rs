@@ -5,6 +5,7 @@
 
 mod changes;
 mod property;
+mod real_projects;
 mod refusals;
 
 use crate::migrate::{Backend, Ctx};
