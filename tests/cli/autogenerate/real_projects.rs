@@ -263,3 +263,58 @@ fn both_ends_of_a_key_change_type(backend: Backend) {
 
 // SQLite has no string lengths to widen.
 each_backend!(both_ends_of_a_key_change_type: postgres => Postgres, mysql => Mysql);
+
+/// crates.io's shape: two keys from `crate_owner_invitations` to `users`,
+/// a key of a table to itself and one to a unique column that is not the
+/// key. print-schema writes no `joinable!` for those, so its schema.rs
+/// does not show them; it is still no change, and a real edit keeps them.
+fn keys_print_schema_leaves_out_are_kept(backend: Backend) {
+    let Some(ctx) = Ctx::new(backend, "") else {
+        return;
+    };
+    ctx.revision(
+        "2024-01-01-000000_start",
+        "",
+        "CREATE TABLE users (id INTEGER NOT NULL PRIMARY KEY, login VARCHAR(40) NOT NULL UNIQUE, \
+             mentor_id INTEGER, FOREIGN KEY (mentor_id) REFERENCES users (id));\n\
+         CREATE TABLE crate_owner_invitations (id INTEGER NOT NULL PRIMARY KEY, \
+             invited_user_id INTEGER NOT NULL, invited_by_user_id INTEGER NOT NULL, \
+             FOREIGN KEY (invited_user_id) REFERENCES users (id), \
+             FOREIGN KEY (invited_by_user_id) REFERENCES users (id));\n\
+         CREATE TABLE emails (id INTEGER NOT NULL PRIMARY KEY, login VARCHAR(40) NOT NULL, \
+             FOREIGN KEY (login) REFERENCES users (login));\n",
+        "DROP TABLE emails;\nDROP TABLE crate_owner_invitations;\nDROP TABLE users;\n",
+    );
+    ctx.run(&["upgrade"]).code(0);
+    let before = ctx.run(&["print-schema"]).code(0).stdout.clone();
+    assert!(!before.contains("joinable!"), "{before}");
+    desire(&ctx, &before);
+    assert_matches(&ctx, "print-schema's own output");
+    let edited = before
+        .replace(
+            "        invited_by_user_id -> Integer,\n",
+            "        invited_by_user_id -> Integer,\n        note -> Nullable<Text>,\n",
+        )
+        .replace(
+            "        invited_by_user_id -> Int4,\n",
+            "        invited_by_user_id -> Int4,\n        note -> Nullable<Text>,\n",
+        );
+    assert_ne!(edited, before);
+    desire(&ctx, &edited);
+    let out = autogenerate(&ctx, &["-m", "note"]);
+    out.code(0);
+    let detected: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("Detected"))
+        .collect();
+    assert_eq!(
+        detected,
+        ["Detected added column `crate_owner_invitations.note`"],
+        "{}",
+        out.stderr
+    );
+    run_both_ways(&ctx, &edited, &before, "a column beside unprinted keys");
+}
+
+each_backend!(keys_print_schema_leaves_out_are_kept);
