@@ -55,7 +55,10 @@ pub fn marked_irreversible(down_sql: &str) -> bool {
         line.get(..IRREVERSIBLE_MARKER.len())
             .is_some_and(|head| head.eq_ignore_ascii_case(IRREVERSIBLE_MARKER))
             && matches!(
-                line[IRREVERSIBLE_MARKER.len()..].trim_start().chars().next(),
+                line[IRREVERSIBLE_MARKER.len()..]
+                    .trim_start()
+                    .chars()
+                    .next(),
                 None | Some(':')
             )
     })

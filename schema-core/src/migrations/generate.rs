@@ -350,9 +350,7 @@ impl RevisionGraph {
             let prefix = folder.split('_').next().unwrap_or(version);
             // A counter of ours already there is bumped, not stacked.
             let base = match prefix.rsplit_once('-') {
-                Some((base, n)) if n.len() == 4 && n.chars().all(|c| c.is_ascii_hexdigit()) => {
-                    base
-                }
+                Some((base, n)) if n.len() == 4 && n.chars().all(|c| c.is_ascii_hexdigit()) => base,
                 _ => prefix,
             };
             for counter in 0..=0xffffu32 {

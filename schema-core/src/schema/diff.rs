@@ -232,13 +232,7 @@ fn phase(change: &Change) -> u8 {
     }
 }
 
-fn diff_table(
-    schema: &Schema,
-    live: &Table,
-    desired: &Table,
-    renames: &Renames,
-    out: &mut Diff,
-) {
+fn diff_table(schema: &Schema, live: &Table, desired: &Table, renames: &Renames, out: &mut Diff) {
     let backend = schema.backend;
     let mut live = live.clone();
     for (_, old, new) in renames.columns.iter().filter(|(t, _, _)| *t == live.name) {

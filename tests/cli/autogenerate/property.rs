@@ -460,7 +460,14 @@ fn printed_case(backend: Backend, a: &[Tab], toml: &str, patch: bool) -> Result<
         out.stderr
     );
     let check = ctx.run(&["check"]);
-    prop_assert_eq!(check.code, Some(0), "{}\n{}{}", context, check.stdout, check.stderr);
+    prop_assert_eq!(
+        check.code,
+        Some(0),
+        "{}\n{}{}",
+        context,
+        check.stdout,
+        check.stderr
+    );
     Ok(())
 }
 

@@ -26,8 +26,7 @@ macro_rules! each_backend {
 }
 
 /// The ini section that prints `src/schema.rs` through `src/schema.patch`.
-const PATCHED: &str =
-    "\n[print_schema]\nfile = src/schema.rs\npatch_file = src/schema.patch\n";
+const PATCHED: &str = "\n[print_schema]\nfile = src/schema.rs\npatch_file = src/schema.patch\n";
 
 /// Run a written revision: upgrade, nothing left to generate, downgrade
 /// back to what print-schema printed before, upgrade again.
@@ -67,9 +66,20 @@ fn patch_file_edits_are_not_changes(backend: Backend) {
     let plain = ctx.run(&["print-schema"]).code(0).stdout.clone();
     let patched = plain
         .replace("crate_owners (id) {", "crate_owners (crate_id, owner_id) {")
-        .replacen("        id -> Int4,\n        crate_id", "        crate_id", 1)
-        .replacen("        id -> Integer,\n        crate_id", "        crate_id", 1);
-    assert_ne!(patched, plain, "the fixture's patch changes nothing:\n{plain}");
+        .replacen(
+            "        id -> Int4,\n        crate_id",
+            "        crate_id",
+            1,
+        )
+        .replacen(
+            "        id -> Integer,\n        crate_id",
+            "        crate_id",
+            1,
+        );
+    assert_ne!(
+        patched, plain,
+        "the fixture's patch changes nothing:\n{plain}"
+    );
     let patch = diffy::create_patch(&plain, &patched).to_string();
     ctx.project.file("src/schema.patch", patch);
     ctx.ini(PATCHED);
@@ -115,14 +125,15 @@ fn patch_file_edits_are_not_changes(backend: Backend) {
     assert_eq!(kinds, [Value::from("schema_rs")], "{}", out.stdout);
 
     // A real edit next to the patch's: that edit only.
-    let edited = printed.replace(
-        "        name -> Varchar,\n",
-        "        name -> Varchar,\n        downloads -> Nullable<BigInt>,\n",
-    )
-    .replace(
-        "        name -> Text,\n",
-        "        name -> Text,\n        downloads -> Nullable<BigInt>,\n",
-    );
+    let edited = printed
+        .replace(
+            "        name -> Varchar,\n",
+            "        name -> Varchar,\n        downloads -> Nullable<BigInt>,\n",
+        )
+        .replace(
+            "        name -> Text,\n",
+            "        name -> Text,\n        downloads -> Nullable<BigInt>,\n",
+        );
     assert_ne!(edited, printed, "{printed}");
     ctx.project.file("src/schema.rs", &edited);
     let out = ctx.run(&[
@@ -158,13 +169,20 @@ fn patch_file_edits_are_not_changes(backend: Backend) {
     ctx.run(&["downgrade", "-1"]).code(0);
 
     // An edit inside the patch's lines: a clear error, nothing written.
-    let broken = printed.replace("crate_owners (crate_id, owner_id) {", "crate_owners (owner_id) {");
+    let broken = printed.replace(
+        "crate_owners (crate_id, owner_id) {",
+        "crate_owners (owner_id) {",
+    );
     ctx.project.file("src/schema.rs", &broken);
     let before = folders(&ctx);
     let out = ctx.run(&["generate", "--autogenerate", "-m", "x"]);
     out.code(2);
     assert!(out.stderr.contains("schema.patch"), "{}", out.stderr);
-    assert!(out.stderr.contains("its edits are not in the file"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("its edits are not in the file"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(folders(&ctx), before);
 }
 
@@ -189,7 +207,8 @@ fn second_key_on_a_column_gets_its_own_name(backend: Backend) {
     );
     ctx.run(&["upgrade"]).code(0);
     let before = ctx.run(&["print-schema"]).code(0).stdout.clone();
-    let desired = format!("{before}\ndiesel::joinable!(users_organizations -> ciphers (org_uuid));\n");
+    let desired =
+        format!("{before}\ndiesel::joinable!(users_organizations -> ciphers (org_uuid));\n");
     desire(&ctx, &desired);
     let out = autogenerate(&ctx, &["-m", "cipher key", "--sql"]);
     out.code(0);
@@ -201,7 +220,11 @@ fn second_key_on_a_column_gets_its_own_name(backend: Backend) {
             "{}",
             out.stdout
         );
-        assert!(!down.contains("users_organizations_org_uuid_fkey`") && !down.contains("users_organizations_org_uuid_fkey\""), "{down}");
+        assert!(
+            !down.contains("users_organizations_org_uuid_fkey`")
+                && !down.contains("users_organizations_org_uuid_fkey\""),
+            "{down}"
+        );
     }
     autogenerate(&ctx, &["-m", "cipher key"]).code(0);
     run_both_ways(&ctx, &desired, &before, "second key");
@@ -230,10 +253,22 @@ fn both_ends_of_a_key_change_type(backend: Backend) {
     ctx.db.exec("INSERT INTO users_organizations (uuid, org_uuid) VALUES ('u', '0123456789abcdef0123456789abcdef0123')");
     let before = ctx.run(&["print-schema"]).code(0).stdout.clone();
     let widened = before
-        .replace("#[max_length = 36]\n        uuid -> Bpchar", "#[max_length = 40]\n        uuid -> Varchar")
-        .replace("#[max_length = 36]\n        org_uuid -> Bpchar", "#[max_length = 40]\n        org_uuid -> Varchar")
-        .replace("#[max_length = 36]\n        uuid -> Char", "#[max_length = 40]\n        uuid -> Varchar")
-        .replace("#[max_length = 36]\n        org_uuid -> Char", "#[max_length = 40]\n        org_uuid -> Varchar");
+        .replace(
+            "#[max_length = 36]\n        uuid -> Bpchar",
+            "#[max_length = 40]\n        uuid -> Varchar",
+        )
+        .replace(
+            "#[max_length = 36]\n        org_uuid -> Bpchar",
+            "#[max_length = 40]\n        org_uuid -> Varchar",
+        )
+        .replace(
+            "#[max_length = 36]\n        uuid -> Char",
+            "#[max_length = 40]\n        uuid -> Varchar",
+        )
+        .replace(
+            "#[max_length = 36]\n        org_uuid -> Char",
+            "#[max_length = 40]\n        org_uuid -> Varchar",
+        );
     assert_eq!(widened.matches("max_length = 40").count(), 3, "{before}");
     desire(&ctx, &widened);
     autogenerate(&ctx, &["-m", "widen"]).code(0);
@@ -254,8 +289,16 @@ fn both_ends_of_a_key_change_type(backend: Backend) {
         let folders_before = folders(&ctx);
         let out = autogenerate(&ctx, &["-m", "text"]);
         out.code(2);
-        assert!(out.stderr.contains("`organizations.name`"), "{}", out.stderr);
-        assert!(out.stderr.contains("users_organizations_name"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("`organizations.name`"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("users_organizations_name"),
+            "{}",
+            out.stderr
+        );
         assert!(out.stderr.contains("error 1170"), "{}", out.stderr);
         assert_eq!(folders(&ctx), folders_before);
     }

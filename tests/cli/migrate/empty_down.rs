@@ -37,7 +37,8 @@ fn empty_down_sql_is_refused(backend: Backend) {
         let out = ctx.run(&["downgrade", "base"]);
         out.code(2);
         assert!(
-            out.stderr.contains(&format!("the down.sql of {F2} runs no SQL")),
+            out.stderr
+                .contains(&format!("the down.sql of {F2} runs no SQL")),
             "{}",
             out.stderr
         );
@@ -49,9 +50,9 @@ fn empty_down_sql_is_refused(backend: Backend) {
         let check = ctx.run(&["check"]);
         check.code(0);
         assert!(
-            check
-                .stderr
-                .contains(&format!("{F2}/down.sql: down.sql runs no SQL while up.sql does")),
+            check.stderr.contains(&format!(
+                "{F2}/down.sql: down.sql runs no SQL while up.sql does"
+            )),
             "{}",
             check.stderr
         );

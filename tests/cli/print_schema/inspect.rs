@@ -148,7 +148,11 @@ fn every_object_kind_round_trips(backend: Backend) {
         String::from_utf8_lossy(&made.stderr)
     );
     let first = ctx.run(&["inspect"]).code(0).json();
-    let sql = ctx.run(&["inspect", "--format", "sql"]).code(0).stdout.clone();
+    let sql = ctx
+        .run(&["inspect", "--format", "sql"])
+        .code(0)
+        .stdout
+        .clone();
     let Some(copy) = Ctx::new(backend, "") else {
         return;
     };

@@ -333,10 +333,7 @@ fn a_head_whose_version_sorts_after_the_timestamp_stays_the_parent() {
     let again = with(&g, &gen);
     assert_eq!(again.heads().len(), 1);
     assert_eq!(again.heads()[0].revision, gen.revision);
-    assert_eq!(
-        again.get(&gen.revision).unwrap().down_revisions,
-        vec![head]
-    );
+    assert_eq!(again.get(&gen.revision).unwrap().down_revisions, vec![head]);
     // Once more from there: the counter moves on.
     let next = again.generate(&opts("fourth"), ts(6), 43).unwrap();
     assert_eq!(next.folder_name, "9202603191434450000-0001_fourth");

@@ -347,8 +347,12 @@ impl Renderer<'_> {
         if keys.is_empty() {
             return Ok(changes.iter().map(Planned::Change).collect());
         }
-        let is_alter =
-            |c: &Change| matches!(c, Change::AlterType { .. } | Change::AlterNullability { .. });
+        let is_alter = |c: &Change| {
+            matches!(
+                c,
+                Change::AlterType { .. } | Change::AlterNullability { .. }
+            )
+        };
         let mut out = Vec::new();
         let mut retype = Some(Planned::Retype {
             changes: changes.iter().filter(|c| is_alter(c)).collect(),
@@ -407,8 +411,15 @@ impl Renderer<'_> {
         let base = ty.split(['(', ' ']).next().unwrap_or_default();
         if !matches!(
             base,
-            "tinytext" | "text" | "mediumtext" | "longtext" | "tinyblob" | "blob" | "mediumblob"
-                | "longblob" | "json"
+            "tinytext"
+                | "text"
+                | "mediumtext"
+                | "longtext"
+                | "tinyblob"
+                | "blob"
+                | "mediumblob"
+                | "longblob"
+                | "json"
         ) {
             return Ok(());
         }
@@ -433,7 +444,11 @@ impl Renderer<'_> {
             table
                 .indexes
                 .iter()
-                .find(|i| i.parts.iter().any(|p| matches!(p, IndexPart::Column(c) if c == column)))
+                .find(|i| {
+                    i.parts
+                        .iter()
+                        .any(|p| matches!(p, IndexPart::Column(c) if c == column))
+                })
                 .map(|i| format!("the index {}", i.name))
         };
         match keyed_by {
@@ -1189,7 +1204,9 @@ fn constraint_names(schema: &Schema) -> HashSet<String> {
         };
         add(t.primary_key.as_ref().and_then(|k| k.name.as_ref()));
         t.foreign_keys.iter().for_each(|f| add(f.name.as_ref()));
-        t.unique_constraints.iter().for_each(|u| add(u.name.as_ref()));
+        t.unique_constraints
+            .iter()
+            .for_each(|u| add(u.name.as_ref()));
         t.checks.iter().for_each(|c| add(c.name.as_ref()));
         t.indexes.iter().for_each(|i| add(Some(&i.name)));
     }
