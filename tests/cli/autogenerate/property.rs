@@ -417,7 +417,7 @@ fn patched(printed: &str) -> String {
     let mut out = String::from("// Patched by hand.\n");
     let mut done = false;
     for line in printed.lines() {
-        if !done && line.trim() == "p -> Int4," || !done && line.trim() == "p -> Integer," {
+        if !done && matches!(line.trim(), "p -> Int4," | "p -> Integer,") {
             done = true;
             continue;
         }
