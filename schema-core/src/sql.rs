@@ -34,6 +34,36 @@ pub struct Statement<'a> {
     pub line: usize,
 }
 
+/// Whether `sql` runs nothing: it is empty, or only comments and
+/// terminators (read with every backend's comment syntax, so a MySQL `#`
+/// line counts as a comment too).
+pub fn runs_nothing(sql: &str) -> bool {
+    [Backend::Postgres, Backend::Mysql, Backend::Sqlite]
+        .into_iter()
+        .any(|b| split(sql, b).is_empty())
+}
+
+/// The line by which a down.sql says that its revision is irreversible on
+/// purpose, so that reverting it runs no SQL: `-- irreversible`, alone on
+/// a line, optionally followed by `:` and the reason.
+pub const IRREVERSIBLE_MARKER: &str = "-- irreversible";
+
+/// Whether `down_sql` has the [`IRREVERSIBLE_MARKER`] line.
+pub fn marked_irreversible(down_sql: &str) -> bool {
+    down_sql.lines().any(|line| {
+        let line = line.trim();
+        line.get(..IRREVERSIBLE_MARKER.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(IRREVERSIBLE_MARKER))
+            && matches!(
+                line[IRREVERSIBLE_MARKER.len()..]
+                    .trim_start()
+                    .chars()
+                    .next(),
+                None | Some(':')
+            )
+    })
+}
+
 /// Split `sql` into statements; comment-only and empty pieces are dropped.
 ///
 /// ```

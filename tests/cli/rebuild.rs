@@ -141,6 +141,8 @@ fn every_change_to_the_files_re_expands_embed() {
     std::fs::write(&ini, format!("{text}greeting = one\n")).expect("schema.ini");
     let first = PathBuf::from(p.schema(&["generate", "-m", "create users"]));
     std::fs::write(first.join("up.sql"), "CREATE TABLE users (id INTEGER);\n").expect("up.sql");
+    // A down.sql that runs nothing under this up.sql is a build error.
+    std::fs::write(first.join("down.sql"), "DROP TABLE users;\n").expect("down.sql");
 
     let out = p.build_and_run();
     assert!(out.contains("migrations=1"), "{out}");

@@ -8,7 +8,7 @@ use diesel::Connection;
 use schema_core::migrations::GenerateOptions;
 use schema_core::schema::autogen::{self, Revision};
 use schema_core::schema::diesel::parse::parse_schema_rs;
-use schema_core::schema::diesel::PrintSchemaSettings;
+use schema_core::schema::diesel::{unpatch, PrintSchemaSettings};
 use schema_core::schema::diff::{diff, Renames};
 use schema_core::schema::{Identity, Schema};
 use schema_core::{Diagnostic, Kind};
@@ -32,6 +32,11 @@ pub fn run(project: &ProjectContext, args: &GenerateArgs) -> Result<Outcome, Fai
         Failure::from(
             Diagnostic::new(Kind::Io, format!("cannot read schema.rs: {e}")).in_file(&file),
         )
+    })?;
+    // schema.rs is print-schema's output with `patch_file` applied: its
+    // edits are not changes to the database.
+    let source = unpatch(&source, &settings).map_err(|e| {
+        Failure::from(Diagnostic::new(Kind::InvalidValue, e.to_string()).in_file(&file))
     })?;
     let desired = parse_schema_rs(&source, &file, engine.url.backend()).map_err(|e| {
         Failure::from(

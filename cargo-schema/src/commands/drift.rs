@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use diesel::connection::LoadConnection;
 use schema_core::migrations::RevisionGraph;
 use schema_core::schema::diesel::parse::parse_schema_rs;
-use schema_core::schema::diesel::PrintSchemaSettings;
+use schema_core::schema::diesel::{unpatch, PrintSchemaSettings};
 use schema_core::schema::diff::{diff, Renames};
 use schema_core::schema::drift::{compare, from_changes};
 use schema_core::schema::Schema;
@@ -108,6 +108,13 @@ fn schema_rs(live: &Schema, settings: &PrintSchemaSettings, file: &Path) -> Vec<
     let label = file.display().to_string();
     let Ok(text) = std::fs::read_to_string(file) else {
         return Vec::new();
+    };
+    let text = match unpatch(&text, settings) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("warning: {e}; {label} is not compared with the database object by object");
+            return Vec::new();
+        }
     };
     let desired = match parse_schema_rs(&text, file, live.backend) {
         Ok(desired) => desired,

@@ -347,6 +347,34 @@ mod tests {
         assert!(!out.contains("compile_error"), "{out}");
     }
 
+    /// As for an empty up.sql: the build names the folder, unless down.sql
+    /// says `-- irreversible`.
+    #[test]
+    fn an_empty_down_sql_is_a_build_problem() {
+        let dir = project(
+            "[schema]\ndiesel.url = sqlite://app.db\n",
+            &[(
+                "2024-01-01-000000_users",
+                "CREATE TABLE users (id INTEGER);\n",
+            )],
+        );
+        let down = dir
+            .path()
+            .join("migrations/2024-01-01-000000_users/down.sql");
+        std::fs::write(&down, "-- This file should undo anything in `up.sql`\n").unwrap();
+        let out = expand(&EmbedRequest::default(), dir.path(), SQLITE_ONLY).to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains("down.sql runs no SQL while up.sql does"),
+            "{out}"
+        );
+        assert!(out.contains("[empty_down_sql]"), "{out}");
+        assert!(out.contains("2024-01-01-000000_users/down.sql"), "{out}");
+        std::fs::write(&down, "-- irreversible\n").unwrap();
+        let out = expand(&EmbedRequest::default(), dir.path(), SQLITE_ONLY).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
     #[test]
     fn errors_still_emit_the_items_and_track_the_files() {
         let dir = project(

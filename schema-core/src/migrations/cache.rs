@@ -54,7 +54,12 @@ use super::set::{Migration, MigrationSet};
 const FORMAT: &str = concat!("cargo-schema ", env!("CARGO_PKG_VERSION"), " snapshot 3");
 
 /// The warnings a load can give; a snapshot naming another is stale.
-const WARNING_KINDS: [&str; 3] = ["stray_file", "unexpected_file", "empty_up_sql"];
+const WARNING_KINDS: [&str; 4] = [
+    "stray_file",
+    "unexpected_file",
+    "empty_up_sql",
+    "empty_down_sql",
+];
 
 /// What a file or directory looked like: enough to tell that it changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

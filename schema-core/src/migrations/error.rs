@@ -254,6 +254,13 @@ pub enum MigrationError {
         /// The folders lacking `down.sql`, in plan order.
         folders: Vec<String>,
     },
+    /// A downgrade would revert migrations whose `down.sql` runs nothing
+    /// while their `up.sql` runs SQL (diesel_cli refuses an empty one too).
+    #[error("cannot downgrade: the down.sql of {} runs no SQL (empty or only comments) while up.sql does, so reverting would leave what up.sql made; write the SQL that undoes up.sql, or a line `-- irreversible` in down.sql to revert without running SQL on purpose", folders.join(", "))]
+    EmptyDownSql {
+        /// The folders, in plan order.
+        folders: Vec<String>,
+    },
     /// The database records a revision or version that no folder declares.
     #[error("the database has `{entry}` applied but no migration folder declares it; restore the folder, or run `cargo schema stamp --purge <revision>` to rewrite the bookkeeping")]
     UnknownApplied {
@@ -321,6 +328,7 @@ impl MigrationError {
             Self::AmbiguousCurrent { .. } => "ambiguous_current",
             Self::NotADowngradeTarget { .. } => "not_a_downgrade_target",
             Self::NoDownSql { .. } => "no_down_sql",
+            Self::EmptyDownSql { .. } => "empty_down_sql",
             Self::UnknownApplied { .. } => "unknown_applied",
             Self::NotAHead { .. } => "not_a_head",
             Self::GenerateMultipleHeads { .. } => "multiple_heads",

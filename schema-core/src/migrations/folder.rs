@@ -304,6 +304,20 @@ fn read_folder(
             message: "up.sql is empty; diesel refuses to run an empty migration".into(),
         });
     }
+    if down
+        .as_deref()
+        .is_some_and(|down_sql| super::set::down_reverts_nothing(&up_sql, down_sql))
+    {
+        warnings.push(Warning {
+            kind: "empty_down_sql",
+            path: dir.join("down.sql"),
+            message: format!(
+                "down.sql runs no SQL while up.sql does, so a downgrade refuses to revert this revision; \
+                 write the SQL that undoes up.sql, or a line `{}` if it cannot be undone on purpose",
+                crate::sql::IRREVERSIBLE_MARKER
+            ),
+        });
+    }
     Ok(MigrationFiles {
         folder_name: name.to_string(),
         up_sql,

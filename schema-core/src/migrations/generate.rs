@@ -186,7 +186,11 @@ impl RevisionGraph {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let revision = self.new_rev_id(opts.rev_id.as_deref(), entropy)?;
-        let folder_name = format!("{}_{}", self.next_version_prefix(now)?, slug(&opts.message));
+        let folder_name = format!(
+            "{}_{}",
+            self.next_version_prefix(now, &parents)?,
+            slug(&opts.message)
+        );
         let down_revisions: Vec<String> = parents
             .iter()
             .map(|&i| self.migrations[i].revision.clone())
@@ -345,9 +349,50 @@ impl RevisionGraph {
     }
 
     /// `YYYY-MM-DD-HHMMSS-NNNN` with NNNN one past the highest counter
-    /// already used in that second.
-    fn next_version_prefix(&self, now: Timestamp) -> Result<String, MigrationError> {
+    /// already used in that second; or, when that would sort before a
+    /// parent or before a folder without metadata.toml, the version of the
+    /// last of those followed by `-NNNN`.
+    fn next_version_prefix(
+        &self,
+        now: Timestamp,
+        parents: &[usize],
+    ) -> Result<String, MigrationError> {
         let stamp = now.diesel_format();
+        let prefix = self.timestamp_prefix(&stamp)?;
+        let digits: String = prefix.chars().filter(|&c| c != '-').collect();
+        // diesel applies folders in version order, and a folder without
+        // metadata.toml is linked to the folder before it by that order: a
+        // new revision sorting before its parent would run before it under
+        // diesel_cli, and one sorting before such a folder would become its
+        // parent (a cycle when that folder is the head).
+        let floor = parents
+            .iter()
+            .map(|&i| &self.migrations[i])
+            .chain(self.migrations.iter().filter(|m| m.linked_by_version))
+            .map(|m| (m.version.as_str(), m.folder_name.as_str()))
+            .max();
+        if let Some((version, folder)) = floor.filter(|(v, _)| *v > digits.as_str()) {
+            let prefix = folder.split('_').next().unwrap_or(version);
+            // A counter of ours already there is bumped, not stacked.
+            let base = match prefix.rsplit_once('-') {
+                Some((base, n)) if n.len() == 4 && n.chars().all(|c| c.is_ascii_hexdigit()) => base,
+                _ => prefix,
+            };
+            for counter in 0..=0xffffu32 {
+                let candidate = format!("{base}-{counter:04x}");
+                let v: String = candidate.chars().filter(|&c| c != '-').collect();
+                if v.as_str() > version && self.by_version(&v).is_none() {
+                    return Ok(candidate);
+                }
+            }
+            return Err(MigrationError::InvalidGenerate {
+                reason: format!("65536 migrations already follow {folder}"),
+            });
+        }
+        Ok(prefix)
+    }
+
+    fn timestamp_prefix(&self, stamp: &str) -> Result<String, MigrationError> {
         let digits: String = stamp.chars().filter(|&c| c != '-').collect();
         let used = self
             .migrations

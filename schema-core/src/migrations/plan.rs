@@ -357,6 +357,18 @@ impl RevisionGraph {
         if !missing.is_empty() {
             return Err(MigrationError::NoDownSql { folders: missing });
         }
+        // A set read without its SQL (commands that neither run nor print
+        // it) cannot tell; the commands that run the plan read the SQL.
+        if self.has_sql() {
+            let empty: Vec<String> = order
+                .iter()
+                .filter(|&&i| self.migrations[i].reverts_nothing())
+                .map(|&i| self.migrations[i].folder_name.clone())
+                .collect();
+            if !empty.is_empty() {
+                return Err(MigrationError::EmptyDownSql { folders: empty });
+            }
+        }
         Ok(self.steps(order, Direction::Down))
     }
 

@@ -313,6 +313,26 @@ fn build(
     }
 }
 
+impl Migration {
+    /// Whether reverting this revision would silently do nothing: its
+    /// down.sql runs no SQL (empty or only comments) while its up.sql runs
+    /// some, and down.sql does not say `-- irreversible`. A revision whose
+    /// up.sql runs nothing either (a merge, `generate --empty`) reverts
+    /// correctly by running nothing.
+    pub fn reverts_nothing(&self) -> bool {
+        self.down_sql
+            .as_deref()
+            .is_some_and(|down| down_reverts_nothing(&self.up_sql, down))
+    }
+}
+
+/// [`Migration::reverts_nothing`] on the files' text.
+pub(crate) fn down_reverts_nothing(up_sql: &str, down_sql: &str) -> bool {
+    crate::sql::runs_nothing(down_sql)
+        && !crate::sql::runs_nothing(up_sql)
+        && !crate::sql::marked_irreversible(down_sql)
+}
+
 /// Removes repeats, keeping the first occurrence (Alembic dedupes too).
 fn dedup(list: Vec<String>) -> Vec<String> {
     if list.len() < 2 {

@@ -187,6 +187,17 @@ impl Ddl {
     /// `CREATE VIEW ...;`.
     pub fn create_view(&self, view: &View) -> String {
         let definition = view.definition.trim().trim_end_matches(';');
+        // MySQL qualifies every name in a view's definition with its
+        // database: unqualified, the view reads the database the DDL runs
+        // in, as the tables are made there.
+        let unqualified;
+        let definition = match (&view.schema, self.backend) {
+            (Some(db), Backend::Mysql) => {
+                unqualified = definition.replace(&format!("{}.", self.ident(db)), "");
+                unqualified.as_str()
+            }
+            _ => definition,
+        };
         match self.backend {
             // SQLite keeps the whole CREATE VIEW statement.
             Backend::Sqlite => format!("{definition};"),
@@ -267,13 +278,31 @@ impl Ddl {
             };
             lines.push(format!("{name}PRIMARY KEY ({})", self.list(&pk.columns)));
         }
+        // PostgreSQL leaves out a UNIQUE that repeats the primary key when
+        // both are in one CREATE TABLE, and keeps it when added after.
+        let repeats_key = |columns: &[String]| {
+            self.backend == Backend::Postgres
+                && table
+                    .primary_key
+                    .as_ref()
+                    .is_some_and(|k| k.columns == columns)
+        };
+        let mut after = Vec::new();
         for u in &table.unique_constraints {
             let name = u
                 .name
                 .as_ref()
                 .map(|n| format!("CONSTRAINT {} ", self.ident(n)))
                 .unwrap_or_default();
-            lines.push(format!("{name}UNIQUE ({})", self.list(&u.columns)));
+            let constraint = format!("{name}UNIQUE ({})", self.list(&u.columns));
+            if repeats_key(&u.columns) {
+                after.push(format!(
+                    "ALTER TABLE {} ADD {constraint};",
+                    self.table_name(table)
+                ));
+            } else {
+                lines.push(constraint);
+            }
         }
         for c in &table.checks {
             let name = c
@@ -313,6 +342,10 @@ impl Ddl {
             }
         }
         out.push_str(";\n\n");
+        for statement in after {
+            out.push_str(&statement);
+            out.push_str("\n\n");
+        }
         out
     }
 }

@@ -201,7 +201,7 @@ pub fn diff(live: &Schema, desired: &Schema, renames: &Renames) -> Result<Diff, 
         out.changes.push(Change::CreateTable(t));
     }
     for (live_table, desired_table) in &kept {
-        diff_table(live.backend, live_table, desired_table, renames, &mut out);
+        diff_table(live, live_table, desired_table, renames, &mut out);
     }
     let mut drops = order_by_foreign_keys(dropped);
     drops.reverse();
@@ -232,7 +232,8 @@ fn phase(change: &Change) -> u8 {
     }
 }
 
-fn diff_table(backend: Backend, live: &Table, desired: &Table, renames: &Renames, out: &mut Diff) {
+fn diff_table(schema: &Schema, live: &Table, desired: &Table, renames: &Renames, out: &mut Diff) {
+    let backend = schema.backend;
     let mut live = live.clone();
     for (_, old, new) in renames.columns.iter().filter(|(t, _, _)| *t == live.name) {
         out.changes.push(Change::RenameColumn {
@@ -284,9 +285,9 @@ fn diff_table(backend: Backend, live: &Table, desired: &Table, renames: &Renames
         }
     }
 
-    // joinable! only writes single-column keys to a primary key; the
-    // others are the database's own and are kept.
-    let single = |f: &&ForeignKey| f.columns.len() == 1;
+    // A key schema.rs does not show is the database's own and is kept;
+    // only one print-schema would write as `joinable!` can be dropped.
+    let single = |f: &&ForeignKey| joinable(schema, &live, f);
     let same_fk = |a: &ForeignKey, b: &ForeignKey| {
         a.columns == b.columns && a.referenced_table == b.referenced_table
     };
@@ -335,6 +336,37 @@ fn diff_table(backend: Backend, live: &Table, desired: &Table, renames: &Renames
 /// as the backend's DDL type where diesel's names are aliases of one type
 /// (`Integer` and `Int4` on PostgreSQL), by diesel's name otherwise;
 /// custom types by their last path segment.
+/// Whether print-schema writes `fk` of `table` as `joinable!` (diesel's
+/// rule): one column, to the parent's one-column primary key, to another
+/// table that schema.rs covers, and the only key between the two tables.
+fn joinable(schema: &Schema, table: &Table, fk: &ForeignKey) -> bool {
+    if fk.columns.len() != 1 || fk.referenced_table == table.name {
+        return false;
+    }
+    let Some(parent) = schema.tables.iter().find(|t| {
+        t.name == fk.referenced_table
+            && (fk.referenced_schema.is_none() || t.schema == fk.referenced_schema)
+    }) else {
+        return false;
+    };
+    let to_key = match (&parent.primary_key, fk.referenced_columns.as_slice()) {
+        (Some(k), []) => k.columns.len() == 1,
+        (Some(k), [c]) => k.columns.len() == 1 && &k.columns[0] == c,
+        _ => false,
+    };
+    let between = table
+        .foreign_keys
+        .iter()
+        .filter(|f| f.referenced_table == parent.name)
+        .count()
+        + parent
+            .foreign_keys
+            .iter()
+            .filter(|f| f.referenced_table == table.name)
+            .count();
+    to_key && between == 1
+}
+
 fn same_type(backend: Backend, live: &Column, desired: &Column) -> bool {
     let desired_type = DieselType::parse(desired.sql_type.as_deref().unwrap_or(&desired.data_type));
     if is_record_column(live, &desired_type, &desired.name) {

@@ -6,6 +6,7 @@
 mod changes;
 mod judge;
 mod property;
+mod real_projects;
 mod refusals;
 
 use crate::migrate::{Backend, Ctx};

@@ -4,11 +4,17 @@
 //! kept column's rows intact; downgraded, it is A again, byte for byte as
 //! `print-schema` prints it, rows included.
 //!
+//! A second property: for a random schema A and random `[print_schema]`
+//! settings of diesel.toml (`patch_file`, `filter`, `schema`,
+//! `custom_type_derives`, `import_types`, `with_docs`, `column_sorting`,
+//! `except_custom_type_definitions`), the schema.rs print-schema writes is
+//! "No changes" for autogenerate and clean for `check`.
+//!
 //! Schemas come from a sequence of choices that proptest generates and
 //! shrinks toward zero, zero being "keep it simple" at every choice. The
 //! seed is fixed so CI runs the same cases every time;
-//! `SCHEMA_TEST_AUTOGEN_CASES` (default 4 per backend) and
-//! `SCHEMA_TEST_AUTOGEN_SEED` run more or others.
+//! `SCHEMA_TEST_AUTOGEN_CASES` (default 4 per backend for each property)
+//! and `SCHEMA_TEST_AUTOGEN_SEED` run more or others.
 
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -452,11 +458,158 @@ fn case(backend: Backend, a: &[Tab], b: &[Tab]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-fn property(backend: Backend) {
-    let cases = std::env::var("SCHEMA_TEST_AUTOGEN_CASES")
+/// diesel.toml's `[print_schema]` for `tables`, from choices, and the
+/// edit its patch makes (none without `patch_file`).
+fn print_settings(c: &mut Choices<'_>, backend: Backend, tables: &[Tab]) -> (String, bool) {
+    let mut toml = String::from("[print_schema]\nfile = \"src/schema.rs\"\n");
+    if c.next(2) == 1 {
+        toml += "column_sorting = \"name\"\n";
+    }
+    if c.next(2) == 1 {
+        toml += "with_docs = true\n";
+    }
+    if c.next(2) == 1 {
+        toml += "import_types = [\"diesel::sql_types::*\", \"diesel::sql_types::Integer\"]\n";
+    }
+    if c.next(2) == 1 {
+        toml += "custom_type_derives = [\"diesel::query_builder::QueryId\", \"Clone\"]\n";
+    }
+    if c.next(2) == 1 {
+        toml += "except_custom_type_definitions = [\"^Mood$\"]\n";
+    }
+    if backend == Backend::Postgres && c.next(2) == 1 {
+        toml += "schema = \"public\"\n";
+    }
+    if tables.len() > 1 {
+        let name = &tables[c.next(tables.len())].name;
+        match c.next(3) {
+            1 => toml += &format!("filter = {{ except_tables = [\"^{name}$\"] }}\n"),
+            2 => toml += &format!("filter = {{ only_tables = [\"^{name}$\", \"^t0$\"] }}\n"),
+            _ => {}
+        }
+    }
+    (toml, c.next(2) == 1)
+}
+
+/// What a project's patch does to the printed schema: a comment, and the
+/// key column `p` left out of the first table that has one.
+fn patched(printed: &str) -> String {
+    let mut out = String::from("// Patched by hand.\n");
+    let mut done = false;
+    for line in printed.lines() {
+        if !done && matches!(line.trim(), "p -> Int4," | "p -> Integer,") {
+            done = true;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn printed_case(backend: Backend, a: &[Tab], toml: &str, patch: bool) -> Result<(), TestCaseError> {
+    let Some(ctx) = Ctx::new(backend, "") else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(ctx.root().join("migrations")).expect("migrations folder");
+    let a_rs = schema_rs(a);
+    desire(&ctx, &a_rs);
+    let made = autogenerate(&ctx, &["-m", "a"]);
+    prop_assert_eq!(made.code, Some(0), "{}\n{}", a_rs, made.stderr);
+    prop_assert_eq!(ctx.run(&["upgrade"]).code, Some(0));
+    ctx.project.file("diesel.toml", toml);
+    let mut toml = toml.to_owned();
+    if patch {
+        let plain = ctx.run(&["print-schema"]).code(0).stdout.clone();
+        let edit = diffy::create_patch(&plain, &patched(&plain)).to_string();
+        ctx.project.file("src/schema.patch", edit);
+        toml += "patch_file = \"src/schema.patch\"\n";
+        ctx.project.file("diesel.toml", &toml);
+    }
+    let context = format!("A:\n{a_rs}\ndiesel.toml:\n{toml}");
+    let printed = ctx.run(&["print-schema"]);
+    prop_assert_eq!(printed.code, Some(0), "{}\n{}", context, printed.stderr);
+    ctx.project.file("src/schema.rs", &printed.stdout);
+    let context = format!("{context}\nschema.rs:\n{}", printed.stdout);
+    let out = ctx.run(&["generate", "--autogenerate", "-m", "x"]);
+    prop_assert_eq!(out.code, Some(0), "{}\n{}", context, out.stderr);
+    prop_assert!(
+        out.stderr.contains("No changes in schema detected."),
+        "{}\n{}",
+        context,
+        out.stderr
+    );
+    let check = ctx.run(&["check"]);
+    prop_assert_eq!(
+        check.code,
+        Some(0),
+        "{}\n{}{}",
+        context,
+        check.stdout,
+        check.stderr
+    );
+    Ok(())
+}
+
+/// The cases each property runs per backend.
+fn cases() -> u32 {
+    std::env::var("SCHEMA_TEST_AUTOGEN_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(4);
+        .unwrap_or(4)
+}
+
+fn printed_property(backend: Backend) {
+    let seed: u64 = std::env::var("SCHEMA_TEST_AUTOGEN_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20261207);
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config {
+        cases: cases(),
+        failure_persistence: None,
+        max_shrink_iters: 16,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(
+        config,
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
+    );
+    // Every other case has a patch, so the few cases of CI have one.
+    let run = std::cell::Cell::new(0u32);
+    let result = runner.run(&vec(any::<u8>(), 16..96), |bytes| {
+        let mut c = Choices {
+            bytes: &bytes,
+            at: 0,
+        };
+        let a = schema_a(&mut c, backend);
+        let (toml, patch) = print_settings(&mut c, backend, &a);
+        run.set(run.get() + 1);
+        printed_case(backend, &a, &toml, patch || run.get() % 2 == 0)
+    });
+    if let Err(e) = result {
+        panic!("{backend} (seed {seed}): {e}");
+    }
+}
+
+#[test]
+fn printed_with_settings_sqlite() {
+    printed_property(Backend::Sqlite);
+}
+
+#[test]
+fn printed_with_settings_postgres() {
+    printed_property(Backend::Postgres);
+}
+
+#[test]
+fn printed_with_settings_mysql() {
+    printed_property(Backend::Mysql);
+}
+
+fn property(backend: Backend) {
+    let cases = cases();
     let seed: u64 = std::env::var("SCHEMA_TEST_AUTOGEN_SEED")
         .ok()
         .and_then(|v| v.parse().ok())

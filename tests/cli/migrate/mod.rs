@@ -28,6 +28,7 @@ mod connect;
 mod crash;
 mod drift;
 mod drivers;
+mod empty_down;
 mod failure;
 mod fencing;
 mod fleet;

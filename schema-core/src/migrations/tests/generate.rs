@@ -307,3 +307,34 @@ fn slugs() {
     assert!(long.len() <= 40, "{long}");
     assert_eq!(long, "this_message_is_far_too_long_to_be_kept");
 }
+
+/// A diesel project whose folders mix numeric prefixes: the head's
+/// version (`9202...`) sorts after any timestamp. The new revision follows
+/// the head, and its folder sorts after it, so a load links nothing to it
+/// by version (which made the head its child: a cycle).
+#[test]
+fn a_head_whose_version_sorts_after_the_timestamp_stays_the_parent() {
+    let diesel_only = |name: &str| MigrationFiles {
+        folder_name: name.into(),
+        up_sql: "CREATE TABLE t (id INTEGER);".into(),
+        down_sql: Some("DROP TABLE t;".into()),
+        metadata_toml: None,
+        dir: None,
+    };
+    let g = RevisionGraph::from_files(vec![
+        diesel_only("8202603191434450000_first"),
+        diesel_only("9202603191434450000_second"),
+    ])
+    .unwrap();
+    let head = g.heads()[0].revision.clone();
+    let gen = g.generate(&opts("third"), ts(5), 42).unwrap();
+    assert_eq!(gen.down_revisions, vec![head.clone()]);
+    assert_eq!(gen.folder_name, "9202603191434450000-0000_third");
+    let again = with(&g, &gen);
+    assert_eq!(again.heads().len(), 1);
+    assert_eq!(again.heads()[0].revision, gen.revision);
+    assert_eq!(again.get(&gen.revision).unwrap().down_revisions, vec![head]);
+    // Once more from there: the counter moves on.
+    let next = again.generate(&opts("fourth"), ts(6), 43).unwrap();
+    assert_eq!(next.folder_name, "9202603191434450000-0001_fourth");
+}

@@ -230,6 +230,28 @@ fn stray_and_unexpected_files_warn() {
     write(root, "2024-01-01-000000_ok/up.sql", "SELECT 1;");
     write(root, "2024-01-01-000000_ok/Down.sql", "SELECT 1;");
     write(root, "2024-01-02-000000_empty/up.sql", "  \n");
+    write(root, "2024-01-03-000000_no_undo/up.sql", "SELECT 1;");
+    write(
+        root,
+        "2024-01-03-000000_no_undo/down.sql",
+        "-- nothing\n# here\n;\n",
+    );
+    write(
+        root,
+        "2024-01-04-000000_merge/up.sql",
+        "-- This revision runs no SQL.\n",
+    );
+    write(
+        root,
+        "2024-01-04-000000_merge/down.sql",
+        "-- This revision runs no SQL.\n",
+    );
+    write(root, "2024-01-05-000000_on_purpose/up.sql", "SELECT 1;");
+    write(
+        root,
+        "2024-01-05-000000_on_purpose/down.sql",
+        "-- Irreversible: data\n",
+    );
     write(root, "create_users.sql", "CREATE TABLE users ();");
     let loaded = load_ok(root);
     let mut got: Vec<_> = loaded
@@ -246,6 +268,7 @@ fn stray_and_unexpected_files_warn() {
     assert_eq!(
         got,
         vec![
+            ("empty_down_sql", "down.sql".to_string()),
             ("empty_up_sql", "up.sql".to_string()),
             ("stray_file", "create_users.sql".to_string()),
             ("unexpected_file", "Down.sql".to_string()),

@@ -11,6 +11,8 @@
 
 mod types;
 
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt::Write;
 
 use super::ddl::Ddl;
@@ -54,6 +56,16 @@ pub enum RenderError {
         /// The backend.
         backend: Backend,
     },
+    /// The change has no form the backend accepts.
+    #[error("`{table}.{column}`: {reason}")]
+    NoSafeForm {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Why, and what to do instead.
+        reason: String,
+    },
 }
 
 /// One statement with the comment that precedes it.
@@ -91,6 +103,7 @@ pub fn render(live: &Schema, diff: &Diff) -> Result<Revision, RenderError> {
         live,
         warnings: Default::default(),
         records: Default::default(),
+        names: RefCell::new(constraint_names(live)),
     };
     let mut summary = Vec::new();
     let mut parts: Vec<(Vec<Step>, Vec<Step>)> = Vec::new();
@@ -104,6 +117,10 @@ pub fn render(live: &Schema, diff: &Diff) -> Result<Revision, RenderError> {
             Planned::Rebuild { from, to, changes } => {
                 summary.extend(changes.iter().map(|c| r.describe(c)));
                 parts.push((r.rebuild(from, to), r.rebuild(to, from)));
+            }
+            Planned::Retype { changes, keys } => {
+                summary.extend(changes.iter().map(|c| r.describe(c)));
+                parts.push(r.retype(changes, keys)?);
             }
         }
     }
@@ -198,20 +215,55 @@ enum Planned<'c> {
         to: Box<Table>,
         changes: Vec<&'c Change>,
     },
+    /// (MySQL) column changes with the foreign keys on their columns, at
+    /// either end, dropped before and made again after: MySQL refuses to
+    /// change a column a key uses (error 1832).
+    Retype {
+        changes: Vec<&'c Change>,
+        keys: Vec<(Table, ForeignKey)>,
+    },
 }
 
 struct Renderer<'a> {
     d: Ddl,
     live: &'a Schema,
     /// Types diesel does not define, written upper-cased (one per column).
-    warnings: std::cell::RefCell<Vec<String>>,
+    warnings: RefCell<Vec<String>>,
     /// PostgreSQL composite types of `Record<...>` columns, made first.
-    records: std::cell::RefCell<Vec<types::RecordType>>,
+    records: RefCell<Vec<types::RecordType>>,
+    /// The names of constraints and indexes, the database's and those
+    /// this revision creates (lowercase: MySQL compares them so).
+    names: RefCell<HashSet<String>>,
 }
 
 impl Renderer<'_> {
     fn backend(&self) -> Backend {
         self.d.backend
+    }
+
+    /// A name for a new foreign key that no constraint or index of the
+    /// database or of this revision has: PostgreSQL's own
+    /// `table_column_fkey`, numbered as PostgreSQL numbers it when taken
+    /// (an existing key on the same columns to another table has it), so
+    /// that down.sql drops only the key up.sql made.
+    fn fresh_name(&self, table: &str, columns: &[String]) -> String {
+        let base = fk_name(table, columns);
+        let mut names = self.names.borrow_mut();
+        let mut n = 0usize;
+        loop {
+            let suffix = if n == 0 { String::new() } else { n.to_string() };
+            // PostgreSQL cuts names at 63 bytes and MySQL refuses more
+            // than 64: cut before the suffix, so it stays.
+            let mut head = base.clone();
+            while head.len() + suffix.len() > 63 {
+                head.pop();
+            }
+            let name = format!("{head}{suffix}");
+            if names.insert(name.to_lowercase()) {
+                return name;
+            }
+            n += 1;
+        }
     }
 
     /// A table's name for people: without the default schema.
@@ -223,6 +275,9 @@ impl Renderer<'_> {
     }
 
     fn plan<'c>(&self, changes: &'c [Change]) -> Result<Vec<Planned<'c>>, RenderError> {
+        if self.backend() == Backend::Mysql {
+            return self.plan_mysql(changes);
+        }
         if self.backend() != Backend::Sqlite {
             return Ok(changes.iter().map(Planned::Change).collect());
         }
@@ -284,6 +339,192 @@ impl Renderer<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// MySQL: the column changes (contiguous: [`diff`](super::diff) orders
+    /// changes by kind) in one [`Planned::Retype`] when a foreign key uses
+    /// one of their columns; a type that cannot be in a key refused there.
+    fn plan_mysql<'c>(&self, changes: &'c [Change]) -> Result<Vec<Planned<'c>>, RenderError> {
+        let mut keys: Vec<(Table, ForeignKey)> = Vec::new();
+        for c in changes {
+            let (table, column, new) = match c {
+                Change::AlterType { table, from, to } => {
+                    (table, &**from, Some(self.column(table, to)?))
+                }
+                Change::AlterNullability { table, column, .. } => (table, column, None),
+                _ => continue,
+            };
+            let used = self.keys_on(table, &column.name, changes);
+            if let Some(new) = &new {
+                self.refuse_unkeyable(table, &column.name, &new.full_type, !used.is_empty())?;
+            }
+            for (t, fk) in used {
+                if !keys
+                    .iter()
+                    .any(|(kt, k)| kt.name == t.name && kt.schema == t.schema && k == &fk)
+                {
+                    keys.push((t, fk));
+                }
+            }
+        }
+        if keys.is_empty() {
+            return Ok(changes.iter().map(Planned::Change).collect());
+        }
+        let is_alter = |c: &Change| {
+            matches!(
+                c,
+                Change::AlterType { .. } | Change::AlterNullability { .. }
+            )
+        };
+        let mut out = Vec::new();
+        let mut retype = Some(Planned::Retype {
+            changes: changes.iter().filter(|c| is_alter(c)).collect(),
+            keys,
+        });
+        for c in changes {
+            if !is_alter(c) {
+                out.push(Planned::Change(c));
+            } else if let Some(block) = retype.take() {
+                out.push(block);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The live foreign keys that use `table.column`, from it or to it,
+    /// less those the revision drops anyway.
+    fn keys_on(&self, table: &Table, column: &str, changes: &[Change]) -> Vec<(Table, ForeignKey)> {
+        let dropped = |t: &Table, fk: &ForeignKey| {
+            changes.iter().any(|c| match c {
+                Change::DropTable(d) => d.name == t.name && d.schema == t.schema,
+                Change::DropForeignKey { table, foreign_key } => {
+                    table.name == t.name
+                        && foreign_key.columns == fk.columns
+                        && foreign_key.referenced_table == fk.referenced_table
+                }
+                _ => false,
+            })
+        };
+        let mut out = Vec::new();
+        for t in &self.live.tables {
+            for fk in &t.foreign_keys {
+                let from = t.name == table.name
+                    && t.schema == table.schema
+                    && fk.columns.iter().any(|c| c == column);
+                let to = fk.referenced_table == table.name
+                    && fk.referenced_columns.iter().any(|c| c == column);
+                if (from || to) && !dropped(t, fk) {
+                    out.push((t.clone(), fk.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// MySQL keys a TEXT or BLOB column only by a prefix, and a foreign
+    /// key not at all: refuse to make a keyed column one.
+    fn refuse_unkeyable(
+        &self,
+        table: &Table,
+        column: &str,
+        new_type: &str,
+        in_foreign_key: bool,
+    ) -> Result<(), RenderError> {
+        let ty = new_type.to_ascii_lowercase();
+        let base = ty.split(['(', ' ']).next().unwrap_or_default();
+        if !matches!(
+            base,
+            "tinytext"
+                | "text"
+                | "mediumtext"
+                | "longtext"
+                | "tinyblob"
+                | "blob"
+                | "mediumblob"
+                | "longblob"
+                | "json"
+        ) {
+            return Ok(());
+        }
+        let keyed_by = if in_foreign_key {
+            Some("a foreign key".to_owned())
+        } else if table
+            .primary_key
+            .as_ref()
+            .is_some_and(|k| k.columns.iter().any(|c| c == column))
+        {
+            Some("the primary key".to_owned())
+        } else if let Some(u) = table
+            .unique_constraints
+            .iter()
+            .find(|u| u.columns.iter().any(|c| c == column))
+        {
+            Some(format!(
+                "the unique key {}",
+                u.name.as_deref().unwrap_or_default()
+            ))
+        } else {
+            table
+                .indexes
+                .iter()
+                .find(|i| {
+                    i.parts
+                        .iter()
+                        .any(|p| matches!(p, IndexPart::Column(c) if c == column))
+                })
+                .map(|i| format!("the index {}", i.name))
+        };
+        match keyed_by {
+            None => Ok(()),
+            Some(key) => Err(RenderError::NoSafeForm {
+                table: self.shown(table),
+                column: column.to_owned(),
+                reason: format!(
+                    "{} cannot become {new_type}: it is in {key}, and {} keys a {base} column only by a prefix length (error 1170) and never by a foreign key; \
+                     keep a VARCHAR type (e.g. `#[max_length = N]` on `Varchar`), or write the revision by hand (drop the key or index it by a prefix first)",
+                    column,
+                    self.backend()
+                ),
+            }),
+        }
+    }
+
+    /// The up and down steps of a [`Planned::Retype`]: on each end the
+    /// keys dropped, the columns changed, the keys made again, in the same
+    /// order.
+    fn retype(
+        &self,
+        changes: &[&Change],
+        keys: &[(Table, ForeignKey)],
+    ) -> Result<(Vec<Step>, Vec<Step>), RenderError> {
+        let comment = format!(
+            "foreign key(s) {} dropped while their columns change ({} refuses to change a column a key uses), then made again",
+            keys.iter()
+                .map(|(_, k)| k.name.as_deref().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.backend()
+        );
+        let drops: Vec<Step> = keys
+            .iter()
+            .map(|(t, k)| Step::new(comment.clone(), self.drop_foreign_key(t, k)))
+            .collect();
+        let adds: Vec<Step> = keys
+            .iter()
+            .map(|(t, k)| Step::new(comment.clone(), self.d.add_foreign_key(t, k)))
+            .collect();
+        let mut up = drops.clone();
+        let mut down = drops;
+        let mut downs = Vec::new();
+        for c in changes {
+            let (u, d) = self.change(c)?;
+            up.extend(u);
+            downs.push(d);
+        }
+        down.extend(downs.into_iter().rev().flatten());
+        up.extend(adds.iter().cloned());
+        down.extend(adds);
+        Ok((up, down))
     }
 
     /// `table` with `change` made to it (for the SQLite rebuild).
@@ -432,7 +673,7 @@ impl Renderer<'_> {
         }
         for fk in &mut t.foreign_keys {
             if fk.name.is_none() && self.backend() != Backend::Sqlite {
-                fk.name = Some(fk_name(&desired.name, &fk.columns));
+                fk.name = Some(self.fresh_name(&desired.name, &fk.columns));
             }
         }
         Ok(t)
@@ -697,7 +938,7 @@ impl Renderer<'_> {
             }
             Change::AddForeignKey { table, foreign_key } => {
                 let mut fk = foreign_key.clone();
-                fk.name = Some(fk_name(&table.name, &fk.columns));
+                fk.name = Some(self.fresh_name(&table.name, &fk.columns));
                 let comment = format!(
                     "foreign key ({}) of {} to {}",
                     fk.columns.join(", "),
@@ -1023,6 +1264,26 @@ impl Renderer<'_> {
         }
         steps
     }
+}
+
+/// The names of the constraints and indexes of `schema`, lowercase.
+fn constraint_names(schema: &Schema) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for t in &schema.tables {
+        let mut add = |n: Option<&String>| {
+            if let Some(n) = n {
+                names.insert(n.to_lowercase());
+            }
+        };
+        add(t.primary_key.as_ref().and_then(|k| k.name.as_ref()));
+        t.foreign_keys.iter().for_each(|f| add(f.name.as_ref()));
+        t.unique_constraints
+            .iter()
+            .for_each(|u| add(u.name.as_ref()));
+        t.checks.iter().for_each(|c| add(c.name.as_ref()));
+        t.indexes.iter().for_each(|i| add(Some(&i.name)));
+    }
+    names
 }
 
 /// PostgreSQL's own name for a key, `table_column_fkey`, on every

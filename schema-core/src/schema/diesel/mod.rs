@@ -88,6 +88,32 @@ fn rustfmt(text: &str) -> Option<String> {
     String::from_utf8(output.stdout).ok()
 }
 
+/// `text` (a schema.rs as `print_schema` writes it under `settings`) with
+/// the edits of `settings.patch_file` taken back: the tables as the
+/// database has them, which is what a schema.rs is compared with. The text
+/// itself when there is no patch.
+///
+/// # Errors
+/// The patch cannot be read, or its edits are not in `text` (schema.rs was
+/// edited where the patch changes it).
+pub fn unpatch(text: &str, settings: &PrintSchemaSettings) -> Result<String, PrintSchemaError> {
+    let Some(path) = &settings.patch_file else {
+        return Ok(text.to_owned());
+    };
+    let error = |message: String| PrintSchemaError::Patch {
+        path: path.to_owned(),
+        message,
+    };
+    let patch = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+    let patch = diffy::Patch::from_str(&patch).map_err(|e| error(e.to_string()))?;
+    diffy::apply(text, &patch.reverse()).map_err(|e| {
+        error(format!(
+            "its edits are not in the file, so they cannot be taken back to compare it with the database ({e}); \
+             edit the schema outside the patch's lines, or update the patch"
+        ))
+    })
+}
+
 fn apply_patch(text: &str, path: &std::path::Path) -> Result<String, PrintSchemaError> {
     let error = |message: String| PrintSchemaError::Patch {
         path: path.to_owned(),
