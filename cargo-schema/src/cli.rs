@@ -122,6 +122,10 @@ pub enum Command {
     /// Exit 3 when revisions are pending, edited after being applied,
     /// unknown to the folder, or the graph has several heads.
     Check(CheckArgs),
+    /// Say what each pending revision will lock, rewrite, lose or break on
+    /// the server, before it runs (exits 3 on an error); see the README's
+    /// Lint section.
+    Lint(crate::commands::lint::LintArgs),
     /// Show the effective configuration, where each value came from, and
     /// every problem (exits 2 when there is one).
     Config(ConfigArgs),

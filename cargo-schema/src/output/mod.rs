@@ -12,6 +12,7 @@
 
 pub mod check;
 pub mod config;
+pub mod lint;
 pub mod revision;
 pub mod run;
 pub mod steps;
