@@ -401,6 +401,10 @@ pub struct CheckArgs {
     /// schema is compared with neither the revisions nor schema.rs.
     #[arg(long)]
     pub no_drift: bool,
+    /// Skip linting the pending revisions (`cargo schema lint`); with
+    /// --no-drift they are linted without the schema before each one.
+    #[arg(long)]
+    pub no_lint: bool,
 }
 
 /// Output format.
