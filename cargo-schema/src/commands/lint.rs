@@ -90,7 +90,10 @@ pub(crate) fn config(project: &ProjectContext) -> Result<LintConfig, Failure> {
     let line_of = |key: &str| document.entry("lint", key).and_then(|e| e.origin.line());
     LintConfig::from_section(&section, document.path(), &line_of).map_err(|errors| {
         let errors = ConfigError::try_from(errors).unwrap_or_else(|()| {
-            ConfigError::from(schema_core::Diagnostic::new(schema_core::Kind::Parse, "[lint]"))
+            ConfigError::from(schema_core::Diagnostic::new(
+                schema_core::Kind::Parse,
+                "[lint]",
+            ))
         });
         Failure::Config(errors)
     })
@@ -170,7 +173,9 @@ impl Run<'_> {
                 Err(e) => notes.push(format!("the schema before each revision is not known ({e}); every table a statement names is taken to exist already")),
             }
         } else if !self.replay {
-            notes.push("--no-replay: every table a statement names is taken to exist already".to_owned());
+            notes.push(
+                "--no-replay: every table a statement names is taken to exist already".to_owned(),
+            );
         }
         let transactional =
             C::TRANSACTIONAL_DDL && self.migrator.options().transactional_ddl != Some(false);
@@ -192,7 +197,10 @@ impl Run<'_> {
             };
             let allow = metadata_allow(m)?;
             let file = m.file_path("up.sql");
-            let file = file.strip_prefix(&base).map(Path::to_path_buf).unwrap_or(file);
+            let file = file
+                .strip_prefix(&base)
+                .map(Path::to_path_buf)
+                .unwrap_or(file);
             let input = RevisionInput {
                 revision: &m.revision,
                 file,

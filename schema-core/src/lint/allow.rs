@@ -153,7 +153,9 @@ impl LintConfig {
                             errors.push(locate(
                                 Diagnostic::new(
                                     Kind::InvalidValue,
-                                    format!("[lint] {code} = {value}: expected off, warning or error"),
+                                    format!(
+                                        "[lint] {code} = {value}: expected off, warning or error"
+                                    ),
                                 ),
                                 key,
                             ));
@@ -193,7 +195,10 @@ fn unknown(code: &str) -> Diagnostic {
         Kind::UnknownOption,
         format!("[lint] `{code}` is neither start_after, allow nor a rule's code"),
     );
-    match suggest(code, RULES.iter().map(|r| r.code).chain(["start_after", "allow"])) {
+    match suggest(
+        code,
+        RULES.iter().map(|r| r.code).chain(["start_after", "allow"]),
+    ) {
         Some(s) => d.suggest(s),
         None => d,
     }
@@ -219,7 +224,8 @@ mod tests {
         let c = LintConfig::from_section(&options, Path::new("schema.ini"), &|_| Some(3)).unwrap();
         assert_eq!(c.start_after.as_deref(), Some("abc"));
         options.insert("ban-drop-tabel".to_owned(), "off".to_owned());
-        let e = LintConfig::from_section(&options, Path::new("schema.ini"), &|_| Some(3)).unwrap_err();
+        let e =
+            LintConfig::from_section(&options, Path::new("schema.ini"), &|_| Some(3)).unwrap_err();
         assert_eq!(e[0].suggestion.as_deref(), Some("ban-drop-table"));
         assert_eq!(e[0].line, Some(3));
     }

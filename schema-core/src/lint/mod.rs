@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::schema::Schema;
 use crate::url::Backend;
 
-pub use allow::{LintConfig, Level};
+pub use allow::{Level, LintConfig};
 pub use rules::RULES;
 
 /// How bad a finding is: errors fail `lint` and `check` (exit 3).
@@ -119,6 +119,9 @@ pub(crate) struct Context<'a> {
     pub created: HashSet<String>,
     pub in_transaction: bool,
     pub foreign_keys: bool,
+    /// Tables this revision rebuilds: a table it creates is renamed to
+    /// their name (SQLite's 12 steps); dropping the old one loses nothing.
+    pub rebuilt: HashSet<String>,
 }
 
 /// What a rule reports, before it is placed and levelled.
@@ -137,6 +140,7 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
         created: HashSet::new(),
         in_transaction: input.in_transaction,
         foreign_keys: input.sqlite_foreign_keys,
+        rebuilt: HashSet::new(),
     };
     let comments = allow::Comments::read(input.sql);
     let mut findings = Vec::new();
@@ -151,15 +155,30 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
         help: hit.help,
     };
     for comment in comments.without_reason() {
-        findings.push(place(allow::no_reason(&comment.code), comment.line, &comment.text));
+        findings.push(place(
+            allow::no_reason(&comment.code),
+            comment.line,
+            &comment.text,
+        ));
     }
     for comment in comments.unknown_codes() {
-        findings.push(place(allow::unknown_code(&comment.code), comment.line, &comment.text));
+        findings.push(place(
+            allow::unknown_code(&comment.code),
+            comment.line,
+            &comment.text,
+        ));
     }
-    for statement in crate::sql::split(input.sql, input.backend) {
-        let parsed = parse::parse(&statement.text, input.backend);
+    let statements: Vec<_> = crate::sql::split(input.sql, input.backend)
+        .into_iter()
+        .map(|s| {
+            let parsed = parse::parse(&s.text, input.backend);
+            (s, parsed)
+        })
+        .collect();
+    ctx.rebuilt = rules::rebuilt(statements.iter().filter_map(|(_, p)| p.statement.as_ref()));
+    for (statement, parsed) in &statements {
         let mut hits = Vec::new();
-        rules::check(&parsed, &mut ctx, &mut hits);
+        rules::check(parsed, &mut ctx, &mut hits);
         let last_line = statement.line + statement.text.lines().count().saturating_sub(1);
         for hit in hits {
             if comments.allows(hit.code, statement.line, last_line)

@@ -24,9 +24,7 @@ pub(crate) struct Parsed {
 
 fn drop_concurrently() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"(?is)^\s*DROP\s+INDEX\s+CONCURRENTLY\s").expect("a valid regex")
-    })
+    RE.get_or_init(|| Regex::new(r"(?is)^\s*DROP\s+INDEX\s+CONCURRENTLY\s").expect("a valid regex"))
 }
 
 fn foreign_keys_pragma() -> &'static Regex {
@@ -44,13 +42,13 @@ pub(crate) fn parse(text: &str, backend: Backend) -> Parsed {
         Backend::Mysql => &MySqlDialect {},
         Backend::Sqlite => &SQLiteDialect {},
     };
-    let foreign_keys_pragma = foreign_keys_pragma()
-        .captures(text)
-        .and_then(|c| match c[1].to_ascii_lowercase().as_str() {
+    let foreign_keys_pragma = foreign_keys_pragma().captures(text).and_then(|c| {
+        match c[1].to_ascii_lowercase().as_str() {
             "on" | "1" | "true" | "yes" => Some(true),
             "off" | "0" | "false" | "no" => Some(false),
             _ => None,
-        });
+        }
+    });
     let drop_concurrently = backend == Backend::Postgres && drop_concurrently().is_match(text);
     let text = if drop_concurrently {
         drop_concurrently_re_text(text)

@@ -11,8 +11,16 @@ use crate::url::Backend;
 
 pub(super) fn check(statement: &Statement, ctx: &Context<'_>, out: &mut Vec<Hit>) {
     match statement {
-        Statement::Drop { object_type: ObjectType::Table, names, .. } => {
-            for name in names.iter().filter(|n| ctx.existing(n)) {
+        Statement::Drop {
+            object_type: ObjectType::Table,
+            names,
+            ..
+        } => {
+            // A rebuild (a new table renamed to this name) keeps the rows.
+            let lost = |n: &&sqlparser::ast::ObjectName| {
+                ctx.existing(n) && !ctx.rebuilt.contains(&super::key(n))
+            };
+            for name in names.iter().filter(lost) {
                 out.push(Hit {
                     code: "ban-drop-table",
                     message: format!("drops {} and every row in it; the release still running during the deploy fails on its next query of the table", shown(name)),
@@ -20,7 +28,11 @@ pub(super) fn check(statement: &Statement, ctx: &Context<'_>, out: &mut Vec<Hit>
                 });
             }
         }
-        Statement::Drop { object_type: ObjectType::Database | ObjectType::Schema, names, .. } => {
+        Statement::Drop {
+            object_type: ObjectType::Database | ObjectType::Schema,
+            names,
+            ..
+        } => {
             for name in names {
                 out.push(Hit {
                     code: "ban-drop-database",
@@ -29,7 +41,9 @@ pub(super) fn check(statement: &Statement, ctx: &Context<'_>, out: &mut Vec<Hit>
                 });
             }
         }
-        Statement::AlterTable { name, operations, .. } if ctx.existing(name) => {
+        Statement::AlterTable {
+            name, operations, ..
+        } if ctx.existing(name) => {
             for op in operations {
                 alter(name, op, ctx, out);
             }
@@ -92,10 +106,20 @@ fn not_null(
 ) {
     let has = |f: fn(&ColumnOption) -> bool| column.options.iter().any(|o| f(&o.option));
     let not_null = has(|o| matches!(o, ColumnOption::NotNull))
-        || has(|o| matches!(o, ColumnOption::Unique { is_primary: true, .. }));
+        || has(|o| {
+            matches!(
+                o,
+                ColumnOption::Unique {
+                    is_primary: true,
+                    ..
+                }
+            )
+        });
     let defaulted = has(|o| matches!(o, ColumnOption::Default(_) | ColumnOption::Generated { .. }));
     let serial = ctx.backend == Backend::Postgres && super::postgres::is_serial(&column.data_type);
-    let auto = has(|o| matches!(o, ColumnOption::DialectSpecific(t) if t.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT"))));
+    let auto = has(
+        |o| matches!(o, ColumnOption::DialectSpecific(t) if t.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT"))),
+    );
     if !not_null || defaulted || serial || auto {
         return;
     }

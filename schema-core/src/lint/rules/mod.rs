@@ -19,8 +19,18 @@ const PG: &[Backend] = &[Backend::Postgres];
 const MY: &[Backend] = &[Backend::Mysql];
 const LITE: &[Backend] = &[Backend::Sqlite];
 
-const fn r(code: &'static str, severity: Severity, backends: &'static [Backend], summary: &'static str) -> Rule {
-    Rule { code, severity, backends, summary }
+const fn r(
+    code: &'static str,
+    severity: Severity,
+    backends: &'static [Backend],
+    summary: &'static str,
+) -> Rule {
+    Rule {
+        code,
+        severity,
+        backends,
+        summary,
+    }
 }
 
 use Severity::{Error, Warning};
@@ -71,7 +81,9 @@ pub(crate) fn check(parsed: &Parsed, ctx: &mut Context<'_>, out: &mut Vec<Hit>) 
                     "sqlparser cannot read this statement ({}); no rule checked it",
                     parsed.error.as_deref().unwrap_or("unknown form")
                 ),
-                help: "review it by hand, then `-- schema:allow unparsed-statement REASON` above it".into(),
+                help:
+                    "review it by hand, then `-- schema:allow unparsed-statement REASON` above it"
+                        .into(),
             });
         } else {
             sqlite::pragma(parsed, ctx, out);
@@ -94,7 +106,9 @@ fn remember(statement: &Statement, ctx: &mut Context<'_>) {
         Statement::CreateTable(t) => {
             ctx.created.insert(key(&t.name));
         }
-        Statement::AlterTable { name, operations, .. } => {
+        Statement::AlterTable {
+            name, operations, ..
+        } => {
             for op in operations {
                 if let sqlparser::ast::AlterTableOperation::RenameTable { table_name } = op {
                     let new = match table_name {
@@ -109,6 +123,38 @@ fn remember(statement: &Statement, ctx: &mut Context<'_>) {
         }
         _ => {}
     }
+}
+
+/// The tables a revision rebuilds: targets of `ALTER TABLE new RENAME TO
+/// old` where `new` is created by the revision.
+pub(crate) fn rebuilt<'a>(
+    statements: impl Iterator<Item = &'a Statement>,
+) -> std::collections::HashSet<String> {
+    let mut created = std::collections::HashSet::new();
+    let mut rebuilt = std::collections::HashSet::new();
+    for statement in statements {
+        match statement {
+            Statement::CreateTable(t) => {
+                created.insert(key(&t.name));
+            }
+            Statement::AlterTable {
+                name, operations, ..
+            } if created.contains(&key(name)) => {
+                for op in operations {
+                    if let sqlparser::ast::AlterTableOperation::RenameTable {
+                        table_name:
+                            sqlparser::ast::RenameTableNameKind::As(new)
+                            | sqlparser::ast::RenameTableNameKind::To(new),
+                    } = op
+                    {
+                        rebuilt.insert(key(new));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    rebuilt
 }
 
 /// The table part of `name`, lower-cased (names are compared without case).
@@ -135,9 +181,9 @@ impl Context<'_> {
         let (schema, table) = (schema_of(name), key(name));
         self.before?.tables.iter().find(|t| {
             t.name.to_lowercase() == table
-                && schema
-                    .as_deref()
-                    .is_none_or(|s| t.schema.as_deref().map(str::to_lowercase).as_deref() == Some(s))
+                && schema.as_deref().is_none_or(|s| {
+                    t.schema.as_deref().map(str::to_lowercase).as_deref() == Some(s)
+                })
         })
     }
 

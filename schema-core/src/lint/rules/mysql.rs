@@ -17,14 +17,25 @@ pub(super) fn check(statement: &Statement, ctx: &Context<'_>, out: &mut Vec<Hit>
                 out.push(index_lock(&index.table_name));
             }
         }
-        Statement::AlterTable { name, operations, .. } if ctx.existing(name) => {
+        Statement::AlterTable {
+            name, operations, ..
+        } if ctx.existing(name) => {
             let online = lock_none(operations);
             for op in operations {
                 match op {
-                    AlterTableOperation::ModifyColumn { col_name, data_type, .. } => {
+                    AlterTableOperation::ModifyColumn {
+                        col_name,
+                        data_type,
+                        ..
+                    } => {
                         type_change(name, col_name, data_type, ctx, out);
                     }
-                    AlterTableOperation::ChangeColumn { old_name, new_name, data_type, .. } => {
+                    AlterTableOperation::ChangeColumn {
+                        old_name,
+                        new_name,
+                        data_type,
+                        ..
+                    } => {
                         type_change(name, old_name, data_type, ctx, out);
                         if old_name.value != new_name.value {
                             out.push(Hit {
@@ -34,7 +45,10 @@ pub(super) fn check(statement: &Statement, ctx: &Context<'_>, out: &mut Vec<Hit>
                             });
                         }
                     }
-                    AlterTableOperation::Algorithm { algorithm: AlterTableAlgorithm::Copy, .. } => {
+                    AlterTableOperation::Algorithm {
+                        algorithm: AlterTableAlgorithm::Copy,
+                        ..
+                    } => {
                         out.push(Hit {
                             code: "mysql-copy-algorithm",
                             message: format!("asks for ALGORITHM=COPY: {} is copied row by row while writes wait", shown(name)),
@@ -54,8 +68,15 @@ pub(super) fn check(statement: &Statement, ctx: &Context<'_>, out: &mut Vec<Hit>
 }
 
 fn lock_none(ops: &[AlterTableOperation]) -> bool {
-    ops.iter()
-        .any(|o| matches!(o, AlterTableOperation::Lock { lock: AlterTableLock::None, .. }))
+    ops.iter().any(|o| {
+        matches!(
+            o,
+            AlterTableOperation::Lock {
+                lock: AlterTableLock::None,
+                ..
+            }
+        )
+    })
 }
 
 fn index_lock(table: &ObjectName) -> Hit {
@@ -76,7 +97,11 @@ fn type_change(
 ) {
     let old = ctx
         .table(table)
-        .and_then(|t| t.columns.iter().find(|c| c.name.eq_ignore_ascii_case(&column.value)))
+        .and_then(|t| {
+            t.columns
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(&column.value))
+        })
         .map(|c| c.full_type.clone());
     let new_text = normalise(&new.to_string());
     if let Some(old) = &old {
@@ -95,10 +120,16 @@ fn type_change(
 
 /// A type as compared: lower case, no spaces, integer display widths gone.
 fn normalise(t: &str) -> String {
-    let t = t.to_ascii_lowercase().replace(' ', "").replace("integer", "int");
+    let t = t
+        .to_ascii_lowercase()
+        .replace(' ', "")
+        .replace("integer", "int");
     for int in ["tinyint", "smallint", "mediumint", "bigint", "int"] {
         if let Some(rest) = t.strip_prefix(int) {
-            if let Some(close) = rest.strip_prefix('(').and_then(|r| r.find(')').map(|i| &r[i + 1..])) {
+            if let Some(close) = rest
+                .strip_prefix('(')
+                .and_then(|r| r.find(')').map(|i| &r[i + 1..]))
+            {
                 return format!("{int}{close}");
             }
             return t;
@@ -110,6 +141,7 @@ fn normalise(t: &str) -> String {
 /// varchar(n) to varchar(m > n): in place while the length prefix keeps
 /// its size, which depends on the character set; not claimed either way.
 fn longer_varchar(old: &str, new: &str) -> bool {
-    let len = |t: &str| -> Option<u64> { t.strip_prefix("varchar(")?.strip_suffix(')')?.parse().ok() };
+    let len =
+        |t: &str| -> Option<u64> { t.strip_prefix("varchar(")?.strip_suffix(')')?.parse().ok() };
     matches!((len(old), len(new)), (Some(a), Some(b)) if b >= a)
 }

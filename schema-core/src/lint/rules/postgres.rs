@@ -27,7 +27,11 @@ pub(super) fn check(statement: &Statement, parsed: &Parsed, ctx: &Context<'_>, o
                 });
             }
         }
-        Statement::Drop { object_type: ObjectType::Index, names, .. } => {
+        Statement::Drop {
+            object_type: ObjectType::Index,
+            names,
+            ..
+        } => {
             if parsed.drop_concurrently {
                 if ctx.in_transaction {
                     out.push(in_transaction("DROP INDEX CONCURRENTLY"));
@@ -35,7 +39,8 @@ pub(super) fn check(statement: &Statement, parsed: &Parsed, ctx: &Context<'_>, o
                 return;
             }
             for name in names.iter().filter(|n| index_existed(n, ctx)) {
-                let on = index_table(name, ctx).map_or_else(|| "its table".to_owned(), |t| format!("`{t}`"));
+                let on = index_table(name, ctx)
+                    .map_or_else(|| "its table".to_owned(), |t| format!("`{t}`"));
                 out.push(Hit {
                     code: "require-concurrent-index-deletion",
                     message: format!("takes ACCESS EXCLUSIVE on {on} to drop {}: reads and writes of the table wait until it ends, and it waits itself behind every running query of the table", shown(name)),
@@ -43,7 +48,9 @@ pub(super) fn check(statement: &Statement, parsed: &Parsed, ctx: &Context<'_>, o
                 });
             }
         }
-        Statement::AlterTable { name, operations, .. } if ctx.existing(name) => {
+        Statement::AlterTable {
+            name, operations, ..
+        } if ctx.existing(name) => {
             for op in operations {
                 alter(name, op, out);
             }

@@ -8,30 +8,50 @@ use sqlparser::ast::{AlterTableOperation, ColumnOption, Expr, ObjectType, Statem
 use super::{key, shown, Context, Hit};
 use crate::lint::parse::Parsed;
 
-pub(super) fn check(statement: &Statement, parsed: &Parsed, ctx: &mut Context<'_>, out: &mut Vec<Hit>) {
+pub(super) fn check(
+    statement: &Statement,
+    parsed: &Parsed,
+    ctx: &mut Context<'_>,
+    out: &mut Vec<Hit>,
+) {
     if parsed.foreign_keys_pragma.is_some() {
         pragma(parsed, ctx, out);
         return;
     }
     match statement {
-        Statement::Drop { object_type: ObjectType::Table, names, .. } if ctx.foreign_keys => {
+        Statement::Drop {
+            object_type: ObjectType::Table,
+            names,
+            ..
+        } if ctx.foreign_keys => {
             for name in names.iter().filter(|n| ctx.existing(n)) {
                 cascades(name, ctx, out);
             }
         }
-        Statement::AlterTable { name, operations, .. } => {
+        Statement::AlterTable {
+            name, operations, ..
+        } => {
             for op in operations {
                 let form = match op {
                     AlterTableOperation::AlterColumn { .. } => Some("ALTER COLUMN"),
                     AlterTableOperation::AddConstraint { .. } => Some("ADD CONSTRAINT"),
                     AlterTableOperation::DropConstraint { .. } => Some("DROP CONSTRAINT"),
-                    AlterTableOperation::ModifyColumn { .. } | AlterTableOperation::ChangeColumn { .. } => Some("MODIFY/CHANGE COLUMN"),
-                    AlterTableOperation::AddColumn { column_def, .. } => column_def.options.iter().find_map(|o| match &o.option {
-                        ColumnOption::Unique { is_primary: true, .. } => Some("ADD COLUMN ... PRIMARY KEY"),
-                        ColumnOption::Unique { is_primary: false, .. } => Some("ADD COLUMN ... UNIQUE"),
-                        ColumnOption::Default(e) if !constant(e) => Some("ADD COLUMN with a non-constant DEFAULT"),
-                        _ => None,
-                    }),
+                    AlterTableOperation::ModifyColumn { .. }
+                    | AlterTableOperation::ChangeColumn { .. } => Some("MODIFY/CHANGE COLUMN"),
+                    AlterTableOperation::AddColumn { column_def, .. } => {
+                        column_def.options.iter().find_map(|o| match &o.option {
+                            ColumnOption::Unique {
+                                is_primary: true, ..
+                            } => Some("ADD COLUMN ... PRIMARY KEY"),
+                            ColumnOption::Unique {
+                                is_primary: false, ..
+                            } => Some("ADD COLUMN ... UNIQUE"),
+                            ColumnOption::Default(e) if !constant(e) => {
+                                Some("ADD COLUMN with a non-constant DEFAULT")
+                            }
+                            _ => None,
+                        })
+                    }
                     _ => None,
                 };
                 if let Some(form) = form {
@@ -50,7 +70,9 @@ pub(super) fn check(statement: &Statement, parsed: &Parsed, ctx: &mut Context<'_
 /// `PRAGMA foreign_keys = ...`: ignored inside a transaction; outside one
 /// it holds for the rest of the revision.
 pub(super) fn pragma(parsed: &Parsed, ctx: &mut Context<'_>, out: &mut Vec<Hit>) {
-    let Some(on) = parsed.foreign_keys_pragma else { return };
+    let Some(on) = parsed.foreign_keys_pragma else {
+        return;
+    };
     if ctx.in_transaction {
         out.push(Hit {
             code: "sqlite-pragma-in-transaction",
@@ -67,12 +89,31 @@ fn cascades(name: &sqlparser::ast::ObjectName, ctx: &Context<'_>, out: &mut Vec<
     let Some(before) = ctx.before else { return };
     let parent = key(name);
     for child in &before.tables {
-        for fk in child.foreign_keys.iter().filter(|fk| fk.referenced_table.to_lowercase() == parent) {
+        for fk in child
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.referenced_table.to_lowercase() == parent)
+        {
             let action = fk.on_delete.to_ascii_uppercase();
             let what = match action.as_str() {
-                "CASCADE" => format!("deletes every row of `{}` that references it (ON DELETE CASCADE)", child.name),
-                "SET NULL" | "SET DEFAULT" => format!("sets `{}`.{} of every referencing row to {} (ON DELETE {action})", child.name, fk.columns.join(", "), if action == "SET NULL" { "NULL" } else { "its default" }),
-                _ => format!("fails with FOREIGN KEY constraint failed if `{}` has a referencing row", child.name),
+                "CASCADE" => format!(
+                    "deletes every row of `{}` that references it (ON DELETE CASCADE)",
+                    child.name
+                ),
+                "SET NULL" | "SET DEFAULT" => format!(
+                    "sets `{}`.{} of every referencing row to {} (ON DELETE {action})",
+                    child.name,
+                    fk.columns.join(", "),
+                    if action == "SET NULL" {
+                        "NULL"
+                    } else {
+                        "its default"
+                    }
+                ),
+                _ => format!(
+                    "fails with FOREIGN KEY constraint failed if `{}` has a referencing row",
+                    child.name
+                ),
             };
             out.push(Hit {
                 code: "sqlite-drop-table-cascades",
