@@ -83,10 +83,14 @@ pub fn run(project: &ProjectContext, args: &LintArgs) -> Result<Outcome, Failure
 /// The `[lint]` section of the project's ini file (empty without one).
 pub(crate) fn config(project: &ProjectContext) -> Result<LintConfig, Failure> {
     let config = project.project.config();
-    let Some(section) = config.get_section("lint")? else {
+    let Some(mut section) = config.get_section("lint")? else {
         return Ok(LintConfig::default());
     };
     let document = config.document();
+    // [DEFAULT]'s keys (and `here`) are in every section; only [lint]'s own
+    // keys are lint settings.
+    let own = document.section_data(Some("lint"));
+    section.retain(|key, _| own.is_some_and(|s| s.entries.contains_key(key)));
     let line_of = |key: &str| document.entry("lint", key).and_then(|e| e.origin.line());
     LintConfig::from_section(&section, document.path(), &line_of).map_err(|errors| {
         let errors = ConfigError::try_from(errors).unwrap_or_else(|()| {

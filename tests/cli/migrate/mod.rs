@@ -32,6 +32,7 @@ mod failure;
 mod fleet;
 mod graph;
 mod json;
+mod lint;
 mod offline;
 mod quickstart;
 mod script_corpus;
