@@ -22,7 +22,7 @@ pub enum CargoCli {
     version,
     about = "Alembic-style configuration and migrations for diesel projects",
     long_about = None,
-    after_help = "Exit codes: 0 ok, 1 database or migration failure, 2 usage or configuration error, 3 `check` found something."
+    after_help = "Exit codes: 0 ok, 1 database or migration failure, 2 usage or configuration error, 3 `check` found something, or `lint` an error."
 )]
 pub struct SchemaCli {
     /// Options every command takes.

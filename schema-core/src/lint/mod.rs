@@ -191,3 +191,11 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
     }
     config.apply(findings)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod squawk_diff;

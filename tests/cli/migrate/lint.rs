@@ -128,9 +128,8 @@ fn pending_revisions(backend: Backend) {
     let out = ctx.run(&["check"]);
     out.code(3);
     assert!(
-        out.stdout.contains(&format!(
-            "migrations/2024-07-01-000002_change/up.sql:1: error[ban-drop-column]"
-        )),
+        out.stdout
+            .contains("migrations/2024-07-01-000002_change/up.sql:1: error[ban-drop-column]"),
         "{}",
         out.stdout
     );

@@ -12,10 +12,10 @@ use super::{shown, Context, Hit};
 
 pub(super) fn check(statement: &Statement, ctx: &Context<'_>, out: &mut Vec<Hit>) {
     match statement {
-        Statement::CreateIndex(index) if ctx.existing(&index.table_name) => {
-            if !lock_none(&index.alter_options) {
-                out.push(index_lock(&index.table_name));
-            }
+        Statement::CreateIndex(index)
+            if ctx.existing(&index.table_name) && !lock_none(&index.alter_options) =>
+        {
+            out.push(index_lock(&index.table_name));
         }
         Statement::AlterTable {
             name, operations, ..
