@@ -26,7 +26,7 @@ pub enum CargoCli {
     version,
     about = "Alembic-style configuration and migrations for diesel projects",
     long_about = None,
-    after_help = "Exit codes: 0 ok, 1 database or migration failure, 2 usage or configuration error, 3 `check` found something."
+    after_help = "Exit codes: 0 ok, 1 database or migration failure, 2 usage or configuration error, 3 `check` found something, or `lint` an error."
 )]
 pub struct SchemaCli {
     /// Options every command takes.
@@ -126,6 +126,10 @@ pub enum Command {
     /// Exit 3 when revisions are pending, edited after being applied,
     /// unknown to the folder, or the graph has several heads.
     Check(CheckArgs),
+    /// Say what each pending revision will lock, rewrite, lose or break on
+    /// the server, before it runs (exits 3 on an error); see the README's
+    /// Lint section.
+    Lint(crate::commands::lint::LintArgs),
     /// Show the effective configuration, where each value came from, and
     /// every problem (exits 2 when there is one).
     Config(ConfigArgs),
@@ -444,6 +448,10 @@ pub struct CheckArgs {
     /// schema is compared with neither the revisions nor schema.rs.
     #[arg(long)]
     pub no_drift: bool,
+    /// Skip linting the pending revisions (`cargo schema lint`); with
+    /// --no-drift they are linted without the schema before each one.
+    #[arg(long)]
+    pub no_lint: bool,
 }
 
 /// Output format.

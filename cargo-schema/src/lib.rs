@@ -26,7 +26,7 @@ pub enum Outcome {
     Failed,
     /// 2: usage or configuration error.
     Usage,
-    /// 3: `check` found something.
+    /// 3: `check` found something, or `lint` an error.
     CheckFound,
 }
 

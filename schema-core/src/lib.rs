@@ -11,6 +11,7 @@ pub mod embed;
 pub mod engine;
 pub mod env;
 pub mod ini;
+pub mod lint;
 pub mod migrations;
 pub mod options;
 pub mod project;

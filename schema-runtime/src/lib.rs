@@ -25,6 +25,7 @@ pub mod engine;
 pub mod error;
 pub mod introspect;
 pub mod lock;
+pub mod replay;
 pub mod revision;
 pub mod runner;
 pub mod scratch;

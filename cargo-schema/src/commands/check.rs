@@ -1,10 +1,11 @@
 //! `check`: for CI. Exits 3 when the database is not exactly at the
 //! folder's head(s) with every applied revision unchanged, or when its
-//! schema drifted from what those revisions build (see [`super::drift`]).
+//! schema drifted from what those revisions build (see [`super::drift`]),
+//! or when `lint` finds an error in a pending revision (see [`super::lint`]).
 
 use std::path::PathBuf;
 
-use super::{drift, print_schema, with_connection};
+use super::{drift, lint, print_schema, with_connection};
 use schema_core::project::SeveralHeads;
 use schema_core::schema::diesel::PrintSchemaSettings;
 
@@ -39,6 +40,18 @@ pub(crate) fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckVi
     findings.extend(status.failed.iter().map(|r| Finding::failed(r)));
     if let Some(several) = SeveralHeads::of(migrator.graph(), &project.settings) {
         findings.push(Finding::multiple_heads(&several));
+    }
+    if !args.no_lint && !status.pending.is_empty() {
+        let graph = migrator.graph();
+        let pending: Vec<_> = status.pending.iter().filter_map(|r| graph.get(r)).collect();
+        let linted = lint::lint_revisions(project, &engine, &migrator, &pending, !args.no_drift)?;
+        findings.extend(
+            linted
+                .findings
+                .iter()
+                .filter(|f| f.severity == schema_core::lint::Severity::Error)
+                .map(Finding::lint),
+        );
     }
     let configs = print_schema::settings(project)?;
     let mut stale_files: Vec<(&PrintSchemaSettings, PathBuf)> = Vec::new();

@@ -12,6 +12,7 @@ pub mod generate;
 pub mod init;
 pub mod inspect;
 pub mod inspect_schema;
+pub mod lint;
 pub mod migrate;
 pub mod print_schema;
 
@@ -70,6 +71,7 @@ pub fn run(cli: &SchemaCli) -> Result<Outcome, Failure> {
             inspect::branches(&ProjectContext::open_one(g)?.without_sql(), args)
         }
         Command::Show(args) => inspect::show(&ProjectContext::open_one(g)?, args),
+        Command::Lint(args) => lint::run(&ProjectContext::open_one(g)?, args),
         Command::PrintSchema(args) => print_schema::run(&ProjectContext::open_one(g)?, args),
         Command::Inspect(args) => inspect_schema::run(&ProjectContext::open_one(g)?, args),
     }

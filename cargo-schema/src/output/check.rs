@@ -90,6 +90,8 @@ pub enum Kind {
     /// An object of the live database that differs from a print_schema
     /// file (schema.rs).
     SchemaRsDrift,
+    /// An error `cargo schema lint` finds in a pending revision.
+    Lint,
 }
 
 /// One problem and what to do about it.
@@ -194,6 +196,25 @@ impl Finding {
         }
     }
 
+    /// A lint error of a pending revision (`cargo schema lint` shows it
+    /// with its statement).
+    pub fn lint(f: &schema_core::lint::Finding) -> Self {
+        Finding {
+            kind: Kind::Lint,
+            revision: f.revision.clone(),
+            difference: None,
+            message: format!(
+                "{}:{}: error[{}]: {}; {} (revision {})",
+                f.file.display(),
+                f.line,
+                f.code,
+                f.message,
+                f.help,
+                f.revision
+            ),
+        }
+    }
+
     /// `file` is not what print-schema prints now; `diff` shows how.
     pub fn schema_rs(file: &str, diff: &str) -> Self {
         Finding {
@@ -245,7 +266,9 @@ fn summary(kind: Kind, n: usize, first: &str, last: &str) -> Option<String> {
         Kind::Failed => format!(
             "{n} revisions failed partway in an earlier run: {span}; repair the database, then `cargo schema stamp` or fix the SQL and upgrade"
         ),
-        Kind::MultipleHeads | Kind::SchemaRs | Kind::Drift | Kind::SchemaRsDrift => return None,
+        Kind::MultipleHeads | Kind::SchemaRs | Kind::Drift | Kind::SchemaRsDrift | Kind::Lint => {
+            return None
+        }
     })
 }
 

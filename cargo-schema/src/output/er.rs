@@ -110,7 +110,7 @@ fn mermaid_word(text: &str) -> String {
 }
 
 /// Where the table a foreign key names is drawn, if it is.
-fn position_of<'s>(tables: &[&'s Table], name: &str, schema: Option<&str>) -> Option<usize> {
+fn position_of(tables: &[&Table], name: &str, schema: Option<&str>) -> Option<usize> {
     tables
         .iter()
         .position(|t| t.name == name && (schema.is_none() || t.schema.as_deref() == schema))

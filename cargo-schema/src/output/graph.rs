@@ -152,13 +152,15 @@ fn connector(lanes: &[Option<usize>], col: usize, joined: &[usize], opened: &[us
     let ends: Vec<usize> = joined.iter().chain(opened).copied().collect();
     let lo = ends.iter().copied().chain([col]).min().unwrap_or(col);
     let hi = ends.iter().copied().chain([col]).max().unwrap_or(col);
-    for x in 2 * lo..=2 * hi {
-        if x % 2 == 1 {
-            cells[x] = '─';
-        } else if x / 2 != col && cells[x] == LINE {
-            cells[x] = '┼';
-        } else if x / 2 != col {
-            cells[x] = '─';
+    for (x, cell) in cells.iter_mut().enumerate().take(2 * hi + 1).skip(2 * lo) {
+        // Gaps and the lanes passed over: a link, or a crossing where a
+        // lane goes on vertically.
+        if x / 2 != col || x % 2 == 1 {
+            *cell = if x % 2 == 0 && *cell == LINE {
+                '┼'
+            } else {
+                '─'
+            };
         }
     }
     cells[2 * col] = match (lo < col, hi > col) {

@@ -14,6 +14,7 @@ pub mod check;
 pub mod config;
 pub mod er;
 pub mod graph;
+pub mod lint;
 pub mod revision;
 pub mod run;
 pub mod steps;

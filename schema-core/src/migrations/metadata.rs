@@ -8,6 +8,7 @@
 //! depends_on = ["55af2cb1c267"]           # revision ids or branch labels
 //! message = "add account table"
 //! run_in_transaction = true               # diesel's key, default true
+//! lint.allow = ["ban-drop-column"]        # `cargo schema lint` codes this revision may break
 //! ```
 //!
 //! Unknown keys are errors (with the line, and a suggestion for a typo)
@@ -23,13 +24,14 @@ use super::error::MigrationError;
 /// The keys that place a revision in the graph. A `metadata.toml` without any
 /// of them keeps diesel's meaning: the folder follows the previous one.
 const GRAPH_KEYS: [&str; 4] = ["revision", "down_revision", "branch_labels", "depends_on"];
-const ALL_KEYS: [&str; 6] = [
+const ALL_KEYS: [&str; 7] = [
     "revision",
     "down_revision",
     "branch_labels",
     "depends_on",
     "message",
     "run_in_transaction",
+    "lint",
 ];
 
 /// The parsed content of one `metadata.toml`.
@@ -42,6 +44,8 @@ pub(crate) struct Metadata {
     pub depends_on: Vec<String>,
     pub message: Option<String>,
     pub run_in_transaction: Option<bool>,
+    /// `lint.allow`: lint codes this revision may break.
+    pub lint_allow: Vec<String>,
     /// Whether any of [`GRAPH_KEYS`] is present.
     pub has_graph_keys: bool,
 }
@@ -113,6 +117,10 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Metadata, Vec<MigrationEr
                 Some(b) => meta.run_in_transaction = Some(b),
                 None => errors.push(type_error("true or false")),
             },
+            "lint" => match lint_allow(value.get_ref()) {
+                Some(list) => meta.lint_allow = list,
+                None => errors.push(type_error("a table with only `allow`, an array of strings")),
+            },
             other => errors.push(MigrationError::UnknownMetadataKey {
                 path: path.to_path_buf(),
                 line: line_col(text, key.span().start).0,
@@ -127,6 +135,30 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Metadata, Vec<MigrationEr
         errors.sort_by_key(|e| e.line());
         Err(errors)
     }
+}
+
+/// `lint = { allow = [...] }` (or `lint.allow = [...]`): the codes.
+fn lint_allow(value: &DeValue<'_>) -> Option<Vec<String>> {
+    let table = value.as_table()?;
+    let mut allow = Vec::new();
+    for (key, value) in table.iter() {
+        if key.get_ref().as_ref() != "allow" {
+            return None;
+        }
+        allow = value
+            .get_ref()
+            .as_array()?
+            .iter()
+            .map(|item| item.get_ref().as_str().map(str::to_string))
+            .collect::<Option<_>>()?;
+    }
+    Some(allow)
+}
+
+/// The `lint.allow` codes of the metadata.toml `text` (read from `path`),
+/// for `cargo schema lint`; empty when the file has none.
+pub fn lint_allow_of(text: &str, path: &Path) -> Result<Vec<String>, Vec<MigrationError>> {
+    parse(text, path).map(|m| m.lint_allow)
 }
 
 /// A string, or an array of strings (Alembic accepts both for every list key).
@@ -210,6 +242,14 @@ mod tests {
             kinds,
             vec![("metadata_type", Some(1)), ("metadata_type", Some(2))]
         );
+    }
+
+    #[test]
+    fn lint_allow_is_read_and_checked() {
+        let m = parse("lint.allow = [\"ban-drop-column\"]\n", path()).unwrap();
+        assert_eq!(m.lint_allow, ["ban-drop-column"]);
+        let errs = parse("lint.alow = [\"x\"]\n", path()).unwrap_err();
+        assert_eq!(errs[0].kind(), "metadata_type");
     }
 
     #[test]

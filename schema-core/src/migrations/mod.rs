@@ -75,6 +75,7 @@ pub use error::{MigrationError, Warning};
 pub use folder::{diesel_version, FolderContents};
 pub use generate::{slug, GenerateOptions, Generated, GeneratedFile, Timestamp};
 pub use graph::RevisionGraph;
+pub use metadata::lint_allow_of;
 pub use plan::{AppliedSet, Direction, StampPlan, Step};
 pub use set::{parents_display, Migration, MigrationFiles, MigrationSet, BASE};
 pub use target::{Range, Target};

@@ -19,6 +19,7 @@ mod engine;
 mod failures;
 mod interop;
 mod introspect;
+mod lint_claims;
 mod lock_timeout;
 mod locking;
 mod scratch;

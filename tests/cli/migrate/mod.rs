@@ -34,6 +34,7 @@ mod fencing;
 mod fleet;
 mod graph;
 mod json;
+mod lint;
 mod offline;
 mod quickstart;
 mod script_corpus;

@@ -1,0 +1,135 @@
+//! SQLite: the table rebuild under foreign keys (DROP TABLE deletes every
+//! row first, which fires ON DELETE actions in the child tables), the
+//! foreign_keys pragma ignored inside a transaction, and ALTER TABLE forms
+//! SQLite does not have.
+
+use sqlparser::ast::{AlterTableOperation, ColumnOption, Expr, ObjectType, Statement};
+
+use super::{key, shown, Context, Hit};
+use crate::lint::parse::Parsed;
+
+pub(super) fn check(
+    statement: &Statement,
+    parsed: &Parsed,
+    ctx: &mut Context<'_>,
+    out: &mut Vec<Hit>,
+) {
+    if parsed.foreign_keys_pragma.is_some() {
+        pragma(parsed, ctx, out);
+        return;
+    }
+    match statement {
+        Statement::Drop {
+            object_type: ObjectType::Table,
+            names,
+            ..
+        } if ctx.foreign_keys => {
+            for name in names.iter().filter(|n| ctx.existing(n)) {
+                cascades(name, ctx, out);
+            }
+        }
+        Statement::AlterTable {
+            name, operations, ..
+        } => {
+            for op in operations {
+                let form = match op {
+                    AlterTableOperation::AlterColumn { .. } => Some("ALTER COLUMN"),
+                    AlterTableOperation::AddConstraint { .. } => Some("ADD CONSTRAINT"),
+                    AlterTableOperation::DropConstraint { .. } => Some("DROP CONSTRAINT"),
+                    AlterTableOperation::ModifyColumn { .. }
+                    | AlterTableOperation::ChangeColumn { .. } => Some("MODIFY/CHANGE COLUMN"),
+                    AlterTableOperation::AddColumn { column_def, .. } => {
+                        column_def.options.iter().find_map(|o| match &o.option {
+                            ColumnOption::Unique {
+                                is_primary: true, ..
+                            } => Some("ADD COLUMN ... PRIMARY KEY"),
+                            ColumnOption::Unique {
+                                is_primary: false, ..
+                            } => Some("ADD COLUMN ... UNIQUE"),
+                            ColumnOption::Default(e) if !constant(e) => {
+                                Some("ADD COLUMN with a non-constant DEFAULT")
+                            }
+                            _ => None,
+                        })
+                    }
+                    _ => None,
+                };
+                if let Some(form) = form {
+                    out.push(Hit {
+                        code: "sqlite-alter-unsupported",
+                        message: format!("SQLite has no {form} in ALTER TABLE: the statement on {} fails", shown(name)),
+                        help: "rebuild the table: CREATE TABLE new_t (...); INSERT INTO new_t SELECT ...; DROP TABLE t; ALTER TABLE new_t RENAME TO t; in a revision with foreign keys off (sqlite.org/lang_altertable.html, the 12 steps)".into(),
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `PRAGMA foreign_keys = ...`: ignored inside a transaction; outside one
+/// it holds for the rest of the revision.
+pub(super) fn pragma(parsed: &Parsed, ctx: &mut Context<'_>, out: &mut Vec<Hit>) {
+    let Some(on) = parsed.foreign_keys_pragma else {
+        return;
+    };
+    if ctx.in_transaction {
+        out.push(Hit {
+            code: "sqlite-pragma-in-transaction",
+            message: format!("PRAGMA foreign_keys = {} does nothing inside a transaction, and the runner runs this revision inside one: foreign keys stay as they were", if on { "ON" } else { "OFF" }),
+            help: "set `run_in_transaction = false` in the revision's metadata.toml (and wrap the rest in BEGIN ... COMMIT yourself), or set connect_args.foreign_keys for the run".into(),
+        });
+    } else {
+        ctx.foreign_keys = on;
+    }
+}
+
+/// DROP TABLE `name` while child tables reference it.
+fn cascades(name: &sqlparser::ast::ObjectName, ctx: &Context<'_>, out: &mut Vec<Hit>) {
+    let Some(before) = ctx.before else { return };
+    let parent = key(name);
+    for child in &before.tables {
+        for fk in child
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.referenced_table.to_lowercase() == parent)
+        {
+            let action = fk.on_delete.to_ascii_uppercase();
+            let what = match action.as_str() {
+                "CASCADE" => format!(
+                    "deletes every row of `{}` that references it (ON DELETE CASCADE)",
+                    child.name
+                ),
+                "SET NULL" | "SET DEFAULT" => format!(
+                    "sets `{}`.{} of every referencing row to {} (ON DELETE {action})",
+                    child.name,
+                    fk.columns.join(", "),
+                    if action == "SET NULL" {
+                        "NULL"
+                    } else {
+                        "its default"
+                    }
+                ),
+                _ => format!(
+                    "fails with FOREIGN KEY constraint failed if `{}` has a referencing row",
+                    child.name
+                ),
+            };
+            out.push(Hit {
+                code: "sqlite-drop-table-cascades",
+                message: format!("with foreign keys on, DROP TABLE {} first deletes every row, which {what}; a table rebuild that drops the old table loses the child rows", shown(name)),
+                help: "run the rebuild with foreign keys off: `run_in_transaction = false` in metadata.toml, `PRAGMA foreign_keys = OFF` first, BEGIN ... COMMIT around the rebuild, `PRAGMA foreign_key_check`, then `PRAGMA foreign_keys = ON`".into(),
+            });
+        }
+    }
+}
+
+/// A default SQLite accepts in ADD COLUMN: a literal, or a signed one.
+fn constant(e: &Expr) -> bool {
+    match e {
+        Expr::Value(_) => true,
+        Expr::UnaryOp { expr, .. } => constant(expr),
+        Expr::Nested(e) => constant(e),
+        _ => false,
+    }
+}

@@ -1,0 +1,73 @@
+//! The schema before each revision, for `cargo schema lint`: one scratch
+//! database (see [`crate::scratch`]) brought forward revision by revision
+//! through the same [`Migrator`] as `upgrade`, and read back by
+//! introspection just before each revision to lint.
+
+use diesel::connection::LoadConnection;
+use schema_core::migrations::{Migration, Target};
+use schema_core::schema::Schema;
+use schema_core::url::{Backend, DatabaseUrl, UrlStyle};
+use schema_core::EngineSettings;
+
+use crate::connect::establish;
+use crate::dialect::Dialect;
+use crate::error::RunError;
+use crate::introspect::{introspect, IntrospectBackend, IntrospectOptions};
+use crate::runner::Migrator;
+use crate::scratch::{ScratchDatabase, ScratchError};
+
+/// A scratch database that revisions are replayed into, in order.
+pub struct Replay<C: Dialect> {
+    // Declared before the scratch guard, so it closes before the drop.
+    conn: C,
+    _scratch: Option<ScratchDatabase<C>>,
+}
+
+impl<C> Replay<C>
+where
+    C: Dialect + LoadConnection,
+    C::Backend: IntrospectBackend,
+{
+    /// An empty scratch database of `live`'s backend (SQLite: in memory);
+    /// `created` hears a server's scratch database name.
+    pub fn start(live: &EngineSettings, created: impl FnOnce(&str)) -> Result<Self, ScratchError> {
+        if C::BACKEND == Backend::Sqlite {
+            let mut settings = live.clone();
+            settings.url = DatabaseUrl::parse(":memory:", UrlStyle::Diesel).map_err(|e| {
+                ScratchError::Create {
+                    message: e.to_string(),
+                }
+            })?;
+            let conn: C = establish(&settings).map_err(ScratchError::Read)?;
+            return Ok(Replay {
+                conn,
+                _scratch: None,
+            });
+        }
+        let scratch = ScratchDatabase::<C>::create(live)?;
+        created(scratch.name());
+        let conn: C = establish(scratch.settings()).map_err(ScratchError::Read)?;
+        Ok(Replay {
+            conn,
+            _scratch: Some(scratch),
+        })
+    }
+
+    /// The schema just before `migration` runs: everything it needs
+    /// (parents and `depends_on`) applied with `migrator`, then read back.
+    pub fn schema_before(
+        &mut self,
+        migrator: &Migrator,
+        migration: &Migration,
+    ) -> Result<Schema, ScratchError> {
+        for needed in migration.down_revisions.iter().chain(&migration.depends_on) {
+            let target: Target = needed
+                .parse()
+                .map_err(|e| ScratchError::Replay(RunError::Graph(e)))?;
+            migrator
+                .upgrade(&mut self.conn, &target)
+                .map_err(ScratchError::Replay)?;
+        }
+        introspect(&mut self.conn, &IntrospectOptions::default()).map_err(ScratchError::Read)
+    }
+}
