@@ -586,7 +586,7 @@ fn printed_property(backend: Backend) {
         let a = schema_a(&mut c, backend);
         let (toml, patch) = print_settings(&mut c, backend, &a);
         run.set(run.get() + 1);
-        printed_case(backend, &a, &toml, patch || run.get() % 2 == 0)
+        printed_case(backend, &a, &toml, patch || run.get().is_multiple_of(2))
     });
     if let Err(e) = result {
         panic!("{backend} (seed {seed}): {e}");
