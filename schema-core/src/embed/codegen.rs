@@ -20,6 +20,11 @@ pub struct Embedded {
     /// What the build should warn about without failing (a password
     /// written literally in the ini text, which is compiled in).
     pub warnings: Vec<super::Problem>,
+    /// Revisions whose down.sql runs nothing while their up.sql does:
+    /// a warning, not an error, since diesel projects carry many such
+    /// irreversible revisions and diesel builds them (only a downgrade
+    /// across one is refused).
+    pub irreversible: Vec<super::Problem>,
     /// Whether it could be read at all.
     pub config_readable: bool,
     /// The package directory (the project root for `.env` at run time).
@@ -83,6 +88,16 @@ pub fn generate(embedded: &Embedded, problems: &[Problem]) -> TokenStream {
             };
         )
     });
+    let irreversible = embedded.irreversible.iter().map(|w| {
+        let note = format!("\n{}", w.render());
+        quote::quote_spanned!(Span::call_site()=>
+            const _: () = {
+                #[deprecated(note = #note)]
+                struct RevisionCannotBeReverted;
+                let _ = RevisionCannotBeReverted;
+            };
+        )
+    });
     let tracking = tracking(embedded, problems.is_empty());
     let migrations = migrations(embedded, problems.is_empty());
     let config = config(embedded);
@@ -90,6 +105,7 @@ pub fn generate(embedded: &Embedded, problems: &[Problem]) -> TokenStream {
     quote! {
         #(#errors)*
         #(#warnings)*
+        #(#irreversible)*
         #tracking
         #migrations
         #config

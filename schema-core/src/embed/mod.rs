@@ -242,7 +242,7 @@ pub fn collect(
 
     let found = project.migrations(&settings, None);
     for warning in &found.warnings {
-        problems.push(Problem {
+        let problem = Problem {
             message: format!(
                 "{} [{}]",
                 relative_message(&warning.message, manifest_dir),
@@ -250,7 +250,14 @@ pub fn collect(
             ),
             file: Some(relative(&warning.path, manifest_dir)),
             ..Problem::default()
-        });
+        };
+        // An irreversible revision builds (diesel builds it too); an empty
+        // up.sql or a misnamed folder does not.
+        if warning.kind == "empty_down_sql" {
+            embedded.irreversible.push(problem);
+        } else {
+            problems.push(problem);
+        }
     }
     embedded.tracked = found.folders;
     match found.graph {
@@ -347,10 +354,10 @@ mod tests {
         assert!(!out.contains("compile_error"), "{out}");
     }
 
-    /// As for an empty up.sql: the build names the folder, unless down.sql
-    /// says `-- irreversible`.
+    /// Unlike an empty up.sql, a warning rather than an error: the build
+    /// names the folder, unless down.sql says `-- irreversible`.
     #[test]
-    fn an_empty_down_sql_is_a_build_problem() {
+    fn an_empty_down_sql_is_a_build_warning() {
         let dir = project(
             "[schema]\ndiesel.url = sqlite://app.db\n",
             &[(
@@ -363,7 +370,8 @@ mod tests {
             .join("migrations/2024-01-01-000000_users/down.sql");
         std::fs::write(&down, "-- This file should undo anything in `up.sql`\n").unwrap();
         let out = expand(&EmbedRequest::default(), dir.path(), SQLITE_ONLY).to_string();
-        assert!(out.contains("compile_error"), "{out}");
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("RevisionCannotBeReverted"), "{out}");
         assert!(
             out.contains("down.sql runs no SQL while up.sql does"),
             "{out}"
@@ -373,6 +381,7 @@ mod tests {
         std::fs::write(&down, "-- irreversible\n").unwrap();
         let out = expand(&EmbedRequest::default(), dir.path(), SQLITE_ONLY).to_string();
         assert!(!out.contains("compile_error"), "{out}");
+        assert!(!out.contains("RevisionCannotBeReverted"), "{out}");
     }
 
     #[test]
