@@ -12,9 +12,11 @@
 //! # Ok(()) }
 //! ```
 
-#[cfg(feature = "mysql")]
+// diesel's backend types, whichever driver (pure Rust or the system
+// library) brings them.
+#[cfg(any(feature = "mysql", feature = "mysql-libmysqlclient"))]
 mod mysql;
-#[cfg(feature = "postgres")]
+#[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -64,7 +66,12 @@ where
 }
 
 /// `None` for an empty string: the databases say "no comment" either way.
-#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg(any(
+    feature = "postgres",
+    feature = "mysql",
+    feature = "postgres-libpq",
+    feature = "mysql-libmysqlclient"
+))]
 pub(crate) fn non_empty(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.is_empty())
 }
