@@ -6,7 +6,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// How [`write`] treats what is already at the path.
+/// How [`write()`] treats what is already at the path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Existing {
     /// Fail if anything is there, a dangling symlink included (it would

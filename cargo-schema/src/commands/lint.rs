@@ -4,7 +4,7 @@
 //! `--since`), builds the schema before each one in a scratch database
 //! ([`schema_runtime::replay`]), reads the `[lint]` section and each
 //! revision's `lint.allow`, and returns the findings. `check` calls
-//! [`lint_revisions`] on its pending revisions.
+//! `lint_revisions` on its pending revisions.
 
 use std::collections::HashSet;
 use std::path::Path;

@@ -19,14 +19,14 @@
 //! applies the same revision. So the runner also proves ownership where it
 //! matters:
 //! - inside every transaction it commits, as the last statement before the
-//!   commit, it touches the row with its owner ([`LeaseState::fence_sql`]):
+//!   commit, it touches the row with its owner (`LeaseState::fence_sql`):
 //!   a takeover that committed first leaves no row to touch and the runner
 //!   rolls back; a takeover that comes later waits on the row lock until
 //!   the commit and then finds the lease renewed;
 //! - before each statement that commits by itself (DDL where it is not
 //!   transactional, a revision with `run_in_transaction = false`), it asks
 //!   the renewing thread to renew at once on its own connection
-//!   ([`LeaseState::verify`]). What such a statement does cannot be fenced
+//!   (`LeaseState::verify`). What such a statement does cannot be fenced
 //!   inside a transaction: the window left is the one statement in flight
 //!   when the runner froze.
 
