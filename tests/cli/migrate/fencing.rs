@@ -7,24 +7,14 @@
 //! the runner that took over) completes.
 
 use std::process::{Child, Command, Output};
-use std::time::{Duration, Instant};
 
 use super::{Backend, Ctx};
 use crate::support::Piped;
 
-/// Wait for `done` (observable state on the server, never a clock), at most
-/// a minute, pausing briefly between looks so the poll does not compete
-/// with the runners for the machine's cores.
+/// Wait for `done`: observable state on the server, never a clock.
 #[track_caller]
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "gave up after a minute waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(25));
-    }
+fn wait_for(what: &str, done: impl FnMut() -> bool) {
+    schema_test_support::wait_until(what, schema_test_support::GENEROUS, done);
 }
 
 fn signal(child: &Child, signal: &str) {
