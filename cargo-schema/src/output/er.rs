@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 
-use schema_core::schema::{IndexPart, Table};
+use schema_core::schema::{ForeignKey, IndexPart, Table};
 
 use super::graph::{dot_string, mermaid_text};
 
@@ -109,6 +109,36 @@ fn mermaid_word(text: &str) -> String {
     }
 }
 
+/// A foreign key between two drawn tables, by their positions.
+struct Edge<'t> {
+    child: usize,
+    parent: usize,
+    fk: &'t ForeignKey,
+    cardinality: Cardinality,
+}
+
+/// Every foreign key whose parent is drawn too, child by child.
+fn edges<'t>(tables: &[&'t Table]) -> Vec<Edge<'t>> {
+    let mut edges = Vec::new();
+    for (child, table) in tables.iter().enumerate() {
+        for fk in &table.foreign_keys {
+            if let Some(parent) = position_of(
+                tables,
+                &fk.referenced_table,
+                fk.referenced_schema.as_deref(),
+            ) {
+                edges.push(Edge {
+                    child,
+                    parent,
+                    fk,
+                    cardinality: cardinality(table, &fk.columns),
+                });
+            }
+        }
+    }
+    edges
+}
+
 /// Where the table a foreign key names is drawn, if it is.
 fn position_of(tables: &[&Table], name: &str, schema: Option<&str>) -> Option<usize> {
     tables
@@ -155,24 +185,20 @@ pub fn mermaid(
         }
         writeln!(out, "  }}")?;
     }
-    for (i, table) in tables.iter().enumerate() {
-        for fk in &table.foreign_keys {
-            let Some(parent) = position_of(
-                tables,
-                &fk.referenced_table,
-                fk.referenced_schema.as_deref(),
-            ) else {
-                continue;
-            };
-            let c = cardinality(table, &fk.columns);
-            let child_end = if c.one_to_one { "|o" } else { "}o" };
-            let parent_end = if c.optional { "o|" } else { "||" };
-            writeln!(
-                out,
-                "  t{i} {child_end}--{parent_end} t{parent} : \"{}\"",
-                mermaid_text(&fk.columns.join(", "))
-            )?;
-        }
+    for Edge {
+        child: i,
+        parent,
+        fk,
+        cardinality: c,
+    } in edges(tables)
+    {
+        let child_end = if c.one_to_one { "|o" } else { "}o" };
+        let parent_end = if c.optional { "o|" } else { "||" };
+        writeln!(
+            out,
+            "  t{i} {child_end}--{parent_end} t{parent} : \"{}\"",
+            mermaid_text(&fk.columns.join(", "))
+        )?;
     }
     Ok(())
 }
@@ -234,30 +260,27 @@ pub fn dot(out: &mut dyn Write, tables: &[&Table], default_schema: Option<&str>)
         label.push_str("</TABLE>>");
         writeln!(out, "  t{i} [label={label}];")?;
     }
-    for (i, table) in tables.iter().enumerate() {
-        for fk in &table.foreign_keys {
-            let Some(parent) = position_of(
-                tables,
-                &fk.referenced_table,
-                fk.referenced_schema.as_deref(),
-            ) else {
-                continue;
-            };
-            let port = fk
-                .columns
-                .first()
-                .and_then(|first| table.columns.iter().position(|c| &c.name == first))
-                .map(|c| format!(":c{c}"))
-                .unwrap_or_default();
-            let c = cardinality(table, &fk.columns);
-            writeln!(
-                out,
-                "  t{i}{port} -> t{parent} [dir=both, arrowtail={}, arrowhead={}, label={}];",
-                if c.one_to_one { "teeodot" } else { "crowodot" },
-                if c.optional { "teeodot" } else { "teetee" },
-                dot_string(&fk.columns.join(", "))
-            )?;
-        }
+    for Edge {
+        child: i,
+        parent,
+        fk,
+        cardinality: c,
+    } in edges(tables)
+    {
+        let table = tables[i];
+        let port = fk
+            .columns
+            .first()
+            .and_then(|first| table.columns.iter().position(|c| &c.name == first))
+            .map(|c| format!(":c{c}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  t{i}{port} -> t{parent} [dir=both, arrowtail={}, arrowhead={}, label={}];",
+            if c.one_to_one { "teeodot" } else { "crowodot" },
+            if c.optional { "teeodot" } else { "teetee" },
+            dot_string(&fk.columns.join(", "))
+        )?;
     }
     writeln!(out, "}}")
 }
