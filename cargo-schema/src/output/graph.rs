@@ -395,24 +395,8 @@ impl<'g> GraphView<'g> {
                 cells
             };
             let mut line = format!("{cells} {}", paint(palette.id, &terminal_safe(r.revision)));
-            if !r.branch_labels.is_empty() {
-                let labels = terminal_safe(&r.branch_labels.join(", "));
-                line.push_str(&format!(" ({})", paint(palette.label, &labels)));
-            }
-            if r.is_head {
-                line.push_str(&format!(" {}", paint(palette.head, "(head)")));
-            }
-            if let Some(mark) = self.current_mark(r) {
-                line.push_str(&format!(
-                    " {}",
-                    paint(palette.current, &terminal_safe(&mark))
-                ));
-            }
-            if r.children.len() > 1 {
-                line.push_str(" (branchpoint)");
-            }
-            if r.down_revisions.len() > 1 {
-                line.push_str(" (mergepoint)");
+            for (mark, style) in self.marks(r, palette) {
+                line.push_str(&format!(" {}", paint(style, &terminal_safe(&mark))));
             }
             line.push_str(&format!(", {}", terminal_safe(r.message())));
             if !r.depends_on.is_empty() {
@@ -431,23 +415,36 @@ impl<'g> GraphView<'g> {
         Ok(())
     }
 
-    fn label(&self, r: &RevisionView<'_>) -> (String, String) {
-        let mut head = r.revision.to_owned();
+    /// What follows a revision's id: its labels, `(head)`, where the
+    /// database is, `(branchpoint)`, `(mergepoint)`; each with its style
+    /// in `palette`.
+    fn marks(&self, r: &RevisionView<'_>, palette: Palette) -> Vec<(String, Style)> {
+        let mut marks = Vec::new();
         if !r.branch_labels.is_empty() {
-            head.push_str(&format!(" ({})", r.branch_labels.join(", ")));
+            marks.push((format!("({})", r.branch_labels.join(", ")), palette.label));
         }
         if r.is_head {
-            head.push_str(" (head)");
+            marks.push(("(head)".to_owned(), palette.head));
         }
         if let Some(mark) = self.current_mark(r) {
-            head.push(' ');
-            head.push_str(&mark);
+            marks.push((mark, palette.current));
         }
         if r.children.len() > 1 {
-            head.push_str(" (branchpoint)");
+            marks.push(("(branchpoint)".to_owned(), Style::new()));
         }
         if r.down_revisions.len() > 1 {
-            head.push_str(" (mergepoint)");
+            marks.push(("(mergepoint)".to_owned(), Style::new()));
+        }
+        marks
+    }
+
+    /// A node's label for dot and Mermaid: the id with its marks, and the
+    /// message.
+    fn label(&self, r: &RevisionView<'_>) -> (String, String) {
+        let mut head = r.revision.to_owned();
+        for (mark, _) in self.marks(r, Palette::default()) {
+            head.push(' ');
+            head.push_str(&mark);
         }
         (head, r.message().to_owned())
     }
