@@ -322,9 +322,11 @@ fn elvish_tab(project: &Project, prelude: &str, lines: &[&str]) -> Vec<Vec<Strin
     );
     let _ = std::fs::remove_file(project.path().join("tabs.txt"));
     let home = project.path().display().to_string();
+    // Its standard input is closed, so elvish ends at its prompt even if
+    // the rc file failed before `exit`; `timeout` bounds it all the same.
     project
-        .cmd(["-qec", "elvish -rc rc.elv", "/dev/null"])
-        .program("script")
+        .cmd(["120", "script", "-qec", "elvish -rc rc.elv", "/dev/null"])
+        .program("timeout")
         .env("HOME", &home)
         .env("XDG_STATE_HOME", &home)
         .env("XDG_CONFIG_HOME", &home)

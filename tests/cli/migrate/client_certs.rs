@@ -35,14 +35,15 @@ struct Pair {
 /// `name`'s certificate and its key `{name}{key_ext}` (`.key` PKCS#8, as
 /// `openssl req` writes it; `.rsa.key` PKCS#1) copied into `into`.
 fn copy_pair(name: &str, key_ext: &str, into: &Path) -> Pair {
-    std::fs::create_dir_all(into).unwrap();
+    std::fs::create_dir_all(into).expect("make the folder for the pair");
     let pair = Pair {
         cert: into.join(format!("{name}.crt")),
         key: into.join(format!("{name}{key_ext}")),
     };
-    std::fs::copy(format!("{CA_DIR}/{name}.crt"), &pair.cert).unwrap();
-    std::fs::copy(format!("{CA_DIR}/{name}{key_ext}"), &pair.key).unwrap();
-    std::fs::set_permissions(&pair.key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::copy(format!("{CA_DIR}/{name}.crt"), &pair.cert).expect("copy the certificate");
+    std::fs::copy(format!("{CA_DIR}/{name}{key_ext}"), &pair.key).expect("copy the key");
+    std::fs::set_permissions(&pair.key, std::fs::Permissions::from_mode(0o600))
+        .expect("make the key private");
     pair
 }
 
@@ -105,7 +106,7 @@ fn run(ctx: &Ctx, args: &[&str], url: &str, vars: &[(&str, &str)]) -> Outcome {
 
 /// No line of the PEM file `file` (but its armour) is in the output.
 fn assert_no_text_of(out: &Outcome, file: &Path) {
-    let text = std::fs::read_to_string(file).unwrap();
+    let text = std::fs::read_to_string(file).expect("read the PEM file");
     for line in text.lines().filter(|l| !l.starts_with("-----")) {
         assert!(
             !out.all_output().contains(line),
