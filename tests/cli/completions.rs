@@ -297,3 +297,145 @@ fn the_entry_point_speaks_each_shell() {
         "head\tthe head of the revision graph\nheads\tevery head\n"
     );
 }
+
+/// A real interactive elvish (its `edit:` module exists only there, so it
+/// runs on a pseudo-terminal through util-linux's `script`) sources the
+/// script from its rc file and calls the completers it registered, as TAB
+/// does; what they return is written to `tabs.txt`, one block a line of
+/// `lines`, candidates one a line (a file candidate as `file:NAME`).
+fn elvish_tab(project: &Project, prelude: &str, lines: &[&str]) -> Vec<Vec<String>> {
+    project.file("completions.elv", script(project, "elvish"));
+    let calls: Vec<String> = lines
+        .iter()
+        .map(|line| format!("  tab {line}\n  echo '<end>'\n"))
+        .collect();
+    project.file(
+        "rc.elv",
+        format!(
+            "{prelude}\neval (slurp < completions.elv)\n\
+             fn tab {{|@words| $edit:completion:arg-completer[$words[0]] $@words | each {{|c|\n\
+               if (eq (kind-of $c) string) {{ echo $c }} else {{ echo file:$c[stem] }}\n\
+             }} }}\n\
+             {{\n{}}} > tabs.txt\nexit 0\n",
+            calls.concat()
+        ),
+    );
+    let _ = std::fs::remove_file(project.path().join("tabs.txt"));
+    let home = project.path().display().to_string();
+    // Its standard input is closed, so elvish ends at its prompt even if
+    // the rc file failed before `exit`; `timeout` bounds it all the same.
+    project
+        .cmd(["120", "script", "-qec", "elvish -rc rc.elv", "/dev/null"])
+        .program("timeout")
+        .env("HOME", &home)
+        .env("XDG_STATE_HOME", &home)
+        .env("XDG_CONFIG_HOME", &home)
+        .run()
+        .code(0);
+    let text = std::fs::read_to_string(project.path().join("tabs.txt"))
+        .expect("elvish wrote no tabs.txt: the rc file failed");
+    let blocks: Vec<Vec<String>> = text
+        .split_terminator("<end>\n")
+        .map(|block| block.lines().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(blocks.len(), lines.len(), "{text}");
+    blocks
+}
+
+#[test]
+fn elvish_completes_revisions_and_labels() {
+    if !shell_installed("elvish") {
+        return;
+    }
+    let project = project();
+    // A completer cargo already had stays in charge of the rest of cargo.
+    let prelude = "set edit:completion:arg-completer[cargo] = {|@w| put fake-$w[-1] }";
+    let blocks = elvish_tab(
+        &project,
+        prelude,
+        &[
+            "cargo schema downgrade ''",
+            "cargo-schema show a",
+            "cargo schema mer",
+            "cargo schema stamp b2",
+            "cargo schema -c other/schema.ini upgrade ''",
+            "cargo bu",
+        ],
+    );
+    assert_eq!(
+        values(blocks[0].clone()),
+        ["head", "heads", "base", CHILD, ROOT, "core@head", "core"]
+    );
+    assert!(blocks[0].contains(&"--sql".to_owned()), "{:?}", blocks[0]);
+    assert_eq!(blocks[1], [ROOT]);
+    assert_eq!(blocks[2], ["merge"]);
+    assert_eq!(blocks[3], [CHILD]);
+    assert_eq!(
+        values(blocks[4].clone()),
+        ["head", "heads", "base", "20240202000001"]
+    );
+    assert_eq!(blocks[5], ["fake-bu"]);
+    // Without one, the rest of cargo completes file names.
+    let blocks = elvish_tab(&project, "", &["cargo comp"]);
+    assert!(
+        blocks[0].contains(&"file:completions.elv".to_owned()),
+        "{:?}",
+        blocks[0]
+    );
+}
+
+/// No PowerShell can be installed here (Debian does not package it), so
+/// its script is checked by what can be: the call it makes, the binary
+/// with `CARGO_SCHEMA_COMPLETE=powershell` and the words up to the cursor
+/// (an empty last word where the cursor follows a space, the script's
+/// `''`), answers `value<TAB>help` lines, which the script splits on the
+/// tab into a CompletionResult each.
+#[test]
+fn powershell_gets_values_and_help_through_its_call() {
+    let project = project();
+    let text = script(&project, "powershell");
+    let call = format!("& {} -- $args", bin().display());
+    assert_eq!(text.matches(&call).count(), 2, "{text}");
+    assert_eq!(
+        text.matches("$env:CARGO_SCHEMA_COMPLETE = \"powershell\";")
+            .count(),
+        2,
+        "{text}"
+    );
+    assert!(text.contains("$args += \" ''\";"), "{text}");
+    assert!(text.contains("$_.Split(\"`t\")"), "{text}");
+    let tab = |words: &[&str]| -> Vec<(String, String)> {
+        let mut args = vec!["--"];
+        args.extend_from_slice(words);
+        let out = project
+            .cmd(args)
+            .env("CARGO_SCHEMA_COMPLETE", "powershell")
+            .run();
+        out.code(0);
+        out.stdout
+            .lines()
+            .map(|l| {
+                let (value, help) = l.split_once('\t').unwrap_or((l, l));
+                (value.to_owned(), help.to_owned())
+            })
+            .collect()
+    };
+    let all = tab(&["cargo", "schema", "downgrade", ""]);
+    let values: Vec<&str> = all
+        .iter()
+        .map(|(v, _)| v.as_str())
+        .filter(|v| !v.starts_with('-'))
+        .collect();
+    assert_eq!(
+        values,
+        ["head", "heads", "base", CHILD, ROOT, "core@head", "core"]
+    );
+    assert!(
+        all.contains(&(CHILD.to_owned(), "add posts".to_owned())),
+        "{all:?}"
+    );
+    assert_eq!(
+        tab(&["cargo-schema", "show", "a"]),
+        [(ROOT.to_owned(), "create users".to_owned())]
+    );
+}

@@ -135,10 +135,11 @@ impl Params {
 
         let mode = param("ssl_mode").map(|m| m.to_ascii_uppercase());
         let ca = param("ssl_ca").map(PathBuf::from);
-        let identity = match (param("ssl_cert"), param("ssl_key")) {
+        let key_path = param("ssl_key").map(PathBuf::from);
+        let identity = match (param("ssl_cert"), &key_path) {
             (Some(cert), Some(key)) => Some(ClientIdentity::new(
                 PathBuf::from(cert).into(),
-                PathBuf::from(key).into(),
+                key.clone().into(),
             )),
             (None, None) => None,
             _ => {
@@ -148,6 +149,9 @@ impl Params {
             }
         };
         let tls = |verify_chain: bool, verify_name: bool| -> ConnectionResult<SslOpts> {
+            if let Some(key) = &key_path {
+                check_client_key(key)?;
+            }
             let mut ssl = SslOpts::default()
                 .with_danger_accept_invalid_certs(!verify_chain)
                 .with_danger_skip_domain_validation(!verify_name)
@@ -192,6 +196,21 @@ fn check_readable(path: &Path, key: &str) -> ConnectionResult<()> {
     std::fs::metadata(path)
         .map(|_| ())
         .map_err(|e| bad(format!("{key} {}: {e}", path.display())))
+}
+
+/// mysql_async 0.36 reads a client key only as PKCS#1 RSA (PEM `BEGIN RSA
+/// PRIVATE KEY`, or DER); a PKCS#8 or EC key, what `openssl req` writes,
+/// would fail at the handshake as "No private key found", naming no file.
+fn check_client_key(path: &Path) -> ConnectionResult<()> {
+    let bytes = std::fs::read(path).map_err(|e| bad(format!("ssl_key {}: {e}", path.display())))?;
+    match std::str::from_utf8(&bytes) {
+        Ok(text) if !text.contains("-----BEGIN RSA PRIVATE KEY-----") => Err(bad(format!(
+            "ssl_key {}: not an RSA key in PKCS#1 form (`BEGIN RSA PRIVATE KEY`), the only \
+             form this driver reads; convert it with `openssl rsa -in KEY -traditional -out NEW`",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The server's usual socket, where there is one.

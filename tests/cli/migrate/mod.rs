@@ -23,6 +23,7 @@ macro_rules! on_backends {
 
 mod cache;
 mod check;
+mod client_certs;
 mod concurrency;
 mod connect;
 mod crash;
