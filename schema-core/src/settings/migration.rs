@@ -37,6 +37,10 @@ pub const MIGRATION_KEYS: &[(&str, &str)] = &[
         "whether the database's DDL takes part in transactions; false runs each revision on its own and records one that failed partway [default: true on PostgreSQL and SQLite; false on MySQL/MariaDB, CockroachDB, YugabyteDB and TiDB]",
     ),
     (
+        "statement_timeout",
+        "seconds one statement of a revision may run before the server cancels it (PostgreSQL's statement_timeout, MariaDB's max_statement_time), set around each revision's own statements; refused on MySQL, ignored on SQLite [default: none]",
+    ),
+    (
         "multiple_heads",
         "the project keeps several heads on purpose; `check` accepts them [default: false]",
     ),

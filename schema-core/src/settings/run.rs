@@ -77,6 +77,12 @@ pub struct RunOptions {
     /// Whether DDL is transactional; `None` picks by engine. `false` runs
     /// each revision on its own and records one that failed partway.
     pub transactional_ddl: Option<bool>,
+    /// How long one statement of a revision may run before the server
+    /// cancels it (PostgreSQL's `statement_timeout`, MariaDB's
+    /// `max_statement_time`), set around each revision's own statements and
+    /// restored after them; `None` leaves the session's as it is. SQLite,
+    /// where nothing waits on a server, ignores it.
+    pub statement_timeout: Option<Duration>,
 }
 
 impl RunOptions {
@@ -88,6 +94,7 @@ impl RunOptions {
         lock: None,
         lock_lease: DEFAULT_LOCK_LEASE,
         transactional_ddl: None,
+        statement_timeout: None,
     };
 
     /// Read the run keys of the main section; problems go to `problems`
@@ -137,6 +144,19 @@ impl RunOptions {
                 true
             })
         });
+        let statement_timeout = seconds(config, "statement_timeout", Duration::ZERO, problems);
+        if statement_timeout.is_zero() {
+            if let Some((v, line)) = read(config, "statement_timeout", problems) {
+                if v.trim().parse::<f64>() == Ok(0.0) {
+                    problems.push(invalid(
+                        config,
+                        "statement_timeout",
+                        line,
+                        "a timeout must be longer than 0 seconds; remove the key for none",
+                    ));
+                }
+            }
+        }
         RunOptions {
             transaction_per_migration,
             lock_timeout,
@@ -144,6 +164,7 @@ impl RunOptions {
             lock,
             lock_lease,
             transactional_ddl,
+            statement_timeout: Some(statement_timeout).filter(|d| !d.is_zero()),
         }
     }
 
@@ -160,8 +181,12 @@ impl RunOptions {
     pub fn needs_server_version(&self, backend: Backend) -> bool {
         match backend {
             Backend::Sqlite => false,
-            Backend::Postgres | Backend::Mysql => {
-                self.lock.is_none() || self.transactional_ddl.is_none()
+            Backend::Postgres => self.lock.is_none() || self.transactional_ddl.is_none(),
+            // MariaDB has a statement timeout, MySQL none for DDL.
+            Backend::Mysql => {
+                self.lock.is_none()
+                    || self.transactional_ddl.is_none()
+                    || self.statement_timeout.is_some()
             }
         }
     }
@@ -185,6 +210,20 @@ impl RunOptions {
                 ),
             });
         }
+        if let (Backend::Mysql, Some(version), Some(_)) =
+            (backend, server_version, self.statement_timeout)
+        {
+            if !version.contains("MariaDB") {
+                return Err(RefusedSetting {
+                    key: "statement_timeout",
+                    message: format!(
+                        "{} has no timeout for DDL and DML statements (its \
+                         max_execution_time covers SELECT only); remove the key",
+                        Flavor::recognise(backend, version)
+                    ),
+                });
+            }
+        }
         let flavor = server_version.map(|v| Flavor::recognise(backend, v));
         let lock = self.lock.unwrap_or(match flavor {
             Some(flavor) if !flavor.advisory_locks() => LockMode::Table,
@@ -206,6 +245,7 @@ impl RunOptions {
     }
 
     fn plan_with(&self, backend: Backend, lock: LockMode, transactional: bool) -> RunPlan {
+        let (before_revision, after_revision) = self.revision_session(backend);
         RunPlan {
             lock,
             transactional,
@@ -214,8 +254,44 @@ impl RunOptions {
             // (PostgreSQL standing in for CockroachDB or YugabyteDB): each
             // statement commits by itself, as those engines run DDL.
             each_statement_commits: backend.transactional_ddl() && !transactional,
-            before_revision: Vec::new(),
-            after_revision: Vec::new(),
+            before_revision,
+            after_revision,
+        }
+    }
+
+    /// The session statements around each revision's own statements, and
+    /// those that restore the session after them: the previous value is
+    /// kept in a variable of the session rather than reset to the server's
+    /// default, so a timeout set by `connect_args` survives the run.
+    fn revision_session(&self, backend: Backend) -> (Vec<String>, Vec<String>) {
+        let Some(timeout) = self.statement_timeout else {
+            return (Vec::new(), Vec::new());
+        };
+        let ms = timeout.as_millis().max(1);
+        match backend {
+            Backend::Sqlite => (Vec::new(), Vec::new()),
+            Backend::Postgres => (
+                vec![
+                    "SELECT set_config('cargo_schema.statement_timeout', \
+                     current_setting('statement_timeout'), false)"
+                        .to_owned(),
+                    format!("SELECT set_config('statement_timeout', '{ms}ms', false)"),
+                ],
+                vec!["SELECT set_config('statement_timeout', \
+                     current_setting('cargo_schema.statement_timeout'), false)"
+                    .to_owned()],
+            ),
+            Backend::Mysql => (
+                vec![
+                    "SET @cargo_schema_statement_time = @@SESSION.max_statement_time".to_owned(),
+                    format!(
+                        "SET SESSION max_statement_time = {}.{:03}",
+                        ms / 1000,
+                        ms % 1000
+                    ),
+                ],
+                vec!["SET SESSION max_statement_time = @cargo_schema_statement_time".to_owned()],
+            ),
         }
     }
 
@@ -243,6 +319,7 @@ impl RunOptions {
             lock,
             lock_lease,
             transactional_ddl,
+            statement_timeout,
         } = *self;
         let lock_timeout = duration(lock_timeout);
         let lock = option(lock, |mode| match mode {
@@ -252,6 +329,7 @@ impl RunOptions {
         });
         let lock_lease = duration(lock_lease);
         let transactional_ddl = option(transactional_ddl, |set| quote!(#set));
+        let statement_timeout = option(statement_timeout, duration);
         quote! {
             ::schema_runtime::RunOptions {
                 transaction_per_migration: #transaction_per_migration,
@@ -260,6 +338,7 @@ impl RunOptions {
                 lock: #lock,
                 lock_lease: #lock_lease,
                 transactional_ddl: #transactional_ddl,
+                statement_timeout: #statement_timeout,
             }
         }
     }
@@ -346,6 +425,48 @@ mod tests {
         assert_eq!(refused.key, "transactional_ddl");
         // The offline script follows the backend as far as it can.
         assert!(!set.offline_plan(Backend::Mysql).transactional);
+    }
+
+    #[test]
+    fn a_statement_timeout_wraps_each_revision_where_the_server_has_one() {
+        let options = RunOptions {
+            statement_timeout: Some(Duration::from_millis(1500)),
+            ..RunOptions::DEFAULT
+        };
+        let p = options
+            .plan(Backend::Postgres, Some("PostgreSQL 16.4"))
+            .unwrap();
+        assert_eq!(
+            p.before_revision[1],
+            "SELECT set_config('statement_timeout', '1500ms', false)"
+        );
+        assert_eq!(p.after_revision.len(), 1);
+        let p = options
+            .plan(Backend::Mysql, Some("10.11.6-MariaDB"))
+            .unwrap();
+        assert_eq!(
+            p.before_revision[1],
+            "SET SESSION max_statement_time = 1.500"
+        );
+        // MySQL itself has none for DDL: refused, not silently dropped.
+        assert!(options.needs_server_version(Backend::Mysql));
+        let refused = options.plan(Backend::Mysql, Some("8.0.36")).unwrap_err();
+        assert_eq!(refused.key, "statement_timeout");
+        assert!(refused.message.contains("MySQL"), "{}", refused.message);
+        // `embed!()` bakes it in.
+        let tokens = options.to_tokens().to_string().replace(' ', "");
+        assert!(
+            tokens.contains("statement_timeout:::core::option::Option::Some(::core::time::Duration::from_millis(1500u64))"),
+            "{tokens}"
+        );
+        // SQLite ignores it.
+        let p = options.plan(Backend::Sqlite, None).unwrap();
+        assert!(p.before_revision.is_empty() && p.after_revision.is_empty());
+        assert!(RunOptions::DEFAULT
+            .plan(Backend::Postgres, None)
+            .unwrap()
+            .before_revision
+            .is_empty());
     }
 
     #[test]
