@@ -10,7 +10,7 @@ use cargo_metadata::MetadataCommand;
 use schema_core::databases::{self, Database};
 use schema_core::migrations::{CacheUse, FolderCache, RevisionGraph};
 use schema_core::secret::Redactor;
-use schema_core::settings::{LockMode, MigrationSettings};
+use schema_core::settings::MigrationSettings;
 use schema_core::{ConfigError, Diagnostic, EngineSettings, Kind, Overrides, Project, ProjectSpec};
 use schema_runtime::{Migrator, RunOptions, BACKENDS};
 
@@ -367,19 +367,13 @@ impl ProjectContext {
         let settings = &self.settings;
         // A lease renews on a connection of its own, to the URL the command
         // connects to; commands that need no URL do without one.
-        let lock_db = match settings.lock {
-            Some(LockMode::Advisory | LockMode::None) => None,
-            _ => self.engine_settings().ok(),
+        let lock_db = if settings.run.needs_lock_connection() {
+            self.engine_settings().ok()
+        } else {
+            None
         };
         let migrator = Migrator::new(graph)
-            .with_options(RunOptions {
-                transaction_per_migration: settings.transaction_per_migration,
-                lock_timeout: settings.lock_timeout,
-                allow_edited: false,
-                lock: settings.lock,
-                lock_lease: settings.lock_lease,
-                transactional_ddl: settings.transactional_ddl,
-            })
+            .with_options(settings.run)
             .with_lock_connection(lock_db);
         Ok(self.migrator.get_or_init(|| Arc::new(migrator)))
     }

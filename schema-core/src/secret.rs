@@ -229,43 +229,6 @@ impl Redactor {
         self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
-    /// Remember every secret of a parsed URL (its password, its query's
-    /// credential parameters), decoded and encoded.
-    pub fn add_database_url(&mut self, url: &crate::url::DatabaseUrl) {
-        for secret in url.secrets() {
-            self.add(&secret);
-        }
-    }
-
-    /// A redactor that knows `url`'s secrets.
-    pub fn for_url(url: &crate::url::DatabaseUrl) -> Self {
-        let mut r = Redactor::default();
-        r.add_database_url(url);
-        r
-    }
-
-    /// Remember the passwords of the URLs in `text`; a password that is a
-    /// reference (`%(pw)s`, `${DB_PASSWORD}`) is not itself a secret, its
-    /// value is (see [`references`]).
-    pub fn add_url(&mut self, text: &str) {
-        if let Ok(url) = crate::url::DatabaseUrl::parse(text, crate::url::UrlStyle::Diesel) {
-            for secret in url.secrets() {
-                if references(&secret).is_empty() {
-                    self.add(&secret);
-                }
-            }
-        }
-        for raw in raw_passwords(text) {
-            if references(raw).is_empty() {
-                let decoded = percent_encoding::percent_decode_str(raw)
-                    .decode_utf8_lossy()
-                    .into_owned();
-                self.add(raw);
-                self.add(&decoded);
-            }
-        }
-    }
-
     /// `text` with URL passwords and every known secret masked.
     pub fn redact(&self, text: &str) -> String {
         let mut out = mask_urls(text).into_owned();

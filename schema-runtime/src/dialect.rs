@@ -1,13 +1,11 @@
 //! What differs between backends, behind one trait: how to connect, the
 //! runner lock ([`crate::lock`]), the bookkeeping queries
-//! ([`crate::bookkeeping`]), and whether DDL is transactional.
+//! ([`crate::bookkeeping`]), and whether DDL is transactional. Each
+//! backend implements it in its own file of [`crate::backend`].
 
 use std::time::Duration;
 
-#[allow(unused_imports)] // batch_execute, used by the backend impls
-use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationConnection;
-#[allow(unused_imports)] // the query builder, used by the backend impls
 use diesel::prelude::*;
 use diesel_migrations::MigrationHarness;
 use schema_core::url::Backend;
@@ -97,125 +95,3 @@ pub trait Dialect:
     /// changed (the lease of [`crate::lock::lease`]).
     fn execute_counted(&mut self, sql: &str) -> Result<usize, RunError>;
 }
-
-#[cfg(feature = "sqlite")]
-impl Dialect for diesel::SqliteConnection {
-    const BACKEND: Backend = Backend::Sqlite;
-
-    fn locked_transaction<T>(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> Result<T, RunError>,
-    ) -> Result<T, RunError> {
-        // BEGIN IMMEDIATE takes SQLite's write lock up front, so two
-        // runners cannot both read "pending" and then both apply it.
-        let start = std::time::Instant::now();
-        self.immediate_transaction(f).map_err(|e| match e {
-            // SQLITE_BUSY once busy_timeout ran out: another writer holds
-            // the lock, which deserves the lock advice, not a raw error.
-            RunError::Database(diesel::result::Error::DatabaseError(_, info))
-                if info.message().contains("database is locked") =>
-            {
-                RunError::LockTimeout {
-                    waited: start.elapsed(),
-                }
-            }
-            other => other,
-        })
-    }
-
-    crate::lock::sqlite_lock!();
-
-    fn server_version(&mut self) -> Result<String, RunError> {
-        Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
-            "sqlite_version()",
-        ))
-        .get_result(self)?)
-    }
-
-    fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
-        // Only our own table names reach here, never user input.
-        let query = format!(
-            "EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '{name}')"
-        );
-        Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&query)).get_result(self)?)
-    }
-
-    crate::bookkeeping::bookkeeping_queries!();
-}
-
-/// The PostgreSQL dialect, for diesel's `PgConnection` (libpq) and the
-/// pure-Rust [`crate::driver::PgConnection`] alike.
-#[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
-macro_rules! postgres_dialect {
-    ($conn:ty $(, open = $open:path)?) => {
-        impl Dialect for $conn {
-            const BACKEND: Backend = Backend::Postgres;
-            const BATCHED_STEPS: bool = true;
-            $(
-                fn open(url: &str) -> diesel::ConnectionResult<Self> {
-                    $open(url)
-                }
-            )?
-
-            crate::lock::postgres_lock!();
-
-            fn server_version(&mut self) -> Result<String, RunError> {
-                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("version()")).get_result(self)?)
-            }
-
-            fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
-                // Only our own table names reach here, never user input.
-                let query = format!("to_regclass('{name}') IS NOT NULL");
-                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&query)).get_result(self)?)
-            }
-
-            crate::bookkeeping::bookkeeping_queries!();
-        }
-    };
-}
-
-#[cfg(feature = "postgres-libpq")]
-postgres_dialect!(diesel::PgConnection);
-#[cfg(feature = "postgres")]
-postgres_dialect!(
-    crate::driver::PgConnection,
-    open = crate::driver::postgres::open
-);
-
-/// The MySQL/MariaDB dialect, for diesel's `MysqlConnection`
-/// (libmysqlclient) and the pure-Rust [`crate::driver::MysqlConnection`].
-#[cfg(any(feature = "mysql", feature = "mysql-libmysqlclient"))]
-macro_rules! mysql_dialect {
-    ($conn:ty $(, open = $open:path)?) => {
-        impl Dialect for $conn {
-            const BACKEND: Backend = Backend::Mysql;
-            $(
-                fn open(url: &str) -> diesel::ConnectionResult<Self> {
-                    $open(url)
-                }
-            )?
-
-            crate::lock::mysql_lock!();
-
-            fn server_version(&mut self) -> Result<String, RunError> {
-                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("version()")).get_result(self)?)
-            }
-
-            fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
-                // Only our own table names reach here, never user input.
-                let query = format!("EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{name}')");
-                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&query)).get_result(self)?)
-            }
-
-            crate::bookkeeping::bookkeeping_queries!();
-        }
-    };
-}
-
-#[cfg(feature = "mysql-libmysqlclient")]
-mysql_dialect!(diesel::MysqlConnection);
-#[cfg(feature = "mysql")]
-mysql_dialect!(
-    crate::driver::MysqlConnection,
-    open = crate::driver::mysql::open
-);

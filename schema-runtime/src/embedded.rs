@@ -6,12 +6,10 @@
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use indexmap::IndexMap;
 use schema_core::migrations::record::{self, Record, RecordError, RECORD_LEN};
 use schema_core::migrations::{MigrationFiles, RevisionGraph, Step};
-use schema_core::settings::{LockMode, DEFAULT_LOCK_LEASE};
 use schema_core::{
     Config, ConfigError, EngineSettings, EnvPolicy, Environment, Project, ProjectSpec,
 };
@@ -40,11 +38,8 @@ pub struct EmbeddedMigrations {
     /// on every build: at 1000 migrations, struct literals with their
     /// `Option`s cost about 0.1 s, string literals about 0.03 s.
     records: &'static [&'static str],
-    transaction_per_migration: bool,
-    lock_timeout_ms: u64,
-    lock: &'static str,
-    lock_lease_ms: u64,
-    transactional_ddl: Option<bool>,
+    /// The main section's run settings, as the build read them.
+    options: RunOptions,
     /// Where a `lock = table` lease gets the URL of its own connection.
     config: Option<&'static EmbeddedConfig>,
     // Leaked rather than owned: `embed!()` puts this type in a static, which
@@ -68,44 +63,23 @@ impl EmbeddedMigrations {
     /// the optional files the folder has (`d` for `down.sql`, `m` for
     /// `metadata.toml`; neither a folder name nor a checksum can contain a
     /// `/`), then the texts of `up.sql`, `down.sql` and `metadata.toml`,
-    /// `""` for a file the folder does not have.
+    /// `""` for a file the folder does not have. `options` are the main
+    /// section's run settings as a constant; `config` the embedded
+    /// configuration whose URL a `lock = table` lease connects to.
     #[doc(hidden)]
     pub const fn new(
         script_location: &'static str,
         records: &'static [&'static str],
-        transaction_per_migration: bool,
-        lock_timeout_ms: u64,
+        options: RunOptions,
+        config: Option<&'static EmbeddedConfig>,
     ) -> Self {
         EmbeddedMigrations {
             script_location,
             records,
-            transaction_per_migration,
-            lock_timeout_ms,
-            lock: "",
-            lock_lease_ms: 0,
-            transactional_ddl: None,
-            config: None,
+            options,
+            config,
             built: OnceLock::new(),
         }
-    }
-
-    /// Used by `embed!()`: the main section's `lock` (a word checked at
-    /// build time, `""` when unset), `lock_lease` and `transactional_ddl`,
-    /// and the embedded configuration whose URL a `lock = table` lease
-    /// connects to.
-    #[doc(hidden)]
-    pub const fn with_lock(
-        mut self,
-        lock: &'static str,
-        lock_lease_ms: u64,
-        transactional_ddl: Option<bool>,
-        config: &'static EmbeddedConfig,
-    ) -> Self {
-        self.lock = lock;
-        self.lock_lease_ms = lock_lease_ms;
-        self.transactional_ddl = transactional_ddl;
-        self.config = Some(config);
-        self
     }
 
     fn built(&self) -> &'static Built {
@@ -183,28 +157,17 @@ impl EmbeddedMigrations {
                     ));
                 }
             }
-            let lock = LockMode::from_word(self.lock);
             // Only a lease needs the URL, and reading it means reading the
             // environment: skip that where no lease can be taken.
-            let lock_db = match lock {
-                Some(LockMode::Advisory | LockMode::None) => None,
-                _ => self
-                    .config
+            let lock_db = if self.options.needs_lock_connection() {
+                self.config
                     .and_then(|c| c.load().ok())
-                    .map(|c| c.settings().clone()),
+                    .map(|c| c.settings().clone())
+            } else {
+                None
             };
             Ok(Migrator::new(graph)
-                .with_options(RunOptions {
-                    transaction_per_migration: self.transaction_per_migration,
-                    lock_timeout: Duration::from_millis(self.lock_timeout_ms),
-                    allow_edited: false,
-                    lock,
-                    lock_lease: match self.lock_lease_ms {
-                        0 => DEFAULT_LOCK_LEASE,
-                        ms => Duration::from_millis(ms),
-                    },
-                    transactional_ddl: self.transactional_ddl,
-                })
+                .with_options(self.options)
                 .with_lock_connection(lock_db))
         });
         built
@@ -394,8 +357,8 @@ mod tests {
             "",
             "",
         ],
-        false,
-        1000,
+        RunOptions::DEFAULT,
+        None,
     );
 
     #[test]
@@ -436,8 +399,8 @@ mod tests {
         static BROKEN: EmbeddedMigrations = EmbeddedMigrations::new(
             "migrations",
             &["2024-01-01-000000_a", "CREATE TABLE a (id INT);", "", ""],
-            false,
-            1000,
+            RunOptions::DEFAULT,
+            None,
         );
         let expected = "embedded migration record 1 is malformed (header `2024-01-01-000000_a` is not FOLDER/CHECKSUM/OPTIONAL)";
         let files = BROKEN.files().map(|_| ()).map_err(|e| e.to_string());

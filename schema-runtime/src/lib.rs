@@ -15,6 +15,7 @@
 
 #[cfg(feature = "async")]
 pub mod asynchronous;
+pub mod backend;
 pub mod bookkeeping;
 pub mod connect;
 pub mod dialect;

@@ -23,15 +23,14 @@
 //! waited for another finds nothing left to do and exits cleanly.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Duration;
 
 use std::sync::Arc;
 
 use schema_core::migrations::{
     AppliedSet, Direction, Migration, RevisionGraph, StampPlan, Step, Target,
 };
-use schema_core::settings::{LockMode, DEFAULT_LOCK_LEASE};
-use schema_core::url::{Backend, Flavor};
+pub use schema_core::settings::RunOptions;
+use schema_core::settings::RunPlan;
 use schema_core::EngineSettings;
 
 use diesel::migration::Migration as DieselMigration;
@@ -42,47 +41,6 @@ use crate::dialect::Dialect;
 use crate::error::{RunError, StatementFailed};
 use crate::lock::{LeaseState, LockGuard};
 use crate::revision::Revision;
-
-/// How a run behaves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunOptions {
-    /// One transaction per revision instead of one for the run.
-    pub transaction_per_migration: bool,
-    /// How long to wait for another runner's lock.
-    pub lock_timeout: Duration,
-    /// Accept applied revisions whose up.sql changed, recording the new
-    /// checksums.
-    pub allow_edited: bool,
-    /// Which lock to take; `None` picks by engine: a lease row on
-    /// CockroachDB and YugabyteDB, the backend's advisory lock elsewhere.
-    pub lock: Option<LockMode>,
-    /// How long a `lock = table` lease lasts unless renewed.
-    pub lock_lease: Duration,
-    /// Whether DDL is transactional; `None` picks by engine. `false` runs
-    /// each revision on its own and records one that failed partway.
-    pub transactional_ddl: Option<bool>,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            transaction_per_migration: false,
-            lock_timeout: Duration::from_secs(60),
-            allow_edited: false,
-            lock: None,
-            lock_lease: DEFAULT_LOCK_LEASE,
-            transactional_ddl: None,
-        }
-    }
-}
-
-/// What a run does on this database: the options, with what was left to
-/// the engine decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Plan {
-    lock: LockMode,
-    transactional: bool,
-}
 
 /// Hooks for progress output; the runner itself prints nothing.
 pub trait Observer {
@@ -241,52 +199,37 @@ impl Migrator {
             "a graph read without its SQL cannot run"
         );
         let plan = self.plan_for(conn)?;
-        let mut guard = self.lock(conn, plan)?;
+        let mut guard = self.lock(conn, &plan)?;
         let lease = guard.lease_state();
         let conn = &mut *guard;
         conn.locked_transaction(|c| c.ensure_bookkeeping())?;
         if plan.transactional {
-            self.run_transactional(conn, direction, target, observer, &lease)
+            self.run_transactional(conn, direction, target, observer, &plan, &lease)
         } else {
-            self.run_autocommit(conn, direction, target, observer, &lease)
+            self.run_autocommit(conn, direction, target, observer, &plan, &lease)
         }
     }
 
-    /// Decide what the options leave to the engine, asking the server for
-    /// its version only when something is left.
-    fn plan_for<C: Dialect>(&self, conn: &mut C) -> Result<Plan, RunError> {
-        let options = &self.options;
-        let flavor = match (options.lock, options.transactional_ddl, C::BACKEND) {
-            (Some(_), Some(_), _) | (_, _, Backend::Sqlite) => None,
-            _ => Some(Flavor::recognise(C::BACKEND, &conn.server_version()?)),
+    /// The plan of a run on this database ([`RunOptions::plan`]), asking
+    /// the server for its version only when something is left to it.
+    fn plan_for<C: Dialect>(&self, conn: &mut C) -> Result<RunPlan, RunError> {
+        let version = if self.options.needs_server_version(C::BACKEND) {
+            Some(conn.server_version()?)
+        } else {
+            None
         };
-        let lock = options.lock.unwrap_or(match flavor {
-            Some(flavor) if !flavor.advisory_locks() => LockMode::Table,
-            _ => LockMode::Advisory,
-        });
-        let transactional = match options.transactional_ddl {
-            Some(true) if !C::TRANSACTIONAL_DDL => {
-                return Err(RunError::Setting {
-                    key: "transactional_ddl",
-                    message: format!(
-                        "`true`, but {} commits DDL as it runs; remove the key",
-                        Flavor::recognise(C::BACKEND, "")
-                    ),
-                })
-            }
-            Some(set) => set,
-            None => flavor.map_or(C::TRANSACTIONAL_DDL, Flavor::transactional_ddl),
-        };
-        Ok(Plan {
-            lock,
-            transactional,
-        })
+        self.options
+            .plan(C::BACKEND, version.as_deref())
+            .map_err(|refused| RunError::Setting {
+                key: refused.key,
+                message: refused.message,
+            })
     }
 
     fn lock<'c, C: Dialect>(
         &self,
         conn: &'c mut C,
-        plan: Plan,
+        plan: &RunPlan,
     ) -> Result<LockGuard<'c, C>, RunError> {
         LockGuard::take(
             conn,
@@ -303,9 +246,10 @@ impl Migrator {
         direction: Direction,
         target: &Target,
         observer: &mut dyn Observer,
+        run_plan: &RunPlan,
         lease: &LeaseState,
     ) -> Result<Vec<Step>, RunError> {
-        let whole = !self.options.transaction_per_migration;
+        let whole = run_plan.whole_run_transaction();
         let mut done = Vec::new();
         let mut announced = false;
         // The rest of the plan, and how many versions diesel's table holds
@@ -342,7 +286,7 @@ impl Migrator {
                             return Ok((ran, Some(step), plan, count));
                         }
                         lease.check()?;
-                        self.apply(c, &step, migration, observer, false, true, lease)?;
+                        self.apply(c, &step, migration, observer, run_plan, false, true, lease)?;
                         count += step_delta(&step);
                         ran.push(step);
                         if !whole {
@@ -360,7 +304,9 @@ impl Migrator {
             match outside {
                 Some(step) => {
                     let migration = self.migration(&step)?;
-                    self.apply(conn, &step, migration, observer, false, false, lease)?;
+                    self.apply(
+                        conn, &step, migration, observer, run_plan, false, false, lease,
+                    )?;
                     count += step_delta(&step);
                     done.push(step);
                 }
@@ -380,6 +326,7 @@ impl Migrator {
         direction: Direction,
         target: &Target,
         observer: &mut dyn Observer,
+        run_plan: &RunPlan,
         lease: &LeaseState,
     ) -> Result<Vec<Step>, RunError> {
         let applied = self.prepare(conn)?;
@@ -389,7 +336,9 @@ impl Migrator {
         for step in &plan {
             let migration = self.migration(step)?;
             lease.check()?;
-            if let Err(error) = self.apply(conn, step, migration, observer, true, false, lease) {
+            if let Err(error) = self.apply(
+                conn, step, migration, observer, run_plan, true, false, lease,
+            ) {
                 if direction == Direction::Up && matches!(error, RunError::Statement { .. }) {
                     // A runner that lost its lease writes nothing more: the
                     // failure may be the new holder's work colliding.
@@ -432,13 +381,17 @@ impl Migrator {
         step: &Step,
         migration: &Migration,
         observer: &mut dyn Observer,
+        run_plan: &RunPlan,
         partial: bool,
         enclosed: bool,
         lease: &LeaseState,
     ) -> Result<(), RunError> {
         observer.started(step);
         let record = bookkeeping::record_step_sql(migration, step.direction, C::BACKEND, true);
-        if enclosed && C::BATCHED_STEPS && self.apply_batched(conn, step, migration, &record)? {
+        if enclosed
+            && C::BATCHED_STEPS
+            && self.apply_batched(conn, step, migration, run_plan, &record)?
+        {
             observer.finished(step);
             return Ok(());
         }
@@ -449,16 +402,27 @@ impl Migrator {
                 Direction::Up => Some(&migration.up_sql),
                 Direction::Down => migration.down_sql.as_ref(),
             };
-            match script {
+            for statement in &run_plan.before_revision {
+                c.batch_execute(statement)?;
+            }
+            let ran: Result<(), Boxed> = match script {
                 Some(script) if !enclosed => {
-                    crate::revision::execute_checked(c, script, C::BACKEND, &|| lease.verify())?
+                    crate::revision::execute_checked(c, script, C::BACKEND, &|| lease.verify())
                 }
                 _ => match step.direction {
-                    Direction::Up => DieselMigration::<C::Backend>::run(&revision, c)?,
-                    Direction::Down => DieselMigration::<C::Backend>::revert(&revision, c)?,
+                    Direction::Up => DieselMigration::<C::Backend>::run(&revision, c),
+                    Direction::Down => DieselMigration::<C::Backend>::revert(&revision, c),
                 },
+            };
+            // After a failure the session is restored too where it can be;
+            // inside a transaction that failed, the rollback restores it.
+            for statement in &run_plan.after_revision {
+                let restored = c.batch_execute(statement);
+                if ran.is_ok() {
+                    restored?;
+                }
             }
-            Ok(())
+            ran
         };
         // Both tables' rows in one round trip; fenced unless the caller's
         // transaction fences its own commit. Its failure names the
@@ -489,8 +453,9 @@ impl Migrator {
         // run DDL (YugabyteDB: each DDL its own transaction; CockroachDB
         // advises schema changes outside explicit transactions); the
         // bookkeeping rows still land together, in one batch.
-        let own_transaction =
-            migration.run_in_transaction && !enclosed && !(partial && C::TRANSACTIONAL_DDL);
+        let own_transaction = migration.run_in_transaction
+            && !enclosed
+            && !(partial && run_plan.each_statement_commits);
         let result = if own_transaction || enclosed {
             let run = |c: &mut C| -> Result<(), Boxed> {
                 statements(c)?;
@@ -522,6 +487,7 @@ impl Migrator {
         conn: &mut C,
         step: &Step,
         migration: &Migration,
+        run_plan: &RunPlan,
         record: &str,
     ) -> Result<bool, RunError> {
         let script = match step.direction {
@@ -536,11 +502,19 @@ impl Migrator {
         // also stop a savepoint inside the batch from being taken.
         conn.batch_execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
         let mut batch = String::with_capacity(script.len() + record.len() + 64);
+        for statement in &run_plan.before_revision {
+            batch.push_str(statement);
+            batch.push_str(";\n");
+        }
         for statement in sql::split(script, C::BACKEND) {
             // The terminator on a line of its own: a statement may end in a
             // line comment.
             batch.push_str(&statement.text);
             batch.push_str("\n;\n");
+        }
+        for statement in &run_plan.after_revision {
+            batch.push_str(statement);
+            batch.push_str(";\n");
         }
         batch.push_str(record);
         batch.push_str(&format!("RELEASE SAVEPOINT {SAVEPOINT};"));
@@ -679,7 +653,7 @@ impl Migrator {
         purge: bool,
     ) -> Result<Vec<StampPlan>, RunError> {
         let plan = self.plan_for(conn)?;
-        let mut guard = self.lock(conn, plan)?;
+        let mut guard = self.lock(conn, &plan)?;
         let lease = guard.lease_state();
         let conn = &mut *guard;
         conn.locked_transaction(|c| {

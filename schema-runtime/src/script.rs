@@ -14,36 +14,32 @@
 use std::fmt::Write;
 
 use schema_core::migrations::{Direction, Migration, RevisionGraph, Step};
+use schema_core::settings::{RunOptions, RunPlan};
 use schema_core::sql;
 use schema_core::url::Backend;
 
 use crate::bookkeeping;
 
-/// The script for `steps`, in one transaction where the backend has
-/// transactional DDL (or one per revision when `per_migration`, and always
-/// on MySQL/MariaDB, for a revision's DML and bookkeeping), as the runner
-/// would do it. `session` is what the runner's connection runs
-/// first (`EngineSettings::session_statements`: `connect_args`,
-/// `isolation_level`). `transactional_ddl = Some(false)` (the main
-/// section's key) writes what the runner does then: on MySQL/MariaDB the
-/// same, elsewhere no transaction around a revision's statements.
+/// The script for `steps`, with the transactions of the runner's plan
+/// ([`RunOptions::offline_plan`]): one for the run where the backend has
+/// transactional DDL, one per revision with `transaction_per_migration`
+/// and always on MySQL/MariaDB (for a revision's DML and bookkeeping), none
+/// around a revision's statements with `transactional_ddl = false`
+/// elsewhere. `session` is what the runner's connection runs first
+/// (`EngineSettings::session_statements`: `connect_args`,
+/// `isolation_level`).
 pub fn offline_script(
     graph: &RevisionGraph,
     steps: &[Step],
     backend: Backend,
-    per_migration: bool,
-    transactional_ddl: Option<bool>,
+    options: &RunOptions,
     session: &[String],
 ) -> String {
     debug_assert!(
         graph.has_sql(),
         "a graph read without its SQL cannot be printed"
     );
-    let transactional = backend.transactional_ddl() && transactional_ddl != Some(false);
-    // The runner lets each statement commit by itself when told a backend
-    // with transactional DDL has none (PostgreSQL standing in for
-    // CockroachDB or YugabyteDB).
-    let autocommit = backend.transactional_ddl() && !transactional;
+    let plan = options.offline_plan(backend);
     let begin = "BEGIN;\n";
     let mut out = String::new();
     let _ = writeln!(out, "-- cargo schema, offline mode ({backend})\n");
@@ -59,7 +55,7 @@ pub fn offline_script(
         }
         out.push('\n');
     }
-    let whole = transactional && !per_migration;
+    let whole = plan.whole_run_transaction();
     if whole {
         out.push_str(begin);
     }
@@ -69,7 +65,7 @@ pub fn offline_script(
         let Ok(m) = graph.resolve_revision(&step.revision) else {
             continue;
         };
-        let own = m.run_in_transaction && (per_migration || !transactional) && !autocommit;
+        let own = plan.own_transaction(m.run_in_transaction);
         let outside = whole && !m.run_in_transaction;
         if outside {
             out.push_str("COMMIT;\n\n");
@@ -77,7 +73,7 @@ pub fn offline_script(
         if own {
             out.push_str(begin);
         }
-        write_step(&mut out, step, m, backend);
+        write_step(&mut out, step, m, backend, &plan);
         if own {
             out.push_str("COMMIT;\n");
         }
@@ -108,7 +104,7 @@ fn driver_session(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend) {
+fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend, plan: &RunPlan) {
     let (arrow, script) = match step.direction {
         Direction::Up => ("upgrade", m.up_sql.as_str()),
         Direction::Down => ("downgrade", m.down_sql.as_deref().unwrap_or_default()),
@@ -129,9 +125,15 @@ fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend) {
         Direction::Up => "up.sql",
         Direction::Down => "down.sql",
     };
+    for statement in &plan.before_revision {
+        let _ = writeln!(out, "{statement};");
+    }
     for statement in sql::split(script, backend) {
         let _ = writeln!(out, "-- {folder}/{file}:{}", statement.line);
         write_statement(out, &statement.text, backend);
+    }
+    for statement in &plan.after_revision {
+        let _ = writeln!(out, "{statement};");
     }
     out.push_str(&bookkeeping::record_step_sql(
         m,
@@ -184,7 +186,11 @@ mod tests {
             .plan_upgrade(&Default::default(), &"head".parse().unwrap())
             .unwrap();
         let count = |ddl, backend| {
-            offline_script(&graph, &steps, backend, false, ddl, &[])
+            let options = RunOptions {
+                transactional_ddl: ddl,
+                ..RunOptions::DEFAULT
+            };
+            offline_script(&graph, &steps, backend, &options, &[])
                 .matches("BEGIN;")
                 .count()
         };

@@ -26,6 +26,9 @@ pub mod inspect;
 mod poll;
 mod server;
 
+#[cfg(test)]
+mod module_cycles;
+
 pub use client::Client;
 pub use db::{Admin, TestDb};
 #[cfg(feature = "diesel")]

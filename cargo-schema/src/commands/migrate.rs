@@ -46,7 +46,7 @@ fn migrate(
         }
         (MigrateTarget::To(t), true) => {
             let steps = offline_plan(migrator.graph(), direction, None, t)?;
-            return print_script(project, &engine, &migrator, &steps);
+            return print_script(&engine, &migrator, &steps);
         }
         (MigrateTarget::Range(r), true) => {
             let to = r.upper().ok_or_else(|| MigrationError::InvalidTarget {
@@ -54,7 +54,7 @@ fn migrate(
                 reason: "FROM:TO needs TO".into(),
             })?;
             let steps = offline_plan(migrator.graph(), direction, r.lower(), to)?;
-            return print_script(project, &engine, &migrator, &steps);
+            return print_script(&engine, &migrator, &steps);
         }
     };
     let mut printer = RunPrinter::new(
@@ -78,7 +78,6 @@ fn migrate(
 }
 
 fn print_script(
-    project: &ProjectContext,
     engine: &schema_core::EngineSettings,
     migrator: &Migrator,
     steps: &[Step],
@@ -87,8 +86,7 @@ fn print_script(
         migrator.graph(),
         steps,
         engine.url.backend(),
-        project.settings.transaction_per_migration,
-        project.settings.transactional_ddl,
+        migrator.options(),
         &engine.session_statements(),
     );
     out!("{script}")?;

@@ -11,6 +11,7 @@ use quote::{format_ident, quote};
 use super::Problem;
 use crate::migrations::{record, Migration};
 use crate::options::{Accessor, ENGINE_OPTIONS};
+use crate::settings::RunOptions;
 
 /// What the build found.
 #[derive(Debug, Default)]
@@ -37,16 +38,8 @@ pub struct Embedded {
     pub main_keys: Vec<MainKey>,
     /// The migrations folder.
     pub script_location: Option<PathBuf>,
-    /// From the ini.
-    pub transaction_per_migration: bool,
-    /// From the ini.
-    pub lock_timeout_ms: u64,
-    /// `lock`, as its word; empty when unset.
-    pub lock: &'static str,
-    /// From the ini.
-    pub lock_lease_ms: u64,
-    /// From the ini; `None` when unset.
-    pub transactional_ddl: Option<bool>,
+    /// The run options, from the ini.
+    pub run: RunOptions,
     /// The validated migrations, in version order (empty on errors).
     pub migrations: Vec<Migration>,
     /// Migration folders seen, tracked for rebuilds even when invalid.
@@ -175,14 +168,7 @@ fn migrations(embedded: &Embedded, ok: bool) -> TokenStream {
         };
         quote!(#header, #up, #down, #metadata)
     });
-    let per_migration = embedded.transaction_per_migration;
-    let lock_ms = embedded.lock_timeout_ms;
-    let lock = embedded.lock;
-    let lease_ms = embedded.lock_lease_ms;
-    let transactional_ddl = match embedded.transactional_ddl {
-        Some(set) => quote!(::core::option::Option::Some(#set)),
-        None => quote!(::core::option::Option::None),
-    };
+    let options = embedded.run.to_tokens();
     let doc = format!(
         "The migrations of `{location}`, embedded at build time ({} revision(s)). \
          `MIGRATIONS.upgrade(&mut conn, \"head\")` applies them with the rules of `cargo schema upgrade`.",
@@ -191,8 +177,12 @@ fn migrations(embedded: &Embedded, ok: bool) -> TokenStream {
     quote! {
         #[doc = #doc]
         pub static MIGRATIONS: ::schema_runtime::embedded::EmbeddedMigrations =
-            ::schema_runtime::embedded::EmbeddedMigrations::new(#location, &[#(#records),*], #per_migration, #lock_ms)
-                .with_lock(#lock, #lease_ms, #transactional_ddl, &CONFIG);
+            ::schema_runtime::embedded::EmbeddedMigrations::new(
+                #location,
+                &[#(#records),*],
+                #options,
+                ::core::option::Option::Some(&CONFIG),
+            );
     }
 }
 

@@ -234,11 +234,7 @@ pub fn collect(
         }
     };
     embedded.script_location = Some(settings.script_location.clone());
-    embedded.transaction_per_migration = settings.transaction_per_migration;
-    embedded.lock_timeout_ms = u64::try_from(settings.lock_timeout.as_millis()).unwrap_or(u64::MAX);
-    embedded.lock = settings.lock.map_or("", |mode| mode.word());
-    embedded.lock_lease_ms = u64::try_from(settings.lock_lease.as_millis()).unwrap_or(u64::MAX);
-    embedded.transactional_ddl = settings.transactional_ddl;
+    embedded.run = settings.run;
 
     let found = project.migrations(&settings, None);
     for warning in &found.warnings {
@@ -414,12 +410,14 @@ mod tests {
             dir.path(),
         );
         assert!(!out.contains("compile_error"), "{out}");
-        assert!(
-            out.contains(
-                ".with_lock(\"none\", 2500u64, ::core::option::Option::Some(false), &CONFIG)"
-            ),
-            "{out}"
-        );
+        for field in [
+            "lock: ::core::option::Option::Some(::schema_runtime::LockMode::None),",
+            "lock_lease: ::core::time::Duration::from_millis(2500u64),",
+            "transactional_ddl: ::core::option::Option::Some(false),",
+            "::core::option::Option::Some(&CONFIG),",
+        ] {
+            assert!(out.contains(field), "{field} in {out}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::run::RunOptions;
 use crate::config::Config;
 use crate::diag::{ConfigError, Diagnostic, Kind};
 use crate::options::{asbool, parse_value, Value, ValueType};
@@ -36,69 +37,24 @@ pub const MIGRATION_KEYS: &[(&str, &str)] = &[
         "whether the database's DDL takes part in transactions; false runs each revision on its own and records one that failed partway [default: true on PostgreSQL and SQLite; false on MySQL/MariaDB, CockroachDB, YugabyteDB and TiDB]",
     ),
     (
+        "statement_timeout",
+        "seconds one statement of a revision may run before the server cancels it (PostgreSQL's statement_timeout, MariaDB's max_statement_time), set around each revision's own statements; refused on MySQL, ignored on SQLite [default: none]",
+    ),
+    (
         "multiple_heads",
         "the project keeps several heads on purpose; `check` accepts them [default: false]",
     ),
 ];
-
-/// How runners on one database take turns (the main section's `lock`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LockMode {
-    /// The backend's own lock: a PostgreSQL advisory lock, MySQL's
-    /// `GET_LOCK`, SQLite's write lock.
-    Advisory,
-    /// A lease row in `__schema_lock` with an expiry, renewed while the run
-    /// lasts, for engines without advisory locks.
-    Table,
-    /// No lock: for a single runner only.
-    None,
-}
-
-impl LockMode {
-    /// The words `lock =` accepts.
-    pub const WORDS: &'static [&'static str] = &["advisory", "table", "none"];
-
-    /// The mode a word names.
-    pub fn from_word(word: &str) -> Option<LockMode> {
-        match word.trim().to_ascii_lowercase().as_str() {
-            "advisory" => Some(LockMode::Advisory),
-            "table" => Some(LockMode::Table),
-            "none" => Some(LockMode::None),
-            _ => None,
-        }
-    }
-
-    /// How the ini spells it.
-    pub fn word(self) -> &'static str {
-        match self {
-            LockMode::Advisory => "advisory",
-            LockMode::Table => "table",
-            LockMode::None => "none",
-        }
-    }
-}
-
-/// How long a `lock = table` lease lasts unless renewed.
-pub const DEFAULT_LOCK_LEASE: Duration = Duration::from_secs(30);
 
 /// How migrations run for this project.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationSettings {
     /// The migrations folder.
     pub script_location: PathBuf,
-    /// One transaction per revision.
-    pub transaction_per_migration: bool,
-    /// How long to wait for another runner.
-    pub lock_timeout: Duration,
     /// Several heads are intended.
     pub multiple_heads: bool,
-    /// `lock`; `None` when not set, so the runner picks by engine.
-    pub lock: Option<LockMode>,
-    /// `lock_lease`.
-    pub lock_lease: Duration,
-    /// `transactional_ddl`; `None` when not set, so the runner picks by
-    /// engine.
-    pub transactional_ddl: Option<bool>,
+    /// The run settings, as every runner takes them.
+    pub run: RunOptions,
 }
 
 impl MigrationSettings {
@@ -116,73 +72,30 @@ impl MigrationSettings {
         let mut problems = Vec::new();
         let script_location = read(config, "script_location", &mut problems)
             .map_or_else(|| dir.join("migrations"), |(v, _)| dir.join(v.trim()));
-        let transaction_per_migration = flag(config, "transaction_per_migration", &mut problems);
+        let mut run_problems = Vec::new();
+        let run = RunOptions::read(config, &mut run_problems);
+        // `multiple_heads` is reported where it always was: right after
+        // `transaction_per_migration`, before the other run keys.
+        let first = run_problems
+            .iter()
+            .position(|d| d.key.as_deref() != Some("transaction_per_migration"))
+            .unwrap_or(run_problems.len());
+        problems.extend(run_problems.drain(..first));
         let multiple_heads = flag(config, "multiple_heads", &mut problems);
-        let lock_timeout = seconds(
-            config,
-            "lock_timeout",
-            Duration::from_secs(60),
-            &mut problems,
-        );
-        let lock = read(config, "lock", &mut problems).and_then(|(v, line)| {
-            let mode = LockMode::from_word(&v);
-            if mode.is_none() {
-                let mut d = invalid(
-                    config,
-                    "lock",
-                    line,
-                    &format!(
-                        "expected one of {}, got `{}`",
-                        LockMode::WORDS.join(", "),
-                        v.trim()
-                    ),
-                );
-                if let Some(s) = crate::diag::suggest(v.trim(), LockMode::WORDS.iter().copied()) {
-                    d = d.suggest(s);
-                }
-                problems.push(d);
-            }
-            mode
-        });
-        let lock_lease = seconds(config, "lock_lease", DEFAULT_LOCK_LEASE, &mut problems);
-        if lock_lease.is_zero() {
-            let line = read(config, "lock_lease", &mut problems).and_then(|(_, line)| line);
-            problems.push(invalid(
-                config,
-                "lock_lease",
-                line,
-                "a lease must last longer than 0 seconds",
-            ));
-        }
-        let transactional_ddl =
-            read(config, "transactional_ddl", &mut problems).map(|(v, line)| {
-                asbool(&v).unwrap_or_else(|| {
-                    problems.push(invalid(
-                        config,
-                        "transactional_ddl",
-                        line,
-                        &format!("expected true or false, got `{}`", v.trim()),
-                    ));
-                    true
-                })
-            });
+        problems.append(&mut run_problems);
         match ConfigError::try_from(problems) {
             Ok(error) => Err(error),
             Err(()) => Ok(MigrationSettings {
                 script_location,
-                transaction_per_migration,
-                lock_timeout,
                 multiple_heads,
-                lock,
-                lock_lease,
-                transactional_ddl,
+                run,
             }),
         }
     }
 }
 
 /// A main-section value and its line; errors go to `problems`.
-fn read(
+pub(super) fn read(
     config: &Config,
     key: &str,
     problems: &mut Vec<Diagnostic>,
@@ -201,7 +114,7 @@ fn read(
 }
 
 /// A main-section value in seconds, `default` when unset or invalid.
-fn seconds(
+pub(super) fn seconds(
     config: &Config,
     key: &str,
     default: Duration,
@@ -226,7 +139,7 @@ fn seconds(
     }
 }
 
-fn flag(config: &Config, key: &str, problems: &mut Vec<Diagnostic>) -> bool {
+pub(super) fn flag(config: &Config, key: &str, problems: &mut Vec<Diagnostic>) -> bool {
     match read(config, key, problems) {
         None => false,
         Some((v, line)) => asbool(&v).unwrap_or_else(|| {
@@ -241,7 +154,12 @@ fn flag(config: &Config, key: &str, problems: &mut Vec<Diagnostic>) -> bool {
     }
 }
 
-fn invalid(config: &Config, key: &str, line: Option<usize>, message: &str) -> Diagnostic {
+pub(super) fn invalid(
+    config: &Config,
+    key: &str,
+    line: Option<usize>,
+    message: &str,
+) -> Diagnostic {
     let mut d = Diagnostic::new(Kind::InvalidValue, format!("`{key}`: {message}"))
         .in_file(config.config_file_name())
         .for_key(config.config_ini_section(), key);
@@ -257,18 +175,19 @@ fn invalid(config: &Config, key: &str, line: Option<usize>, message: &str) -> Di
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::{LockMode, DEFAULT_LOCK_LEASE};
 
     #[test]
     fn defaults_and_relative_paths() {
         let config = Config::from_str_at("/p/schema.ini", "[schema]\n", None).unwrap();
         let s = MigrationSettings::from_config(&config).unwrap();
         assert_eq!(s.script_location, PathBuf::from("/p/migrations"));
-        assert!(!s.transaction_per_migration);
+        assert!(!s.run.transaction_per_migration);
         let config = Config::from_str_at("/p/schema.ini", "[schema]\nscript_location = db/m\ntransaction_per_migration = yes\nlock_timeout = 2.5\n", None).unwrap();
         let s = MigrationSettings::from_config(&config).unwrap();
         assert_eq!(s.script_location, PathBuf::from("/p/db/m"));
-        assert!(s.transaction_per_migration);
-        assert_eq!(s.lock_timeout, Duration::from_millis(2500));
+        assert!(s.run.transaction_per_migration);
+        assert_eq!(s.run.lock_timeout, Duration::from_millis(2500));
     }
 
     #[test]
@@ -276,7 +195,7 @@ mod tests {
         let config = Config::from_str_at("/p/schema.ini", "[schema]\n", None).unwrap();
         let s = MigrationSettings::from_config(&config).unwrap();
         assert_eq!(
-            (s.lock, s.lock_lease, s.transactional_ddl),
+            (s.run.lock, s.run.lock_lease, s.run.transactional_ddl),
             (None, DEFAULT_LOCK_LEASE, None)
         );
         let config = Config::from_str_at(
@@ -286,9 +205,9 @@ mod tests {
         )
         .unwrap();
         let s = MigrationSettings::from_config(&config).unwrap();
-        assert_eq!(s.lock, Some(LockMode::Table));
-        assert_eq!(s.lock_lease, Duration::from_secs(2));
-        assert_eq!(s.transactional_ddl, Some(false));
+        assert_eq!(s.run.lock, Some(LockMode::Table));
+        assert_eq!(s.run.lock_lease, Duration::from_secs(2));
+        assert_eq!(s.run.transactional_ddl, Some(false));
         for word in LockMode::WORDS {
             assert_eq!(LockMode::from_word(word).map(LockMode::word), Some(*word));
         }

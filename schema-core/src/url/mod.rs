@@ -31,6 +31,7 @@ use crate::secret;
 
 pub mod checks;
 mod flavor;
+mod redact;
 
 pub use flavor::Flavor;
 

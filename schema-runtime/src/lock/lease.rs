@@ -334,7 +334,7 @@ fn take<C: Dialect>(
         "UPDATE {LOCK_TABLE} SET owner = {owner}, acquired_at = {now}, expires_at = {expiry} \
          WHERE id = 1 AND expires_at < {now}"
     );
-    super::poll_lock(timeout, || {
+    crate::backend::poll_lock(timeout, || {
         if conn.execute_counted(&insert)? == 1 {
             return Ok(true);
         }

@@ -26,4 +26,5 @@ mod scratch;
 mod smoke;
 mod stamp;
 mod statement_errors;
+mod statement_timeout;
 mod upgrade;

@@ -1,0 +1,483 @@
+//! The run options: the main section's run settings as ONE value that goes
+//! from the ini file to every runner (`cargo schema`'s, the one `embed!()`
+//! bakes in as a constant, the offline script's), and the one place that
+//! decides what a run does with them on a given database ([`RunPlan`]).
+//!
+//! A new run setting is a field here (its default, its reading, its
+//! constant for `embed!()`, and what it changes in the plan) and its line
+//! in [`super::MIGRATION_KEYS`]; the runners only follow the plan.
+
+use std::time::Duration;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::migration::{flag, invalid, read, seconds};
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::options::asbool;
+use crate::url::{Backend, Flavor};
+
+/// How runners on one database take turns (the main section's `lock`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LockMode {
+    /// The backend's own lock: a PostgreSQL advisory lock, MySQL's
+    /// `GET_LOCK`, SQLite's write lock.
+    Advisory,
+    /// A lease row in `__schema_lock` with an expiry, renewed while the run
+    /// lasts, for engines without advisory locks.
+    Table,
+    /// No lock: for a single runner only.
+    None,
+}
+
+impl LockMode {
+    /// The words `lock =` accepts.
+    pub const WORDS: &'static [&'static str] = &["advisory", "table", "none"];
+
+    /// The mode a word names.
+    pub fn from_word(word: &str) -> Option<LockMode> {
+        match word.trim().to_ascii_lowercase().as_str() {
+            "advisory" => Some(LockMode::Advisory),
+            "table" => Some(LockMode::Table),
+            "none" => Some(LockMode::None),
+            _ => None,
+        }
+    }
+
+    /// How the ini spells it.
+    pub fn word(self) -> &'static str {
+        match self {
+            LockMode::Advisory => "advisory",
+            LockMode::Table => "table",
+            LockMode::None => "none",
+        }
+    }
+}
+
+/// How long a `lock = table` lease lasts unless renewed.
+pub const DEFAULT_LOCK_LEASE: Duration = Duration::from_secs(30);
+
+/// How a run behaves: the main section's run settings, typed, with their
+/// defaults. The same value reaches every runner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// One transaction per revision instead of one for the run.
+    pub transaction_per_migration: bool,
+    /// How long to wait for another runner's lock.
+    pub lock_timeout: Duration,
+    /// Accept applied revisions whose up.sql changed, recording the new
+    /// checksums (`upgrade --allow-edited`; no ini key).
+    pub allow_edited: bool,
+    /// Which lock to take; `None` picks by engine: a lease row on
+    /// CockroachDB and YugabyteDB, the backend's advisory lock elsewhere.
+    pub lock: Option<LockMode>,
+    /// How long a `lock = table` lease lasts unless renewed.
+    pub lock_lease: Duration,
+    /// Whether DDL is transactional; `None` picks by engine. `false` runs
+    /// each revision on its own and records one that failed partway.
+    pub transactional_ddl: Option<bool>,
+    /// How long one statement of a revision may run before the server
+    /// cancels it (PostgreSQL's `statement_timeout`, MariaDB's
+    /// `max_statement_time`), set around each revision's own statements and
+    /// restored after them; `None` leaves the session's as it is. SQLite,
+    /// where nothing waits on a server, ignores it.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl RunOptions {
+    /// The options of a main section that sets none of the keys.
+    pub const DEFAULT: RunOptions = RunOptions {
+        transaction_per_migration: false,
+        lock_timeout: Duration::from_secs(60),
+        allow_edited: false,
+        lock: None,
+        lock_lease: DEFAULT_LOCK_LEASE,
+        transactional_ddl: None,
+        statement_timeout: None,
+    };
+
+    /// Read the run keys of the main section; problems go to `problems`
+    /// (each key keeps its default when its value is bad).
+    pub(super) fn read(config: &Config, problems: &mut Vec<Diagnostic>) -> RunOptions {
+        let d = RunOptions::DEFAULT;
+        let transaction_per_migration = flag(config, "transaction_per_migration", problems);
+        let lock_timeout = seconds(config, "lock_timeout", d.lock_timeout, problems);
+        let lock = read(config, "lock", problems).and_then(|(v, line)| {
+            let mode = LockMode::from_word(&v);
+            if mode.is_none() {
+                let mut d = invalid(
+                    config,
+                    "lock",
+                    line,
+                    &format!(
+                        "expected one of {}, got `{}`",
+                        LockMode::WORDS.join(", "),
+                        v.trim()
+                    ),
+                );
+                if let Some(s) = crate::diag::suggest(v.trim(), LockMode::WORDS.iter().copied()) {
+                    d = d.suggest(s);
+                }
+                problems.push(d);
+            }
+            mode
+        });
+        let lock_lease = seconds(config, "lock_lease", d.lock_lease, problems);
+        if lock_lease.is_zero() {
+            let line = read(config, "lock_lease", problems).and_then(|(_, line)| line);
+            problems.push(invalid(
+                config,
+                "lock_lease",
+                line,
+                "a lease must last longer than 0 seconds",
+            ));
+        }
+        let transactional_ddl = read(config, "transactional_ddl", problems).map(|(v, line)| {
+            asbool(&v).unwrap_or_else(|| {
+                problems.push(invalid(
+                    config,
+                    "transactional_ddl",
+                    line,
+                    &format!("expected true or false, got `{}`", v.trim()),
+                ));
+                true
+            })
+        });
+        let statement_timeout = seconds(config, "statement_timeout", Duration::ZERO, problems);
+        if statement_timeout.is_zero() {
+            if let Some((v, line)) = read(config, "statement_timeout", problems) {
+                if v.trim().parse::<f64>() == Ok(0.0) {
+                    problems.push(invalid(
+                        config,
+                        "statement_timeout",
+                        line,
+                        "a timeout must be longer than 0 seconds; remove the key for none",
+                    ));
+                }
+            }
+        }
+        RunOptions {
+            transaction_per_migration,
+            lock_timeout,
+            allow_edited: false,
+            lock,
+            lock_lease,
+            transactional_ddl,
+            statement_timeout: Some(statement_timeout).filter(|d| !d.is_zero()),
+        }
+    }
+
+    /// Whether a run takes its lock on a connection of its own (a `lock =
+    /// table` lease, which `lock` unset may pick), so the runner needs the
+    /// URL: where it cannot, reading the URL (and the environment) is
+    /// skipped.
+    pub fn needs_lock_connection(&self) -> bool {
+        !matches!(self.lock, Some(LockMode::Advisory | LockMode::None))
+    }
+
+    /// Whether [`RunOptions::plan`] needs the server's version string on
+    /// `backend` (what was left to the engine is decided by it).
+    pub fn needs_server_version(&self, backend: Backend) -> bool {
+        match backend {
+            Backend::Sqlite => false,
+            Backend::Postgres => self.lock.is_none() || self.transactional_ddl.is_none(),
+            // MariaDB has a statement timeout, MySQL none for DDL.
+            Backend::Mysql => {
+                self.lock.is_none()
+                    || self.transactional_ddl.is_none()
+                    || self.statement_timeout.is_some()
+            }
+        }
+    }
+
+    /// What a run does on a `backend` server whose `SELECT version()`
+    /// returned `server_version` (`None` when
+    /// [`RunOptions::needs_server_version`] said it was not needed): the
+    /// lock, the transactions and the session statements around each
+    /// revision. A setting the server cannot honour is refused.
+    pub fn plan(
+        &self,
+        backend: Backend,
+        server_version: Option<&str>,
+    ) -> Result<RunPlan, RefusedSetting> {
+        if self.transactional_ddl == Some(true) && !backend.transactional_ddl() {
+            return Err(RefusedSetting {
+                key: "transactional_ddl",
+                message: format!(
+                    "`true`, but {} commits DDL as it runs; remove the key",
+                    Flavor::recognise(backend, "")
+                ),
+            });
+        }
+        if let (Backend::Mysql, Some(version), Some(_)) =
+            (backend, server_version, self.statement_timeout)
+        {
+            if !version.contains("MariaDB") {
+                return Err(RefusedSetting {
+                    key: "statement_timeout",
+                    message: format!(
+                        "{} has no timeout for DDL and DML statements (its \
+                         max_execution_time covers SELECT only); remove the key",
+                        Flavor::recognise(backend, version)
+                    ),
+                });
+            }
+        }
+        let flavor = server_version.map(|v| Flavor::recognise(backend, v));
+        let lock = self.lock.unwrap_or(match flavor {
+            Some(flavor) if !flavor.advisory_locks() => LockMode::Table,
+            _ => LockMode::Advisory,
+        });
+        let transactional = match self.transactional_ddl {
+            Some(set) => set,
+            None => flavor.map_or(backend.transactional_ddl(), Flavor::transactional_ddl),
+        };
+        Ok(self.plan_with(backend, lock, transactional))
+    }
+
+    /// What the offline script writes for `backend`, which no server
+    /// answers for: the backend's own rules, and a setting the runner
+    /// would refuse followed as far as the backend can.
+    pub fn offline_plan(&self, backend: Backend) -> RunPlan {
+        let transactional = backend.transactional_ddl() && self.transactional_ddl != Some(false);
+        self.plan_with(backend, LockMode::None, transactional)
+    }
+
+    fn plan_with(&self, backend: Backend, lock: LockMode, transactional: bool) -> RunPlan {
+        let (before_revision, after_revision) = self.revision_session(backend);
+        RunPlan {
+            lock,
+            transactional,
+            per_migration: self.transaction_per_migration,
+            // A backend whose DDL is in fact transactional told it is not
+            // (PostgreSQL standing in for CockroachDB or YugabyteDB): each
+            // statement commits by itself, as those engines run DDL.
+            each_statement_commits: backend.transactional_ddl() && !transactional,
+            before_revision,
+            after_revision,
+        }
+    }
+
+    /// The session statements around each revision's own statements, and
+    /// those that restore the session after them: the previous value is
+    /// kept in a variable of the session rather than reset to the server's
+    /// default, so a timeout set by `connect_args` survives the run.
+    fn revision_session(&self, backend: Backend) -> (Vec<String>, Vec<String>) {
+        let Some(timeout) = self.statement_timeout else {
+            return (Vec::new(), Vec::new());
+        };
+        let ms = timeout.as_millis().max(1);
+        match backend {
+            Backend::Sqlite => (Vec::new(), Vec::new()),
+            Backend::Postgres => (
+                vec![
+                    "SELECT set_config('cargo_schema.statement_timeout', \
+                     current_setting('statement_timeout'), false)"
+                        .to_owned(),
+                    format!("SELECT set_config('statement_timeout', '{ms}ms', false)"),
+                ],
+                vec!["SELECT set_config('statement_timeout', \
+                     current_setting('cargo_schema.statement_timeout'), false)"
+                    .to_owned()],
+            ),
+            Backend::Mysql => (
+                vec![
+                    "SET @cargo_schema_statement_time = @@SESSION.max_statement_time".to_owned(),
+                    format!(
+                        "SET SESSION max_statement_time = {}.{:03}",
+                        ms / 1000,
+                        ms % 1000
+                    ),
+                ],
+                vec!["SET SESSION max_statement_time = @cargo_schema_statement_time".to_owned()],
+            ),
+        }
+    }
+
+    /// The options as a constant expression for `embed!()`, through the
+    /// runtime's re-exports (the application depends on `schema_runtime`
+    /// only).
+    pub fn to_tokens(&self) -> TokenStream {
+        fn duration(d: Duration) -> TokenStream {
+            let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+            quote!(::core::time::Duration::from_millis(#ms))
+        }
+        fn option<T>(value: Option<T>, some: impl FnOnce(T) -> TokenStream) -> TokenStream {
+            match value {
+                Some(v) => {
+                    let v = some(v);
+                    quote!(::core::option::Option::Some(#v))
+                }
+                None => quote!(::core::option::Option::None),
+            }
+        }
+        let RunOptions {
+            transaction_per_migration,
+            lock_timeout,
+            allow_edited,
+            lock,
+            lock_lease,
+            transactional_ddl,
+            statement_timeout,
+        } = *self;
+        let lock_timeout = duration(lock_timeout);
+        let lock = option(lock, |mode| match mode {
+            LockMode::Advisory => quote!(::schema_runtime::LockMode::Advisory),
+            LockMode::Table => quote!(::schema_runtime::LockMode::Table),
+            LockMode::None => quote!(::schema_runtime::LockMode::None),
+        });
+        let lock_lease = duration(lock_lease);
+        let transactional_ddl = option(transactional_ddl, |set| quote!(#set));
+        let statement_timeout = option(statement_timeout, duration);
+        quote! {
+            ::schema_runtime::RunOptions {
+                transaction_per_migration: #transaction_per_migration,
+                lock_timeout: #lock_timeout,
+                allow_edited: #allow_edited,
+                lock: #lock,
+                lock_lease: #lock_lease,
+                transactional_ddl: #transactional_ddl,
+                statement_timeout: #statement_timeout,
+            }
+        }
+    }
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions::DEFAULT
+    }
+}
+
+/// What a run does on one database: the options, with what they left to
+/// the engine decided. Every runner follows it; none re-derives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunPlan {
+    /// The lock to take.
+    pub lock: LockMode,
+    /// Whether DDL takes part in transactions: a run (or each revision,
+    /// with `per_migration`) is one transaction. Otherwise each revision
+    /// runs on its own and one that fails partway is recorded.
+    pub transactional: bool,
+    /// `transaction_per_migration`.
+    pub per_migration: bool,
+    /// Whether a revision's statements commit one by one rather than in
+    /// the revision's transaction (`transactional_ddl = false` on a backend
+    /// whose DDL is transactional).
+    pub each_statement_commits: bool,
+    /// Session statements before each revision's own statements.
+    pub before_revision: Vec<String>,
+    /// Session statements after them, restoring the session.
+    pub after_revision: Vec<String>,
+}
+
+impl RunPlan {
+    /// Whether the whole run is one transaction.
+    pub fn whole_run_transaction(&self) -> bool {
+        self.transactional && !self.per_migration
+    }
+
+    /// Whether a revision (with its `run_in_transaction`) runs in a
+    /// transaction of its own rather than the run's or none.
+    pub fn own_transaction(&self, run_in_transaction: bool) -> bool {
+        run_in_transaction
+            && (self.per_migration || !self.transactional)
+            && !self.each_statement_commits
+    }
+}
+
+/// A run setting the database cannot honour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedSetting {
+    /// The key.
+    pub key: &'static str,
+    /// Why, and what to set instead.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_follows_the_engine_unless_set() {
+        let plan = |options: RunOptions, backend, version| options.plan(backend, version);
+        let d = RunOptions::DEFAULT;
+        let cockroach = Some("CockroachDB CCL v23.1.11");
+        let p = plan(d, Backend::Postgres, cockroach).unwrap();
+        assert_eq!((p.lock, p.transactional), (LockMode::Table, false));
+        assert!(p.each_statement_commits);
+        let p = plan(d, Backend::Postgres, Some("PostgreSQL 16.4")).unwrap();
+        assert_eq!((p.lock, p.transactional), (LockMode::Advisory, true));
+        assert!(p.whole_run_transaction() && !p.own_transaction(true));
+        let p = plan(d, Backend::Mysql, Some("10.11.6-MariaDB")).unwrap();
+        assert!(!p.transactional && p.own_transaction(true) && !p.own_transaction(false));
+        let set = RunOptions {
+            lock: Some(LockMode::None),
+            transactional_ddl: Some(true),
+            ..d
+        };
+        assert!(!set.needs_server_version(Backend::Postgres));
+        let p = plan(set, Backend::Postgres, None).unwrap();
+        assert_eq!((p.lock, p.transactional), (LockMode::None, true));
+        let refused = plan(set, Backend::Mysql, None).unwrap_err();
+        assert_eq!(refused.key, "transactional_ddl");
+        // The offline script follows the backend as far as it can.
+        assert!(!set.offline_plan(Backend::Mysql).transactional);
+    }
+
+    #[test]
+    fn a_statement_timeout_wraps_each_revision_where_the_server_has_one() {
+        let options = RunOptions {
+            statement_timeout: Some(Duration::from_millis(1500)),
+            ..RunOptions::DEFAULT
+        };
+        let p = options
+            .plan(Backend::Postgres, Some("PostgreSQL 16.4"))
+            .unwrap();
+        assert_eq!(
+            p.before_revision[1],
+            "SELECT set_config('statement_timeout', '1500ms', false)"
+        );
+        assert_eq!(p.after_revision.len(), 1);
+        let p = options
+            .plan(Backend::Mysql, Some("10.11.6-MariaDB"))
+            .unwrap();
+        assert_eq!(
+            p.before_revision[1],
+            "SET SESSION max_statement_time = 1.500"
+        );
+        // MySQL itself has none for DDL: refused, not silently dropped.
+        assert!(options.needs_server_version(Backend::Mysql));
+        let refused = options.plan(Backend::Mysql, Some("8.0.36")).unwrap_err();
+        assert_eq!(refused.key, "statement_timeout");
+        assert!(refused.message.contains("MySQL"), "{}", refused.message);
+        // `embed!()` bakes it in.
+        let tokens = options.to_tokens().to_string().replace(' ', "");
+        assert!(
+            tokens.contains("statement_timeout:::core::option::Option::Some(::core::time::Duration::from_millis(1500u64))"),
+            "{tokens}"
+        );
+        // SQLite ignores it.
+        let p = options.plan(Backend::Sqlite, None).unwrap();
+        assert!(p.before_revision.is_empty() && p.after_revision.is_empty());
+        assert!(RunOptions::DEFAULT
+            .plan(Backend::Postgres, None)
+            .unwrap()
+            .before_revision
+            .is_empty());
+    }
+
+    #[test]
+    fn the_lock_connection_is_needed_only_where_a_lease_may_be_taken() {
+        let with = |lock| RunOptions {
+            lock,
+            ..RunOptions::DEFAULT
+        };
+        assert!(with(None).needs_lock_connection());
+        assert!(with(Some(LockMode::Table)).needs_lock_connection());
+        assert!(!with(Some(LockMode::Advisory)).needs_lock_connection());
+        assert!(!with(Some(LockMode::None)).needs_lock_connection());
+    }
+}
