@@ -285,6 +285,8 @@ fn man_writes_a_page_per_command_that_man_renders() {
         .skip_while(|l| *l != "Commands:")
         .skip(1)
         .take_while(|l| l.starts_with("  "))
+        // A command's line, not the wrapped rest of a description.
+        .filter(|l| !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|c| *c != "help")
         .map(|c| format!("cargo-schema-{c}.1"))

@@ -155,6 +155,7 @@ fn redact(line: &str) -> String {
             // A folder's version: 2026-12-07-101500-0000.
             (r"\d{4}-\d{2}-\d{2}-\d{6}-[0-9a-f]{4}", "[VERSION]"),
             (r"\b\d{14}\b", "[VERSION]"),
+            (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", "[DATE]"),
             (r"\b[0-9a-f]{12}\b", "[REV]"),
             (r"\b\d+(\.\d+)? ?(s|ms|µs)\b", "[TIME]"),
         ]
@@ -162,7 +163,11 @@ fn redact(line: &str) -> String {
         .map(|(re, to)| (Regex::new(re).expect("a redaction"), to))
         .collect()
     });
-    let mut out = line.trim_end().to_owned();
+    // Columns are padded to the longest value, and the folder's path
+    // (shown as `~`) has another length on every machine.
+    static SPACES: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let spaces = SPACES.get_or_init(|| Regex::new(r"(\S)  +").expect("the spaces pattern"));
+    let mut out = spaces.replace_all(line.trim_end(), "$1  ").into_owned();
     for (re, to) in rules {
         out = re.replace_all(&out, *to).into_owned();
     }
