@@ -23,7 +23,7 @@ pub enum CargoCli {
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo-schema",
-    version,
+    version = version(),
     about = "Alembic-style configuration and migrations for diesel projects",
     long_about = None,
     after_help = "Exit codes: 0 ok, 1 database or migration failure, 2 usage or configuration error, 3 `check` found something, or `lint` an error."
@@ -35,6 +35,30 @@ pub struct SchemaCli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--version`'s text: the version, then the backends this build has and
+/// the driver of each (a build with `--no-default-features --features X`
+/// has fewer, and a user reporting a problem should be able to say which).
+pub fn version() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let mut backends = Vec::new();
+        if cfg!(feature = "sqlite") {
+            backends.push("sqlite (bundled libsqlite3)");
+        }
+        if cfg!(feature = "postgres") {
+            backends.push("postgres (tokio-postgres, pure Rust; TLS by rustls)");
+        }
+        if cfg!(feature = "mysql") {
+            backends.push("mysql (mysql_async, pure Rust; TLS by rustls)");
+        }
+        format!(
+            "{}\nbackends: {}",
+            env!("CARGO_PKG_VERSION"),
+            backends.join(", ")
+        )
+    })
 }
 
 /// Options every command takes.
@@ -124,18 +148,22 @@ pub enum Command {
     /// Create a revision that merges several heads.
     Merge(MergeArgs),
     /// Exit 3 when revisions are pending, edited after being applied,
-    /// unknown to the folder, or the graph has several heads.
+    /// unknown to the folder, the graph has several heads, or the
+    /// database has drifted from what its applied revisions build.
     Check(CheckArgs),
     /// Say what each pending revision will lock, rewrite, lose or break on
-    /// the server, before it runs (exits 3 on an error); see the README's
+    /// the server, before it runs (exits 3 on an error); see the guide's
     /// Lint section.
     Lint(crate::commands::lint::LintArgs),
     /// Show the effective configuration, where each value came from, and
     /// every problem (exits 2 when there is one).
     Config(ConfigArgs),
     /// Print the completion script for SHELL (commands, flags, and the
-    /// folder's revision ids and branch labels); see the README.
+    /// folder's revision ids and branch labels); see the guide.
     Completions(CompletionsArgs),
+    /// Write the manual pages (cargo-schema.1 and one per command) into
+    /// DIR, e.g. ~/.local/share/man/man1.
+    Man(ManArgs),
     /// Print diesel's schema.rs for the database, as `diesel print-schema`
     /// does, with the [print_schema] settings of schema.ini or diesel.toml.
     PrintSchema(PrintSchemaArgs),
@@ -491,6 +519,19 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+    /// Call back `cargo-schema` as found on PATH at TAB time, not this
+    /// binary's path: for a script installed with a package (a release's
+    /// completions/), not sourced at shell start.
+    #[arg(long = "on-path")]
+    pub on_path: bool,
+}
+
+/// `man` options.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The folder to write the pages into (created if missing).
+    #[arg(long = "out", value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Parse `args` (the whole argv), accepting both `cargo schema CMD` (which

@@ -58,7 +58,20 @@ pub fn locate(args: &GlobalArgs) -> Result<Located, Diagnostic> {
     if let Some(manifest) = &args.manifest_path {
         command.manifest_path(manifest);
     }
-    let metadata = command.exec().map_err(|e| {
+    let metadata = match command.exec() {
+        Ok(metadata) => Ok(metadata),
+        // Outside any Cargo project, a schema.ini in the current directory
+        // is the project, as alembic.ini is for `alembic` (and as `init`
+        // writes it there).
+        Err(_) if args.manifest_path.is_none() && cwd.join(CONFIG_FILE).is_file() => {
+            return Ok(Located {
+                config_path: cwd.join(CONFIG_FILE),
+                root: cwd,
+            });
+        }
+        Err(e) => Err(e),
+    }
+    .map_err(|e| {
         Diagnostic::new(
             Kind::Project,
             format!(

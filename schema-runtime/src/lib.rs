@@ -12,6 +12,13 @@
 //! assert_eq!(settings.pool_size, 3);
 //! # Ok(()) }
 //! ```
+//!
+//! The user guide (`docs/` in the repository) has the whole story: the
+//! configuration, `embed!()` and engines, drivers and TLS.
+
+// On docs.rs (`--cfg docsrs`, a nightly rustdoc) every item behind a
+// feature is labelled with it.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "async")]
 pub mod asynchronous;

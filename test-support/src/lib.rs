@@ -55,3 +55,37 @@ pub fn unavailable<T>(reason: &str) -> Option<T> {
 pub fn transactional_ddl(backend: Backend) -> bool {
     backend != Backend::Mysql
 }
+
+/// The user guide's pages and the README, so that rustdoc compiles every
+/// Rust block in them as a doctest (`cargo test --doc -p
+/// schema-test-support`; a block that cannot compile is `rust,ignore` with
+/// the reason above it, which `tests/cli/guide.rs` requires).
+#[cfg(doctest)]
+pub mod guide {
+    macro_rules! pages {
+        ($($name:ident = $path:literal),* $(,)?) => {
+            $(
+                #[doc = include_str!(concat!("../../", $path))]
+                pub struct $name;
+            )*
+        };
+    }
+    pages! {
+        Readme = "README.md",
+        Introduction = "docs/src/introduction.md",
+        Install = "docs/src/install.md",
+        GettingStartedDiesel = "docs/src/getting-started-diesel.md",
+        GettingStartedAlembic = "docs/src/getting-started-alembic.md",
+        Configuration = "docs/src/configuration.md",
+        Commands = "docs/src/commands.md",
+        Migrations = "docs/src/migrations.md",
+        SchemaRs = "docs/src/schema-rs.md",
+        Application = "docs/src/application.md",
+        Scale = "docs/src/scale.md",
+        Drivers = "docs/src/drivers.md",
+        Security = "docs/src/security.md",
+        Performance = "docs/src/performance.md",
+        Troubleshooting = "docs/src/troubleshooting.md",
+        Contributing = "docs/src/contributing.md",
+    }
+}

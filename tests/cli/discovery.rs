@@ -150,7 +150,7 @@ fn a_package_without_schema_ini() {
 #[test]
 fn outside_any_cargo_project() {
     let p = Project::empty();
-    p.file("schema.ini", INI);
+    // Without a schema.ini in the current folder there is no project.
     let out = p.cmd(["config"]).run();
     out.code(2);
     assert_eq!(out.stdout, "");
@@ -160,6 +160,12 @@ fn outside_any_cargo_project() {
         "{}",
         out.stderr
     );
+    // With one, as alembic.ini for `alembic` (and where `init` writes it
+    // outside a Cargo project), the folder is the project.
+    p.file("schema.ini", INI);
+    let out = p.cmd(["config", "--format", "json"]).run();
+    out.code(0);
+    assert_eq!(config_file(&out.json()), path_of(&p, "schema.ini"));
     // -c needs no Cargo project.
     let out = p.config_json(&[]).run();
     out.code(0);

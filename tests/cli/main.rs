@@ -10,6 +10,8 @@ mod config_text;
 mod deferred_url;
 mod diesel_cases;
 mod discovery;
+mod first_hour;
+mod guide;
 mod migrate;
 mod overrides;
 mod pictures;

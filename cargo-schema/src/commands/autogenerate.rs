@@ -83,6 +83,7 @@ pub fn run(project: &ProjectContext, args: &GenerateArgs) -> Result<Outcome, Fai
         summary,
         warnings,
         destructive,
+        destructive_down: _,
         own_transaction,
     } = autogen::render(&live, &changes).map_err(|e| {
         Failure::from(Diagnostic::new(Kind::InvalidValue, e.to_string()).in_file(&file))
@@ -93,11 +94,6 @@ pub fn run(project: &ProjectContext, args: &GenerateArgs) -> Result<Outcome, Fai
     if !quiet {
         for line in &summary {
             eprintln!("{line}");
-        }
-        if destructive > 0 {
-            eprintln!(
-                "{destructive} change(s) marked `-- destructive:`: review them before upgrading"
-            );
         }
     }
     let opening = format!(
@@ -111,14 +107,32 @@ pub fn run(project: &ProjectContext, args: &GenerateArgs) -> Result<Outcome, Fai
         ..options(args)
     };
     let generated = graph.generate(&opts, now(), entropy())?;
+    let up_sql = project
+        .settings
+        .script_location
+        .join(&generated.folder_name)
+        .join("up.sql");
+    // Only up.sql's marks: an added column's DROP in down.sql loses
+    // nothing on upgrade, and counting it alarmed every additive change.
+    let warn_destructive = || {
+        if !quiet && destructive > 0 {
+            eprintln!(
+                "warning: {destructive} change(s) in {} marked `-- destructive:` can lose data: review them before upgrading",
+                shown(&up_sql)
+            );
+        }
+    };
     if args.sql {
         for f in generated.files.iter().filter(|f| f.name.ends_with(".sql")) {
             outln!("-- {}/{}", generated.folder_name, f.name)?;
             outln!("{}", f.contents)?;
         }
+        warn_destructive();
         return Ok(Outcome::Ok);
     }
-    write(project, &generated)
+    let outcome = write(project, &generated)?;
+    warn_destructive();
+    Ok(outcome)
 }
 
 /// The schema.rs to read and the `[print_schema]` settings that printed it

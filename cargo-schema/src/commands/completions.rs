@@ -47,9 +47,10 @@ pub const REVISION_ARGS: &[(&str, &str)] = &[
 
 /// `completions SHELL`: print the registration script.
 pub fn run(args: &CompletionsArgs) -> Result<Outcome, Failure> {
-    let completer = std::env::current_exe()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| "cargo-schema".to_owned());
+    let completer = match std::env::current_exe() {
+        Ok(path) if !args.on_path => path.display().to_string(),
+        _ => "cargo-schema".to_owned(),
+    };
     let script = registration(args.shell, &completer)?;
     std::io::stdout().lock().write_all(script.as_bytes())?;
     Ok(Outcome::Ok)

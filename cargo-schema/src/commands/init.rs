@@ -6,16 +6,26 @@ use crate::cli::{GlobalArgs, InitArgs, Template};
 use crate::files::{self, Existing};
 use crate::project::{self, CONFIG_FILE};
 use crate::{Failure, Outcome};
+use schema_core::Kind;
 
 /// `init [DIR] [--template ...]`.
 pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<Outcome, Failure> {
     let dir = match &args.dir {
         Some(dir) => std::path::absolute(dir)?,
-        None => project::locate(global)?
-            .config_path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from(".")),
+        None => match project::locate(global) {
+            Ok(located) => located
+                .config_path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from(".")),
+            // As `alembic init` works anywhere: outside a Cargo project the
+            // project is the current directory (a wrong --manifest-path is
+            // still an error).
+            Err(e) if e.kind == Kind::Project && global.manifest_path.is_none() => {
+                std::env::current_dir()?
+            }
+            Err(e) => return Err(e.into()),
+        },
     };
     let ini = dir.join(CONFIG_FILE);
     if ini.exists() {
@@ -36,12 +46,14 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<Outcome, Failure> {
     if std::fs::symlink_metadata(&keep).is_err() {
         files::write(&keep, b"", Some(0o644), Existing::Refuse)?;
     }
-    files::write(
-        &ini,
-        template(args.template, &name).as_bytes(),
-        Some(0o644),
-        Existing::Refuse,
-    )?;
+    let schema_rs = schema_rs_setting(&dir);
+    let mut text = template(args.template, &name);
+    if schema_rs == SchemaRs::Written {
+        // Above [schema], so that a key appended to the file still lands in
+        // the main section.
+        text = text.replacen("[schema]\n", &format!("{PRINT_SCHEMA}\n[schema]\n"), 1);
+    }
+    files::write(&ini, text.as_bytes(), Some(0o644), Existing::Refuse)?;
     let env_path = dir.join(".env");
     // .env holds the URL, and so maybe a password: readable by its owner
     // only. An existing one (or a link, even a dangling one) is left alone.
@@ -70,6 +82,20 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<Outcome, Failure> {
             dir.join("migrations").display(),
             env_path.display()
         );
+        match schema_rs {
+            SchemaRs::Written => eprintln!(
+                "upgrade, downgrade and stamp keep {} current ([print_schema] file in schema.ini)",
+                dir.join("src").join("schema.rs").display()
+            ),
+            SchemaRs::DieselToml => eprintln!(
+                "upgrade, downgrade and stamp keep schema.rs current as {}'s [print_schema] says",
+                dir.join("diesel.toml").display()
+            ),
+            SchemaRs::NotAPackage => eprintln!(
+                "note: {} is not a Cargo package: no build.rs and no [print_schema] were written (run init in the package that calls embed!() to get both)",
+                dir.display()
+            ),
+        }
         eprintln!("Next: cargo schema generate -m \"create users\", edit its up.sql and down.sql, then cargo schema upgrade");
     }
     Ok(Outcome::Ok)
@@ -84,7 +110,7 @@ script_location = %(here)s/migrations
 # One transaction per revision instead of one for the whole run.
 transaction_per_migration = false
 
-# Engine options (prefix diesel.): see the README's engine options table.
+# Engine options (prefix diesel.): see the guide's configuration chapter.
 ";
 
 fn template(template: Template, name: &str) -> String {
@@ -149,6 +175,37 @@ fn dotenv(template: Template, name: &str) -> String {
         Template::Mysql => format!("DATABASE_URL=mysql://root@127.0.0.1:3306/{name}"),
     };
     format!("# Local settings, not committed (listed in .gitignore).\n{url}\n")
+}
+
+/// diesel's `diesel setup` writes `file = "src/schema.rs"`: the same
+/// default, so that schema.rs is written and kept current from the first
+/// `upgrade`.
+const PRINT_SCHEMA: &str = "\
+# diesel's schema.rs, written by upgrade, downgrade and stamp (diesel.toml's
+# [print_schema] keys; see the guide's schema.rs chapter).
+[print_schema]
+file = src/schema.rs
+";
+
+/// Where schema.rs will come from.
+#[derive(PartialEq, Eq)]
+enum SchemaRs {
+    /// `[print_schema] file = src/schema.rs` in the new schema.ini.
+    Written,
+    /// The package's diesel.toml has the settings, used as they are.
+    DieselToml,
+    /// Not a Cargo package: no schema.rs.
+    NotAPackage,
+}
+
+fn schema_rs_setting(dir: &Path) -> SchemaRs {
+    if !dir.join("Cargo.toml").is_file() {
+        SchemaRs::NotAPackage
+    } else if dir.join("diesel.toml").is_file() {
+        SchemaRs::DieselToml
+    } else {
+        SchemaRs::Written
+    }
 }
 
 /// What `init` did about the build script.

@@ -13,6 +13,7 @@ pub mod init;
 pub mod inspect;
 pub mod inspect_schema;
 pub mod lint;
+pub mod man;
 pub mod migrate;
 pub mod print_schema;
 
@@ -27,6 +28,7 @@ pub fn run(cli: &SchemaCli) -> Result<Outcome, Failure> {
         Command::Init(args) => init::run(g, args),
         Command::Config(args) => config::run(g, args),
         Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(g, args),
         Command::Generate(args) => generate::generate(&ProjectContext::open_one(g)?, args),
         Command::Merge(args) => generate::merge(&ProjectContext::open_one(g)?, args),
         Command::Upgrade(args) => each_or_one(

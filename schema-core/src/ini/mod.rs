@@ -333,6 +333,17 @@ impl IniDocument {
     /// the section when it does not exist. `section = None` sets a
     /// `[DEFAULT]` key.
     pub fn set(&mut self, section: Option<&str>, key: &str, value: &str, by: SetBy) {
+        // configparser's `set` stores a value for the empty section name in
+        // DEFAULT (`if not section or section == default_section`), so
+        // Alembic's `set_section_option("", ...)` creates an empty section
+        // and gives every section the value; the same here.
+        let section = match section {
+            Some("") => {
+                self.section_data_mut(Some(""));
+                None
+            }
+            other => other,
+        };
         let data = self.section_data_mut(section);
         data.entries
             .insert(key.to_lowercase(), Entry::literal(value, Origin::Set(by)));

@@ -301,10 +301,20 @@ fn set_section_option_creates_the_section_but_refuses_default() {
         Kind::InvalidSectionName
     );
     // As Alembic 1.20's `set_section_option`: configparser's `add_section`
-    // takes any name but DEFAULT, the empty one included.
+    // takes any name but DEFAULT, the empty one included, and its `set`
+    // puts the value for the empty name into DEFAULT, which every section
+    // inherits.
     config.set_section_option("", "k", "v").unwrap();
     assert_eq!(
         config.get_section_option("", "k").unwrap().as_deref(),
+        Some("v")
+    );
+    assert_eq!(
+        config.get_section_option("schema", "k").unwrap().as_deref(),
+        Some("v")
+    );
+    assert_eq!(
+        config.get_section_option("new", "k").unwrap().as_deref(),
         Some("v")
     );
     assert_eq!(config.sections(), ["schema", "new", ""]);

@@ -33,8 +33,11 @@ pub struct Revision {
     /// Columns whose type diesel does not define, written as diesel
     /// writes it (upper-cased).
     pub warnings: Vec<String>,
-    /// How many changes are marked destructive (up and down).
+    /// How many changes up.sql marks destructive: what upgrading may lose.
     pub destructive: usize,
+    /// How many down.sql marks destructive (reverting an added column
+    /// drops it): what a later downgrade may lose.
+    pub destructive_down: usize,
     /// The SQL opens and commits its own transaction, so the revision must
     /// run outside the runner's (`run_in_transaction = false`): SQLite's
     /// table rebuild turns foreign keys off, which only works outside one.
@@ -139,14 +142,17 @@ pub fn render(live: &Schema, diff: &Diff) -> Result<Revision, RenderError> {
             .rev()
             .map(|t| Step::new(comment, format!("DROP TYPE IF EXISTS {};", t.name))),
     );
-    let mut marked: Vec<&str> = up
-        .iter()
-        .chain(&down)
-        .filter(|s| s.destructive)
-        .map(|s| s.comment.as_str())
-        .collect();
-    marked.dedup();
-    let destructive = marked.len();
+    let marked = |steps: &[Step]| {
+        let mut marked: Vec<&str> = steps
+            .iter()
+            .filter(|s| s.destructive)
+            .map(|s| s.comment.as_str())
+            .collect();
+        marked.dedup();
+        marked.len()
+    };
+    let destructive = marked(&up);
+    let destructive_down = marked(&down);
     let own_transaction = plan.iter().any(|p| matches!(p, Planned::Rebuild { .. }));
     if own_transaction {
         up = in_own_transaction(up);
@@ -158,6 +164,7 @@ pub fn render(live: &Schema, diff: &Diff) -> Result<Revision, RenderError> {
         summary,
         warnings: r.warnings.take(),
         destructive,
+        destructive_down,
         own_transaction,
     })
 }
