@@ -12,6 +12,7 @@
 #
 #   bench/limits.sh            # the sizes above, release build
 #   bench/limits.sh --quick    # a tenth of each, dev build (a smoke run)
+#   bench/limits.sh --bin=PATH # measure that binary instead of building
 #
 # Prints a Markdown table (command, exit code, wall time, peak RSS from
 # /usr/bin/time -v) and writes it to bench/limits.md (--out=FILE elsewhere).
@@ -21,12 +22,14 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=0
+GIVEN_BIN=
 OUT="$REPO/bench/limits.md"
 for arg in "$@"; do
   case "$arg" in
     --quick) QUICK=1 ;;
     --out=*) OUT=${arg#--out=} ;;
-    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    --bin=*) GIVEN_BIN=${arg#--bin=} ;;
+    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -42,8 +45,13 @@ SQL_MB=$((100 / SCALE))
 DEPTH=$((10000 / SCALE))
 TABLES=$((5000 / SCALE))
 
-cargo build -q --profile "$PROFILE" -p cargo-schema
-BIN="$CARGO_TARGET_DIR/$BIN_DIR/cargo-schema"
+if [ -n "$GIVEN_BIN" ]; then
+  BIN=$(realpath "$GIVEN_BIN")
+  PROFILE="given ($GIVEN_BIN)"
+else
+  cargo build -q --profile "$PROFILE" -p cargo-schema
+  BIN="$CARGO_TARGET_DIR/$BIN_DIR/cargo-schema"
+fi
 WORK=$(mktemp -d /tmp/cargo-schema-limits.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 export CARGO_SCHEMA_CACHE_DIR="$WORK/cache"

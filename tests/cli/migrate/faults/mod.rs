@@ -150,25 +150,39 @@ fn next_run_completes(ctx: &Ctx, db: &TestDb, n: usize, url: &str) {
 }
 
 /// A pause a test can see in the server's session list while a runner is
-/// inside revision `i`.
-fn pause_sql(backend: Backend, i: usize, seconds: &str) -> String {
+/// inside revision `i`. It lasts what `fault_pause` holds (see
+/// [`hold_pauses`]): long enough that the test injects its fault while the
+/// runner is surely inside it, however loaded the machine, and nothing
+/// once the fault is over.
+fn pause_sql(backend: Backend, i: usize) -> String {
     match backend {
-        Backend::Postgres => format!("SELECT pg_sleep({seconds}), 'in_f{i}';"),
-        _ => format!("DO SLEEP({seconds}), 'in_f{i}';"),
+        Backend::Postgres => {
+            format!("SELECT pg_sleep((SELECT s FROM fault_pause)), 'in_f{i}';")
+        }
+        _ => format!("DO SLEEP((SELECT s FROM fault_pause)), 'in_f{i}';"),
     }
 }
 
-/// A runner (other than the test's own session) is inside revision `i`'s
+/// Make the revisions' pauses last `seconds` (0 after the fault).
+fn hold_pauses(db: &TestDb, seconds: u32) {
+    db.exec("CREATE TABLE IF NOT EXISTS fault_pause (s INTEGER NOT NULL)");
+    db.exec("DELETE FROM fault_pause");
+    db.exec(&format!("INSERT INTO fault_pause (s) VALUES ({seconds})"));
+}
+
+/// A runner (other than the test's own session) on this test's database
+/// (other tests pause and kill at once) is inside revision `i`'s
 /// pause.
 fn in_pause(db: &TestDb, backend: Backend, i: usize) -> bool {
     let sql = match backend {
         Backend::Postgres => format!(
             "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%in\\_f{i}''%' \
-             AND state = 'active' AND pid <> pg_backend_pid()"
+             AND state = 'active' AND pid <> pg_backend_pid() \
+             AND datname = current_database()"
         ),
         _ => format!(
             "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
-             WHERE INFO LIKE '%in\\_f{i}''%' AND ID <> CONNECTION_ID()"
+             WHERE INFO LIKE '%in\\_f{i}''%' AND ID <> CONNECTION_ID() AND DB = DATABASE()"
         ),
     };
     db.query(&sql) != ["0"]

@@ -15,8 +15,8 @@ use std::time::Duration;
 use schema_test_support::ServerUrl;
 
 use super::{
-    assert_boundary, cases, finish_within, in_pause, logged_chain, next_run_completes, pause_sql,
-    Rng,
+    assert_boundary, cases, finish_within, hold_pauses, in_pause, logged_chain,
+    next_run_completes, pause_sql, Rng,
 };
 use crate::migrate::{Backend, Ctx};
 use crate::support::Piped;
@@ -190,7 +190,8 @@ fn one_case(backend: Backend, rng: &mut Rng, how: Break, case: usize) {
     let Some(ctx) = Ctx::new(backend, extra) else {
         return;
     };
-    logged_chain(&ctx, CHAIN, |i| pause_sql(backend, i, "0.5"));
+    logged_chain(&ctx, CHAIN, |i| pause_sql(backend, i));
+    hold_pauses(&ctx.db, 10);
     let direct = ctx.db.url().to_owned();
     let mut server = ServerUrl::parse(&direct);
     let proxy = Proxy::start((server.host.clone(), server.port));
@@ -199,9 +200,14 @@ fn one_case(backend: Backend, rng: &mut Rng, how: Break, case: usize) {
     let through_proxy = server.url();
     let context = format!("case {case}: {how:?} in revision {k}, per revision: {per_migration}");
 
+    // PostgreSQL notices a client gone only when it next reads, or every
+    // `client_connection_check_interval` (a server setting the runner's
+    // PGOPTIONS carries, as a user's would): a session whose client
+    // vanished mid-pause ends within a tenth of a second, not at its end.
     let runner = ctx
         .cmd(&["upgrade"])
         .env("DATABASE_URL", &through_proxy)
+        .env("PGOPTIONS", "-c client_connection_check_interval=100")
         .spawn(Piped::Stderr);
     schema_test_support::wait_until(
         "the runner inside the drawn revision",
@@ -227,6 +233,7 @@ fn one_case(backend: Backend, rng: &mut Rng, how: Break, case: usize) {
     proxy.release();
     drop(proxy);
     ctx.db.wait_for_other_sessions();
+    hold_pauses(&ctx.db, 0);
     let applied = assert_boundary(&ctx.db, CHAIN, &format!("{context}\n{stderr}"));
     let expected = if per_migration || backend == Backend::Mysql {
         k
@@ -243,12 +250,13 @@ fn server_kill(ctx: &Ctx, backend: Backend, k: usize) {
     let sql = match backend {
         Backend::Postgres => format!(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-             WHERE query LIKE '%in\\_f{k}''%' AND state = 'active' AND pid <> pg_backend_pid()"
+             WHERE query LIKE '%in\\_f{k}''%' AND state = 'active' AND pid <> pg_backend_pid() \
+             AND datname = current_database()"
         ),
         _ => {
             let ids = ctx.db.query(&format!(
                 "SELECT ID FROM information_schema.PROCESSLIST \
-                 WHERE INFO LIKE '%in\\_f{k}''%' AND ID <> CONNECTION_ID()"
+                 WHERE INFO LIKE '%in\\_f{k}''%' AND ID <> CONNECTION_ID() AND DB = DATABASE()"
             ));
             assert_eq!(ids.len(), 1, "{ids:?}");
             format!("KILL CONNECTION {}", ids[0])

@@ -11,8 +11,8 @@ use schema_test_support::ServerUrl;
 use tempfile::TempDir;
 
 use super::{
-    assert_boundary, cases, finish_within, in_pause, logged_chain, next_run_completes, pause_sql,
-    Rng,
+    assert_boundary, cases, finish_within, hold_pauses, in_pause, logged_chain,
+    next_run_completes, pause_sql, Rng,
 };
 use crate::migrate::{Backend, Ctx, TestDb};
 use crate::support::{Piped, Project};
@@ -93,10 +93,15 @@ impl ScratchPostgres {
             server.port,
             server.dir.path().display()
         );
-        ok(
-            &mut server.as_owner("pg_ctl", &["-w", "-o", &options, "-l"], false),
-            "pg_ctl start",
-        );
+        // The server inherits pg_ctl's standard streams: with pipes there,
+        // waiting for pg_ctl's output would wait for the server's end.
+        let started = server
+            .as_owner("pg_ctl", &["-w", "-o", &options, "-l"], false)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run pg_ctl");
+        assert!(started.success(), "pg_ctl start");
         Some(server)
     }
 
@@ -148,13 +153,23 @@ impl Scratch for ScratchPostgres {
             Stop::Crash => "immediate",
         };
         // `restart` reuses the options the server was started with.
-        ok(&mut self.pg_ctl(&["-m", mode, "restart"]), "pg_ctl restart");
+        let restarted = self
+            .pg_ctl(&["-m", mode, "restart"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run pg_ctl");
+        assert!(restarted.success(), "pg_ctl restart");
     }
 }
 
 impl Drop for ScratchPostgres {
     fn drop(&mut self) {
-        let _ = self.pg_ctl(&["-m", "immediate", "stop"]).output();
+        let _ = self
+            .pg_ctl(&["-m", "immediate", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
@@ -244,7 +259,7 @@ impl ScratchMariadb {
 
 impl Scratch for ScratchMariadb {
     fn url(&self) -> ServerUrl {
-        ServerUrl::parse(&format!("mysql://root@127.0.0.1:{}/test", self.port))
+        ServerUrl::parse(&format!("mysql://root@127.0.0.1:{}/mysql", self.port))
     }
 
     fn restart(&mut self, how: Stop) {
@@ -292,7 +307,8 @@ fn restarted(backend: Backend) {
         let how = if rng.below(2) == 1 { Stop::Crash } else { Stop::Clean };
         let k = rng.below(CHAIN as u64) as usize;
         let context = format!("case {case}: {how:?} restart in revision {k}, per revision: {per_migration}");
-        logged_chain(&ctx, CHAIN, |i| pause_sql(backend, i, "0.5"));
+        logged_chain(&ctx, CHAIN, |i| pause_sql(backend, i));
+        hold_pauses(&ctx.db, 10);
         let url = ctx.db.url().to_owned();
 
         let runner = ctx.cmd(&["upgrade"]).spawn(Piped::Stderr);
@@ -311,6 +327,7 @@ fn restarted(backend: Backend) {
                 .any(|w| said.contains(w)),
             "the error says the server went away\n{context}\n{stderr}"
         );
+        ctx.db.wait_for_other_sessions();
         let applied = assert_boundary(&ctx.db, CHAIN, &format!("{context}\n{stderr}"));
         let expected = if per_migration || backend == Backend::Mysql {
             k
@@ -319,6 +336,7 @@ fn restarted(backend: Backend) {
         };
         assert_eq!(applied, expected, "{context}\n{stderr}");
         eprintln!("{context}: exit 1, {applied} of {CHAIN} applied");
+        hold_pauses(&ctx.db, 0);
         next_run_completes(&ctx, &ctx.db, CHAIN, &url);
         drop(ctx);
         drop(server);
