@@ -36,7 +36,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(graph) = RevisionGraph::from_files(files) else {
         return;
     };
-    let _ = (graph.heads(), graph.bases(), graph.branch_points(), graph.merge_points());
+    let _ = (
+        graph.heads(),
+        graph.bases(),
+        graph.branch_points(),
+        graph.merge_points(),
+    );
     let _ = graph.labels();
     let mut applied = AppliedSet::new();
     for m in graph.migrations() {
@@ -55,7 +60,9 @@ fuzz_target!(|data: &[u8]| {
                     assert!(graph.resolve_revision(&step.revision).is_ok());
                 }
             }
-            let _ = graph.plan_downgrade(applied, &target).map_err(|e| e.to_string());
+            let _ = graph
+                .plan_downgrade(applied, &target)
+                .map_err(|e| e.to_string());
             let _ = graph.current_heads(applied).map(|h| h.len());
         }
     }

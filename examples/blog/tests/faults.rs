@@ -68,8 +68,15 @@ fn sqlite(db: &Path, sql: &str) -> Vec<String> {
         .arg(sql)
         .output()
         .expect("run sqlite3");
-    assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+    assert!(
+        out.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The app failed cleanly: exit 1, an `error:` line, no panic.
@@ -95,14 +102,25 @@ fn boundary(db: &Path, context: &str) -> usize {
     }
     let tables = sqlite(db, "SELECT name FROM sqlite_master WHERE type = 'table'");
     let versions = if tables.iter().any(|t| t == "__diesel_schema_migrations") {
-        sqlite(db, "SELECT version FROM __diesel_schema_migrations ORDER BY version")
+        sqlite(
+            db,
+            "SELECT version FROM __diesel_schema_migrations ORDER BY version",
+        )
     } else {
         Vec::new()
     };
     let k = versions.len();
     for (i, (version, table)) in REVISIONS.iter().enumerate() {
-        assert_eq!(versions.get(i).map(String::as_str), (i < k).then_some(*version), "{context}");
-        assert_eq!(tables.iter().any(|t| t == table), i < k, "{table}: {context}");
+        assert_eq!(
+            versions.get(i).map(String::as_str),
+            (i < k).then_some(*version),
+            "{context}"
+        );
+        assert_eq!(
+            tables.iter().any(|t| t == table),
+            i < k,
+            "{table}: {context}"
+        );
     }
     k
 }
@@ -127,8 +145,11 @@ fn disk_full_at_start_up() {
         let db: PathBuf = fs.path().join("blog.db");
         let filler = fs.path().join("filler");
         let stat = nix_free(fs.path());
-        std::fs::write(&filler, vec![0u8; stat.saturating_sub(free_pages * 4096) as usize])
-            .expect("fill the disk");
+        std::fs::write(
+            &filler,
+            vec![0u8; stat.saturating_sub(free_pages * 4096) as usize],
+        )
+        .expect("fill the disk");
         let out = app(&db);
         let context = format!("{free_pages} pages free");
         let stderr = failed(&out, &["full", "disk"]);
@@ -198,7 +219,10 @@ fn write_lock_held_at_start_up() {
     };
     let start = std::time::Instant::now();
     while !locked() {
-        assert!(start.elapsed().as_secs() < 60, "sqlite3 never took the lock");
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "sqlite3 never took the lock"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     // The app waits its busy timeout (5 s in schema.ini), then gives up.

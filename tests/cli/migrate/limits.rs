@@ -32,8 +32,11 @@ fn deep_chain(ctx: &Ctx, depth: usize) {
             format!("revision = \"{i:012x}\"\n{parent}"),
         )
         .expect("metadata.toml");
-        std::fs::write(dir.join("up.sql"), format!("CREATE TABLE d{i} (id INTEGER);\n"))
-            .expect("up.sql");
+        std::fs::write(
+            dir.join("up.sql"),
+            format!("CREATE TABLE d{i} (id INTEGER);\n"),
+        )
+        .expect("up.sql");
         std::fs::write(dir.join("down.sql"), format!("DROP TABLE d{i};\n")).expect("down.sql");
     }
 }
@@ -55,7 +58,11 @@ fn deep_graph() {
     let history = ctx.run(&["history"]);
     history.code(0);
     assert_eq!(
-        history.stdout.lines().filter(|l| l.contains(" -> ")).count(),
+        history
+            .stdout
+            .lines()
+            .filter(|l| l.contains(" -> "))
+            .count(),
         depth,
         "one line per revision"
     );
@@ -75,7 +82,11 @@ fn deep_graph() {
     down.code(0);
     let current = ctx.run(&["current"]);
     current.code(0);
-    assert!(current.stdout.contains(&format!("{:012x}", 1999)), "{}", current.stdout);
+    assert!(
+        current.stdout.contains(&format!("{:012x}", 1999)),
+        "{}",
+        current.stdout
+    );
 }
 
 /// A 5 MB up.sql (50 MB with the scale) runs in one revision; every row
@@ -121,7 +132,10 @@ fn wide_schema_rs() {
         ));
     }
     for i in 1..tables {
-        schema.push_str(&format!("diesel::joinable!(w{i} -> w{} (parent_id));\n", i - 1));
+        schema.push_str(&format!(
+            "diesel::joinable!(w{i} -> w{} (parent_id));\n",
+            i - 1
+        ));
     }
     ctx.project.file("desired.rs", &schema);
     std::fs::create_dir_all(ctx.root().join("migrations")).expect("migrations");

@@ -89,7 +89,10 @@ fn assert_boundary(db: &TestDb, n: usize, context: &str) -> usize {
     let versions: Vec<String> = db.versions();
     let k = versions.len();
     let expected: Vec<String> = (0..k).map(version).collect();
-    assert_eq!(versions, expected, "a prefix of the chain is recorded\n{context}");
+    assert_eq!(
+        versions, expected,
+        "a prefix of the chain is recorded\n{context}"
+    );
     let rows: Vec<String> = db
         .revision_rows()
         .iter()

@@ -15,8 +15,8 @@ use std::time::Duration;
 use schema_test_support::ServerUrl;
 
 use super::{
-    assert_boundary, cases, finish_within, hold_pauses, in_pause, logged_chain,
-    next_run_completes, pause_sql, Rng,
+    assert_boundary, cases, finish_within, hold_pauses, in_pause, logged_chain, next_run_completes,
+    pause_sql, Rng,
 };
 use crate::migrate::{Backend, Ctx};
 use crate::support::Piped;
@@ -90,7 +90,10 @@ impl Proxy {
                     client.try_clone().expect("clone"),
                     server.try_clone().expect("clone"),
                 ));
-                let (c2, s2) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
+                let (c2, s2) = (
+                    client.try_clone().expect("clone"),
+                    server.try_clone().expect("clone"),
+                );
                 pumps.push(pump(Arc::clone(&s), client, server));
                 pumps.push(pump(Arc::clone(&s), s2, c2));
             }
@@ -222,9 +225,17 @@ fn one_case(backend: Backend, rng: &mut Rng, how: Break, case: usize) {
     assert_eq!(code, Some(1), "{context}\n{stderr}");
     let said = stderr.to_lowercase();
     assert!(
-        ["connection", "closed", "terminat", "server", "broken pipe", "reset", "lost"]
-            .iter()
-            .any(|w| said.contains(w)),
+        [
+            "connection",
+            "closed",
+            "terminat",
+            "server",
+            "broken pipe",
+            "reset",
+            "lost"
+        ]
+        .iter()
+        .any(|w| said.contains(w)),
         "the error says the connection or session ended\n{context}\n{stderr}"
     );
     assert!(!stderr.contains("\n\n\n"), "{stderr}");

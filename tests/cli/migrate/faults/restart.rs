@@ -11,8 +11,8 @@ use schema_test_support::ServerUrl;
 use tempfile::TempDir;
 
 use super::{
-    assert_boundary, cases, finish_within, hold_pauses, in_pause, logged_chain,
-    next_run_completes, pause_sql, Rng,
+    assert_boundary, cases, finish_within, hold_pauses, in_pause, logged_chain, next_run_completes,
+    pause_sql, Rng,
 };
 use crate::migrate::{Backend, Ctx, TestDb};
 use crate::support::{Piped, Project};
@@ -34,9 +34,7 @@ fn free_port() -> u16 {
 
 #[track_caller]
 fn ok(command: &mut Command, what: &str) {
-    let out = command
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let out = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(
         out.status.success(),
         "{what}: {}{}",
@@ -85,7 +83,11 @@ impl ScratchPostgres {
             );
         }
         ok(
-            &mut server.as_owner("initdb", &["-A", "trust", "-U", "postgres", "--no-sync", "-D"], true),
+            &mut server.as_owner(
+                "initdb",
+                &["-A", "trust", "-U", "postgres", "--no-sync", "-D"],
+                true,
+            ),
             "initdb",
         );
         let options = format!(
@@ -117,7 +119,11 @@ impl ScratchPostgres {
             all.push(self.data().display().to_string());
         } else {
             all.push(self.dir.path().join("log").display().to_string());
-            all.extend(["-D".to_owned(), self.data().display().to_string(), "start".to_owned()]);
+            all.extend([
+                "-D".to_owned(),
+                self.data().display().to_string(),
+                "start".to_owned(),
+            ]);
         }
         self.owner_command(program, &all)
     }
@@ -136,7 +142,11 @@ impl ScratchPostgres {
     }
 
     fn pg_ctl(&self, args: &[&str]) -> Command {
-        let mut all = vec!["-D".to_owned(), self.data().display().to_string(), "-w".to_owned()];
+        let mut all = vec![
+            "-D".to_owned(),
+            self.data().display().to_string(),
+            "-w".to_owned(),
+        ];
         all.extend(args.iter().map(|a| (*a).to_owned()));
         self.owner_command("pg_ctl", &all)
     }
@@ -144,7 +154,10 @@ impl ScratchPostgres {
 
 impl Scratch for ScratchPostgres {
     fn url(&self) -> ServerUrl {
-        ServerUrl::parse(&format!("postgres://postgres@127.0.0.1:{}/postgres", self.port))
+        ServerUrl::parse(&format!(
+            "postgres://postgres@127.0.0.1:{}/postgres",
+            self.port
+        ))
     }
 
     fn restart(&mut self, how: Stop) {
@@ -236,7 +249,16 @@ impl ScratchMariadb {
             schema_test_support::GENEROUS,
             || {
                 Command::new("mariadb-admin")
-                    .args(["--protocol=TCP", "-h", "127.0.0.1", "-P", &port, "-u", "root", "ping"])
+                    .args([
+                        "--protocol=TCP",
+                        "-h",
+                        "127.0.0.1",
+                        "-P",
+                        &port,
+                        "-u",
+                        "root",
+                        "ping",
+                    ])
                     .output()
                     .is_ok_and(|o| o.status.success())
             },
@@ -293,7 +315,8 @@ fn restarted(backend: Backend) {
                 None => return,
             },
         };
-        let db = TestDb::create_on(backend, server.url()).expect("a database on the scratch server");
+        let db =
+            TestDb::create_on(backend, server.url()).expect("a database on the scratch server");
         let ctx = Ctx {
             project: Project::empty(),
             db,
@@ -304,9 +327,14 @@ fn restarted(backend: Backend) {
         } else {
             ""
         });
-        let how = if rng.below(2) == 1 { Stop::Crash } else { Stop::Clean };
+        let how = if rng.below(2) == 1 {
+            Stop::Crash
+        } else {
+            Stop::Clean
+        };
         let k = rng.below(CHAIN as u64) as usize;
-        let context = format!("case {case}: {how:?} restart in revision {k}, per revision: {per_migration}");
+        let context =
+            format!("case {case}: {how:?} restart in revision {k}, per revision: {per_migration}");
         logged_chain(&ctx, CHAIN, |i| pause_sql(backend, i));
         hold_pauses(&ctx.db, 10);
         let url = ctx.db.url().to_owned();
@@ -322,9 +350,17 @@ fn restarted(backend: Backend) {
         assert_eq!(code, Some(1), "{context}\n{stderr}");
         let said = stderr.to_lowercase();
         assert!(
-            ["connection", "closed", "terminat", "server", "shut", "lost", "reset"]
-                .iter()
-                .any(|w| said.contains(w)),
+            [
+                "connection",
+                "closed",
+                "terminat",
+                "server",
+                "shut",
+                "lost",
+                "reset"
+            ]
+            .iter()
+            .any(|w| said.contains(w)),
             "the error says the server went away\n{context}\n{stderr}"
         );
         ctx.db.wait_for_other_sessions();

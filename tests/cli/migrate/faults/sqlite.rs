@@ -22,7 +22,13 @@ impl Tmpfs {
     fn mount(kib: u64) -> Option<Tmpfs> {
         let dir = tempfile::tempdir().expect("a mount point");
         let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={kib}k,mode=0777"), "tmpfs"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={kib}k,mode=0777"),
+                "tmpfs",
+            ])
             .arg(dir.path())
             .stderr(Stdio::null())
             .status()
@@ -135,7 +141,10 @@ fn read_only_file_system() {
     let db = TestDb::create(Backend::Sqlite, fs.path()).expect("a SQLite database");
     let url = db.url().to_owned();
     logged_chain(&ctx, 3, |_| String::new());
-    ctx.cmd(&["upgrade"]).env("DATABASE_URL", &url).run().code(0);
+    ctx.cmd(&["upgrade"])
+        .env("DATABASE_URL", &url)
+        .run()
+        .code(0);
     // Three more revisions wait while the file system is read-only.
     std::fs::remove_dir_all(ctx.root().join("migrations")).expect("clear the folder");
     logged_chain(&ctx, 6, |_| String::new());
