@@ -11,7 +11,10 @@ use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
 /// The example's two revisions: diesel's version and the table each makes.
-const REVISIONS: [(&str, &str); 2] = [("20261122080401", "authors"), ("20261122080402", "posts")];
+const REVISIONS: [(&str, &str); 2] = [
+    ("202611220804010000", "authors"),
+    ("202611220804010001", "posts"),
+];
 
 /// A small tmpfs of its own (needs root, as CI runs), unmounted when
 /// dropped.
@@ -225,9 +228,10 @@ fn write_lock_held_at_start_up() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    // The app waits its busy timeout (5 s in schema.ini), then gives up.
+    // The runner waits for SQLite's write lock as for another runner's,
+    // up to lock_timeout (60 s by default), then gives up.
     let out = app(&db);
-    failed(&out, &["locked"]);
+    failed(&out, &["lock"]);
     assert_eq!(boundary(&db, "locked"), 0);
     drop(input);
     holder.wait().expect("sqlite3 ends");
