@@ -136,10 +136,6 @@ with open(f"{work}/wide/src/schema.rs", "w") as f:
 PY
 for p in many big deep wide; do project "$WORK/$p"; done
 
-measure "$REVISIONS revisions" "$WORK/many" heads
-measure "$REVISIONS revisions" "$WORK/many" history
-measure "$REVISIONS revisions" "$WORK/many" upgrade --sql
-measure "$REVISIONS revisions" "$WORK/many" current
 measure "$SQL_MB MB up.sql" "$WORK/big" upgrade --sql
 measure "$SQL_MB MB up.sql" "$WORK/big" upgrade
 measure "$DEPTH deep" "$WORK/deep" heads
@@ -147,6 +143,10 @@ measure "$DEPTH deep" "$WORK/deep" history
 measure "$DEPTH deep" "$WORK/deep" upgrade
 measure "$DEPTH deep" "$WORK/deep" downgrade base
 measure "$TABLES-table schema.rs" "$WORK/wide" generate --autogenerate --schema-file src/schema.rs -m wide
+measure "$REVISIONS revisions" "$WORK/many" heads
+measure "$REVISIONS revisions" "$WORK/many" history
+measure "$REVISIONS revisions" "$WORK/many" upgrade --sql
+measure "$REVISIONS revisions" "$WORK/many" current
 
 {
   echo "Resource limits ($(date -u +%Y-%m-%d), $PROFILE build, $(nproc) CPUs; bench/limits.sh$( ((QUICK)) && echo ' --quick'))"
