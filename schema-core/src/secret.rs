@@ -351,6 +351,15 @@ mod tests {
     }
 
     #[test]
+    fn overlapping_credentials_found_by_the_fuzz_campaign_are_masked() {
+        // Found by the fuzz campaign of issue 30 (target `url`, before the
+        // fix above): another input whose credential ranges overlapped.
+        let text = "://p\0\0\0p+?passwordp=J@?password=Zq7Sekr3t";
+        let masked = mask_urls(text);
+        assert!(!masked.contains("Zq7Sekr3t"), "{masked}");
+    }
+
+    #[test]
     fn url_without_password_is_unchanged() {
         for url in ["postgres://user@host/db", "postgres://host/db", "sqlite://"] {
             assert_eq!(mask_urls(url), url);

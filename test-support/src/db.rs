@@ -84,7 +84,17 @@ impl TestDb {
                 target: Target::Sqlite { path, _dir: own },
             });
         }
-        let admin = server(backend);
+        Self::create_on_with::<A>(backend, server(backend))
+    }
+
+    /// A new database on `admin`, a server the test started itself (a
+    /// scratch cluster on its own port), administered with the database's
+    /// own client.
+    pub fn create_on(backend: Backend, admin: ServerUrl) -> Option<TestDb> {
+        Self::create_on_with::<Client>(backend, admin)
+    }
+
+    fn create_on_with<A: Admin + 'static>(backend: Backend, admin: ServerUrl) -> Option<TestDb> {
         let mut conn = match A::connect(backend, &admin) {
             Ok(conn) => conn,
             Err(e) => {
