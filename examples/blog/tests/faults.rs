@@ -229,7 +229,7 @@ fn write_lock_held_at_start_up() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     // The runner waits for SQLite's write lock as for another runner's,
-    // up to lock_timeout (60 s by default), then gives up.
+    // up to lock_timeout (10 s in the blog's schema.ini), then gives up.
     let out = app(&db);
     failed(&out, &["lock"]);
     assert_eq!(boundary(&db, "locked"), 0);
