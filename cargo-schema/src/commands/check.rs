@@ -7,17 +7,16 @@
 // `[print_schema]` name ini sections, not Rust items.
 #![allow(rustdoc::broken_intra_doc_links)]
 
-use clap::Args;
-
 use std::path::PathBuf;
+
+use clap::Args;
+use schema_core::project::SeveralHeads;
+use schema_core::schema::diesel::PrintSchemaSettings;
 
 use super::{OnDatabase, Reach, Report};
 use crate::cli::Format;
 use crate::ops::lint::lint_revisions;
 use crate::ops::{drift, print_schema, with_connection};
-use schema_core::project::SeveralHeads;
-use schema_core::schema::diesel::PrintSchemaSettings;
-
 use crate::output::check::{CheckView, DriftStatus, Finding};
 use crate::project::ProjectContext;
 use crate::{Failure, Outcome};

@@ -20,13 +20,12 @@
 // `[print_schema]` name ini sections, not Rust items.
 #![allow(rustdoc::broken_intra_doc_links)]
 
-use clap::Args;
-
 use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
+use clap::Args;
 use clap::CommandFactory;
 use clap_complete::env::{EnvCompleter, Shells};
 use clap_complete::Shell;

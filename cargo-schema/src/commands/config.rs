@@ -7,9 +7,10 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use clap::Args;
-
+use schema_core::databases;
 use schema_core::engine::ResolveOptions;
 use schema_core::report::{self, UnreadableReport};
+use schema_core::ConfigError;
 use schema_runtime::BACKENDS;
 
 use crate::cli::{Format, GlobalArgs};
@@ -17,8 +18,6 @@ use crate::output::config::{self as view, ConfigView};
 use crate::output::{self, Printer};
 use crate::project;
 use crate::{Failure, Outcome};
-use schema_core::databases;
-use schema_core::ConfigError;
 
 /// Run `config`.
 pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<Outcome, Failure> {

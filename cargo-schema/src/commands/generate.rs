@@ -5,14 +5,13 @@
 // `[print_schema]` name ini sections, not Rust items.
 #![allow(rustdoc::broken_intra_doc_links)]
 
-use crate::candidates::revisions;
 use clap::Args;
-
 use schema_core::migrations::{GenerateOptions, Generated, Target};
 use schema_core::schema::autogen::{self, Revision};
 use schema_core::schema::diff::Renames;
 use schema_core::{Diagnostic, Kind};
 
+use crate::candidates::revisions;
 use crate::ops::autogenerate::{self, Compared};
 use crate::ops::revision::{entropy, now};
 use crate::output::outln;

@@ -4,9 +4,9 @@
 // `[print_schema]` name ini sections, not Rust items.
 #![allow(rustdoc::broken_intra_doc_links)]
 
-use clap::{Args, ValueEnum};
-
 use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
 
 use crate::cli::GlobalArgs;
 use crate::files::{self, Existing};

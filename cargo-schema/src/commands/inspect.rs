@@ -6,30 +6,27 @@
 // `[print_schema]` name ini sections, not Rust items.
 #![allow(rustdoc::broken_intra_doc_links)]
 
-use crate::candidates::revisions;
-use clap::{Args, ValueEnum};
-
+use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::io::{self, Write};
 
+use clap::{Args, ValueEnum};
+use schema_core::migrations::RevisionGraph;
 use schema_core::migrations::{Range, Target, BASE};
 use schema_runtime::{Bookkeeping, Status};
 use serde::{Serialize, Serializer};
 
+use super::{one_line, OnDatabase, Reach, Report};
+use crate::candidates::revisions;
+use crate::cli::{Format, GlobalArgs};
 use crate::ops;
 use crate::ops::with_connection;
-use std::io::IsTerminal;
-
-use super::{one_line, OnDatabase, Reach, Report};
-use crate::cli::{Format, GlobalArgs};
-use std::collections::HashMap;
-
 use crate::output::graph::{terminal_safe, Charset, GraphView, Palette};
 use crate::output::revision::Revisions;
 use crate::output::revision::{BranchPoint, BranchesView, CurrentView, HeadsView, HistoryView};
 use crate::output::{outln, Printer, TextOptions, View};
 use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
-use schema_core::migrations::RevisionGraph;
 
 /// `current`.
 pub struct Current<'a>(pub &'a CurrentArgs);
@@ -254,36 +251,74 @@ pub fn history(project: &ProjectContext, args: &HistoryArgs) -> Result<Outcome, 
 }
 
 /// `heads`.
-pub fn heads(project: &ProjectContext, args: &ListArgs) -> Result<Outcome, Failure> {
-    let graph = project.graph()?;
-    let revisions = Revisions::new(graph, &[]);
-    let view = HeadsView {
-        heads: graph
-            .heads()
-            .into_iter()
-            .map(|m| revisions.view(m))
-            .collect(),
-    };
-    Printer::new(args.format, &project.global).print(&view)?;
-    Ok(Outcome::Ok)
+pub struct Heads<'a>(pub &'a ListArgs);
+
+impl OnDatabase for Heads<'_> {
+    type View<'c>
+        = HeadsView<'c>
+    where
+        Self: 'c;
+
+    fn format(&self) -> Format {
+        self.0.format
+    }
+
+    fn needs_sql(&self) -> bool {
+        false
+    }
+
+    fn run<'c>(
+        &'c self,
+        project: &'c ProjectContext,
+        _reach: Reach,
+    ) -> Result<Report<HeadsView<'c>>, Failure> {
+        let graph = project.graph()?;
+        let revisions = Revisions::new(graph, &[]);
+        Ok(Report::ok(HeadsView {
+            heads: graph
+                .heads()
+                .into_iter()
+                .map(|m| revisions.view(m))
+                .collect(),
+        }))
+    }
 }
 
 /// `branches`.
-pub fn branches(project: &ProjectContext, args: &ListArgs) -> Result<Outcome, Failure> {
-    let graph = project.graph()?;
-    let revisions = Revisions::new(graph, &[]);
-    let view = BranchesView {
-        points: graph
-            .branch_points()
-            .into_iter()
-            .map(|m| BranchPoint {
-                point: revisions.view(m),
-                children: revisions.children(m),
-            })
-            .collect(),
-    };
-    Printer::new(args.format, &project.global).print(&view)?;
-    Ok(Outcome::Ok)
+pub struct Branches<'a>(pub &'a ListArgs);
+
+impl OnDatabase for Branches<'_> {
+    type View<'c>
+        = BranchesView<'c>
+    where
+        Self: 'c;
+
+    fn format(&self) -> Format {
+        self.0.format
+    }
+
+    fn needs_sql(&self) -> bool {
+        false
+    }
+
+    fn run<'c>(
+        &'c self,
+        project: &'c ProjectContext,
+        _reach: Reach,
+    ) -> Result<Report<BranchesView<'c>>, Failure> {
+        let graph = project.graph()?;
+        let revisions = Revisions::new(graph, &[]);
+        Ok(Report::ok(BranchesView {
+            points: graph
+                .branch_points()
+                .into_iter()
+                .map(|m| BranchPoint {
+                    point: revisions.view(m),
+                    children: revisions.children(m),
+                })
+                .collect(),
+        }))
+    }
 }
 
 /// `show REV`.

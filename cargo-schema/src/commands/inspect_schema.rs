@@ -6,14 +6,13 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use clap::{Args, ValueEnum};
-
+use schema_core::schema::Table;
 use schema_runtime::introspect::{introspect, IntrospectOptions};
 
 use crate::ops::{print_schema, with_connection};
 use crate::output::{self, er, out};
 use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
-use schema_core::schema::Table;
 
 /// `inspect`.
 pub fn run(project: &ProjectContext, args: &InspectArgs) -> Result<Outcome, Failure> {

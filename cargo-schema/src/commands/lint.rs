@@ -8,10 +8,11 @@
 use clap::Args;
 use schema_core::migrations::{Migration, Range};
 
+use super::{OnDatabase, Reach, Report};
 use crate::cli::Format;
 use crate::ops::lint::lint_revisions;
 use crate::ops::with_connection;
-use crate::output::{self, Printer};
+use crate::output::lint::LintView;
 use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
 
@@ -36,7 +37,28 @@ pub struct LintArgs {
 }
 
 /// `lint`: exit 3 when a finding is an error.
-pub fn run(project: &ProjectContext, args: &LintArgs) -> Result<Outcome, Failure> {
+pub struct Lint<'a>(pub &'a LintArgs);
+
+impl OnDatabase for Lint<'_> {
+    type View<'c>
+        = LintView
+    where
+        Self: 'c;
+
+    fn format(&self) -> Format {
+        self.0.format
+    }
+
+    fn run<'c>(
+        &'c self,
+        project: &'c ProjectContext,
+        _reach: Reach,
+    ) -> Result<Report<LintView>, Failure> {
+        lint(project, self.0)
+    }
+}
+
+fn lint(project: &ProjectContext, args: &LintArgs) -> Result<Report<LintView>, Failure> {
     let engine = project.engine_settings()?;
     let migrator = project.migrator(false)?;
     let graph = migrator.graph();
@@ -64,6 +86,5 @@ pub fn run(project: &ProjectContext, args: &LintArgs) -> Result<Outcome, Failure
     } else {
         Outcome::Ok
     };
-    let printed = Printer::new(args.format, &project.global).print(&view);
-    output::verdict(printed, outcome)
+    Ok(Report { view, outcome })
 }

@@ -4,16 +4,13 @@
 // `[print_schema]` name ini sections, not Rust items.
 #![allow(rustdoc::broken_intra_doc_links)]
 
-use std::str::FromStr;
-
-use crate::candidates::revisions;
-use clap::Args;
-use schema_core::migrations::Range;
-
 use std::io::{self, Write};
+use std::str::FromStr;
 use std::time::Instant;
 
+use clap::Args;
 use schema_core::databases::Database;
+use schema_core::migrations::Range;
 use schema_core::migrations::{
     AppliedSet, Direction, MigrationError, RevisionGraph, StampPlan, Step, Target,
 };
@@ -22,6 +19,7 @@ use schema_runtime::Observer;
 use serde::{Serialize, Serializer};
 
 use super::{OnDatabase, Reach, Report};
+use crate::candidates::revisions;
 use crate::cli::{Format, GlobalArgs};
 use crate::ops::print_schema;
 use crate::ops::with_connection;

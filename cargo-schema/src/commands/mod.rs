@@ -47,12 +47,10 @@ pub fn run(cli: &SchemaCli) -> Result<Outcome, Failure> {
         Command::History(args) => {
             inspect::history(&ProjectContext::open_one(g)?.without_sql(), args)
         }
-        Command::Heads(args) => inspect::heads(&ProjectContext::open_one(g)?.without_sql(), args),
-        Command::Branches(args) => {
-            inspect::branches(&ProjectContext::open_one(g)?.without_sql(), args)
-        }
+        Command::Heads(args) => one(g, &inspect::Heads(args)),
+        Command::Branches(args) => one(g, &inspect::Branches(args)),
         Command::Show(args) => inspect::show(&ProjectContext::open_one(g)?, args),
-        Command::Lint(args) => lint::run(&ProjectContext::open_one(g)?, args),
+        Command::Lint(args) => one(g, &lint::Lint(args)),
         Command::PrintSchema(args) => print_schema::run(&ProjectContext::open_one(g)?, args),
         Command::Inspect(args) => inspect_schema::run(&ProjectContext::open_one(g)?, args),
     }
@@ -168,15 +166,29 @@ fn each_or_one<C: OnDatabase>(global: &GlobalArgs, command: &C) -> Result<Outcom
             Some(done) => done,
             None => fleet::each(&context, databases, command),
         },
-        None => {
-            if let Some(done) = command.instead(&context, None) {
-                return done;
-            }
-            let report = command.run(&context, Reach::One)?;
-            let printed = Printer::new(command.format(), &context.global).print(&report.view);
-            output::verdict(printed, report.outcome)
-        }
+        None => alone(&context, command),
     }
+}
+
+/// Run `command` on the project's one database (a fleet must name one
+/// with `--database NAME`), and print its report.
+fn one<C: OnDatabase>(global: &GlobalArgs, command: &C) -> Result<Outcome, Failure> {
+    let mut context = ProjectContext::open_one(global)?;
+    if !command.needs_sql() {
+        context = context.without_sql();
+    }
+    alone(&context, command)
+}
+
+/// The one place a single database's report is printed and turned into
+/// the exit code.
+fn alone<C: OnDatabase>(context: &ProjectContext, command: &C) -> Result<Outcome, Failure> {
+    if let Some(done) = command.instead(context, None) {
+        return done;
+    }
+    let report = command.run(context, Reach::One)?;
+    let printed = Printer::new(command.format(), &context.global).print(&report.view);
+    output::verdict(printed, report.outcome)
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 // `[print_schema]` name ini sections, not Rust items.
 #![allow(rustdoc::broken_intra_doc_links)]
 
-use clap::Args;
-
 use std::io::Write;
+
+use clap::Args;
 
 use crate::ops::print_schema::{render, select, settings};
 use crate::ops::with_connection;
