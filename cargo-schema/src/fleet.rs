@@ -2,7 +2,7 @@
 //! multidb layout, or a `databases_file`), or on those `--database` names,
 //! `--jobs` at a time: `upgrade`, `downgrade`, `stamp`, `current` and
 //! `check`, and any command that implements
-//! [`OnDatabase`](crate::commands::OnDatabase).
+//! [`OnDatabase`].
 //!
 //! Each database gets a [`ProjectContext`] of its own from the same
 //! configuration, and runs the command's own [`OnDatabase::run`], the code
