@@ -1,15 +1,30 @@
-//! The command line, as clap types. Parsing only: behaviour lives in
-//! `commands`.
+//! The command line: the global options and the list of commands. Each
+//! command's own arguments are defined in its module under `commands`
+//! (re-exported here).
 
 // These doc comments are also `--help`'s text, where `[schema]` and
 // `[print_schema]` name ini sections, not Rust items.
 #![allow(rustdoc::broken_intra_doc_links)]
 
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use schema_core::migrations::{MigrationError, Range, Target};
+
+pub use crate::commands::check::CheckArgs;
+pub use crate::commands::completions::CompletionsArgs;
+pub use crate::commands::config::ConfigArgs;
+pub use crate::commands::generate::{GenerateArgs, MergeArgs};
+pub use crate::commands::init::{InitArgs, Template};
+pub use crate::commands::inspect::{
+    ColorChoice, CurrentArgs, HistoryArgs, HistoryFormat, ListArgs, ShowArgs,
+};
+pub use crate::commands::inspect_schema::{InspectArgs, InspectFormat};
+pub use crate::commands::lint::LintArgs;
+pub use crate::commands::man::ManArgs;
+pub use crate::commands::migrate::{
+    DowngradeArgs, MigrateArgs, MigrateTarget, RunFlags, StampArgs,
+};
+pub use crate::commands::print_schema::PrintSchemaArgs;
 
 /// `cargo schema ...`: cargo runs `cargo-schema schema ...`.
 #[derive(Debug, Parser)]
@@ -154,7 +169,7 @@ pub enum Command {
     /// Say what each pending revision will lock, rewrite, lose or break on
     /// the server, before it runs (exits 3 on an error); see the guide's
     /// Lint section.
-    Lint(crate::commands::lint::LintArgs),
+    Lint(LintArgs),
     /// Show the effective configuration, where each value came from, and
     /// every problem (exits 2 when there is one).
     Config(ConfigArgs),
@@ -172,316 +187,6 @@ pub enum Command {
     Inspect(InspectArgs),
 }
 
-/// `print-schema` options.
-#[derive(Debug, Args)]
-pub struct PrintSchemaArgs {
-    /// Print only the configuration KEY (`[print_schema.KEY]`; `default`
-    /// for the plain section) [default: every configuration, in key order].
-    #[arg(long = "schema-key", value_name = "KEY")]
-    pub schema_key: Vec<String>,
-}
-
-/// `inspect` options.
-#[derive(Debug, Args)]
-pub struct InspectArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: InspectFormat,
-}
-
-/// `inspect --format`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum InspectFormat {
-    /// The schema model as JSON.
-    #[default]
-    Json,
-    /// The DDL that recreates the schema.
-    Sql,
-    /// An entity-relationship diagram for Mermaid (tables as
-    /// `[print_schema]` filters them).
-    Mermaid,
-    /// An entity-relationship diagram for Graphviz (tables as
-    /// `[print_schema]` filters them).
-    Dot,
-}
-
-/// `init` options.
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    /// Directory to initialise [default: the package root].
-    pub dir: Option<PathBuf>,
-    /// Which database the new schema.ini points at.
-    #[arg(long, value_enum, default_value_t)]
-    pub template: Template,
-}
-
-/// `init --template`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum Template {
-    /// SQLite, bundled: nothing to install.
-    #[default]
-    Sqlite,
-    /// PostgreSQL, URL from DATABASE_URL.
-    Postgres,
-    /// MySQL/MariaDB, URL from DATABASE_URL.
-    Mysql,
-    /// PostgreSQL for an async app (NullPool, as Alembic's async template).
-    Async,
-    /// Several databases, Alembic's multidb layout: `databases = engine1,
-    /// engine2` and a section with its own URL for each (SQLite files to
-    /// start with).
-    Multidb,
-}
-
-/// `generate` options.
-#[derive(Debug, Args)]
-pub struct GenerateArgs {
-    /// The revision's message.
-    #[arg(short = 'm', long)]
-    pub message: String,
-    /// The parent revision (needed when there are several heads).
-    #[arg(long, value_name = "REV")]
-    pub head: Option<Target>,
-    /// A branch label for the new revision.
-    #[arg(long = "branch-label", value_name = "LABEL")]
-    pub branch_label: Vec<String>,
-    /// A revision or label the new revision depends on.
-    #[arg(long = "depends-on", value_name = "REV")]
-    pub depends_on: Vec<String>,
-    /// Use this revision id instead of a generated one.
-    #[arg(long = "rev-id", value_name = "ID")]
-    pub rev_id: Option<String>,
-    /// Write up.sql and down.sql with comments only.
-    #[arg(long, conflicts_with = "autogenerate")]
-    pub empty: bool,
-    /// Write the SQL that turns the database (which must be at head) into
-    /// what schema.rs declares.
-    #[arg(long)]
-    pub autogenerate: bool,
-    /// The schema.rs to compare with (default: the `[print_schema] file`).
-    #[arg(long = "schema-file", value_name = "PATH", requires = "autogenerate")]
-    pub schema_file: Option<std::path::PathBuf>,
-    /// A table renamed in schema.rs (never guessed); repeatable.
-    #[arg(long = "rename-table", value_name = "OLD=NEW", requires = "autogenerate", value_parser = parse_rename_table)]
-    pub rename_table: Vec<(String, String)>,
-    /// A column renamed in schema.rs, TABLE being the table's new name;
-    /// repeatable.
-    #[arg(long = "rename-column", value_name = "TABLE.OLD=NEW", requires = "autogenerate", value_parser = parse_rename_column)]
-    pub rename_column: Vec<(String, String, String)>,
-    /// Print the revision's up.sql and down.sql instead of writing them.
-    #[arg(long, requires = "autogenerate")]
-    pub sql: bool,
-}
-
-fn parse_rename_table(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((old, new)) if !old.is_empty() && !new.is_empty() => {
-            Ok((old.to_owned(), new.to_owned()))
-        }
-        _ => Err(format!("expected OLD=NEW, got `{text}`")),
-    }
-}
-
-fn parse_rename_column(text: &str) -> Result<(String, String, String), String> {
-    let bad = || format!("expected TABLE.OLD=NEW, got `{text}`");
-    let (column, new) = text.split_once('=').ok_or_else(bad)?;
-    let (table, old) = column.rsplit_once('.').ok_or_else(bad)?;
-    if [table, old, new].iter().any(|s| s.is_empty()) {
-        return Err(bad());
-    }
-    Ok((table.to_owned(), old.to_owned(), new.to_owned()))
-}
-
-/// `upgrade` options.
-#[derive(Debug, Args)]
-pub struct MigrateArgs {
-    /// head, heads, base, a revision (or unique prefix), label@head, +N,
-    /// REV+N; FROM:TO with --sql.
-    #[arg(default_value = "head", allow_hyphen_values = true)]
-    pub target: MigrateTarget,
-    /// Options `upgrade` and `downgrade` share.
-    #[command(flatten)]
-    pub run: RunFlags,
-}
-
-/// `downgrade` options.
-#[derive(Debug, Args)]
-pub struct DowngradeArgs {
-    /// base, -N, a revision, label@base, REV-N; FROM:TO with --sql.
-    #[arg(allow_hyphen_values = true)]
-    pub target: MigrateTarget,
-    /// Options `upgrade` and `downgrade` share.
-    #[command(flatten)]
-    pub run: RunFlags,
-}
-
-/// What `upgrade` and `downgrade` take: a target, or with `--sql` the
-/// range `FROM:TO` (Alembic's offline `start:end`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MigrateTarget {
-    /// `TARGET`.
-    To(Target),
-    /// `FROM:TO`.
-    Range(Range),
-}
-
-impl FromStr for MigrateTarget {
-    type Err = MigrationError;
-
-    fn from_str(text: &str) -> Result<Self, MigrationError> {
-        if text.contains(':') {
-            text.parse().map(Self::Range)
-        } else {
-            text.parse().map(Self::To)
-        }
-    }
-}
-
-/// How `upgrade` and `downgrade` run.
-#[derive(Debug, Args)]
-pub struct RunFlags {
-    /// Print the SQL instead of running it (no connection; the URL only
-    /// picks the dialect). FROM:TO starts from FROM.
-    #[arg(long)]
-    pub sql: bool,
-    /// Accept applied revisions whose up.sql changed, recording the new
-    /// checksums.
-    #[arg(long = "allow-edited")]
-    pub allow_edited: bool,
-    /// Leave the print_schema `file` (schema.rs) as it is.
-    #[arg(long = "no-print-schema")]
-    pub no_print_schema: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
-
-/// `current` options.
-#[derive(Debug, Args)]
-pub struct CurrentArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
-
-/// `history` options.
-#[derive(Debug, Args)]
-pub struct HistoryArgs {
-    /// A range A:B (either side may be empty, or current).
-    #[arg(
-        short = 'r',
-        long = "rev-range",
-        value_name = "A:B",
-        allow_hyphen_values = true
-    )]
-    pub rev_range: Option<Range>,
-    /// Mark the database's current revisions (connects).
-    #[arg(short = 'i', long = "indicate-current")]
-    pub indicate_current: bool,
-    /// Output format: text, json, or the graph for Graphviz (dot) or
-    /// Mermaid.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: HistoryFormat,
-    /// Draw the revision graph with lanes, as `git log --graph` does.
-    #[arg(long)]
-    pub graph: bool,
-    /// Draw the graph with ASCII characters instead of box drawing.
-    #[arg(long, requires = "graph")]
-    pub ascii: bool,
-    /// When to colour the graph [default: auto: when stdout is a terminal
-    /// and NO_COLOR is unset].
-    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
-    pub color: ColorChoice,
-}
-
-/// `history --format`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum HistoryFormat {
-    /// For people.
-    #[default]
-    Text,
-    /// One JSON array on stdout, for tools.
-    Json,
-    /// A Graphviz digraph.
-    Dot,
-    /// A Mermaid flowchart.
-    Mermaid,
-}
-
-/// `--color`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    /// When stdout is a terminal and NO_COLOR is unset.
-    #[default]
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
-}
-
-/// `heads` and `branches` options.
-#[derive(Debug, Args)]
-pub struct ListArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-}
-
-/// `show` options.
-#[derive(Debug, Args)]
-pub struct ShowArgs {
-    /// The revision.
-    pub rev: Target,
-}
-
-/// `stamp` options.
-#[derive(Debug, Args)]
-pub struct StampArgs {
-    /// Revisions to stamp.
-    #[arg(required = true, allow_hyphen_values = true)]
-    pub revs: Vec<Target>,
-    /// Forget every recorded revision first.
-    #[arg(long)]
-    pub purge: bool,
-    /// Leave the print_schema `file` (schema.rs) as it is.
-    #[arg(long = "no-print-schema")]
-    pub no_print_schema: bool,
-}
-
-/// `merge` options.
-#[derive(Debug, Args)]
-pub struct MergeArgs {
-    /// The merge revision's message.
-    #[arg(short = 'm', long)]
-    pub message: String,
-    /// Heads to merge (at least two; `heads` for all).
-    #[arg(required = true)]
-    pub revs: Vec<Target>,
-    /// A branch label for the merge revision.
-    #[arg(long = "branch-label", value_name = "LABEL")]
-    pub branch_label: Vec<String>,
-    /// Use this revision id.
-    #[arg(long = "rev-id", value_name = "ID")]
-    pub rev_id: Option<String>,
-}
-
-/// `check` options.
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-    /// Skip the drift check: no scratch database is created, and the live
-    /// schema is compared with neither the revisions nor schema.rs.
-    #[arg(long)]
-    pub no_drift: bool,
-    /// Skip linting the pending revisions (`cargo schema lint`); with
-    /// --no-drift they are linted without the schema before each one.
-    #[arg(long)]
-    pub no_lint: bool,
-}
-
 /// Output format.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -490,48 +195,6 @@ pub enum Format {
     Text,
     /// One JSON object on stdout, for tools.
     Json,
-}
-
-/// `config` options.
-#[derive(Debug, Args)]
-pub struct ConfigArgs {
-    /// The section to show [default: the main section].
-    #[arg(long, value_name = "NAME")]
-    pub section: Option<String>,
-
-    /// The engine option prefix [default: diesel., or sqlalchemy. for an
-    /// alembic.ini].
-    #[arg(long, value_name = "P")]
-    pub prefix: Option<String>,
-
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
-
-    /// Show passwords instead of ***.
-    #[arg(long)]
-    pub reveal: bool,
-}
-
-/// `completions` options.
-#[derive(Debug, Args)]
-pub struct CompletionsArgs {
-    /// The shell.
-    #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
-    /// Call back `cargo-schema` as found on PATH at TAB time, not this
-    /// binary's path: for a script installed with a package (a release's
-    /// completions/), not sourced at shell start.
-    #[arg(long = "on-path")]
-    pub on_path: bool,
-}
-
-/// `man` options.
-#[derive(Debug, Args)]
-pub struct ManArgs {
-    /// The folder to write the pages into (created if missing).
-    #[arg(long = "out", value_name = "DIR")]
-    pub out: PathBuf,
 }
 
 /// Parse `args` (the whole argv), accepting both `cargo schema CMD` (which

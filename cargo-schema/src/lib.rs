@@ -2,9 +2,12 @@
 //! over schema-core and schema-runtime. Everything here is callable from
 //! tests; `main.rs` only maps the outcome to an exit code.
 
+pub mod candidates;
 pub mod cli;
 pub mod commands;
 pub mod files;
+pub mod fleet;
+pub mod ops;
 pub mod output;
 pub mod project;
 pub mod render;

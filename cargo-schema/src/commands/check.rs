@@ -1,35 +1,57 @@
 //! `check`: for CI. Exits 3 when the database is not exactly at the
 //! folder's head(s) with every applied revision unchanged, or when its
-//! schema drifted from what those revisions build (see [`super::drift`]),
-//! or when `lint` finds an error in a pending revision (see [`super::lint`]).
+//! schema drifted from what those revisions build (see [`crate::ops::drift`]),
+//! or when `lint` finds an error in a pending revision (see [`crate::ops::lint`]).
+
+// These doc comments are also `--help`'s text, where `[schema]` and
+// `[print_schema]` name ini sections, not Rust items.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 use std::path::PathBuf;
 
-use super::{drift, lint, print_schema, with_connection};
+use clap::Args;
 use schema_core::project::SeveralHeads;
 use schema_core::schema::diesel::PrintSchemaSettings;
 
-use crate::cli::CheckArgs;
+use super::{OnDatabase, Reach, Report};
+use crate::cli::Format;
+use crate::ops::lint::lint_revisions;
+use crate::ops::{drift, print_schema, with_connection};
 use crate::output::check::{CheckView, DriftStatus, Finding};
-use crate::output::{self, Printer};
 use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
 
 /// `check`.
-pub fn run(project: &ProjectContext, args: &CheckArgs) -> Result<Outcome, Failure> {
-    let view = view(project, args)?;
-    let outcome = if view.ok {
-        Outcome::Ok
-    } else {
-        Outcome::CheckFound
-    };
-    let printed = Printer::new(args.format, &project.global).print(&view);
-    output::verdict(printed, outcome)
+pub struct Check<'a>(pub &'a CheckArgs);
+
+impl OnDatabase for Check<'_> {
+    type View<'c>
+        = CheckView
+    where
+        Self: 'c;
+
+    fn format(&self) -> Format {
+        self.0.format
+    }
+
+    fn run<'c>(
+        &'c self,
+        ctx: &'c ProjectContext,
+        _reach: Reach,
+    ) -> Result<Report<CheckView>, Failure> {
+        let view = view(ctx, self.0)?;
+        let outcome = if view.ok {
+            Outcome::Ok
+        } else {
+            Outcome::CheckFound
+        };
+        Ok(Report { view, outcome })
+    }
 }
 
 /// What `check` finds in the project's database (drift included unless
 /// `--no-drift`).
-pub(crate) fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckView, Failure> {
+fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckView, Failure> {
     let engine = project.engine_settings()?;
     let migrator = project.migrator(false)?;
     let status = with_connection!(&engine, |conn| migrator.status(&mut conn))?;
@@ -44,7 +66,7 @@ pub(crate) fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckVi
     if !args.no_lint && !status.pending.is_empty() {
         let graph = migrator.graph();
         let pending: Vec<_> = status.pending.iter().filter_map(|r| graph.get(r)).collect();
-        let linted = lint::lint_revisions(project, &engine, &migrator, &pending, !args.no_drift)?;
+        let linted = lint_revisions(project, &engine, &migrator, &pending, !args.no_drift)?;
         findings.extend(
             linted
                 .findings
@@ -86,4 +108,20 @@ pub(crate) fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckVi
     let mut view = CheckView::new(findings, drift_status);
     view.unverified = status.unverified.clone();
     Ok(view)
+}
+
+/// `check` options.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Skip the drift check: no scratch database is created, and the live
+    /// schema is compared with neither the revisions nor schema.rs.
+    #[arg(long)]
+    pub no_drift: bool,
+    /// Skip linting the pending revisions (`cargo schema lint`); with
+    /// --no-drift they are linted without the schema before each one.
+    #[arg(long)]
+    pub no_lint: bool,
 }

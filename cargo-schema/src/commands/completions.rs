@@ -16,34 +16,26 @@
 //! cargo completion to wrap, so there the script completes `cargo` to its
 //! `schema` subcommand.
 
+// These doc comments are also `--help`'s text, where `[schema]` and
+// `[print_schema]` name ini sections, not Rust items.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use std::ffi::OsString;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
+use clap::Args;
 use clap::CommandFactory;
-use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use clap_complete::env::{EnvCompleter, Shells};
 use clap_complete::Shell;
 
-use crate::cli::{CargoCli, CompletionsArgs, GlobalArgs, SchemaCli};
-use crate::project::ProjectContext;
+use crate::cli::{CargoCli, SchemaCli};
 use crate::{Failure, Outcome};
 
 /// The variable that puts the binary in completion mode; the value is the
 /// shell. (Not clap_complete's default `COMPLETE`, which cargo reads too.)
 pub const VAR: &str = "CARGO_SCHEMA_COMPLETE";
-
-/// The arguments that take a revision, as `(subcommand, argument id)`.
-pub const REVISION_ARGS: &[(&str, &str)] = &[
-    ("upgrade", "target"),
-    ("downgrade", "target"),
-    ("stamp", "revs"),
-    ("show", "rev"),
-    ("merge", "revs"),
-    ("generate", "head"),
-    ("generate", "depends_on"),
-];
 
 /// `completions SHELL`: print the registration script.
 pub fn run(args: &CompletionsArgs) -> Result<Outcome, Failure> {
@@ -204,136 +196,30 @@ pub fn complete_from_env(args: &[OsString]) -> Option<ExitCode> {
 }
 
 /// The clap command the words are for: `cargo schema ...` or
-/// `cargo-schema ...`, with the folder's revisions on every argument that
-/// takes one.
+/// `cargo-schema ...`; the revision arguments complete from the project
+/// the words name.
 fn command_for(words: &[OsString]) -> clap::Command {
-    let global = globals(&words[1..]);
-    let revisions = ArgValueCandidates::new(move || candidates(&global));
+    crate::candidates::from_line(&words[1..]);
     let via_cargo = words
         .first()
         .and_then(|w| Path::new(w).file_stem())
         .is_some_and(|stem| stem == "cargo");
     if via_cargo {
-        CargoCli::command().mut_subcommands(|schema| with_revisions(schema, &revisions))
+        CargoCli::command()
     } else {
-        with_revisions(SchemaCli::command(), &revisions)
+        SchemaCli::command()
     }
 }
 
-/// Attach `revisions` to each argument of [`REVISION_ARGS`] (kept apart
-/// from cli.rs, which stays about parsing).
-pub fn with_revisions(cmd: clap::Command, revisions: &ArgValueCandidates) -> clap::Command {
-    cmd.mut_subcommands(|sub| {
-        let name = sub.get_name().to_owned();
-        sub.mut_args(|arg| {
-            let wanted = REVISION_ARGS
-                .iter()
-                .any(|(s, id)| *s == name && arg.get_id() == *id);
-            if wanted {
-                arg.add(revisions.clone())
-            } else {
-                arg
-            }
-        })
-    })
-}
-
-/// The options of the line so far that change which project (and so which
-/// folder) the candidates come from.
-fn globals(words: &[OsString]) -> GlobalArgs {
-    let mut global = GlobalArgs {
-        quiet: true,
-        ..GlobalArgs::default()
-    };
-    let words: Vec<String> = words
-        .iter()
-        .map(|w| w.to_string_lossy().into_owned())
-        .collect();
-    let mut i = 0;
-    while i < words.len() {
-        let word = words[i].as_str();
-        let (flag, inline) = match word.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_owned())),
-            _ => (word, None),
-        };
-        let value = || inline.clone().or_else(|| words.get(i + 1).cloned());
-        match flag {
-            "-c" | "--config" => global.config = value().map(Into::into),
-            "-n" | "--name" => global.name = value(),
-            "--manifest-path" => global.manifest_path = value().map(Into::into),
-            "-x" | "--set" => global.set.extend(value()),
-            "--database-url" => global.database_url = value(),
-            _ => {}
-        }
-        i += 1;
-    }
-    global
-}
-
-/// `head`, `heads`, `base`, the folder's revision ids (newest first, the
-/// message as help) and its branch labels; nothing when the project cannot
-/// be read (a completion must never print an error).
-fn candidates(global: &GlobalArgs) -> Vec<CompletionCandidate> {
-    let help = |text: &str| Some(text.to_owned().into());
-    let mut out = vec![
-        CompletionCandidate::new("head").help(help("the head of the revision graph")),
-        CompletionCandidate::new("heads").help(help("every head")),
-        CompletionCandidate::new("base").help(help("before the first revision")),
-    ];
-    let Ok(project) = ProjectContext::open(global) else {
-        return out;
-    };
-    let Ok(graph) = project.graph() else {
-        return out;
-    };
-    let mut labels = Vec::new();
-    for m in graph.migrations().iter().rev() {
-        let message = m.message.as_deref().unwrap_or(&m.folder_name);
-        out.push(CompletionCandidate::new(&m.revision).help(help(message)));
-        for label in &m.branch_labels {
-            if !labels.contains(label) {
-                labels.push(label.clone());
-            }
-        }
-    }
-    for label in labels {
-        out.push(
-            CompletionCandidate::new(format!("{label}@head"))
-                .help(help(&format!("the head of branch {label}"))),
-        );
-        out.push(CompletionCandidate::new(&label).help(help(&format!("branch {label}"))));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Renaming a field in cli.rs must not silently drop its completion.
-    #[test]
-    fn every_revision_argument_exists() {
-        let cmd = SchemaCli::command();
-        for (sub, id) in REVISION_ARGS {
-            let sub = cmd
-                .find_subcommand(sub)
-                .unwrap_or_else(|| panic!("no subcommand {sub}"));
-            assert!(
-                sub.get_arguments().any(|a| a.get_id() == *id),
-                "{} has no argument {id}",
-                sub.get_name()
-            );
-        }
-    }
-
-    #[test]
-    fn globals_pick_the_project_options() {
-        let words: Vec<OsString> = ["schema", "-c", "db/x.ini", "--name=prod", "upgrade", ""]
-            .map(Into::into)
-            .to_vec();
-        let g = globals(&words);
-        assert_eq!(g.config, Some("db/x.ini".into()));
-        assert_eq!(g.name.as_deref(), Some("prod"));
-        assert!(g.quiet);
-    }
+/// `completions` options.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+    /// Call back `cargo-schema` as found on PATH at TAB time, not this
+    /// binary's path: for a script installed with a package (a release's
+    /// completions/), not sourced at shell start.
+    #[arg(long = "on-path")]
+    pub on_path: bool,
 }

@@ -2,17 +2,22 @@
 //! and every problem. Exits 2 when there is a problem, so it doubles as a CI
 //! check of the configuration.
 
+// These doc comments are also `--help`'s text, where `[schema]` and
+// `[print_schema]` name ini sections, not Rust items.
+#![allow(rustdoc::broken_intra_doc_links)]
+
+use clap::Args;
+use schema_core::databases;
 use schema_core::engine::ResolveOptions;
 use schema_core::report::{self, UnreadableReport};
+use schema_core::ConfigError;
 use schema_runtime::BACKENDS;
 
-use crate::cli::{ConfigArgs, Format, GlobalArgs};
+use crate::cli::{Format, GlobalArgs};
 use crate::output::config::{self as view, ConfigView};
 use crate::output::{self, Printer};
 use crate::project;
 use crate::{Failure, Outcome};
-use schema_core::databases;
-use schema_core::ConfigError;
 
 /// Run `config`.
 pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<Outcome, Failure> {
@@ -71,4 +76,25 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<Outcome, Failure> {
         )?;
     }
     output::verdict(printed, outcome)
+}
+
+/// `config` options.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The section to show [default: the main section].
+    #[arg(long, value_name = "NAME")]
+    pub section: Option<String>,
+
+    /// The engine option prefix [default: diesel., or sqlalchemy. for an
+    /// alembic.ini].
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+
+    /// Show passwords instead of ***.
+    #[arg(long)]
+    pub reveal: bool,
 }

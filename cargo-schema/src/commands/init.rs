@@ -1,8 +1,14 @@
 //! `init`: a new project's schema.ini, migrations folder and .env.
 
+// These doc comments are also `--help`'s text, where `[schema]` and
+// `[print_schema]` name ini sections, not Rust items.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use std::path::{Path, PathBuf};
 
-use crate::cli::{GlobalArgs, InitArgs, Template};
+use clap::{Args, ValueEnum};
+
+use crate::cli::GlobalArgs;
 use crate::files::{self, Existing};
 use crate::project::{self, CONFIG_FILE};
 use crate::{Failure, Outcome};
@@ -270,4 +276,32 @@ fn ignore_dotenv(dir: &Path) -> std::io::Result<()> {
     }
     bytes.extend_from_slice(b".env\n");
     files::write(&path, &bytes, Some(0o644), Existing::Replace)
+}
+
+/// `init` options.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to initialise [default: the package root].
+    pub dir: Option<PathBuf>,
+    /// Which database the new schema.ini points at.
+    #[arg(long, value_enum, default_value_t)]
+    pub template: Template,
+}
+
+/// `init --template`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Template {
+    /// SQLite, bundled: nothing to install.
+    #[default]
+    Sqlite,
+    /// PostgreSQL, URL from DATABASE_URL.
+    Postgres,
+    /// MySQL/MariaDB, URL from DATABASE_URL.
+    Mysql,
+    /// PostgreSQL for an async app (NullPool, as Alembic's async template).
+    Async,
+    /// Several databases, Alembic's multidb layout: `databases = engine1,
+    /// engine2` and a section with its own URL for each (SQLite files to
+    /// start with).
+    Multidb,
 }

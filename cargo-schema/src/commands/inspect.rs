@@ -1,67 +1,120 @@
 //! `current`, `history`, `heads`, `branches`, `show`: the graph and the
-//! database's place in it, in Alembic's layout (or JSON).
+//! database's place in it, in Alembic's layout (or JSON). `current` runs
+//! on a fleet too ([`Current`]).
 
-use schema_core::migrations::Range;
-use schema_runtime::{Bookkeeping, Status};
+// These doc comments are also `--help`'s text, where `[schema]` and
+// `[print_schema]` name ini sections, not Rust items.
+#![allow(rustdoc::broken_intra_doc_links)]
 
-use super::with_connection;
-use std::io::IsTerminal;
-
-use crate::cli::{
-    ColorChoice, CurrentArgs, Format, HistoryArgs, HistoryFormat, ListArgs, ShowArgs,
-};
 use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::io::{self, Write};
 
+use clap::{Args, ValueEnum};
+use schema_core::migrations::RevisionGraph;
+use schema_core::migrations::{Range, Target, BASE};
+use schema_runtime::{Bookkeeping, Status};
+use serde::{Serialize, Serializer};
+
+use super::{one_line, OnDatabase, Reach, Report};
+use crate::candidates::revisions;
+use crate::cli::{Format, GlobalArgs};
+use crate::ops;
+use crate::ops::with_connection;
 use crate::output::graph::{terminal_safe, Charset, GraphView, Palette};
-pub(crate) use crate::output::revision::Revisions;
+use crate::output::revision::Revisions;
 use crate::output::revision::{BranchPoint, BranchesView, CurrentView, HeadsView, HistoryView};
-use crate::output::{outln, Printer};
+use crate::output::{outln, Printer, TextOptions, View};
 use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
-use schema_core::migrations::RevisionGraph;
-
-pub(crate) fn status(project: &ProjectContext) -> Result<Status, Failure> {
-    let engine = project.engine_settings()?;
-    let migrator = project.migrator(false)?;
-    Ok(with_connection!(&engine, |conn| migrator.status(&mut conn))?)
-}
 
 /// `current`.
-pub fn current(project: &ProjectContext, args: &CurrentArgs) -> Result<Outcome, Failure> {
-    let engine = project.engine_settings()?;
-    // The folder is loaded on a second thread while this one opens and
-    // reads the database: neither needs the other until the comparison.
-    // The database stays on the thread that is already running because on
-    // SQLite opening means parsing the whole schema, the longer half at
-    // 1000 tables, and a new thread may wait a while for a core (up to
-    // 3 ms seen on 2 cores, `perf sched`); SQLite's allocations also come
-    // from the main heap then, which grows in larger steps than a
-    // thread's. A folder error still wins over a database error, as when
-    // the two ran one after the other.
-    let (graph, read) = std::thread::scope(|scope| {
-        let graph = scope.spawn(|| project.graph());
-        let read = (|| -> Result<Bookkeeping, Failure> {
-            Ok(with_connection!(&engine, |conn| {
-                let read = Bookkeeping::read(&mut conn);
-                super::end_of_read(conn);
-                read
-            })?)
-        })();
-        let graph = graph
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (graph, read)
-    });
-    let graph = graph?;
-    let status = project.migrator(false)?.status_of(&read?)?;
-    let revisions = Revisions::new(graph, &status.heads);
-    let view = current_view(graph, &status, &revisions);
-    Printer::new(args.format, &project.global).print(&view)?;
-    Ok(Outcome::Ok)
+pub struct Current<'a>(pub &'a CurrentArgs);
+
+/// Where the database is: `current`'s document ([`CurrentView`]).
+#[derive(Debug)]
+pub struct CurrentReport<'g> {
+    graph: &'g RevisionGraph,
+    status: Status,
+}
+
+impl CurrentReport<'_> {
+    fn with_view<T>(&self, f: impl FnOnce(&CurrentView<'_>) -> T) -> T {
+        let revisions = Revisions::new(self.graph, &self.status.heads);
+        f(&current_view(self.graph, &self.status, &revisions))
+    }
+}
+
+impl Serialize for CurrentReport<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.with_view(|view| view.serialize(s))
+    }
+}
+
+impl View for CurrentReport<'_> {
+    fn text(&self, out: &mut dyn Write, opts: TextOptions) -> io::Result<()> {
+        self.with_view(|view| view.text(out, opts))
+    }
+}
+
+impl OnDatabase for Current<'_> {
+    type View<'c>
+        = CurrentReport<'c>
+    where
+        Self: 'c;
+
+    fn format(&self) -> Format {
+        self.0.format
+    }
+
+    fn needs_sql(&self) -> bool {
+        false
+    }
+
+    fn run<'c>(
+        &'c self,
+        project: &'c ProjectContext,
+        reach: Reach,
+    ) -> Result<Report<CurrentReport<'c>>, Failure> {
+        let engine = project.engine_settings()?;
+        // The folder is loaded on a second thread while this one opens and
+        // reads the database: neither needs the other until the comparison.
+        // The database stays on the thread that is already running because on
+        // SQLite opening means parsing the whole schema, the longer half at
+        // 1000 tables, and a new thread may wait a while for a core (up to
+        // 3 ms seen on 2 cores, `perf sched`); SQLite's allocations also come
+        // from the main heap then, which grows in larger steps than a
+        // thread's. A folder error still wins over a database error, as when
+        // the two ran one after the other.
+        let (graph, read) = std::thread::scope(|scope| {
+            let graph = scope.spawn(|| project.graph());
+            let read = (|| -> Result<Bookkeeping, Failure> {
+                Ok(with_connection!(&engine, |conn| {
+                    let read = Bookkeeping::read(&mut conn);
+                    match reach {
+                        Reach::One => crate::ops::end_of_read(conn),
+                        Reach::Fleet => drop(conn),
+                    }
+                    read
+                })?)
+            })();
+            let graph = graph
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (graph, read)
+        });
+        let graph = graph?;
+        let status = project.migrator(false)?.status_of(&read?)?;
+        Ok(Report::ok(CurrentReport { graph, status }))
+    }
+
+    fn line(&self, view: &CurrentReport<'_>, global: &GlobalArgs) -> String {
+        one_line(view, global, BASE)
+    }
 }
 
 /// `current`'s document for the database in `status`.
-pub(crate) fn current_view<'g>(
+fn current_view<'g>(
     graph: &'g RevisionGraph,
     status: &'g Status,
     revisions: &Revisions<'g>,
@@ -104,7 +157,7 @@ pub fn history(project: &ProjectContext, args: &HistoryArgs) -> Result<Outcome, 
     }
     let needs_db = fleet.is_none() && (args.indicate_current || ranged);
     let status = if needs_db {
-        Some(status(project)?)
+        Some(ops::status::status(project)?)
     } else {
         None
     };
@@ -122,7 +175,7 @@ pub fn history(project: &ProjectContext, args: &HistoryArgs) -> Result<Outcome, 
                 terminal_safe(&db.name)
             )));
         }
-        match self::status(&ctx) {
+        match ops::status::status(&ctx) {
             Ok(read) => {
                 for head in read.heads {
                     at.entry(head).or_default().push(db.name.clone());
@@ -198,36 +251,74 @@ pub fn history(project: &ProjectContext, args: &HistoryArgs) -> Result<Outcome, 
 }
 
 /// `heads`.
-pub fn heads(project: &ProjectContext, args: &ListArgs) -> Result<Outcome, Failure> {
-    let graph = project.graph()?;
-    let revisions = Revisions::new(graph, &[]);
-    let view = HeadsView {
-        heads: graph
-            .heads()
-            .into_iter()
-            .map(|m| revisions.view(m))
-            .collect(),
-    };
-    Printer::new(args.format, &project.global).print(&view)?;
-    Ok(Outcome::Ok)
+pub struct Heads<'a>(pub &'a ListArgs);
+
+impl OnDatabase for Heads<'_> {
+    type View<'c>
+        = HeadsView<'c>
+    where
+        Self: 'c;
+
+    fn format(&self) -> Format {
+        self.0.format
+    }
+
+    fn needs_sql(&self) -> bool {
+        false
+    }
+
+    fn run<'c>(
+        &'c self,
+        project: &'c ProjectContext,
+        _reach: Reach,
+    ) -> Result<Report<HeadsView<'c>>, Failure> {
+        let graph = project.graph()?;
+        let revisions = Revisions::new(graph, &[]);
+        Ok(Report::ok(HeadsView {
+            heads: graph
+                .heads()
+                .into_iter()
+                .map(|m| revisions.view(m))
+                .collect(),
+        }))
+    }
 }
 
 /// `branches`.
-pub fn branches(project: &ProjectContext, args: &ListArgs) -> Result<Outcome, Failure> {
-    let graph = project.graph()?;
-    let revisions = Revisions::new(graph, &[]);
-    let view = BranchesView {
-        points: graph
-            .branch_points()
-            .into_iter()
-            .map(|m| BranchPoint {
-                point: revisions.view(m),
-                children: revisions.children(m),
-            })
-            .collect(),
-    };
-    Printer::new(args.format, &project.global).print(&view)?;
-    Ok(Outcome::Ok)
+pub struct Branches<'a>(pub &'a ListArgs);
+
+impl OnDatabase for Branches<'_> {
+    type View<'c>
+        = BranchesView<'c>
+    where
+        Self: 'c;
+
+    fn format(&self) -> Format {
+        self.0.format
+    }
+
+    fn needs_sql(&self) -> bool {
+        false
+    }
+
+    fn run<'c>(
+        &'c self,
+        project: &'c ProjectContext,
+        _reach: Reach,
+    ) -> Result<Report<BranchesView<'c>>, Failure> {
+        let graph = project.graph()?;
+        let revisions = Revisions::new(graph, &[]);
+        Ok(Report::ok(BranchesView {
+            points: graph
+                .branch_points()
+                .into_iter()
+                .map(|m| BranchPoint {
+                    point: revisions.view(m),
+                    children: revisions.children(m),
+                })
+                .collect(),
+        }))
+    }
 }
 
 /// `show REV`.
@@ -243,4 +334,84 @@ pub fn show(project: &ProjectContext, args: &ShowArgs) -> Result<Outcome, Failur
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// `current` options.
+#[derive(Debug, Args)]
+pub struct CurrentArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// `history` options.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// A range A:B (either side may be empty, or current).
+    #[arg(
+        short = 'r',
+        long = "rev-range",
+        value_name = "A:B",
+        allow_hyphen_values = true
+    )]
+    pub rev_range: Option<Range>,
+    /// Mark the database's current revisions (connects).
+    #[arg(short = 'i', long = "indicate-current")]
+    pub indicate_current: bool,
+    /// Output format: text, json, or the graph for Graphviz (dot) or
+    /// Mermaid.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: HistoryFormat,
+    /// Draw the revision graph with lanes, as `git log --graph` does.
+    #[arg(long)]
+    pub graph: bool,
+    /// Draw the graph with ASCII characters instead of box drawing.
+    #[arg(long, requires = "graph")]
+    pub ascii: bool,
+    /// When to colour the graph [default: auto: when stdout is a terminal
+    /// and NO_COLOR is unset].
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// `history --format`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// One JSON array on stdout, for tools.
+    Json,
+    /// A Graphviz digraph.
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal and NO_COLOR is unset.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `heads` and `branches` options.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// `show` options.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The revision.
+    #[arg(add = revisions())]
+    pub rev: Target,
 }

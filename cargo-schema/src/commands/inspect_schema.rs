@@ -1,14 +1,18 @@
 //! `inspect [--format json|sql|mermaid|dot]`: the database's schema model,
 //! the DDL that recreates it, or an entity-relationship diagram of it.
 
+// These doc comments are also `--help`'s text, where `[schema]` and
+// `[print_schema]` name ini sections, not Rust items.
+#![allow(rustdoc::broken_intra_doc_links)]
+
+use clap::{Args, ValueEnum};
+use schema_core::schema::Table;
 use schema_runtime::introspect::{introspect, IntrospectOptions};
 
-use super::with_connection;
-use crate::cli::{InspectArgs, InspectFormat};
+use crate::ops::{print_schema, with_connection};
 use crate::output::{self, er, out};
 use crate::project::ProjectContext;
 use crate::{Failure, Outcome};
-use schema_core::schema::Table;
 
 /// `inspect`.
 pub fn run(project: &ProjectContext, args: &InspectArgs) -> Result<Outcome, Failure> {
@@ -18,7 +22,7 @@ pub fn run(project: &ProjectContext, args: &InspectArgs) -> Result<Outcome, Fail
     // configuration's schema and table filter (diesel.toml's, when the ini
     // has none).
     let print_schema = if diagram {
-        let configs = super::print_schema::settings(project)?;
+        let configs = print_schema::settings(project)?;
         configs.configs.into_values().next()
     } else {
         None
@@ -49,4 +53,28 @@ pub fn run(project: &ProjectContext, args: &InspectArgs) -> Result<Outcome, Fail
     }
     std::io::Write::flush(&mut out)?;
     Ok(Outcome::Ok)
+}
+
+/// `inspect` options.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: InspectFormat,
+}
+
+/// `inspect --format`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    /// The schema model as JSON.
+    #[default]
+    Json,
+    /// The DDL that recreates the schema.
+    Sql,
+    /// An entity-relationship diagram for Mermaid (tables as
+    /// `[print_schema]` filters them).
+    Mermaid,
+    /// An entity-relationship diagram for Graphviz (tables as
+    /// `[print_schema]` filters them).
+    Dot,
 }

@@ -3,10 +3,20 @@
 //! `cargo-schema` and one per command (`cargo-schema-upgrade.1`, ...), as
 //! git and cargo ship theirs, for a release to carry or a user to install.
 
-use clap::CommandFactory;
+use std::path::PathBuf;
 
-use crate::cli::{GlobalArgs, ManArgs, SchemaCli};
+use clap::{Args, CommandFactory};
+
+use crate::cli::{GlobalArgs, SchemaCli};
 use crate::{Failure, Outcome};
+
+/// `man` options.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The folder to write the pages into (created if missing).
+    #[arg(long = "out", value_name = "DIR")]
+    pub out: PathBuf,
+}
 
 /// Write the pages into `args.out`; prints each file written (stderr).
 pub fn run(global: &GlobalArgs, args: &ManArgs) -> Result<Outcome, Failure> {
