@@ -15,6 +15,7 @@ use libfuzzer_sys::fuzz_target;
 use schema_core::migrations::{AppliedSet, MigrationFiles, RevisionGraph, Target};
 use schema_core::url::Backend;
 use schema_runtime::script::offline_script;
+use schema_runtime::RunOptions;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -52,8 +53,13 @@ fuzz_target!(|data: &[u8]| {
     for backend in [Backend::Sqlite, Backend::Postgres, Backend::Mysql] {
         for per_migration in [false, true] {
             for ddl in [None, Some(false)] {
+                let options = RunOptions {
+                    transaction_per_migration: per_migration,
+                    transactional_ddl: ddl,
+                    ..RunOptions::default()
+                };
                 for steps in [&up, &down] {
-                    let script = offline_script(&graph, steps, backend, per_migration, ddl, &[]);
+                    let script = offline_script(&graph, steps, backend, &options, &[]);
                     assert!(script.starts_with("-- cargo schema, offline mode"));
                 }
             }
