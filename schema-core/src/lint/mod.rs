@@ -122,9 +122,9 @@ pub struct RevisionInput<'a> {
     pub sqlite_foreign_keys: bool,
     /// Codes its metadata.toml allows (`lint.allow`).
     pub metadata_allow: &'a [String],
-    /// The previous release's schema.rs, when known (`--base`,
-    /// `--previous-schema`).
-    pub previous: Option<&'a PreviousRelease>,
+    /// The previous release's schema.rs files (one per `[print_schema]`
+    /// file), when known (`--base`, `--previous-schema`).
+    pub previous: &'a [PreviousRelease],
 }
 
 /// Everything a rule sees besides the statement.
@@ -138,7 +138,7 @@ pub(crate) struct Context<'a> {
     /// Tables this revision rebuilds: a table it creates is renamed to
     /// their name (SQLite's 12 steps); dropping the old one loses nothing.
     pub rebuilt: HashSet<String>,
-    pub previous: Option<&'a PreviousRelease>,
+    pub previous: &'a [PreviousRelease],
     /// The columns of each table created earlier in this revision,
     /// lower-cased (a rebuild's new table).
     pub created_columns: HashMap<String, Vec<String>>,

@@ -58,7 +58,7 @@ fn codes_with(
         in_transaction,
         sqlite_foreign_keys: true,
         metadata_allow: &[],
-        previous: None,
+        previous: &[],
     };
     lint_revision(&input, config)
         .into_iter()
@@ -320,7 +320,7 @@ fn against_previous(sql: &str, backend: Backend, previous: &str) -> Vec<(&'stati
         in_transaction: true,
         sqlite_foreign_keys: false,
         metadata_allow: &[],
-        previous: Some(&previous),
+        previous: std::slice::from_ref(&previous),
     };
     lint_revision(&input, &LintConfig::default())
         .into_iter()

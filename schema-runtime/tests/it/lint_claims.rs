@@ -36,7 +36,7 @@ fn lint(
         in_transaction,
         sqlite_foreign_keys: foreign_keys,
         metadata_allow: &[],
-        previous: None,
+        previous: &[],
     };
     lint_revision(&input, &LintConfig::default())
 }

@@ -15,10 +15,10 @@ use crate::schema::diesel::parse::DeclaredTable;
 const CODE: &str = "breaks-previous-release";
 
 pub(super) fn check(statement: &Statement, ctx: &Context<'_>, out: &mut Vec<Hit>) {
-    let Some(previous) = ctx.previous else {
+    if ctx.previous.is_empty() {
         return;
-    };
-    let rules = Rolling { previous, ctx };
+    }
+    let rules = Rolling { ctx };
     match statement {
         Statement::Drop {
             object_type: ObjectType::Table,
@@ -53,42 +53,43 @@ pub(super) fn check(statement: &Statement, ctx: &Context<'_>, out: &mut Vec<Hit>
 }
 
 struct Rolling<'a, 'c> {
-    previous: &'a PreviousRelease,
     ctx: &'a Context<'c>,
 }
 
-impl<'a> Rolling<'a, '_> {
+/// A table of the previous release, with the schema.rs declaring it.
+type Declared<'c> = (&'c PreviousRelease, &'c DeclaredTable);
+
+impl<'c> Rolling<'_, 'c> {
     /// The previous release's table `name`, unless this revision created
     /// it (then it is not the table that release reads).
-    fn declared(&self, name: &ObjectName) -> Option<&'a DeclaredTable> {
+    fn declared(&self, name: &ObjectName) -> Option<Declared<'c>> {
         if self.ctx.created.contains(&key(name)) {
             return None;
         }
         self.declared_by_name(name)
     }
 
-    fn declared_by_name(&self, name: &ObjectName) -> Option<&'a DeclaredTable> {
+    fn declared_by_name(&self, name: &ObjectName) -> Option<Declared<'c>> {
         let (schema, table) = (schema_of(name), key(name));
-        self.previous.tables.iter().find(|t| {
-            t.name.to_lowercase() == table
-                && match (&schema, &t.schema) {
-                    (Some(s), Some(d)) => d.to_lowercase() == *s,
-                    _ => true,
-                }
+        self.ctx.previous.iter().find_map(|p| {
+            let t = p.tables.iter().find(|t| {
+                t.name.to_lowercase() == table
+                    && match (&schema, &t.schema) {
+                        (Some(s), Some(d)) => d.to_lowercase() == *s,
+                        _ => true,
+                    }
+            })?;
+            Some((p, t))
         })
     }
 
-    fn at(&self, line: usize) -> String {
-        format!("{}:{line}", self.previous.label)
-    }
-
-    fn table(&self, t: &DeclaredTable, verb: &str, extra: String) -> Hit {
+    fn table(&self, (p, t): Declared<'_>, verb: &str, extra: String) -> Hit {
         Hit {
             code: CODE,
             message: format!(
                 "{verb} table `{}`{extra}, which the previous release's schema.rs declares ({}): that release keeps running during a rolling deploy and fails on every query of it",
                 t.name,
-                self.at(t.line)
+                at(p, t.line)
             ),
             help: "take the table out of schema.rs and the code in one release, deploy it, then drop or rename the table in a later revision".into(),
         }
@@ -96,7 +97,7 @@ impl<'a> Rolling<'a, '_> {
 
     /// The finding for `column` of `t`, when the previous release declares
     /// that column.
-    fn column(&self, t: &DeclaredTable, column: &str, verb: &str) -> Option<Hit> {
+    fn column(&self, (p, t): Declared<'_>, column: &str, verb: &str) -> Option<Hit> {
         let (name, line) = t
             .columns
             .iter()
@@ -106,32 +107,33 @@ impl<'a> Rolling<'a, '_> {
             message: format!(
                 "{verb} column `{name}` of `{}`, which the previous release's schema.rs declares ({}): that release keeps running during a rolling deploy and fails on every query that names it",
                 t.name,
-                self.at(*line)
+                at(p, *line)
             ),
             help: "take the column out of schema.rs and the code in one release, deploy it, then drop or rename the column in a later revision".into(),
         })
     }
 
-    fn alter(&self, t: &DeclaredTable, op: &AlterTableOperation, out: &mut Vec<Hit>) {
+    fn alter(&self, declared: Declared<'_>, op: &AlterTableOperation, out: &mut Vec<Hit>) {
+        let (p, t) = declared;
         match op {
             AlterTableOperation::DropColumn { column_names, .. } => {
                 out.extend(
                     column_names
                         .iter()
-                        .filter_map(|c| self.column(t, &c.value, "drops")),
+                        .filter_map(|c| self.column(declared, &c.value, "drops")),
                 );
             }
             AlterTableOperation::RenameColumn {
                 old_column_name, ..
-            } => out.extend(self.column(t, &old_column_name.value, "renames")),
+            } => out.extend(self.column(declared, &old_column_name.value, "renames")),
             AlterTableOperation::ChangeColumn {
                 old_name, new_name, ..
             } if !old_name.value.eq_ignore_ascii_case(&new_name.value) => {
-                out.extend(self.column(t, &old_name.value, "renames"));
+                out.extend(self.column(declared, &old_name.value, "renames"));
             }
             AlterTableOperation::RenameTable { table_name } => {
                 let (RenameTableNameKind::As(new) | RenameTableNameKind::To(new)) = table_name;
-                out.push(self.table(t, "renames", format!(" (to `{new}`)")));
+                out.push(self.table(declared, "renames", format!(" (to `{new}`)")));
             }
             AlterTableOperation::AddColumn { column_def, .. }
                 if super::common::not_null_without_default(column_def, self.ctx.backend) =>
@@ -142,7 +144,7 @@ impl<'a> Rolling<'a, '_> {
                         "adds `{}` NOT NULL without a default to `{}`, which the previous release's schema.rs declares ({}): that release's INSERTs omit the column and fail during a rolling deploy",
                         column_def.name,
                         t.name,
-                        self.at(t.line)
+                        at(p, t.line)
                     ),
                     help: "add the column with a DEFAULT (or nullable); drop the default or make it NOT NULL in a revision after the release that writes it is deployed".into(),
                 });
@@ -165,14 +167,23 @@ impl<'a> Rolling<'a, '_> {
             else {
                 continue;
             };
-            let Some(t) = self.declared_by_name(old) else {
+            let Some(declared) = self.declared_by_name(old) else {
                 continue;
             };
-            for (column, _) in &t.columns {
+            for (column, _) in &declared.1.columns {
                 if !columns.contains(&column.to_lowercase()) {
-                    out.extend(self.column(t, column, "drops (by a table rebuild without it)"));
+                    out.extend(self.column(
+                        declared,
+                        column,
+                        "drops (by a table rebuild without it)",
+                    ));
                 }
             }
         }
     }
+}
+
+/// `file:line` of a line of `previous`'s schema.rs.
+fn at(previous: &PreviousRelease, line: usize) -> String {
+    format!("{}:{line}", previous.label)
 }
