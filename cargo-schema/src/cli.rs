@@ -19,7 +19,7 @@ pub use crate::commands::inspect::{
     ColorChoice, CurrentArgs, HistoryArgs, HistoryFormat, ListArgs, ShowArgs,
 };
 pub use crate::commands::inspect_schema::{InspectArgs, InspectFormat};
-pub use crate::commands::lint::LintArgs;
+pub use crate::commands::lint::{LintArgs, LintFormat};
 pub use crate::commands::man::ManArgs;
 pub use crate::commands::migrate::{
     DowngradeArgs, MigrateArgs, MigrateTarget, RunFlags, StampArgs,

@@ -66,7 +66,7 @@ fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckView, Failure
     if !args.no_lint && !status.pending.is_empty() {
         let graph = migrator.graph();
         let pending: Vec<_> = status.pending.iter().filter_map(|r| graph.get(r)).collect();
-        let linted = lint_revisions(project, &engine, &migrator, &pending, !args.no_drift)?;
+        let linted = lint_revisions(project, &engine, &migrator, &pending, !args.no_drift, &[])?;
         findings.extend(
             linted
                 .findings

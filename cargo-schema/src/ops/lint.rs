@@ -1,21 +1,27 @@
 //! Linting revisions: the `[lint]` section, each revision's `lint.allow`,
 //! and the schema before each revision built by replay in a scratch
 //! database ([`schema_runtime::replay`]). `lint` and `check` call
-//! [`lint_revisions`].
+//! [`lint_revisions`]. With `--base REF` the revisions come from git
+//! ([`changed_since`]), and the previous release's schema.rs, read at REF
+//! or from `--previous-schema FILE` ([`previous_at`], [`previous_from`]),
+//! is what a revision may not take away.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use diesel::connection::LoadConnection;
-use schema_core::lint::{lint_revision, LintConfig, RevisionInput};
+use schema_core::lint::{lint_revision, LintConfig, PreviousRelease, RevisionInput};
 use schema_core::migrations::{lint_allow_of, Migration};
 use schema_core::options::Value;
+use schema_core::schema::diesel::parse::declared_tables;
 use schema_core::url::Backend;
 use schema_core::{ConfigError, EngineSettings};
 use schema_runtime::introspect::IntrospectBackend;
 use schema_runtime::replay::Replay;
 use schema_runtime::{Dialect, Migrator};
 
+use super::git::Base;
+use super::print_schema;
 use crate::output::lint::LintView;
 use crate::project::ProjectContext;
 use crate::Failure;
@@ -44,13 +50,15 @@ pub fn config(project: &ProjectContext) -> Result<LintConfig, Failure> {
 }
 
 /// Lint `revisions` (in upgrade order) of the project, the schema before
-/// each one built by replay unless `replay` is false.
+/// each one built by replay unless `replay` is false, against the previous
+/// release's schema.rs files `previous` (none: not checked).
 pub fn lint_revisions(
     project: &ProjectContext,
     engine: &EngineSettings,
     migrator: &Migrator,
     revisions: &[&Migration],
     replay: bool,
+    previous: &[PreviousRelease],
 ) -> Result<LintView, Failure> {
     let config = config(project)?;
     let mut skipped = HashSet::new();
@@ -74,6 +82,7 @@ pub fn lint_revisions(
         config: &config,
         replay,
         verbose,
+        previous,
     };
     match engine.url.backend() {
         #[cfg(feature = "sqlite")]
@@ -96,6 +105,7 @@ struct Run<'a> {
     config: &'a LintConfig,
     replay: bool,
     verbose: bool,
+    previous: &'a [PreviousRelease],
 }
 
 impl Run<'_> {
@@ -154,6 +164,7 @@ impl Run<'_> {
                 in_transaction: transactional && m.run_in_transaction,
                 sqlite_foreign_keys: foreign_keys,
                 metadata_allow: &allow,
+                previous: self.previous,
             };
             findings.extend(lint_revision(&input, self.config));
         }
@@ -173,4 +184,81 @@ fn metadata_allow(m: &Migration) -> Result<Vec<String>, Failure> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(Failure::Io(e)),
     }
+}
+
+/// The revisions whose folder has a file that differs from `base`
+/// (changed or deleted since, committed or not, or new), in upgrade order.
+pub fn changed_since<'m>(
+    migrator: &'m Migrator,
+    base: &Base,
+) -> Result<Vec<&'m Migration>, Failure> {
+    let graph = migrator.graph();
+    let mut locations: Vec<&Path> = graph
+        .migrations()
+        .iter()
+        .filter_map(|m| m.dir.as_deref()?.parent())
+        .collect();
+    locations.sort();
+    locations.dedup();
+    let mut changed = Vec::new();
+    for location in locations {
+        changed.extend(base.changed_under(location)?.iter().map(|f| canonical(f)));
+    }
+    let mut revisions = graph.history(None, None)?;
+    revisions.reverse();
+    revisions.retain(|m| {
+        m.dir
+            .as_deref()
+            .map(canonical)
+            .is_some_and(|dir| changed.iter().any(|f| f.starts_with(&dir)))
+    });
+    Ok(revisions)
+}
+
+/// The previous release's schema.rs files: each `[print_schema]` `file`
+/// as it was at `base`. Notes say what could not be read.
+pub fn previous_at(
+    project: &ProjectContext,
+    base: &Base,
+    notes: &mut Vec<String>,
+) -> Result<Vec<PreviousRelease>, Failure> {
+    let configs = print_schema::settings(project)?;
+    let files = print_schema::with_files(&configs);
+    if files.is_empty() {
+        notes.push(format!(
+            "no [print_schema] file is set, so the previous release's schema.rs is not read at `{}`; name one with --previous-schema FILE",
+            base.reference
+        ));
+    }
+    let mut previous = Vec::new();
+    for (_, file) in files {
+        let label = base.label(file)?;
+        match base.read(file)? {
+            None => notes.push(format!(
+                "{label} does not exist: no previous release's schema.rs to check against"
+            )),
+            Some(text) => match declared_tables(&text, Path::new(&label)) {
+                Ok(tables) => previous.push(PreviousRelease { label, tables }),
+                Err(e) => notes.push(format!(
+                    "the previous release's schema.rs cannot be read ({e}); it is not checked against"
+                )),
+            },
+        }
+    }
+    Ok(previous)
+}
+
+/// The previous release's schema.rs from `--previous-schema FILE`.
+pub fn previous_from(file: &Path) -> Result<PreviousRelease, Failure> {
+    let label = file.display().to_string();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::Usage(format!("--previous-schema: cannot read {label}: {e}")))?;
+    let tables = declared_tables(&text, file)
+        .map_err(|e| Failure::Usage(format!("--previous-schema: {e}")))?;
+    Ok(PreviousRelease { label, tables })
+}
+
+/// `path` with its symbolic links resolved, as git reports paths.
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }

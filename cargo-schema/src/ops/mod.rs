@@ -5,6 +5,7 @@
 
 pub mod autogenerate;
 pub mod drift;
+pub mod git;
 pub mod lint;
 pub mod print_schema;
 pub mod revision;

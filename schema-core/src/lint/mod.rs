@@ -15,11 +15,12 @@ mod allow;
 mod parse;
 mod rules;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::schema::diesel::parse::DeclaredTable;
 use crate::schema::Schema;
 use crate::url::Backend;
 
@@ -87,6 +88,18 @@ pub struct Finding {
     pub help: String,
 }
 
+/// The tables the release running before the deploy uses, as its
+/// schema.rs declares them: during a rolling deploy it keeps running while
+/// the revisions run, so a revision may not take away what it names.
+#[derive(Debug, Clone, Default)]
+pub struct PreviousRelease {
+    /// Where that schema.rs was read, as findings name it
+    /// (`main:src/schema.rs`, or the `--previous-schema` file).
+    pub label: String,
+    /// Its tables, with the line of each table and column.
+    pub tables: Vec<DeclaredTable>,
+}
+
 /// One revision to lint, and what is known around it.
 #[derive(Debug, Clone)]
 pub struct RevisionInput<'a> {
@@ -109,6 +122,9 @@ pub struct RevisionInput<'a> {
     pub sqlite_foreign_keys: bool,
     /// Codes its metadata.toml allows (`lint.allow`).
     pub metadata_allow: &'a [String],
+    /// The previous release's schema.rs files (one per `[print_schema]`
+    /// file), when known (`--base`, `--previous-schema`).
+    pub previous: &'a [PreviousRelease],
 }
 
 /// Everything a rule sees besides the statement.
@@ -122,6 +138,10 @@ pub(crate) struct Context<'a> {
     /// Tables this revision rebuilds: a table it creates is renamed to
     /// their name (SQLite's 12 steps); dropping the old one loses nothing.
     pub rebuilt: HashSet<String>,
+    pub previous: &'a [PreviousRelease],
+    /// The columns of each table created earlier in this revision,
+    /// lower-cased (a rebuild's new table).
+    pub created_columns: HashMap<String, Vec<String>>,
 }
 
 /// What a rule reports, before it is placed and levelled.
@@ -141,6 +161,8 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
         in_transaction: input.in_transaction,
         foreign_keys: input.sqlite_foreign_keys,
         rebuilt: HashSet::new(),
+        previous: input.previous,
+        created_columns: HashMap::new(),
     };
     let comments = allow::Comments::read(input.sql);
     let mut findings = Vec::new();

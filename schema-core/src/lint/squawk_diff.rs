@@ -220,6 +220,7 @@ fn every_squawk_finding_maps_to_ours_or_a_listed_difference() {
             in_transaction: false,
             sqlite_foreign_keys: false,
             metadata_allow: &[],
+            previous: &[],
         };
         let codes: Vec<_> = lint_revision(&input, &LintConfig::default())
             .into_iter()

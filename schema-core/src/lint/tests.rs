@@ -58,6 +58,7 @@ fn codes_with(
         in_transaction,
         sqlite_foreign_keys: true,
         metadata_allow: &[],
+        previous: &[],
     };
     lint_revision(&input, config)
         .into_iter()
@@ -295,5 +296,87 @@ fn allows_and_levels() {
     assert!(
         unparsed.is_empty() || unparsed == ["unparsed-statement"],
         "{unparsed:?}"
+    );
+}
+
+/// `(code, message)` of each finding of `sql` with the previous release's
+/// schema.rs `previous`.
+fn against_previous(sql: &str, backend: Backend, previous: &str) -> Vec<(&'static str, String)> {
+    let tables = crate::schema::diesel::parse::declared_tables(
+        previous,
+        std::path::Path::new("src/schema.rs"),
+    )
+    .unwrap();
+    let previous = super::PreviousRelease {
+        label: "main:src/schema.rs".into(),
+        tables,
+    };
+    let input = RevisionInput {
+        revision: "r",
+        file: "up.sql".into(),
+        sql,
+        backend,
+        before: None,
+        in_transaction: true,
+        sqlite_foreign_keys: false,
+        metadata_allow: &[],
+        previous: std::slice::from_ref(&previous),
+    };
+    lint_revision(&input, &LintConfig::default())
+        .into_iter()
+        .filter(|f| f.code == "breaks-previous-release")
+        .map(|f| (f.code, f.message))
+        .collect()
+}
+
+const PREVIOUS: &str = "diesel::table! {\n    users (id) {\n        id -> Integer,\n        email -> Text,\n    }\n}\n\ndiesel::table! {\n    posts (id) {\n        id -> Integer,\n    }\n}\n";
+
+#[test]
+fn what_the_previous_release_declares_stays() {
+    let messages = |sql: &str, backend| {
+        against_previous(sql, backend, PREVIOUS)
+            .into_iter()
+            .map(|(_, m)| {
+                let what = m.split(", which").next().unwrap_or_default();
+                let at = m
+                    .split("declares (")
+                    .nth(1)
+                    .and_then(|r| r.split(')').next());
+                format!("{what} @ {}", at.unwrap_or_default())
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        messages(
+            "ALTER TABLE users DROP COLUMN email;\nALTER TABLE users RENAME COLUMN id TO uid;\nDROP TABLE posts;\nALTER TABLE users ADD COLUMN age INTEGER NOT NULL;\nALTER TABLE users ADD COLUMN nick TEXT NOT NULL DEFAULT '';\nALTER TABLE users DROP COLUMN unknown;\n",
+            Backend::Postgres
+        ),
+        [
+            "drops column `email` of `users` @ main:src/schema.rs:4",
+            "renames column `id` of `users` @ main:src/schema.rs:3",
+            "drops table `posts` @ main:src/schema.rs:9",
+            "adds `age` NOT NULL without a default to `users` @ main:src/schema.rs:2",
+        ]
+    );
+    assert_eq!(
+        messages("ALTER TABLE posts RENAME TO articles;\nALTER TABLE users CHANGE COLUMN email mail TEXT;\nRENAME TABLE users TO people;\n", Backend::Mysql),
+        [
+            "renames table `posts` (to `articles`) @ main:src/schema.rs:9",
+            "renames column `email` of `users` @ main:src/schema.rs:4",
+            "renames table `users` (to `people`) @ main:src/schema.rs:2",
+        ]
+    );
+    // A rebuild keeps the table; the column it leaves out is dropped.
+    assert_eq!(
+        messages("CREATE TABLE users_new (id INTEGER PRIMARY KEY);\nINSERT INTO users_new SELECT id FROM users;\nDROP TABLE users;\nALTER TABLE users_new RENAME TO users;\n", Backend::Sqlite),
+        ["drops (by a table rebuild without it) column `email` of `users` @ main:src/schema.rs:4"]
+    );
+    // Tables the revision creates are its own.
+    assert_eq!(
+        messages(
+            "CREATE TABLE tags (id INTEGER);\nDROP TABLE tags;\nCREATE TABLE posts (id INTEGER);\n",
+            Backend::Sqlite
+        ),
+        Vec::<String>::new()
     );
 }

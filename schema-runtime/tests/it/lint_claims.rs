@@ -36,6 +36,7 @@ fn lint(
         in_transaction,
         sqlite_foreign_keys: foreign_keys,
         metadata_allow: &[],
+        previous: &[],
     };
     lint_revision(&input, &LintConfig::default())
 }

@@ -38,6 +38,7 @@ mod graph;
 mod json;
 mod limits;
 mod lint;
+mod lint_formats;
 mod offline;
 mod quickstart;
 mod script_corpus;

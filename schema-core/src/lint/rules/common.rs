@@ -104,23 +104,7 @@ fn not_null(
     ctx: &Context<'_>,
     out: &mut Vec<Hit>,
 ) {
-    let has = |f: fn(&ColumnOption) -> bool| column.options.iter().any(|o| f(&o.option));
-    let not_null = has(|o| matches!(o, ColumnOption::NotNull))
-        || has(|o| {
-            matches!(
-                o,
-                ColumnOption::Unique {
-                    is_primary: true,
-                    ..
-                }
-            )
-        });
-    let defaulted = has(|o| matches!(o, ColumnOption::Default(_) | ColumnOption::Generated { .. }));
-    let serial = ctx.backend == Backend::Postgres && super::postgres::is_serial(&column.data_type);
-    let auto = has(
-        |o| matches!(o, ColumnOption::DialectSpecific(t) if t.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT"))),
-    );
-    if !not_null || defaulted || serial || auto {
+    if !not_null_without_default(column, ctx.backend) {
         return;
     }
     let what = match ctx.backend {
@@ -133,4 +117,27 @@ fn not_null(
         message: format!("adds `{}` NOT NULL without a default to {}: {what}", column.name, shown(table)),
         help: "add the column nullable (or with a DEFAULT), backfill it in batches, then add NOT NULL in a later revision".into(),
     });
+}
+
+/// Whether `column` is NOT NULL (or the primary key) with no default, no
+/// generated value, no serial type and no AUTO_INCREMENT: a row written
+/// without it has no value for it.
+pub(super) fn not_null_without_default(column: &ColumnDef, backend: Backend) -> bool {
+    let has = |f: fn(&ColumnOption) -> bool| column.options.iter().any(|o| f(&o.option));
+    let not_null = has(|o| matches!(o, ColumnOption::NotNull))
+        || has(|o| {
+            matches!(
+                o,
+                ColumnOption::Unique {
+                    is_primary: true,
+                    ..
+                }
+            )
+        });
+    let defaulted = has(|o| matches!(o, ColumnOption::Default(_) | ColumnOption::Generated { .. }));
+    let serial = backend == Backend::Postgres && super::postgres::is_serial(&column.data_type);
+    let auto = has(
+        |o| matches!(o, ColumnOption::DialectSpecific(t) if t.iter().any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT"))),
+    );
+    not_null && !defaulted && !serial && !auto
 }

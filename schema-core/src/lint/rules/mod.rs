@@ -5,6 +5,7 @@
 mod common;
 mod mysql;
 mod postgres;
+mod rolling;
 mod sqlite;
 
 use sqlparser::ast::{ObjectName, Statement};
@@ -47,6 +48,7 @@ pub static RULES: &[Rule] = &[
     r("unparsed-statement", Warning, ALL, "a statement sqlparser cannot read: no rule checked it"),
     r("allow-without-reason", Warning, ALL, "a `-- schema:allow CODE` comment that says no why"),
     r("unknown-rule", Warning, ALL, "a `-- schema:allow` comment naming no rule"),
+    r("breaks-previous-release", Error, ALL, "with `--base`/`--previous-schema`: drops or renames a table or column the previous release's schema.rs declares, or adds a NOT NULL column without a default to one of its tables"),
     // PostgreSQL.
     r("require-concurrent-index-creation", Error, PG, "CREATE INDEX without CONCURRENTLY on an existing table: SHARE lock, writes wait for the build"),
     r("require-concurrent-index-deletion", Error, PG, "DROP INDEX without CONCURRENTLY: ACCESS EXCLUSIVE on the table"),
@@ -91,6 +93,7 @@ pub(crate) fn check(parsed: &Parsed, ctx: &mut Context<'_>, out: &mut Vec<Hit>) 
         return;
     };
     common::check(statement, ctx, out);
+    rolling::check(statement, ctx, out);
     match ctx.backend {
         Backend::Postgres => postgres::check(statement, parsed, ctx, out),
         Backend::Mysql => mysql::check(statement, ctx, out),
@@ -105,6 +108,8 @@ fn remember(statement: &Statement, ctx: &mut Context<'_>) {
     match statement {
         Statement::CreateTable(t) => {
             ctx.created.insert(key(&t.name));
+            let columns = t.columns.iter().map(|c| c.name.value.to_lowercase());
+            ctx.created_columns.insert(key(&t.name), columns.collect());
         }
         Statement::AlterTable {
             name, operations, ..

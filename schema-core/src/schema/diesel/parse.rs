@@ -123,6 +123,76 @@ pub fn parse_schema_rs(
     Ok(schema)
 }
 
+/// Where a schema.rs declares one table and its columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredTable {
+    /// The table's schema (`table! { billing.invoices ... }`).
+    pub schema: Option<String>,
+    /// Its SQL name (`#[sql_name]` when given).
+    pub name: String,
+    /// 1-based line of its name in the file.
+    pub line: usize,
+    /// Each column's SQL name and 1-based line.
+    pub columns: Vec<(String, usize)>,
+}
+
+/// The tables the schema.rs text `source` declares, with the line of each
+/// table and column: what `lint --previous-schema` points at when a
+/// revision removes something the previous release still uses.
+pub fn declared_tables(source: &str, path: &Path) -> Result<Vec<DeclaredTable>, ParseSchemaError> {
+    let error = |span: Span, message: String| {
+        let start = span.start();
+        ParseSchemaError {
+            path: path.display().to_string(),
+            line: start.line,
+            column: start.column + 1,
+            message,
+        }
+    };
+    let file = syn::parse_file(source).map_err(|e| error(e.span(), e.to_string()))?;
+    let mut defs = Vec::new();
+    collect_defs(&file.items, &mut defs).map_err(|e| error(e.span(), e.to_string()))?;
+    Ok(defs
+        .into_iter()
+        .map(|def| DeclaredTable {
+            schema: def.schema.clone(),
+            name: def.sql_name.clone().unwrap_or_else(|| unraw(&def.name)),
+            line: def.name.span().start().line,
+            columns: def
+                .columns
+                .iter()
+                .map(|c| {
+                    let name = c.sql_name.clone().unwrap_or_else(|| unraw(&c.name));
+                    (name, c.name.span().start().line)
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+fn collect_defs(items: &[Item], defs: &mut Vec<TableDef>) -> syn::Result<()> {
+    for item in items {
+        match item {
+            Item::Macro(m)
+                if m.mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "table") =>
+            {
+                defs.push(m.mac.parse_body()?);
+            }
+            Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect_defs(items, defs)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// A table with the Rust names `joinable!` refers to it and its columns
 /// by, which differ from the SQL names under `#[sql_name]`.
 struct ParsedTable {
@@ -485,6 +555,33 @@ diesel::joinable!(posts -> users (author));
         assert_eq!(fk.columns, ["author"]);
         assert_eq!(fk.referenced_table, "Users");
         assert_eq!(fk.referenced_columns, ["id"]);
+    }
+
+    #[test]
+    fn declared_tables_carry_lines() {
+        let tables = declared_tables(SOURCE, Path::new("src/schema.rs")).unwrap();
+        let lines: Vec<_> = tables
+            .iter()
+            .map(|t| (t.schema.as_deref(), t.name.as_str(), t.line))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (None, "Users", 15),
+                (Some("audit"), "entries", 28),
+                (None, "posts", 36)
+            ]
+        );
+        assert_eq!(
+            tables[0].columns,
+            [
+                ("id".to_owned(), 16),
+                ("name".to_owned(), 18),
+                ("type".to_owned(), 20),
+                ("mood".to_owned(), 21),
+                ("tags".to_owned(), 22)
+            ]
+        );
     }
 
     #[test]
