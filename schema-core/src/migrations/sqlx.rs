@@ -230,6 +230,17 @@ struct MigrateTable {
     defaults: toml::Table,
 }
 
+/// Whether `name` is `table` or `schema.table` made of letters, digits and
+/// `_` (it reaches SQL as it is written, as sqlx writes it).
+fn plain_table_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() <= 2
+        && parts.iter().all(|p| {
+            p.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
 /// The file sqlx reads beside `Cargo.toml`.
 pub const CONFIG_FILE: &str = "sqlx.toml";
 
@@ -246,6 +257,16 @@ impl SqlxConfig {
         let parsed: SqlxToml = toml::from_str(&text)
             .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim()))?;
         let m = parsed.migrate;
+        if let Some(table) = &m.table_name {
+            if !plain_table_name(table) {
+                return Err(format!(
+                    "{}: [migrate] table-name = {table:?}: cargo-schema reads a plain or \
+                     schema-qualified name (letters, digits and `_`, e.g. `meta._sqlx_migrations`), \
+                     written without quotes",
+                    path.display()
+                ));
+            }
+        }
         Ok(SqlxConfig {
             table: m.table_name.unwrap_or_else(|| DEFAULT_TABLE.to_owned()),
             migrations_dir: m.migrations_dir.map(|d| {
@@ -330,6 +351,8 @@ mod tests {
         assert_eq!(c.table, "meta._sqlx_migrations");
         assert_eq!(c.migrations_dir, Some(dir.path().join("db/migrations")));
         assert_eq!(c.ignored_chars, ['\r'].into());
+        std::fs::write(&path, "[migrate]\ntable-name = \"x; DROP TABLE y\"\n").unwrap();
+        assert!(SqlxConfig::read(&path).unwrap_err().contains("table-name"));
         std::fs::write(&path, "[migrate]\ntable_name = \"x\"\n").unwrap();
         let e = SqlxConfig::read(&path).unwrap_err();
         assert!(e.contains("table_name"), "{e}");
