@@ -54,8 +54,13 @@ bookkeeping_tables! {
 /// The lease row of `lock = table` ([`crate::lock::lease`]).
 pub const LOCK_TABLE: &str = "__schema_lock";
 
-/// cargo-schema's tables; never part of the user's schema.
-pub const TABLES: [&str; 3] = [DIESEL_TABLE, REVISIONS_TABLE, LOCK_TABLE];
+/// sqlx's table under its default name, kept by cargo-schema for a folder
+/// in sqlx's layout.
+pub const SQLX_TABLE: &str = schema_core::migrations::sqlx::DEFAULT_TABLE;
+
+/// cargo-schema's tables (and sqlx's, which it keeps in step); never part
+/// of the user's schema.
+pub const TABLES: [&str; 4] = [DIESEL_TABLE, REVISIONS_TABLE, LOCK_TABLE, SQLX_TABLE];
 
 /// `state` of a revision that is applied.
 pub const APPLIED: &str = "applied";
@@ -298,11 +303,10 @@ macro_rules! bookkeeping_queries {
             &mut self,
             table: &str,
         ) -> Result<Vec<$crate::bookkeeping::SqlxRow>, RunError> {
-            Ok(diesel::sql_query($crate::bookkeeping::sqlx_select(
-                table,
-                Self::BACKEND,
-            ))
-            .load(self)?)
+            Ok(
+                diesel::sql_query($crate::bookkeeping::sqlx_select(table, Self::BACKEND))
+                    .load(self)?,
+            )
         }
 
         fn execute_counted(&mut self, sql: &str) -> Result<usize, RunError> {

@@ -74,6 +74,8 @@ pub struct Bookkeeping {
     rows: Vec<RevisionRow>,
     /// sqlx's rows; `None` without its table or without sqlx migrations.
     sqlx: Option<Vec<SqlxRow>>,
+    /// The sqlx table that was looked for, if any.
+    sqlx_table: Option<String>,
 }
 
 impl Bookkeeping {
@@ -92,10 +94,12 @@ impl Bookkeeping {
             Some(table) if conn.table_exists(table)? => Some(conn.sqlx_rows(table)?),
             _ => None,
         };
+        let sqlx_table = sqlx_table.map(str::to_owned);
         if !conn.table_exists(DIESEL_TABLE)? {
             return Ok(Bookkeeping {
                 versions: sqlx.as_ref().map(|_| Vec::new()),
                 sqlx,
+                sqlx_table,
                 ..Bookkeeping::default()
             });
         }
@@ -109,7 +113,14 @@ impl Bookkeeping {
             versions: Some(versions),
             rows,
             sqlx,
+            sqlx_table,
         })
+    }
+
+    /// Whether sqlx's table `table` was looked for (a read made before the
+    /// folder was known may not have).
+    pub fn read_sqlx(&self, table: &str) -> bool {
+        self.sqlx_table.as_deref() == Some(table)
     }
 }
 
@@ -394,7 +405,7 @@ impl Migrator {
     }
 
     /// sqlx's table, when the folder has migrations in sqlx's layout.
-    fn sqlx_table(&self) -> Option<&str> {
+    pub fn sqlx_table(&self) -> Option<&str> {
         self.graph
             .migrations()
             .iter()
@@ -418,7 +429,8 @@ impl Migrator {
                 if out.dirty.is_none() {
                     out.dirty = Some(RunError::SqlxDirty {
                         revision: known.map_or_else(|| row.version.clone(), |m| m.describe()),
-                        revision_id: known.map_or_else(|| row.version.clone(), |m| m.revision.clone()),
+                        revision_id: known
+                            .map_or_else(|| row.version.clone(), |m| m.revision.clone()),
                         parent: match known {
                             Some(m) if !m.down_revisions.is_empty() => m.down_revisions.join(" "),
                             _ => "base".to_owned(),

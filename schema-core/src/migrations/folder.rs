@@ -125,7 +125,9 @@ pub(crate) fn load(
                 Some(Err(reason)) => {
                     slots.push(Slot::Error(MigrationError::Sqlx {
                         path,
-                        reason: format!("{reason}; sqlx names a migration <VERSION>_<DESCRIPTION>.sql"),
+                        reason: format!(
+                            "{reason}; sqlx names a migration <VERSION>_<DESCRIPTION>.sql"
+                        ),
                     }));
                     continue;
                 }
@@ -307,7 +309,9 @@ fn read_sqlx_files(
             .unwrap_or_default();
         errors.push(MigrationError::Sqlx {
             path,
-            reason: format!("a down migration without its up file; add {up} beside it or remove it"),
+            reason: format!(
+                "a down migration without its up file; add {up} beside it or remove it"
+            ),
         });
     }
     out

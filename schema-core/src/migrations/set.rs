@@ -351,7 +351,9 @@ fn build(
         down_revisions,
         branch_labels: dedup(meta.branch_labels),
         depends_on: dedup(meta.depends_on),
-        message: meta.message.or_else(|| sqlx.as_ref().map(|s| s.description.clone())),
+        message: meta
+            .message
+            .or_else(|| sqlx.as_ref().map(|s| s.description.clone())),
         run_in_transaction: meta
             .run_in_transaction
             .unwrap_or_else(|| !(sqlx.is_some() && sqlx::no_transaction(&files.up_sql))),

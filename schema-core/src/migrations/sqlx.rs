@@ -83,8 +83,7 @@ pub(crate) struct FileName {
 /// read, or the version 0, which sqlx's own `migrate add` never makes.
 pub(crate) fn file_name(name: &str) -> Option<Result<FileName, String>> {
     let (prefix, rest) = name.split_once('_')?;
-    if !rest.ends_with(".sql") || prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit())
-    {
+    if !rest.ends_with(".sql") || prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let version = match prefix.parse::<i64>() {
@@ -236,7 +235,9 @@ fn plain_table_name(name: &str) -> bool {
     let parts: Vec<&str> = name.split('.').collect();
     parts.len() <= 2
         && parts.iter().all(|p| {
-            p.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            p.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
 }
@@ -249,9 +250,7 @@ impl SqlxConfig {
     pub fn read(path: &Path) -> Result<SqlxConfig, String> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(SqlxConfig::default())
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(SqlxConfig::default()),
             Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
         };
         let parsed: SqlxToml = toml::from_str(&text)
@@ -303,14 +302,23 @@ mod tests {
 
     #[test]
     fn names_are_read_as_sqlx_reads_them() {
-        let simple = file_name("20240101000000_create_users.sql").unwrap().unwrap();
+        let simple = file_name("20240101000000_create_users.sql")
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (simple.version, simple.stem.as_str(), simple.kind),
-            (20240101000000, "20240101000000_create_users", FileKind::Simple)
+            (
+                20240101000000,
+                "20240101000000_create_users",
+                FileKind::Simple
+            )
         );
         let up = file_name("2_add_posts.up.sql").unwrap().unwrap();
         assert_eq!((up.stem.as_str(), up.kind), ("2_add_posts", FileKind::Up));
-        assert_eq!(file_name("2_add_posts.down.sql").unwrap().unwrap().kind, FileKind::Down);
+        assert_eq!(
+            file_name("2_add_posts.down.sql").unwrap().unwrap().kind,
+            FileKind::Down
+        );
         assert_eq!(file_name("README.sql"), None);
         assert_eq!(file_name("create_users.sql"), None);
         assert_eq!(file_name("1_notes.txt"), None);
@@ -320,9 +328,13 @@ mod tests {
 
     #[test]
     fn description_checksum_and_padding() {
-        let m = describe("3_add_the_index.up.sql", "CREATE INDEX i ON t (a);\n", &SqlxConfig::default())
-            .unwrap()
-            .unwrap();
+        let m = describe(
+            "3_add_the_index.up.sql",
+            "CREATE INDEX i ON t (a);\n",
+            &SqlxConfig::default(),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(m.description, "add the index");
         assert!(!m.simple);
         // printf 'CREATE INDEX i ON t (a);\n' | sha384sum
@@ -332,7 +344,10 @@ mod tests {
             "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"
         );
         let ignored: BTreeSet<char> = ['\r'].into();
-        assert_eq!(checksum_hex("a\r\nb", &ignored), checksum_hex("a\nb", &BTreeSet::new()));
+        assert_eq!(
+            checksum_hex("a\r\nb", &ignored),
+            checksum_hex("a\nb", &BTreeSet::new())
+        );
         assert_eq!(padded_version(42), "0000000000000000042");
         assert_eq!(down_name("3_x.up.sql"), "3_x.down.sql");
     }
@@ -356,6 +371,9 @@ mod tests {
         std::fs::write(&path, "[migrate]\ntable_name = \"x\"\n").unwrap();
         let e = SqlxConfig::read(&path).unwrap_err();
         assert!(e.contains("table_name"), "{e}");
-        assert_eq!(SqlxConfig::read(&dir.path().join("none.toml")).unwrap(), SqlxConfig::default());
+        assert_eq!(
+            SqlxConfig::read(&dir.path().join("none.toml")).unwrap(),
+            SqlxConfig::default()
+        );
     }
 }

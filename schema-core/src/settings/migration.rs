@@ -75,10 +75,12 @@ impl MigrationSettings {
         // broken sqlx.toml is reported when its folder is read.
         let script_location = read(config, "script_location", &mut problems).map_or_else(
             || {
-                crate::migrations::sqlx::SqlxConfig::read(&dir.join(crate::migrations::sqlx::CONFIG_FILE))
-                    .ok()
-                    .and_then(|c| c.migrations_dir)
-                    .unwrap_or_else(|| dir.join("migrations"))
+                crate::migrations::sqlx::SqlxConfig::read(
+                    &dir.join(crate::migrations::sqlx::CONFIG_FILE),
+                )
+                .ok()
+                .and_then(|c| c.migrations_dir)
+                .unwrap_or_else(|| dir.join("migrations"))
             },
             |(v, _)| dir.join(v.trim()),
         );

@@ -34,22 +34,33 @@ fn project(backend: Backend) -> Option<(Ctx, PathBuf)> {
         "20240102000000_create_posts.up.sql",
         "CREATE TABLE sx_posts (id INTEGER PRIMARY KEY);\n",
     );
-    file("20240102000000_create_posts.down.sql", "DROP TABLE sx_posts;\n");
+    file(
+        "20240102000000_create_posts.down.sql",
+        "DROP TABLE sx_posts;\n",
+    );
     file(
         "20240103000000_create_tags.up.sql",
         "CREATE TABLE sx_tags (id INTEGER PRIMARY KEY);\n",
     );
-    file("20240103000000_create_tags.down.sql", "DROP TABLE sx_tags;\n");
+    file(
+        "20240103000000_create_tags.down.sql",
+        "DROP TABLE sx_tags;\n",
+    );
     Some((ctx, sqlx))
 }
 
 /// `sqlx migrate ARGS --source migrations --database-url URL` in the
 /// project; its stdout, ANSI colours removed, after asserting success.
 fn sqlx(ctx: &Ctx, binary: &PathBuf, args: &[&str]) -> String {
+    // sqlx opens a SQLite file only when told it may create it.
+    let url = match ctx.db.backend() {
+        Backend::Sqlite => format!("{}?mode=rwc", ctx.db.url()),
+        _ => ctx.db.url().to_owned(),
+    };
     let out = Command::new(binary)
         .arg("migrate")
         .args(args)
-        .args(["--source", "migrations", "--database-url", ctx.db.url()])
+        .args(["--source", "migrations", "--database-url", &url])
         .current_dir(ctx.root())
         .env("NO_COLOR", "1")
         .env_remove("DATABASE_URL")
@@ -145,8 +156,14 @@ fn sqlx_and_cargo_schema_take_turns(backend: Backend) {
     assert_eq!(ctx.db.user_tables(), ["sx_posts", "sx_users"]);
 
     let again = sqlx(&ctx, &bin, &["run"]);
-    assert!(again.contains("20240103000000/migrate create tags"), "{again}");
-    assert_eq!(ctx.run(&["current"]).code(0).stdout, "20240103000000 (head)\n");
+    assert!(
+        again.contains("20240103000000/migrate create tags"),
+        "{again}"
+    );
+    assert_eq!(
+        ctx.run(&["current"]).code(0).stdout,
+        "20240103000000 (head)\n"
+    );
 
     // sqlx's own revert is what cargo-schema then sees, and undoes.
     sqlx(&ctx, &bin, &["revert"]);
