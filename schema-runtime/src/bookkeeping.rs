@@ -347,6 +347,31 @@ mod tests {
     }
 
     #[test]
+    fn a_sqlx_migration_is_recorded_in_sqlx_table_as_sqlx_records_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("7_add_it's.sql"), "SELECT 1;\n").expect("write");
+        let set = schema_core::migrations::MigrationSet::load(dir.path()).expect("load");
+        let m = &set.set.migrations()[0];
+        let sqlx = m.sqlx.as_ref().expect("a sqlx migration");
+        let up = record_step_sql(m, Direction::Up, Backend::Postgres, true);
+        assert!(
+            up.ends_with(&format!(
+                "DELETE FROM _sqlx_migrations WHERE version = 7;\n\
+                 INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                 VALUES (7, 'add it''s', TRUE, decode('{}', 'hex'), 0);\n",
+                sqlx.checksum
+            )),
+            "{up}"
+        );
+        assert!(record_step_sql(m, Direction::Up, Backend::Mysql, true)
+            .contains(&format!("X'{}'", sqlx.checksum)));
+        assert!(record_step_sql(m, Direction::Down, Backend::Sqlite, false)
+            .ends_with("DELETE FROM _sqlx_migrations WHERE version = 7;\n"));
+        assert!(sqlx_ddl("_sqlx_migrations", Backend::Postgres).contains("checksum BYTEA NOT NULL"));
+        assert!(sqlx_ddl("_sqlx_migrations", Backend::Mysql).contains("checksum BLOB NOT NULL"));
+    }
+
+    #[test]
     fn the_ddl_creates_both_tables() {
         for table in [DIESEL_TABLE, REVISIONS_TABLE] {
             assert!(ddl().contains(&format!("CREATE TABLE IF NOT EXISTS {table} (")));
