@@ -54,8 +54,13 @@ bookkeeping_tables! {
 /// The lease row of `lock = table` ([`crate::lock::lease`]).
 pub const LOCK_TABLE: &str = "__schema_lock";
 
-/// cargo-schema's tables; never part of the user's schema.
-pub const TABLES: [&str; 3] = [DIESEL_TABLE, REVISIONS_TABLE, LOCK_TABLE];
+/// sqlx's table under its default name, kept by cargo-schema for a folder
+/// in sqlx's layout.
+pub const SQLX_TABLE: &str = schema_core::migrations::sqlx::DEFAULT_TABLE;
+
+/// cargo-schema's tables (and sqlx's, which it keeps in step); never part
+/// of the user's schema.
+pub const TABLES: [&str; 4] = [DIESEL_TABLE, REVISIONS_TABLE, LOCK_TABLE, SQLX_TABLE];
 
 /// `state` of a revision that is applied.
 pub const APPLIED: &str = "applied";
@@ -108,7 +113,8 @@ impl RevisionRow {
     }
 }
 
-/// The statements that record a step of `m` in both tables, each ended by
+/// The statements that record a step of `m` in both tables (and in sqlx's,
+/// for a migration in sqlx's layout: [`sqlx_record_sql`]), each ended by
 /// `;` and a newline: for an upgrade, `m`'s rows; for a downgrade, their
 /// removal. `replace` first removes a row of `m` that
 /// `__schema_revisions` may already hold (a runner's record replaces one;
@@ -120,7 +126,7 @@ pub fn record_step_sql(
     replace: bool,
 ) -> String {
     let version = literal(&m.version, backend);
-    match direction {
+    let own = match direction {
         Direction::Up => format!(
             "{}INSERT INTO {DIESEL_TABLE} (version) VALUES ({version});\n\
              INSERT INTO {REVISIONS_TABLE} (version, revision, checksum, state) \
@@ -137,6 +143,93 @@ pub fn record_step_sql(
             "DELETE FROM {DIESEL_TABLE} WHERE version = {version};\n\
              DELETE FROM {REVISIONS_TABLE} WHERE version = {version};\n"
         ),
+    };
+    own + &sqlx_record_sql(m, direction, backend)
+}
+
+/// The statements that record a step of a migration in sqlx's layout in
+/// sqlx's table, as sqlx itself would: for an upgrade a row with
+/// `success = TRUE` and sqlx's checksum, for a downgrade its removal.
+/// Empty for any other migration.
+pub fn sqlx_record_sql(m: &Migration, direction: Direction, backend: Backend) -> String {
+    let Some(sqlx) = &m.sqlx else {
+        return String::new();
+    };
+    let table = &sqlx.table;
+    let version = sqlx.version;
+    match direction {
+        Direction::Up => format!(
+            "DELETE FROM {table} WHERE version = {version};\n\
+             INSERT INTO {table} (version, description, success, checksum, execution_time) \
+             VALUES ({version}, {}, TRUE, {}, 0);\n",
+            literal(&sqlx.description, backend),
+            bytes_literal(&sqlx.checksum, backend),
+        ),
+        Direction::Down => format!("DELETE FROM {table} WHERE version = {version};\n"),
+    }
+}
+
+/// Bytes given as lowercase hex, as a literal of `backend`'s SQL.
+fn bytes_literal(hex: &str, backend: Backend) -> String {
+    match backend {
+        Backend::Postgres => format!("decode('{hex}', 'hex')"),
+        _ => format!("X'{hex}'"),
+    }
+}
+
+/// sqlx's table as sqlx creates it on `backend` (`sqlx migrate` and
+/// `sqlx::migrate!()` then find it as they left it).
+pub fn sqlx_ddl(table: &str, backend: Backend) -> String {
+    let (installed_on, checksum) = match backend {
+        Backend::Postgres => ("TIMESTAMPTZ NOT NULL DEFAULT now()", "BYTEA"),
+        _ => ("TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP", "BLOB"),
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {table} (\n\
+         \x20   version BIGINT PRIMARY KEY,\n\
+         \x20   description TEXT NOT NULL,\n\
+         \x20   installed_on {installed_on},\n\
+         \x20   success BOOLEAN NOT NULL,\n\
+         \x20   checksum {checksum} NOT NULL,\n\
+         \x20   execution_time BIGINT NOT NULL\n\
+         );\n"
+    )
+}
+
+/// The query reading sqlx's table on `backend`, every column as text so
+/// that one row type serves every driver.
+pub fn sqlx_select(table: &str, backend: Backend) -> String {
+    let (text, hex) = match backend {
+        Backend::Postgres => ("TEXT", "encode(checksum, 'hex')"),
+        Backend::Mysql => ("CHAR", "LOWER(HEX(checksum))"),
+        Backend::Sqlite => ("TEXT", "lower(hex(checksum))"),
+    };
+    format!(
+        "SELECT CAST(version AS {text}) AS version, \
+         CASE WHEN success THEN 'true' ELSE 'false' END AS success, \
+         {hex} AS checksum FROM {table} ORDER BY version"
+    )
+}
+
+/// One row of sqlx's table, as [`sqlx_select`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+pub struct SqlxRow {
+    /// The version, as sqlx prints it.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub version: String,
+    /// `true`, or `false` for a migration that failed partway (sqlx calls
+    /// the database dirty then).
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub success: String,
+    /// sqlx's checksum, lowercase hex.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub checksum: String,
+}
+
+impl SqlxRow {
+    /// Whether sqlx recorded the migration as applied whole.
+    pub fn succeeded(&self) -> bool {
+        self.success == "true"
     }
 }
 
@@ -206,6 +299,16 @@ macro_rules! bookkeeping_queries {
             Ok(())
         }
 
+        fn sqlx_rows(
+            &mut self,
+            table: &str,
+        ) -> Result<Vec<$crate::bookkeeping::SqlxRow>, RunError> {
+            Ok(
+                diesel::sql_query($crate::bookkeeping::sqlx_select(table, Self::BACKEND))
+                    .load(self)?,
+            )
+        }
+
         fn execute_counted(&mut self, sql: &str) -> Result<usize, RunError> {
             Ok(diesel::sql_query(sql).execute(self)?)
         }
@@ -241,6 +344,31 @@ mod tests {
         assert_eq!(literal(r"a\'b", Backend::Mysql), "_utf8mb4 X'615C2762'");
         assert_eq!(literal("it's", Backend::Mysql), "'it''s'");
         assert_eq!(literal("plain", Backend::Sqlite), "'plain'");
+    }
+
+    #[test]
+    fn a_sqlx_migration_is_recorded_in_sqlx_table_as_sqlx_records_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("7_add_it's.sql"), "SELECT 1;\n").expect("write");
+        let set = schema_core::migrations::MigrationSet::load(dir.path()).expect("load");
+        let m = &set.set.migrations()[0];
+        let sqlx = m.sqlx.as_ref().expect("a sqlx migration");
+        let up = record_step_sql(m, Direction::Up, Backend::Postgres, true);
+        assert!(
+            up.ends_with(&format!(
+                "DELETE FROM _sqlx_migrations WHERE version = 7;\n\
+                 INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                 VALUES (7, 'add it''s', TRUE, decode('{}', 'hex'), 0);\n",
+                sqlx.checksum
+            )),
+            "{up}"
+        );
+        assert!(record_step_sql(m, Direction::Up, Backend::Mysql, true)
+            .contains(&format!("X'{}'", sqlx.checksum)));
+        assert!(record_step_sql(m, Direction::Down, Backend::Sqlite, false)
+            .ends_with("DELETE FROM _sqlx_migrations WHERE version = 7;\n"));
+        assert!(sqlx_ddl("_sqlx_migrations", Backend::Postgres).contains("checksum BYTEA NOT NULL"));
+        assert!(sqlx_ddl("_sqlx_migrations", Backend::Mysql).contains("checksum BLOB NOT NULL"));
     }
 
     #[test]

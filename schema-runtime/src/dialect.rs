@@ -91,6 +91,9 @@ pub trait Dialect:
     /// Record a version in diesel's table (a stamp).
     fn insert_version(&mut self, version: &str) -> Result<(), RunError>;
 
+    /// Rows of sqlx's table `table` ([`crate::bookkeeping::sqlx_select`]).
+    fn sqlx_rows(&mut self, table: &str) -> Result<Vec<bookkeeping::SqlxRow>, RunError>;
+
     /// Run one statement of cargo-schema's own and say how many rows it
     /// changed (the lease of [`crate::lock::lease`]).
     fn execute_counted(&mut self, sql: &str) -> Result<usize, RunError>;

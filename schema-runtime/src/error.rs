@@ -140,6 +140,24 @@ pub enum RunError {
         /// What to stamp to mark it undone.
         parent: String,
     },
+
+    /// sqlx recorded a migration as failed partway (`success = false`).
+    #[error(
+        "migration {revision} failed partway when sqlx ran it: {table} records it with success = false \
+         (sqlx calls the database dirty). Repair the database by hand, then run \
+         `cargo schema stamp {parent}` (undone by hand) or `cargo schema stamp {revision_id}` \
+         (finished by hand); a stamp rewrites sqlx's row too"
+    )]
+    SqlxDirty {
+        /// The migration, as `id (file)`.
+        revision: String,
+        /// Its id.
+        revision_id: String,
+        /// What to stamp to mark it undone.
+        parent: String,
+        /// sqlx's table.
+        table: String,
+    },
 }
 
 /// Appended to statement failures where DDL is not transactional.

@@ -36,7 +36,9 @@ use schema_core::EngineSettings;
 use diesel::migration::Migration as DieselMigration;
 use schema_core::sql;
 
-use crate::bookkeeping::{self, RevisionRow, APPLIED, DIESEL_TABLE, FAILED, REVISIONS_TABLE};
+use crate::bookkeeping::{
+    self, RevisionRow, SqlxRow, APPLIED, DIESEL_TABLE, FAILED, REVISIONS_TABLE,
+};
 use crate::dialect::Dialect;
 use crate::error::{RunError, StatementFailed};
 use crate::lock::{LeaseState, LockGuard};
@@ -70,13 +72,36 @@ pub struct Bookkeeping {
     versions: Option<Vec<String>>,
     /// This tool's rows (empty without its table).
     rows: Vec<RevisionRow>,
+    /// sqlx's rows; `None` without its table or without sqlx migrations.
+    sqlx: Option<Vec<SqlxRow>>,
+    /// The sqlx table that was looked for, if any.
+    sqlx_table: Option<String>,
 }
 
 impl Bookkeeping {
     /// Reads both bookkeeping tables, changing nothing.
     pub fn read<C: Dialect>(conn: &mut C) -> Result<Self, RunError> {
+        Self::read_with_sqlx(conn, None)
+    }
+
+    /// [`Bookkeeping::read`], plus sqlx's table `sqlx_table` when given
+    /// (the folder has migrations in sqlx's layout).
+    pub fn read_with_sqlx<C: Dialect>(
+        conn: &mut C,
+        sqlx_table: Option<&str>,
+    ) -> Result<Self, RunError> {
+        let sqlx = match sqlx_table {
+            Some(table) if conn.table_exists(table)? => Some(conn.sqlx_rows(table)?),
+            _ => None,
+        };
+        let sqlx_table = sqlx_table.map(str::to_owned);
         if !conn.table_exists(DIESEL_TABLE)? {
-            return Ok(Bookkeeping::default());
+            return Ok(Bookkeeping {
+                versions: sqlx.as_ref().map(|_| Vec::new()),
+                sqlx,
+                sqlx_table,
+                ..Bookkeeping::default()
+            });
         }
         let versions = conn.applied_versions()?;
         let rows = if conn.table_exists(REVISIONS_TABLE)? {
@@ -87,8 +112,33 @@ impl Bookkeeping {
         Ok(Bookkeeping {
             versions: Some(versions),
             rows,
+            sqlx,
+            sqlx_table,
         })
     }
+
+    /// Whether sqlx's table `table` was looked for (a read made before the
+    /// folder was known may not have).
+    pub fn read_sqlx(&self, table: &str) -> bool {
+        self.sqlx_table.as_deref() == Some(table)
+    }
+}
+
+/// diesel's applied versions with sqlx's table laid over them: for a
+/// migration in sqlx's layout, sqlx's table says whether it is applied
+/// (`sqlx migrate run` and `revert` write only there).
+#[derive(Debug, Default)]
+struct SqlxOverlay {
+    /// The applied versions, as diesel's table would hold them.
+    versions: Vec<String>,
+    /// Versions sqlx applied that diesel's table lacks.
+    adopt: Vec<String>,
+    /// Versions diesel's table holds that sqlx has reverted.
+    drop: Vec<String>,
+    /// sqlx's checksum of each version it applied (diesel version to hex).
+    checksums: HashMap<String, String>,
+    /// The first migration sqlx records with `success = false`.
+    dirty: Option<RunError>,
 }
 
 /// What the database holds, compared with the migrations folder.
@@ -202,7 +252,10 @@ impl Migrator {
         let mut guard = self.lock(conn, &plan)?;
         let lease = guard.lease_state();
         let conn = &mut *guard;
-        conn.locked_transaction(|c| c.ensure_bookkeeping())?;
+        conn.locked_transaction(|c| {
+            c.ensure_bookkeeping()?;
+            self.ensure_sqlx(c)
+        })?;
         if plan.transactional {
             self.run_transactional(conn, direction, target, observer, &plan, &lease)
         } else {
@@ -349,6 +402,112 @@ impl Migrator {
             }
         }
         Ok(plan)
+    }
+
+    /// sqlx's table, when the folder has migrations in sqlx's layout.
+    pub fn sqlx_table(&self) -> Option<&str> {
+        self.graph
+            .migrations()
+            .iter()
+            .find_map(|m| m.sqlx.as_ref())
+            .map(|s| s.table.as_str())
+    }
+
+    /// Lays sqlx's `rows` over diesel's `versions` ([`SqlxOverlay`]).
+    fn overlay_sqlx(&self, versions: Vec<String>, rows: &[SqlxRow], table: &str) -> SqlxOverlay {
+        let mut out = SqlxOverlay::default();
+        let mut by_sqlx = HashMap::new();
+        for row in rows {
+            let known = row
+                .version
+                .parse::<i64>()
+                .ok()
+                .map(schema_core::migrations::sqlx::padded_version)
+                .and_then(|v| self.graph.by_version(&v))
+                .filter(|m| m.sqlx.is_some());
+            if !row.succeeded() {
+                if out.dirty.is_none() {
+                    out.dirty = Some(RunError::SqlxDirty {
+                        revision: known.map_or_else(|| row.version.clone(), |m| m.describe()),
+                        revision_id: known
+                            .map_or_else(|| row.version.clone(), |m| m.revision.clone()),
+                        parent: match known {
+                            Some(m) if !m.down_revisions.is_empty() => m.down_revisions.join(" "),
+                            _ => "base".to_owned(),
+                        },
+                        table: table.to_owned(),
+                    });
+                }
+                continue;
+            }
+            match known {
+                Some(m) => {
+                    by_sqlx.insert(m.version.clone(), row.checksum.clone());
+                }
+                // Reported as unknown, by the number sqlx shows.
+                None => out.versions.push(row.version.clone()),
+            }
+        }
+        for version in versions {
+            let sqlx_kind = self
+                .graph
+                .by_version(&version)
+                .is_some_and(|m| m.sqlx.is_some());
+            if sqlx_kind && !by_sqlx.contains_key(&version) {
+                out.drop.push(version);
+            } else {
+                out.versions.push(version);
+            }
+        }
+        let held: std::collections::HashSet<&str> =
+            out.versions.iter().map(String::as_str).collect();
+        let mut adopt: Vec<String> = by_sqlx
+            .keys()
+            .filter(|v| !held.contains(v.as_str()))
+            .cloned()
+            .collect();
+        adopt.sort();
+        out.versions.extend(adopt.iter().cloned());
+        out.adopt = adopt;
+        out.checksums = by_sqlx;
+        out
+    }
+
+    /// Brings diesel's table in step with sqlx's for the migrations in
+    /// sqlx's layout, and returns the applied versions and sqlx's
+    /// checksums. `dirty_ok` lets a stamp settle a row sqlx left failed.
+    fn sync_sqlx<C: Dialect>(
+        &self,
+        conn: &mut C,
+        versions: Vec<String>,
+        dirty_ok: bool,
+    ) -> Result<(Vec<String>, HashMap<String, String>), RunError> {
+        let Some(table) = self.sqlx_table() else {
+            return Ok((versions, HashMap::new()));
+        };
+        let rows = conn.sqlx_rows(table)?;
+        let overlay = self.overlay_sqlx(versions, &rows, table);
+        if let Some(dirty) = overlay.dirty {
+            if !dirty_ok {
+                return Err(dirty);
+            }
+            conn.batch_execute(&format!("DELETE FROM {table} WHERE success = FALSE"))?;
+        }
+        for version in &overlay.adopt {
+            conn.insert_version(version)?;
+        }
+        for version in &overlay.drop {
+            conn.forget(version, true)?;
+        }
+        Ok((overlay.versions, overlay.checksums))
+    }
+
+    /// Creates sqlx's table when the folder has migrations in sqlx's layout.
+    fn ensure_sqlx<C: Dialect>(&self, conn: &mut C) -> Result<(), RunError> {
+        if let Some(table) = self.sqlx_table() {
+            conn.batch_execute(&bookkeeping::sqlx_ddl(table, C::BACKEND))?;
+        }
+        Ok(())
     }
 
     fn migration(&self, step: &Step) -> Result<&Migration, RunError> {
@@ -531,6 +690,7 @@ impl Migrator {
     /// checksums of revisions diesel applied (or whose edits are accepted).
     fn prepare<C: Dialect>(&self, conn: &mut C) -> Result<AppliedSet, RunError> {
         let versions = conn.applied_versions()?;
+        let (versions, sqlx_checksums) = self.sync_sqlx(conn, versions, false)?;
         let rows = conn.revision_rows()?;
         let applied = self
             .graph
@@ -560,10 +720,23 @@ impl Migrator {
 
         let mut edited = Vec::new();
         let mut to_record = Vec::new();
+        let mut sqlx_rewrite = Vec::new();
         for version in &versions {
             let Some(m) = self.graph.by_version(version) else {
                 continue;
             };
+            if let (Some(recorded), Some(sqlx)) = (sqlx_checksums.get(version), &m.sqlx) {
+                if *recorded != sqlx.checksum {
+                    edited.push(format!(
+                        "{} ({}, by sqlx's checksum)",
+                        m.revision,
+                        m.file_path("up.sql").display()
+                    ));
+                    sqlx_rewrite.push(m);
+                    to_record.push(m);
+                    continue;
+                }
+            }
             match rows.get(version.as_str()) {
                 Some(row) if row.state == APPLIED && row.checksum == m.checksum.as_str() => {}
                 Some(row) if row.state == APPLIED => {
@@ -583,12 +756,17 @@ impl Migrator {
         for m in to_record {
             conn.put_row(&RevisionRow::of(m, APPLIED))?;
         }
+        // An accepted edit is recorded in sqlx's table too, so that sqlx
+        // accepts it as well.
+        for m in sqlx_rewrite {
+            conn.batch_execute(&bookkeeping::sqlx_record_sql(m, Direction::Up, C::BACKEND))?;
+        }
         Ok(applied)
     }
 
     /// Compare the database with the folder without changing either.
     pub fn status<C: Dialect>(&self, conn: &mut C) -> Result<Status, RunError> {
-        self.status_of(&Bookkeeping::read(conn)?)
+        self.status_of(&Bookkeeping::read_with_sqlx(conn, self.sqlx_table())?)
     }
 
     /// [`Migrator::status`] from bookkeeping already read, so that the
@@ -602,10 +780,30 @@ impl Migrator {
         read.rows.iter().try_for_each(known_state)?;
         let rows: HashMap<&str, &RevisionRow> =
             read.rows.iter().map(|r| (r.version.as_str(), r)).collect();
+        let mut sqlx_checksums = HashMap::new();
+        let overlaid;
+        let versions = match (&read.sqlx, self.sqlx_table()) {
+            (Some(sqlx_rows), Some(table)) => {
+                let overlay = self.overlay_sqlx(versions.clone(), sqlx_rows, table);
+                if let Some(RunError::SqlxDirty { revision_id, .. }) = overlay.dirty {
+                    status.failed.push(revision_id);
+                }
+                sqlx_checksums = overlay.checksums;
+                overlaid = overlay.versions;
+                &overlaid
+            }
+            _ => versions,
+        };
         for version in versions {
             match self.graph.by_version(version) {
                 Some(m) => {
                     status.applied.insert(m.revision.clone());
+                    if let (Some(recorded), Some(sqlx)) = (sqlx_checksums.get(version), &m.sqlx) {
+                        if *recorded != sqlx.checksum {
+                            status.edited.push(m.revision.clone());
+                            continue;
+                        }
+                    }
                     match rows.get(version.as_str()) {
                         Some(row)
                             if row.state == APPLIED && row.checksum != m.checksum.as_str() =>
@@ -613,6 +811,7 @@ impl Migrator {
                             status.edited.push(m.revision.clone());
                         }
                         Some(_) => {}
+                        None if sqlx_checksums.contains_key(version) => {}
                         None => status.unverified.push(m.revision.clone()),
                     }
                 }
@@ -659,10 +858,15 @@ impl Migrator {
         conn.locked_transaction(|c| {
             lease.check()?;
             c.ensure_bookkeeping()?;
+            self.ensure_sqlx(c)?;
             let versions = c.applied_versions()?;
+            let (versions, _) = self.sync_sqlx(c, versions, true)?;
             let mut applied = if purge {
                 for v in &versions {
                     c.forget(v, true)?;
+                }
+                if let Some(table) = self.sqlx_table() {
+                    c.batch_execute(&format!("DELETE FROM {table}"))?;
                 }
                 AppliedSet::new()
             } else {
@@ -678,11 +882,26 @@ impl Migrator {
                 let plan = self.graph.plan_stamp(&applied, target, purge && i == 0)?;
                 for step in &plan.delete {
                     c.forget(&step.version, true)?;
+                    let m = self.migration(step)?;
+                    if m.sqlx.is_some() {
+                        c.batch_execute(&bookkeeping::sqlx_record_sql(
+                            m,
+                            Direction::Down,
+                            C::BACKEND,
+                        ))?;
+                    }
                 }
                 for step in &plan.insert {
                     let m = self.migration(step)?;
                     c.insert_version(&m.version)?;
                     c.put_row(&RevisionRow::of(m, APPLIED))?;
+                    if m.sqlx.is_some() {
+                        c.batch_execute(&bookkeeping::sqlx_record_sql(
+                            m,
+                            Direction::Up,
+                            C::BACKEND,
+                        ))?;
+                    }
                 }
                 applied = plan.applied_after.clone();
                 plans.push(plan);

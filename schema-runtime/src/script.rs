@@ -61,6 +61,10 @@ pub fn offline_script(
     }
     out.push_str(bookkeeping::ddl());
     out.push_str("\n\n");
+    if let Some(sqlx) = graph.migrations().iter().find_map(|m| m.sqlx.as_ref()) {
+        out.push_str(&bookkeeping::sqlx_ddl(&sqlx.table, backend));
+        out.push('\n');
+    }
     for step in steps {
         let Ok(m) = graph.resolve_revision(&step.revision) else {
             continue;

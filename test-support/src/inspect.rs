@@ -7,6 +7,9 @@ use crate::Backend;
 
 /// diesel's table of applied versions.
 pub const DIESEL_TABLE: &str = "__diesel_schema_migrations";
+/// sqlx's table of applied migrations, which cargo-schema keeps for a
+/// folder in sqlx's layout.
+pub const SQLX_TABLE: &str = "_sqlx_migrations";
 /// cargo-schema's table of revisions.
 pub const REVISIONS_TABLE: &str = "__schema_revisions";
 /// The lease table of `lock = table`, created only with that setting.
@@ -82,7 +85,7 @@ pub fn tables(backend: Backend, mut rows: impl FnMut(&str) -> Vec<String>) -> Ve
 pub fn user_tables(backend: Backend, rows: impl FnMut(&str) -> Vec<String>) -> Vec<String> {
     tables(backend, rows)
         .into_iter()
-        .filter(|t| !BOOKKEEPING.contains(&t.as_str()) && t != LOCK_TABLE)
+        .filter(|t| !BOOKKEEPING.contains(&t.as_str()) && t != LOCK_TABLE && t != SQLX_TABLE)
         .collect()
 }
 

@@ -76,6 +76,7 @@ pub mod guide {
         Install = "docs/src/install.md",
         GettingStartedDiesel = "docs/src/getting-started-diesel.md",
         GettingStartedAlembic = "docs/src/getting-started-alembic.md",
+        GettingStartedSqlx = "docs/src/getting-started-sqlx.md",
         Configuration = "docs/src/configuration.md",
         Commands = "docs/src/commands.md",
         Migrations = "docs/src/migrations.md",

@@ -104,7 +104,17 @@ impl OnDatabase for Current<'_> {
             (graph, read)
         });
         let graph = graph?;
-        let status = project.migrator(false)?.status_of(&read?)?;
+        let migrator = project.migrator(false)?;
+        let mut read = read?;
+        // A folder in sqlx's layout: sqlx's table too, read once the
+        // folder has said which.
+        if let Some(table) = migrator.sqlx_table().filter(|t| !read.read_sqlx(t)) {
+            read = with_connection!(&engine, |conn| Bookkeeping::read_with_sqlx(
+                &mut conn,
+                Some(table)
+            ))?;
+        }
+        let status = migrator.status_of(&read)?;
         Ok(Report::ok(CurrentReport { graph, status }))
     }
 

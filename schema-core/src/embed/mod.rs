@@ -270,6 +270,21 @@ pub fn collect(
                     ..Problem::default()
                 });
             }
+            // Its files are not folders, and sqlx.toml's settings would
+            // have to reach the binary: refused by name until they do.
+            if let Some(m) = graph.migrations().iter().find(|m| m.sqlx.is_some()) {
+                problems.push(Problem {
+                    message: format!(
+                        "embed!() does not embed migrations in sqlx's layout yet ({} and the \
+                         others like it); use sqlx::migrate!() for them, or `cargo schema upgrade` \
+                         [sqlx_layout]",
+                        m.folder_name
+                    ),
+                    file: Some(relative(&m.file_path("up.sql"), manifest_dir)),
+                    ..Problem::default()
+                });
+                return (embedded, problems);
+            }
             embedded.migrations = graph.migrations().to_vec();
         }
     }
@@ -352,6 +367,24 @@ mod tests {
 
     /// Unlike an empty up.sql, a warning rather than an error: the build
     /// names the folder, unless down.sql says `-- irreversible`.
+    #[test]
+    fn a_sqlx_folder_is_refused_by_name() {
+        let dir = project("[schema]\ndiesel.url = sqlite://app.db\n", &[]);
+        std::fs::write(dir.path().join("migrations/1_init.sql"), "SELECT 1;\n").unwrap();
+        let (_, problems) = collect(&EmbedRequest::default(), dir.path(), SQLITE_ONLY);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0]
+                .message
+                .contains("sqlx's layout yet (1_init.sql"),
+            "{problems:?}"
+        );
+        assert_eq!(
+            problems[0].file.as_deref(),
+            Some(Path::new("migrations/1_init.sql"))
+        );
+    }
+
     #[test]
     fn an_empty_down_sql_is_a_build_warning() {
         let dir = project(

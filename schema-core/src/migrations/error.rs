@@ -51,6 +51,15 @@ pub enum MigrationError {
         /// What is wrong with the name.
         reason: String,
     },
+    /// A file of sqlx's layout (`<VERSION>_<DESCRIPTION>.sql`, `.up.sql`,
+    /// `.down.sql`) or the `sqlx.toml` beside it that cannot be used.
+    #[error("{}: {reason}", crate::text::escape_controls(&path.display().to_string()))]
+    Sqlx {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        reason: String,
+    },
     /// Two folders derive the same diesel version; the database could not tell
     /// them apart.
     #[error("migration folders {} have the same version {version}; rename one so each version is unique", folders.join(" and "))]
@@ -306,6 +315,7 @@ impl MigrationError {
             Self::NotUtf8 { .. } => "not_utf8",
             Self::MissingUpSql { .. } => "missing_up_sql",
             Self::MisnamedMigration { .. } => "misnamed_migration",
+            Self::Sqlx { .. } => "sqlx_layout",
             Self::DuplicateVersion { .. } => "duplicate_version",
             Self::MetadataParse { .. } => "metadata_parse",
             Self::UnknownMetadataKey { .. } => "unknown_metadata_key",
@@ -345,6 +355,7 @@ impl MigrationError {
             | Self::NotUtf8 { path }
             | Self::MissingUpSql { path }
             | Self::MisnamedMigration { path, .. }
+            | Self::Sqlx { path, .. }
             | Self::MetadataParse { path, .. }
             | Self::UnknownMetadataKey { path, .. }
             | Self::MetadataType { path, .. } => Some(path),

@@ -7,6 +7,11 @@
 //! are not migrations. Unlike diesel, a top-level `.sql` file and unexpected
 //! SQL or TOML files inside a migration folder produce a warning, because
 //! they are usually a migration written in the wrong place.
+//!
+//! Top-level files named as sqlx names its migrations
+//! (`<VERSION>_<DESCRIPTION>.sql`, `.up.sql`, `.down.sql`) are migrations
+//! too, read as sqlx reads them ([`super::sqlx`]), with the `sqlx.toml` of
+//! the crate the folder belongs to.
 
 use std::fs;
 use std::io::Read;
@@ -15,6 +20,7 @@ use std::path::{Path, PathBuf};
 use super::cache::{FolderFile, FolderRecord, Record, Stamp};
 use super::error::{MigrationError, Warning};
 use super::set::{MigrationFiles, MigrationSet};
+use super::sqlx;
 
 /// The version diesel derives from a folder name: everything before the
 /// first `_`, with every `-` removed (`2024-01-31-120000-0000_create_users`
@@ -78,6 +84,7 @@ pub(crate) fn load(
     // Decide on each entry in order; the folders themselves are read
     // afterwards, on a few threads, and their results put back in place.
     let mut slots = Vec::with_capacity(entries.len());
+    let mut sqlx_files = Vec::new();
     for (path, file_type) in entries {
         let Some(name) = path.file_name() else {
             continue;
@@ -110,6 +117,22 @@ pub(crate) fn load(
             file_type.is_dir()
         };
         if !is_dir {
+            match sqlx::file_name(&name) {
+                Some(Ok(parsed)) => {
+                    sqlx_files.push((path, name, parsed));
+                    continue;
+                }
+                Some(Err(reason)) => {
+                    slots.push(Slot::Error(MigrationError::Sqlx {
+                        path,
+                        reason: format!(
+                            "{reason}; sqlx names a migration <VERSION>_<DESCRIPTION>.sql"
+                        ),
+                    }));
+                    continue;
+                }
+                None => {}
+            }
             if looks_like_migration_file(&name) {
                 slots.push(Slot::Warning(Warning {
                     kind: "stray_file",
@@ -151,7 +174,23 @@ pub(crate) fn load(
             }
         }
     }
-    match MigrationSet::from_files(files) {
+    let mut sqlx_config = sqlx::SqlxConfig::default();
+    if !sqlx_files.is_empty() {
+        if let Some(r) = record.as_deref_mut() {
+            // sqlx's files sit in the folder itself, where the snapshot's
+            // stamps would not see one edited in place: never cached.
+            r.folders.push(FolderRecord::default());
+        }
+        match sqlx::SqlxConfig::for_folder(dir) {
+            Ok(config) => sqlx_config = config,
+            Err(reason) => errors.push(MigrationError::Sqlx {
+                path: dir.to_path_buf(),
+                reason,
+            }),
+        }
+        files.extend(read_sqlx_files(dir, sqlx_files, &mut errors));
+    }
+    match MigrationSet::from_files_with(files, &sqlx_config) {
         Ok(set) if errors.is_empty() => {
             if let Some(r) = record {
                 r.capture(&set, &warnings);
@@ -215,6 +254,67 @@ pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync)
             .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     })
+}
+
+/// sqlx's migrations among the folder's files: one [`MigrationFiles`] per
+/// migration, named after its up file (`1_init.sql`, `2_posts.up.sql`),
+/// whose `dir` is the migrations folder itself.
+fn read_sqlx_files(
+    dir: &Path,
+    found: Vec<(PathBuf, String, sqlx::FileName)>,
+    errors: &mut Vec<MigrationError>,
+) -> Vec<MigrationFiles> {
+    let mut downs = std::collections::HashMap::new();
+    let mut ups = Vec::new();
+    for (path, name, parsed) in found {
+        if parsed.kind == sqlx::FileKind::Down {
+            downs.insert(parsed.stem, path);
+        } else {
+            ups.push((path, name, parsed.stem));
+        }
+    }
+    let mut out = Vec::with_capacity(ups.len());
+    for (path, name, stem) in ups {
+        let down = downs.remove(&stem);
+        let up_sql = match read_text(&path) {
+            Ok((text, _)) => text,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let down_sql = match down.map(|p| read_text(&p)) {
+            None => None,
+            Some(Ok((text, _))) => Some(text),
+            Some(Err(e)) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        out.push(MigrationFiles {
+            folder_name: name,
+            up_sql,
+            down_sql,
+            metadata_toml: None,
+            dir: Some(dir.to_path_buf()),
+        });
+    }
+    let mut orphans: Vec<PathBuf> = downs.into_values().collect();
+    orphans.sort();
+    for path in orphans {
+        let up = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(|n| n.replace(".down.sql", ".up.sql"))
+            .unwrap_or_default();
+        errors.push(MigrationError::Sqlx {
+            path,
+            reason: format!(
+                "a down migration without its up file; add {up} beside it or remove it"
+            ),
+        });
+    }
+    out
 }
 
 fn looks_like_migration_file(name: &str) -> bool {

@@ -217,6 +217,7 @@ impl RevisionGraph {
             down_sql: None,
             dir: None,
             linked_by_version: false,
+            sqlx: None,
         };
         for label in &new.branch_labels {
             if let Some(reason) = identifier_problem(label) {

@@ -18,6 +18,12 @@
 //! and a database migrated by diesel_cli (which records every version) is
 //! recognised as up to date.
 //!
+//! # sqlx folders in the graph
+//!
+//! Files named as sqlx names its migrations (`1_init.sql`,
+//! `2_posts.up.sql` with `2_posts.down.sql`) are revisions too, in sqlx's
+//! numeric version order as a linear chain; see [`sqlx`].
+//!
 //! # From Alembic's heads to the applied set
 //!
 //! Alembic stores only the current heads (`alembic_version`); the state it
@@ -67,6 +73,7 @@ mod metadata;
 mod plan;
 pub mod record;
 mod set;
+pub mod sqlx;
 mod target;
 
 pub use cache::{CacheUse, FolderCache};

@@ -352,7 +352,16 @@ impl RevisionGraph {
         let missing: Vec<String> = order
             .iter()
             .filter(|&&i| self.migrations[i].down_sql.is_none())
-            .map(|&i| self.migrations[i].folder_name.clone())
+            .map(|&i| {
+                let m = &self.migrations[i];
+                match &m.sqlx {
+                    Some(s) if s.simple => format!(
+                        "{} (a simple sqlx migration: sqlx cannot revert it either)",
+                        m.folder_name
+                    ),
+                    _ => m.folder_name.clone(),
+                }
+            })
             .collect();
         if !missing.is_empty() {
             return Err(MigrationError::NoDownSql { folders: missing });

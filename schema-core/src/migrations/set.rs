@@ -9,6 +9,7 @@ use super::checksum::Checksum;
 use super::error::MigrationError;
 use super::folder::{diesel_version, par_map};
 use super::metadata;
+use super::sqlx::{self, SqlxConfig, SqlxMigration};
 
 /// The contents of one migration folder, as read from disk or embedded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,9 @@ pub struct Migration {
     /// True when the parent came from diesel's version order (no graph keys
     /// in `metadata.toml`), false when `metadata.toml` declared it.
     pub linked_by_version: bool,
+    /// What the migration is to sqlx, for one in sqlx's layout (its
+    /// `folder_name` is then its up file's name).
+    pub sqlx: Option<SqlxMigration>,
 }
 
 /// What Alembic prints for "before the first revision".
@@ -100,6 +104,14 @@ impl Migration {
 }
 
 pub(crate) fn file_path(dir: Option<&PathBuf>, folder: &str, file: &str) -> PathBuf {
+    // sqlx's migrations are files of the folder itself.
+    if sqlx::is_sqlx_name(folder) {
+        let name = match file {
+            "down.sql" => sqlx::down_name(folder),
+            _ => folder.to_owned(),
+        };
+        return dir.map_or_else(|| PathBuf::from(&name), |d| d.join(&name));
+    }
     match dir {
         Some(dir) => dir.join(file),
         None => PathBuf::from(folder).join(file),
@@ -135,6 +147,20 @@ impl MigrationSet {
     /// declares: no `down_revision` makes it a base, no `revision` makes its
     /// version the revision.
     pub fn from_files(files: Vec<MigrationFiles>) -> Result<Self, Vec<MigrationError>> {
+        Self::from_files_with(files, &SqlxConfig::default())
+    }
+
+    /// [`MigrationSet::from_files`] with the `sqlx.toml` settings that
+    /// migrations in sqlx's layout are read with (their checksums and
+    /// table). A migration named as a sqlx file (`1_init.sql`,
+    /// `2_posts.up.sql`) is sqlx's: its version is the number, padded to
+    /// [`sqlx::VERSION_WIDTH`] digits so that version order is sqlx's
+    /// numeric order, its revision id the number as sqlx prints it, its
+    /// message the description, and its parent the previous migration.
+    pub fn from_files_with(
+        files: Vec<MigrationFiles>,
+        sqlx_config: &SqlxConfig,
+    ) -> Result<Self, Vec<MigrationError>> {
         let mut errors = Vec::new();
         let mut parsed = Vec::with_capacity(files.len());
         // Each folder's own work (its version, its metadata.toml, the hash
@@ -144,13 +170,33 @@ impl MigrationSet {
                 let path = file_path(files.dir.as_ref(), &files.folder_name, "metadata.toml");
                 metadata::parse(text, &path)
             });
+            let sqlx = sqlx::describe(&files.folder_name, &files.up_sql, sqlx_config);
             (
                 diesel_version(&files.folder_name),
                 meta,
                 Checksum::of_sql(&files.up_sql),
+                sqlx,
             )
         });
-        for (files, (version, meta, checksum)) in files.into_iter().zip(analysed) {
+        for (files, (version, meta, checksum, sqlx)) in files.into_iter().zip(analysed) {
+            let (version, sqlx) = match sqlx {
+                None => (version, None),
+                Some(Ok(m)) => (Ok(sqlx::padded_version(m.version)), Some(m)),
+                Some(Err(reason)) => {
+                    errors.push(MigrationError::Sqlx {
+                        path: file_path(files.dir.as_ref(), &files.folder_name, "up.sql"),
+                        reason,
+                    });
+                    continue;
+                }
+            };
+            if sqlx.is_some() && files.metadata_toml.is_some() {
+                errors.push(MigrationError::Sqlx {
+                    path: file_path(files.dir.as_ref(), &files.folder_name, "up.sql"),
+                    reason: "a migration in sqlx's layout has no metadata.toml".into(),
+                });
+                continue;
+            }
             let version = match folder_name_problem(&files.folder_name).map_or(version, Err) {
                 Ok(v) => v,
                 Err(reason) => {
@@ -172,7 +218,7 @@ impl MigrationSet {
                     continue;
                 }
             };
-            parsed.push((version, files, meta, checksum));
+            parsed.push((version, files, meta, checksum, sqlx));
         }
         parsed.sort_by(|a, b| (&a.0, &a.1.folder_name).cmp(&(&b.0, &b.1.folder_name)));
 
@@ -203,11 +249,11 @@ impl MigrationSet {
         let mut migrations: Vec<Migration> = Vec::with_capacity(parsed.len());
         let mut previous: Option<String> = None;
         // By value: the SQL moves into the migration instead of being copied.
-        for (k, (version, files, meta, checksum)) in parsed.into_iter().enumerate() {
+        for (k, (version, files, meta, checksum, sqlx)) in parsed.into_iter().enumerate() {
             if let Some((_, e)) = duplicates.next_if(|(at, _)| *at == k) {
                 errors.push(e);
             }
-            let m = build(version, files, meta, checksum, previous.as_deref());
+            let m = build(version, files, meta, checksum, sqlx, previous.as_deref());
             check_identifiers(&m, &mut errors);
             previous = Some(m.revision.clone());
             migrations.push(m);
@@ -282,12 +328,14 @@ fn build(
     files: MigrationFiles,
     meta: metadata::Metadata,
     checksum: Checksum,
+    sqlx: Option<SqlxMigration>,
     previous: Option<&str>,
 ) -> Migration {
     let linked_by_version = !meta.has_graph_keys;
     let (revision, down_revisions) = if linked_by_version {
         (
-            version.clone(),
+            sqlx.as_ref()
+                .map_or_else(|| version.clone(), |s| s.version.to_string()),
             previous.map(str::to_string).into_iter().collect(),
         )
     } else {
@@ -303,13 +351,18 @@ fn build(
         down_revisions,
         branch_labels: dedup(meta.branch_labels),
         depends_on: dedup(meta.depends_on),
-        message: meta.message,
-        run_in_transaction: meta.run_in_transaction.unwrap_or(true),
+        message: meta
+            .message
+            .or_else(|| sqlx.as_ref().map(|s| s.description.clone())),
+        run_in_transaction: meta
+            .run_in_transaction
+            .unwrap_or_else(|| !(sqlx.is_some() && sqlx::no_transaction(&files.up_sql))),
         checksum,
         up_sql: files.up_sql,
         down_sql: files.down_sql,
         dir: files.dir,
         linked_by_version,
+        sqlx,
     }
 }
 

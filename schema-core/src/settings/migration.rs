@@ -70,8 +70,20 @@ impl MigrationSettings {
             .unwrap_or(Path::new("."))
             .to_owned();
         let mut problems = Vec::new();
-        let script_location = read(config, "script_location", &mut problems)
-            .map_or_else(|| dir.join("migrations"), |(v, _)| dir.join(v.trim()));
+        // Without the key, a sqlx project's `migrations-dir` (sqlx.toml
+        // beside the ini file, the crate root) before diesel's default; a
+        // broken sqlx.toml is reported when its folder is read.
+        let script_location = read(config, "script_location", &mut problems).map_or_else(
+            || {
+                crate::migrations::sqlx::SqlxConfig::read(
+                    &dir.join(crate::migrations::sqlx::CONFIG_FILE),
+                )
+                .ok()
+                .and_then(|c| c.migrations_dir)
+                .unwrap_or_else(|| dir.join("migrations"))
+            },
+            |(v, _)| dir.join(v.trim()),
+        );
         let mut run_problems = Vec::new();
         let run = RunOptions::read(config, &mut run_problems);
         // `multiple_heads` is reported where it always was: right after

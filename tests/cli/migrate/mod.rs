@@ -44,6 +44,7 @@ mod quickstart;
 mod script_corpus;
 mod script_diff;
 mod security;
+mod sqlx;
 mod stamp;
 mod takeover;
 mod terminal;

@@ -340,3 +340,110 @@ fn crlf_checkout_keeps_the_checksum() {
     );
     assert_ne!(load_ok(dir.path()).set.migrations()[0].checksum, lf);
 }
+
+#[test]
+fn a_sqlx_folder_is_a_chain_in_numeric_version_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "1_create_users.sql", "CREATE TABLE users (id INT);\n");
+    write(
+        root,
+        "2_add_posts.up.sql",
+        "-- no-transaction\nCREATE TABLE posts (id INT);\n",
+    );
+    write(root, "2_add_posts.down.sql", "DROP TABLE posts;\n");
+    write(
+        root,
+        "10_add_index.up.sql",
+        "CREATE INDEX i ON users (id);\n",
+    );
+    write(root, "10_add_index.down.sql", "DROP INDEX i;\n");
+    write(root, "9_more.sql", "SELECT 1;\n");
+    let loaded = load_ok(root);
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let got: Vec<_> = loaded
+        .set
+        .migrations()
+        .iter()
+        .map(|m| {
+            (
+                m.revision.as_str(),
+                m.parents(),
+                m.message.as_deref().unwrap_or_default(),
+                m.run_in_transaction,
+                m.down_sql.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("1", "<base>".to_owned(), "create users", true, false),
+            ("2", "1".to_owned(), "add posts", false, true),
+            ("9", "2".to_owned(), "more", true, false),
+            ("10", "9".to_owned(), "add index", true, true),
+        ]
+    );
+    let last = &loaded.set.migrations()[3];
+    assert_eq!(last.version, "0000000000000000010");
+    assert_eq!(
+        last.file_path("down.sql"),
+        root.join("10_add_index.down.sql")
+    );
+    assert_eq!(last.file_path("up.sql"), root.join("10_add_index.up.sql"));
+    let sqlx = last.sqlx.as_ref().unwrap();
+    assert_eq!(
+        (sqlx.version, sqlx.simple, sqlx.table.as_str()),
+        (10, false, "_sqlx_migrations")
+    );
+}
+
+#[test]
+fn sqlx_problems_are_reported_by_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "1_a.sql", "SELECT 1;\n");
+    write(root, "0_zero.sql", "SELECT 1;\n");
+    write(root, "3_lonely.down.sql", "SELECT 1;\n");
+    write(root, "1_b.sql", "SELECT 1;\n");
+    let errors = load_err(root);
+    let got: Vec<_> = errors.iter().map(|e| (e.kind(), e.to_string())).collect();
+    assert!(
+        got.iter().any(|(k, m)| *k == "sqlx_layout"
+            && m.contains("0_zero.sql")
+            && m.contains("start at 1")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(|(k, m)| *k == "sqlx_layout"
+            && m.contains("3_lonely.down.sql")
+            && m.contains("3_lonely.up.sql")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(|(k, m)| *k == "duplicate_version"
+            && m.contains("1_a.sql")
+            && m.contains("1_b.sql")),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn sqlx_toml_ignored_chars_change_the_sqlx_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "Cargo.toml", "[package]\nname = \"x\"\n");
+    write(
+        root,
+        "sqlx.toml",
+        "[migrate]\nignored-chars = [\"\\r\"]\ntable-name = \"ledger\"\n",
+    );
+    write(root, "migrations/1_a.sql", "SELECT 1;\r\n");
+    let loaded = load_ok(&root.join("migrations"));
+    let sqlx = loaded.set.migrations()[0].sqlx.clone().unwrap();
+    assert_eq!(
+        sqlx.checksum,
+        crate::migrations::sqlx::checksum_hex("SELECT 1;\n", &Default::default())
+    );
+    assert_eq!(sqlx.table, "ledger");
+}
