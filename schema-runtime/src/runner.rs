@@ -30,7 +30,7 @@ use schema_core::migrations::{
     AppliedSet, Direction, Migration, RevisionGraph, StampPlan, Step, Target,
 };
 pub use schema_core::settings::RunOptions;
-use schema_core::settings::RunPlan;
+use schema_core::settings::{RevisionTimeouts, RunPlan};
 use schema_core::EngineSettings;
 
 use diesel::migration::Migration as DieselMigration;
@@ -396,13 +396,14 @@ impl Migrator {
             return Ok(());
         }
         let revision = Revision::new(migration, C::BACKEND);
+        let session = run_plan.revision_session(RevisionTimeouts::of(migration));
         type Boxed = Box<dyn std::error::Error + Send + Sync>;
         let statements = |c: &mut C| -> Result<(), Boxed> {
             let script = match step.direction {
                 Direction::Up => Some(&migration.up_sql),
                 Direction::Down => migration.down_sql.as_ref(),
             };
-            for statement in &run_plan.before_revision {
+            for statement in &session.0 {
                 c.batch_execute(statement)?;
             }
             let ran: Result<(), Boxed> = match script {
@@ -416,7 +417,7 @@ impl Migrator {
             };
             // After a failure the session is restored too where it can be;
             // inside a transaction that failed, the rollback restores it.
-            for statement in &run_plan.after_revision {
+            for statement in &session.1 {
                 let restored = c.batch_execute(statement);
                 if ran.is_ok() {
                     restored?;
@@ -502,7 +503,8 @@ impl Migrator {
         // also stop a savepoint inside the batch from being taken.
         conn.batch_execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
         let mut batch = String::with_capacity(script.len() + record.len() + 64);
-        for statement in &run_plan.before_revision {
+        let (before, after) = run_plan.revision_session(RevisionTimeouts::of(migration));
+        for statement in &before {
             batch.push_str(statement);
             batch.push_str(";\n");
         }
@@ -512,7 +514,7 @@ impl Migrator {
             batch.push_str(&statement.text);
             batch.push_str("\n;\n");
         }
-        for statement in &run_plan.after_revision {
+        for statement in &after {
             batch.push_str(statement);
             batch.push_str(";\n");
         }

@@ -51,7 +51,7 @@ use super::set::{Migration, MigrationSet};
 
 /// Bumped whenever what the loader derives from a listing changes: a
 /// snapshot written by another version of the loader is not trusted.
-const FORMAT: &str = concat!("cargo-schema ", env!("CARGO_PKG_VERSION"), " snapshot 3");
+const FORMAT: &str = concat!("cargo-schema ", env!("CARGO_PKG_VERSION"), " snapshot 4");
 
 /// The warnings a load can give; a snapshot naming another is stale.
 const WARNING_KINDS: [&str; 4] = [
