@@ -38,6 +38,7 @@ mod graph;
 mod json;
 mod limits;
 mod lint;
+mod lock_retries;
 mod offline;
 mod quickstart;
 mod script_corpus;
