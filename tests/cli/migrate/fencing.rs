@@ -67,11 +67,12 @@ fn in_pause(ctx: &Ctx, backend: Backend, i: usize) -> bool {
     let sql = match backend {
         Backend::Postgres => format!(
             "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%in\\_r{i}%' \
-             AND state = 'active' AND pid <> pg_backend_pid()"
+             AND state = 'active' AND pid <> pg_backend_pid() \
+             AND datname = current_database()"
         ),
         _ => format!(
             "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
-             WHERE INFO LIKE '%in\\_r{i}%' AND ID <> CONNECTION_ID()"
+             WHERE INFO LIKE '%in\\_r{i}%' AND ID <> CONNECTION_ID() AND DB = DATABASE()"
         ),
     };
     ctx.db.query(&sql) != ["0"]
@@ -160,12 +161,13 @@ fn killed_session_leaves_a_boundary(backend: Backend) {
     });
     let kill = match backend {
         Backend::Postgres => "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-             WHERE query LIKE '%in\\_r2%' AND state = 'active' AND pid <> pg_backend_pid()"
+             WHERE query LIKE '%in\\_r2%' AND state = 'active' AND pid <> pg_backend_pid() \
+             AND datname = current_database()"
             .to_owned(),
         _ => {
             let ids = ctx.db.query(
                 "SELECT ID FROM information_schema.PROCESSLIST \
-                 WHERE INFO LIKE '%in\\_r2%' AND ID <> CONNECTION_ID()",
+                 WHERE INFO LIKE '%in\\_r2%' AND ID <> CONNECTION_ID() AND DB = DATABASE()",
             );
             assert_eq!(ids.len(), 1, "{ids:?}");
             format!("KILL CONNECTION {}", ids[0])

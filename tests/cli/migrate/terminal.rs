@@ -228,7 +228,8 @@ fn the_bar_sits_below_the_lines_so_far() {
     let mut sql = holder.stdin.take().expect("psql's stdin");
     writeln!(sql, "SELECT pg_advisory_lock({KEY});").expect("write to psql");
     let held = format!(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {KEY} AND granted"
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = {KEY} AND granted \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     );
     schema_test_support::wait_until(
         "psql to hold the advisory lock",
