@@ -64,7 +64,8 @@ fn the_script_sets_and_restores_the_lock_wait(backend: Backend) {
         help.stdout
     );
     assert!(
-        help.stdout.contains("statement_lock_timeout  how long one statement of a revision waits"),
+        help.stdout
+            .contains("statement_lock_timeout  how long one statement of a revision waits"),
         "{}",
         help.stdout
     );
