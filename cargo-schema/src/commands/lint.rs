@@ -31,6 +31,10 @@ pub struct LintArgs {
     /// every table a statement names is then taken to exist already.
     #[arg(long)]
     pub no_replay: bool,
+    /// Also prove, in the scratch database, that each revision's down.sql
+    /// brings the schema back to what it was before its up.sql.
+    #[arg(long, conflicts_with = "no_replay")]
+    pub round_trip: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -80,7 +84,14 @@ fn lint(project: &ProjectContext, args: &LintArgs) -> Result<Report<LintView>, F
             None => status.pending.iter().filter_map(|r| graph.get(r)).collect(),
         }
     };
-    let view = lint_revisions(project, &engine, &migrator, &revisions, !args.no_replay)?;
+    let view = lint_revisions(
+        project,
+        &engine,
+        &migrator,
+        &revisions,
+        !args.no_replay,
+        args.round_trip,
+    )?;
     let outcome = if view.errors > 0 {
         Outcome::CheckFound
     } else {

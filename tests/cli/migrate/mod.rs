@@ -41,6 +41,7 @@ mod lint;
 mod lock_retries;
 mod offline;
 mod quickstart;
+mod round_trip;
 mod script_corpus;
 mod script_diff;
 mod security;
