@@ -175,6 +175,12 @@ impl Run<'_> {
                             replay.schema_after_round_trip(self.migrator, m)
                         });
                         if let Some(finding) = finding {
+                            let reported = self
+                                .config
+                                .apply(vec![finding.clone()])
+                                .into_iter()
+                                .filter(|f| !allow.iter().any(|a| a == f.code));
+                            findings.extend(reported);
                             if finding.code == ROUND_TRIP {
                                 // What down.sql left behind would make the
                                 // next replay of this revision fail: the
@@ -185,7 +191,6 @@ impl Run<'_> {
                                     Err(e) => notes.push(format!("the schema before the revisions after {} is not known ({e})", m.revision)),
                                 }
                             }
-                            findings.push(finding);
                         }
                     }
                     _ => notes.push(format!(

@@ -111,6 +111,16 @@ fn round_trips_are_proven(backend: Backend) {
         text.all_output()
     );
 
+    // `[lint]` silences them as any rule.
+    ctx.ini("\n[lint]\nirreversible-down = off\n");
+    let silenced = ctx.run(&["lint", "--round-trip", "--format", "json"]);
+    assert!(
+        !silenced.stdout.contains("irreversible-down") && silenced.stdout.contains("round-trip"),
+        "{}",
+        silenced.stdout
+    );
+    ctx.ini("");
+
     // `check --round-trip` fails on them too; once the revisions are
     // applied there is nothing pending to prove.
     let check = ctx.run(&["check", "--round-trip"]);
