@@ -12,7 +12,7 @@ use schema_core::EngineSettings;
 use crate::connect::establish;
 use crate::dialect::Dialect;
 use crate::error::RunError;
-use crate::introspect::{introspect, IntrospectBackend, IntrospectOptions};
+use crate::introspect::{introspect_again, IntrospectBackend, IntrospectOptions, Kept};
 use crate::runner::Migrator;
 use crate::scratch::{ScratchDatabase, ScratchError};
 
@@ -21,6 +21,9 @@ pub struct Replay<C: Dialect> {
     // Declared before the scratch guard, so it closes before the drop.
     conn: C,
     _scratch: Option<ScratchDatabase<C>>,
+    // The last read, so that each revision's read takes the tables it left
+    // alone from here (linting 1500 revisions on SQLite was quadratic).
+    kept: Kept,
 }
 
 impl<C> Replay<C>
@@ -42,6 +45,7 @@ where
             return Ok(Replay {
                 conn,
                 _scratch: None,
+                kept: Kept::default(),
             });
         }
         let scratch = ScratchDatabase::<C>::create(live)?;
@@ -50,6 +54,7 @@ where
         Ok(Replay {
             conn,
             _scratch: Some(scratch),
+            kept: Kept::default(),
         })
     }
 
@@ -68,7 +73,12 @@ where
                 .upgrade(&mut self.conn, &target)
                 .map_err(ScratchError::Replay)?;
         }
-        introspect(&mut self.conn, &IntrospectOptions::default()).map_err(ScratchError::Read)
+        introspect_again(
+            &mut self.conn,
+            &IntrospectOptions::default(),
+            &mut self.kept,
+        )
+        .map_err(ScratchError::Read)
     }
 
     /// The schema after `migration`'s up.sql and then its down.sql, run

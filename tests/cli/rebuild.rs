@@ -47,9 +47,12 @@ impl Probe {
     pub(crate) fn with_main(name: &'static str, main_rs: &str) -> Probe {
         let dir = tempfile::tempdir().expect("temp dir");
         let ws = workspace();
+        // The workspace's dev profile for dependencies (no debug info):
+        // the probe compiles schema-runtime's dependency tree once more.
         let manifest = format!(
             "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
-             [dependencies]\nschema-runtime = {{ path = {:?} }}\n\n[workspace]\n",
+             [dependencies]\nschema-runtime = {{ path = {:?} }}\n\n[workspace]\n\n\
+             [profile.dev.package.\"*\"]\ndebug = false\n",
             ws.join("schema-runtime").display().to_string()
         );
         std::fs::write(dir.path().join("Cargo.toml"), manifest).expect("Cargo.toml");

@@ -23,7 +23,7 @@ impl Redactor {
 
     /// Remember the passwords of the URLs in `text`; a password that is a
     /// reference (`%(pw)s`, `${DB_PASSWORD}`) is not itself a secret, its
-    /// value is (see [`references`](crate::secret::references)).
+    /// value is (see [`references`]).
     pub fn add_url(&mut self, text: &str) {
         if let Ok(url) = DatabaseUrl::parse(text, UrlStyle::Diesel) {
             for secret in url.secrets() {

@@ -3,6 +3,8 @@
 //! constraints and partial-index predicates exist only in the stored
 //! `CREATE` statements, so they are read from there.
 
+use std::collections::HashMap;
+
 use diesel::connection::LoadConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Nullable, Text};
@@ -13,7 +15,7 @@ use schema_core::schema::{
 };
 use schema_core::url::Backend;
 
-use super::{IntrospectBackend, IntrospectOptions};
+use super::{IntrospectBackend, IntrospectOptions, Kept};
 use crate::error::RunError;
 
 #[derive(QueryableByName)]
@@ -22,6 +24,8 @@ struct MasterRow {
     kind: String,
     #[diesel(sql_type = Text)]
     name: String,
+    #[diesel(sql_type = Text)]
+    tbl_name: String,
     #[diesel(sql_type = Nullable<Text>)]
     sql: Option<String>,
 }
@@ -98,29 +102,74 @@ impl IntrospectBackend for Sqlite {
     where
         C: Connection<Backend = Self> + LoadConnection,
     {
-        let mut schema = Schema::new(Backend::Sqlite, None);
-        let master: Vec<MasterRow> = diesel::sql_query(
-            "SELECT type AS kind, name, sql FROM sqlite_master \
-             WHERE type IN ('table', 'view', 'index') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-        )
-        .load(conn)?;
-        for row in master.iter().filter(|r| r.kind == "view") {
-            schema.views.push(View {
-                schema: None,
-                name: row.name.clone(),
-                definition: row.sql.clone().unwrap_or_default(),
-                materialized: false,
-                comment: None,
-            });
-        }
-        for row in master.iter().filter(|r| r.kind == "table") {
-            let sql = row.sql.clone().unwrap_or_default();
-            let mut table = read_table(conn, &row.name, &sql, &master)?;
-            table.checks = checks(&sql);
-            schema.tables.push(table);
-        }
-        Ok(schema)
+        read(conn, &mut Kept::default())
     }
+
+    fn reread_schema<C>(
+        conn: &mut C,
+        _options: &IntrospectOptions,
+        kept: &mut Kept,
+    ) -> Result<Schema, RunError>
+    where
+        C: Connection<Backend = Self> + LoadConnection,
+    {
+        read(conn, kept)
+    }
+}
+
+/// The schema, each table taken from `kept` when its fingerprint is the
+/// same; `kept` then holds what this read found.
+fn read<C>(conn: &mut C, kept: &mut Kept) -> Result<Schema, RunError>
+where
+    C: Connection<Backend = Sqlite> + LoadConnection,
+{
+    let mut schema = Schema::new(Backend::Sqlite, None);
+    let master: Vec<MasterRow> = diesel::sql_query(
+        "SELECT type AS kind, name, tbl_name, sql FROM sqlite_master \
+         WHERE type IN ('table', 'view', 'index') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )
+    .load(conn)?;
+    for row in master.iter().filter(|r| r.kind == "view") {
+        schema.views.push(View {
+            schema: None,
+            name: row.name.clone(),
+            definition: row.sql.clone().unwrap_or_default(),
+            materialized: false,
+            comment: None,
+        });
+    }
+    let mut fingerprints: HashMap<&str, String> = HashMap::new();
+    for row in &master {
+        if row.kind == "table" || row.kind == "index" {
+            // SQLite rewrites the stored CREATE on ALTER TABLE; what a
+            // table reads as depends on that and on its indexes' alone
+            // (their rows come in name order within a table's).
+            let print = fingerprints.entry(&row.tbl_name).or_default();
+            print.push_str(&row.kind);
+            print.push('\0');
+            print.push_str(&row.name);
+            print.push('\0');
+            print.push_str(row.sql.as_deref().unwrap_or(""));
+            print.push('\0');
+        }
+    }
+    let mut now = HashMap::new();
+    for row in master.iter().filter(|r| r.kind == "table") {
+        let print = fingerprints.remove(row.name.as_str()).unwrap_or_default();
+        let table = match kept.tables.remove(&row.name) {
+            Some((before, table)) if before == print => table,
+            _ => {
+                let sql = row.sql.clone().unwrap_or_default();
+                let mut table = read_table(conn, &row.name, &sql, &master)?;
+                table.checks = checks(&sql);
+                table
+            }
+        };
+        schema.tables.push(table.clone());
+        now.insert(row.name.clone(), (print, table));
+    }
+    kept.tables = now;
+    Ok(schema)
 }
 
 fn read_table<C>(
