@@ -12,7 +12,7 @@ use schema_core::EngineSettings;
 use crate::connect::establish;
 use crate::dialect::Dialect;
 use crate::error::RunError;
-use crate::introspect::{introspect_again, IntrospectBackend, IntrospectOptions, Kept};
+use crate::introspect::{introspect, introspect_again, IntrospectBackend, IntrospectOptions, Kept};
 use crate::runner::Migrator;
 use crate::scratch::{ScratchDatabase, ScratchError};
 
@@ -107,6 +107,8 @@ where
         migrator
             .downgrade(&mut self.conn, &back)
             .map_err(ScratchError::Replay)?;
+        // A full read: `kept` stays the read before this revision, which the
+        // next `schema_before` compares the database with as it finds it.
         introspect(&mut self.conn, &IntrospectOptions::default()).map_err(ScratchError::Read)
     }
 }
