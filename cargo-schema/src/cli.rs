@@ -137,6 +137,17 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+/// Which of schema.ini's timeouts is which: three keys whose names alone
+/// could be confused.
+const TIMEOUTS_HELP: &str = "Timeouts (schema.ini's main section, in seconds):
+  lock_timeout            how long this runner waits for another runner's migration lock [default: 60]
+  statement_lock_timeout  how long one statement of a revision waits for a table or row lock held
+                          by anyone else (PostgreSQL lock_timeout, MySQL/MariaDB lock_wait_timeout,
+                          SQLite busy timeout) [default: none]
+  statement_timeout       how long one statement of a revision may run [default: none]
+  lock_timeout_retries    retries of a revision that failed on a lock timeout and left nothing behind [default: 0]
+A revision's metadata.toml may set its own statement_timeout and statement_lock_timeout.";
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -145,6 +156,7 @@ pub enum Command {
     /// Create a new revision.
     Generate(GenerateArgs),
     /// Apply revisions up to TARGET (default: head).
+    #[command(after_long_help = TIMEOUTS_HELP)]
     Upgrade(MigrateArgs),
     /// Revert revisions down to TARGET.
     Downgrade(DowngradeArgs),

@@ -12,7 +12,7 @@ use schema_core::EngineSettings;
 use crate::connect::establish;
 use crate::dialect::Dialect;
 use crate::error::RunError;
-use crate::introspect::{introspect_again, IntrospectBackend, IntrospectOptions, Kept};
+use crate::introspect::{introspect, introspect_again, IntrospectBackend, IntrospectOptions, Kept};
 use crate::runner::Migrator;
 use crate::scratch::{ScratchDatabase, ScratchError};
 
@@ -79,5 +79,36 @@ where
             &mut self.kept,
         )
         .map_err(ScratchError::Read)
+    }
+
+    /// The schema after `migration`'s up.sql and then its down.sql, run
+    /// from where [`Replay::schema_before`] left the scratch database; it is
+    /// left without `migration`, which the next `schema_before` applies
+    /// again when a later revision needs it.
+    pub fn schema_after_round_trip(
+        &mut self,
+        migrator: &Migrator,
+        migration: &Migration,
+    ) -> Result<Schema, ScratchError> {
+        let parse = |text: &str| {
+            text.parse::<Target>()
+                .map_err(|e| ScratchError::Replay(RunError::Graph(e)))
+        };
+        migrator
+            .upgrade(&mut self.conn, &parse(&migration.revision)?)
+            .map_err(ScratchError::Replay)?;
+        // Down to one parent: of a merge, that reverts the merge alone.
+        let back = parse(
+            migration
+                .down_revisions
+                .first()
+                .map_or("base", String::as_str),
+        )?;
+        migrator
+            .downgrade(&mut self.conn, &back)
+            .map_err(ScratchError::Replay)?;
+        // A full read: `kept` stays the read before this revision, which the
+        // next `schema_before` compares the database with as it finds it.
+        introspect(&mut self.conn, &IntrospectOptions::default()).map_err(ScratchError::Read)
     }
 }

@@ -30,11 +30,12 @@ use schema_core::migrations::{
     AppliedSet, Direction, Migration, RevisionGraph, StampPlan, Step, Target,
 };
 pub use schema_core::settings::RunOptions;
-use schema_core::settings::RunPlan;
+use schema_core::settings::{RevisionTimeouts, RunPlan};
 use schema_core::EngineSettings;
 
 use diesel::migration::Migration as DieselMigration;
 use schema_core::sql;
+use schema_core::url::Backend;
 
 use crate::bookkeeping::{
     self, RevisionRow, SqlxRow, APPLIED, DIESEL_TABLE, FAILED, REVISIONS_TABLE,
@@ -55,6 +56,9 @@ pub trait Observer {
     fn started(&mut self, _step: &Step) {}
     /// A step ran (and its bookkeeping is written).
     fn finished(&mut self, _step: &Step) {}
+    /// A step failed on a lock timeout, left nothing behind, and runs again
+    /// (`lock_timeout_retries`): this is retry `attempt` of `of`.
+    fn retrying(&mut self, _step: &Step, _attempt: u32, _of: u32) {}
 }
 
 /// An observer that ignores everything.
@@ -312,54 +316,76 @@ impl Migrator {
         // one transaction): doing so for every revision made
         // `transaction_per_migration` runs quadratic in the revisions.
         let mut carried: Option<(VecDeque<Step>, i64)> = None;
+        let mut retries = Retries::default();
         loop {
             let before = done.len();
-            let (ran, outside, rest, count) = conn
-                .locked_transaction(|c| {
-                    let mut count = c.version_count()?;
-                    let mut plan = match carried.take() {
-                        Some((rest, expected)) if expected == count => rest,
-                        _ => {
-                            let applied = self.prepare(c)?;
-                            if !announced {
-                                observer.starting(&applied);
-                            }
-                            VecDeque::from(self.plan(&applied, direction, target)?)
+            // The step being applied, and whether it was the first of its
+            // transaction, for a lock timeout that may be retried.
+            let mut current: Option<(Step, bool)> = None;
+            let result = conn.locked_transaction(|c| {
+                let mut count = c.version_count()?;
+                let mut plan = match carried.take() {
+                    Some((rest, expected)) if expected == count => rest,
+                    _ => {
+                        let applied = self.prepare(c)?;
+                        if !announced {
+                            observer.starting(&applied);
                         }
+                        VecDeque::from(self.plan(&applied, direction, target)?)
+                    }
+                };
+                if !announced {
+                    observer.planned(plan.make_contiguous());
+                    announced = true;
+                }
+                let mut ran = Vec::new();
+                while let Some(step) = plan.pop_front() {
+                    let migration = self.migration(&step)?;
+                    if !migration.run_in_transaction {
+                        fence(c, lease)?;
+                        return Ok((ran, Some(step), plan, count));
+                    }
+                    lease.check()?;
+                    current = Some((step.clone(), ran.is_empty()));
+                    self.apply(c, &step, migration, observer, run_plan, false, true, lease)?;
+                    current = None;
+                    count += step_delta(&step);
+                    ran.push(step);
+                    if !whole {
+                        break;
+                    }
+                }
+                // Not committed once another runner may have taken
+                // over: the fence is the transaction's last statement.
+                fence(c, lease)?;
+                Ok((ran, None, plan, count))
+            });
+            let (ran, outside, rest, count) = match result {
+                Ok(ran) => ran,
+                Err(error) => {
+                    let error = rollback_note(error, whole, before);
+                    let Some((step, first)) = current else {
+                        return Err(error);
                     };
-                    if !announced {
-                        observer.planned(plan.make_contiguous());
-                        announced = true;
-                    }
-                    let mut ran = Vec::new();
-                    while let Some(step) = plan.pop_front() {
-                        let migration = self.migration(&step)?;
-                        if !migration.run_in_transaction {
-                            fence(c, lease)?;
-                            return Ok((ran, Some(step), plan, count));
-                        }
-                        lease.check()?;
-                        self.apply(c, &step, migration, observer, run_plan, false, true, lease)?;
-                        count += step_delta(&step);
-                        ran.push(step);
-                        if !whole {
-                            break;
-                        }
-                    }
-                    // Not committed once another runner may have taken
-                    // over: the fence is the transaction's last statement.
-                    fence(c, lease)?;
-                    Ok((ran, None, plan, count))
-                })
-                .map_err(|e| rollback_note(e, whole, before))?;
+                    let migration = self.migration(&step)?;
+                    retries.after(error, &step, migration, first, run_plan, observer)?;
+                    // Planned again from what the database holds now.
+                    carried = None;
+                    continue;
+                }
+            };
             done.extend(ran);
             let mut count = count;
             match outside {
                 Some(step) => {
                     let migration = self.migration(&step)?;
-                    self.apply(
+                    // Outside a transaction a lock timeout is never
+                    // retried; the error says so when retries were asked for.
+                    while let Err(error) = self.apply(
                         conn, &step, migration, observer, run_plan, false, false, lease,
-                    )?;
+                    ) {
+                        retries.after(error, &step, migration, true, run_plan, observer)?;
+                    }
                     count += step_delta(&step);
                     done.push(step);
                 }
@@ -386,12 +412,17 @@ impl Migrator {
         observer.starting(&applied);
         let plan = self.plan(&applied, direction, target)?;
         observer.planned(&plan);
+        let mut retries = Retries::default();
         for step in &plan {
             let migration = self.migration(step)?;
             lease.check()?;
-            if let Err(error) = self.apply(
+            while let Err(error) = self.apply(
                 conn, step, migration, observer, run_plan, true, false, lease,
             ) {
+                let Err(error) = retries.after(error, step, migration, false, run_plan, observer)
+                else {
+                    continue;
+                };
                 if direction == Direction::Up && matches!(error, RunError::Statement { .. }) {
                     // A runner that lost its lease writes nothing more: the
                     // failure may be the new holder's work colliding.
@@ -555,13 +586,14 @@ impl Migrator {
             return Ok(());
         }
         let revision = Revision::new(migration, C::BACKEND);
+        let session = run_plan.revision_session(RevisionTimeouts::of(migration));
         type Boxed = Box<dyn std::error::Error + Send + Sync>;
         let statements = |c: &mut C| -> Result<(), Boxed> {
             let script = match step.direction {
                 Direction::Up => Some(&migration.up_sql),
                 Direction::Down => migration.down_sql.as_ref(),
             };
-            for statement in &run_plan.before_revision {
+            for statement in &session.0 {
                 c.batch_execute(statement)?;
             }
             let ran: Result<(), Boxed> = match script {
@@ -575,7 +607,7 @@ impl Migrator {
             };
             // After a failure the session is restored too where it can be;
             // inside a transaction that failed, the rollback restores it.
-            for statement in &run_plan.after_revision {
+            for statement in &session.1 {
                 let restored = c.batch_execute(statement);
                 if ran.is_ok() {
                     restored?;
@@ -661,7 +693,8 @@ impl Migrator {
         // also stop a savepoint inside the batch from being taken.
         conn.batch_execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
         let mut batch = String::with_capacity(script.len() + record.len() + 64);
-        for statement in &run_plan.before_revision {
+        let (before, after) = run_plan.revision_session(RevisionTimeouts::of(migration));
+        for statement in &before {
             batch.push_str(statement);
             batch.push_str(";\n");
         }
@@ -671,7 +704,7 @@ impl Migrator {
             batch.push_str(&statement.text);
             batch.push_str("\n;\n");
         }
-        for statement in &run_plan.after_revision {
+        for statement in &after {
             batch.push_str(statement);
             batch.push_str(";\n");
         }
@@ -920,6 +953,89 @@ fn fence<C: Dialect>(conn: &mut C, lease: &LeaseState) -> Result<(), RunError> {
     match lease.fence_sql() {
         Some(sql) => lease.fenced(conn.execute_counted(sql)?),
         None => Ok(()),
+    }
+}
+
+/// `lock_timeout_retries`: how many times the revision that failed last
+/// has been run again.
+#[derive(Default)]
+struct Retries {
+    revision: String,
+    done: u32,
+}
+
+impl Retries {
+    /// After `error` from `step`: `Ok` when it was a lock timeout that left
+    /// nothing behind and retries remain (the observer is told), otherwise
+    /// the error, saying why a lock timeout was not retried. `first`: the
+    /// step was the first of its transaction.
+    fn after(
+        &mut self,
+        mut error: RunError,
+        step: &Step,
+        migration: &Migration,
+        first: bool,
+        run_plan: &RunPlan,
+        observer: &mut dyn Observer,
+    ) -> Result<(), RunError> {
+        let allowed = run_plan.lock_timeout_retries;
+        let RunError::Statement {
+            message,
+            line,
+            note,
+            ..
+        } = &mut error
+        else {
+            return Err(error);
+        };
+        if allowed == 0 || !is_lock_timeout(run_plan.backend, message) {
+            return Err(error);
+        }
+        if self.revision != step.revision {
+            *self = Retries {
+                revision: step.revision.clone(),
+                done: 0,
+            };
+        }
+        let script = match step.direction {
+            Direction::Up => Some(migration.up_sql.as_str()),
+            Direction::Down => migration.down_sql.as_deref(),
+        };
+        let first_statement = script
+            .and_then(|s| sql::split(s, run_plan.backend).into_iter().next())
+            .is_some_and(|s| s.line == *line);
+        let why = match run_plan.retry_leaves_nothing(
+            migration.run_in_transaction,
+            first,
+            first_statement,
+        ) {
+            Ok(()) if self.done < allowed => {
+                self.done += 1;
+                observer.retrying(step, self.done, allowed);
+                return Ok(());
+            }
+            Ok(()) => format!("it failed on a lock timeout again after {allowed} retries (lock_timeout_retries = {allowed})"),
+            Err(why) => format!("not retried after the lock timeout (lock_timeout_retries = {allowed}): {why}"),
+        };
+        if !note.is_empty() {
+            note.push_str("\n  ");
+        }
+        note.push_str(&why);
+        Err(error)
+    }
+}
+
+/// Whether a server's message is its lock timeout: PostgreSQL's 55P03
+/// (`lock_timeout`), MySQL/MariaDB's 1205 (`lock_wait_timeout`,
+/// `innodb_lock_wait_timeout`). The message is matched because diesel's
+/// error carries no SQLSTATE or error number; both are the servers'
+/// English messages, the default `lc_messages`.
+fn is_lock_timeout(backend: Backend, message: &str) -> bool {
+    match backend {
+        Backend::Postgres => message.contains("canceling statement due to lock timeout"),
+        Backend::Mysql => message.contains("Lock wait timeout exceeded"),
+        // The runner holds SQLite's write lock: nothing of its own waits.
+        Backend::Sqlite => false,
     }
 }
 

@@ -14,7 +14,7 @@
 use std::fmt::Write;
 
 use schema_core::migrations::{Direction, Migration, RevisionGraph, Step};
-use schema_core::settings::{RunOptions, RunPlan};
+use schema_core::settings::{RevisionTimeouts, RunOptions, RunPlan};
 use schema_core::sql;
 use schema_core::url::Backend;
 
@@ -129,14 +129,15 @@ fn write_step(out: &mut String, step: &Step, m: &Migration, backend: Backend, pl
         Direction::Up => "up.sql",
         Direction::Down => "down.sql",
     };
-    for statement in &plan.before_revision {
+    let (before, after) = plan.revision_session(RevisionTimeouts::of(m));
+    for statement in &before {
         let _ = writeln!(out, "{statement};");
     }
     for statement in sql::split(script, backend) {
         let _ = writeln!(out, "-- {folder}/{file}:{}", statement.line);
         write_statement(out, &statement.text, backend);
     }
-    for statement in &plan.after_revision {
+    for statement in &after {
         let _ = writeln!(out, "{statement};");
     }
     out.push_str(&bookkeeping::record_step_sql(

@@ -66,7 +66,15 @@ fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckView, Failure
     if !args.no_lint && !status.pending.is_empty() {
         let graph = migrator.graph();
         let pending: Vec<_> = status.pending.iter().filter_map(|r| graph.get(r)).collect();
-        let linted = lint_revisions(project, &engine, &migrator, &pending, !args.no_drift, &[])?;
+        let linted = lint_revisions(
+            project,
+            &engine,
+            &migrator,
+            &pending,
+            !args.no_drift,
+            args.round_trip,
+            &[],
+        )?;
         findings.extend(
             linted
                 .findings
@@ -124,4 +132,8 @@ pub struct CheckArgs {
     /// --no-drift they are linted without the schema before each one.
     #[arg(long)]
     pub no_lint: bool,
+    /// Also prove, in the scratch database, that each pending revision's
+    /// down.sql brings the schema back to what it was before its up.sql.
+    #[arg(long, conflicts_with = "no_lint")]
+    pub round_trip: bool,
 }

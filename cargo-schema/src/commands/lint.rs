@@ -46,6 +46,10 @@ pub struct LintArgs {
     /// every table a statement names is then taken to exist already.
     #[arg(long)]
     pub no_replay: bool,
+    /// Also prove, in the scratch database, that each revision's down.sql
+    /// brings the schema back to what it was before its up.sql.
+    #[arg(long, conflicts_with = "no_replay")]
+    pub round_trip: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: LintFormat,
@@ -151,6 +155,7 @@ fn lint(project: &ProjectContext, args: &LintArgs) -> Result<Report<LintView>, F
         &migrator,
         &revisions,
         !args.no_replay,
+        args.round_trip,
         &previous,
     )?;
     view.notes.splice(0..0, notes);

@@ -253,6 +253,11 @@ impl Observer for Both<'_> {
         self.0.finished(step);
         self.1.finished(step);
     }
+
+    fn retrying(&mut self, step: &Step, attempt: u32, of: u32) {
+        self.0.retrying(step, attempt, of);
+        self.1.retrying(step, attempt, of);
+    }
 }
 
 /// Where a run went: `upgraded 2 revisions: a -> b`, or `already at a`.

@@ -10,14 +10,20 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use diesel::connection::LoadConnection;
-use schema_core::lint::{lint_revision, LintConfig, PreviousRelease, RevisionInput};
+use schema_core::lint::{
+    lint_revision, Finding, LintConfig, PreviousRelease, RevisionInput, Severity,
+};
 use schema_core::migrations::{lint_allow_of, Migration};
 use schema_core::options::Value;
 use schema_core::schema::diesel::parse::declared_tables;
+use schema_core::schema::drift::{self, DifferenceKind};
+use schema_core::schema::Schema;
+use schema_core::sql;
 use schema_core::url::Backend;
 use schema_core::{ConfigError, EngineSettings};
 use schema_runtime::introspect::IntrospectBackend;
 use schema_runtime::replay::Replay;
+use schema_runtime::scratch::ScratchError;
 use schema_runtime::{Dialect, Migrator};
 
 use super::git::Base;
@@ -50,7 +56,9 @@ pub fn config(project: &ProjectContext) -> Result<LintConfig, Failure> {
 }
 
 /// Lint `revisions` (in upgrade order) of the project, the schema before
-/// each one built by replay unless `replay` is false, against the previous
+/// each one built by replay unless `replay` is false; with `round_trip`,
+/// also prove in the scratch database that each one's down.sql brings the
+/// schema back to what it was before its up.sql; against the previous
 /// release's schema.rs files `previous` (none: not checked).
 pub fn lint_revisions(
     project: &ProjectContext,
@@ -58,6 +66,7 @@ pub fn lint_revisions(
     migrator: &Migrator,
     revisions: &[&Migration],
     replay: bool,
+    round_trip: bool,
     previous: &[PreviousRelease],
 ) -> Result<LintView, Failure> {
     let config = config(project)?;
@@ -80,7 +89,8 @@ pub fn lint_revisions(
         migrator,
         revisions: &revisions,
         config: &config,
-        replay,
+        replay: replay || round_trip,
+        round_trip,
         verbose,
         previous,
     };
@@ -104,6 +114,7 @@ struct Run<'a> {
     revisions: &'a [&'a Migration],
     config: &'a LintConfig,
     replay: bool,
+    round_trip: bool,
     verbose: bool,
     previous: &'a [PreviousRelease],
 }
@@ -116,13 +127,16 @@ impl Run<'_> {
     {
         let mut notes = Vec::new();
         let mut scratch = None;
-        if self.replay && !self.revisions.is_empty() {
-            let verbose = self.verbose;
-            match Replay::<C>::start(self.engine, |name| {
+        let verbose = self.verbose;
+        let start = || {
+            Replay::<C>::start(self.engine, |name| {
                 if verbose {
                     eprintln!("note: replaying the revisions before each linted one into the scratch database {name}");
                 }
-            }) {
+            })
+        };
+        if self.replay && !self.revisions.is_empty() {
+            match start() {
                 Ok(r) => scratch = Some(r),
                 Err(e) => notes.push(format!("the schema before each revision is not known ({e}); every table a statement names is taken to exist already")),
             }
@@ -167,10 +181,124 @@ impl Run<'_> {
                 previous: self.previous,
             };
             findings.extend(lint_revision(&input, self.config));
+            if self.round_trip {
+                match (&before, scratch.as_mut()) {
+                    (Some(before), Some(replay)) => {
+                        let finding = round_trip_finding(m, C::BACKEND, &base, before, || {
+                            replay.schema_after_round_trip(self.migrator, m)
+                        });
+                        if let Some(finding) = finding {
+                            let reported = self
+                                .config
+                                .apply(vec![finding.clone()])
+                                .into_iter()
+                                .filter(|f| !allow.iter().any(|a| a == f.code));
+                            findings.extend(reported);
+                            if finding.code == ROUND_TRIP {
+                                // What down.sql left behind would make the
+                                // next replay of this revision fail: the
+                                // later revisions get a new scratch database.
+                                scratch = None;
+                                match start() {
+                                    Ok(r) => scratch = Some(r),
+                                    Err(e) => notes.push(format!("the schema before the revisions after {} is not known ({e})", m.revision)),
+                                }
+                            }
+                        }
+                    }
+                    _ => notes.push(format!(
+                        "the round trip of {} was not checked: the schema before it is not known",
+                        m.revision
+                    )),
+                }
+            }
         }
         let revisions = self.revisions.iter().map(|m| m.revision.clone()).collect();
         Ok(LintView::new(revisions, findings, notes))
     }
+}
+
+/// The code of a revision whose down.sql does not undo its up.sql.
+const ROUND_TRIP: &str = "round-trip";
+
+/// `round-trip`: a revision whose down.sql does not bring the schema back
+/// to what it was before its up.sql (or fails), naming the objects that
+/// differ; `irreversible-down`: one whose down.sql runs nothing.
+fn round_trip_finding(
+    m: &Migration,
+    backend: Backend,
+    base: &Path,
+    before: &Schema,
+    after: impl FnOnce() -> Result<Schema, ScratchError>,
+) -> Option<Finding> {
+    let file = m.file_path("down.sql");
+    let file = file
+        .strip_prefix(base)
+        .map(Path::to_path_buf)
+        .unwrap_or(file);
+    let finding = |code, severity, message: String, help: &str| Finding {
+        code,
+        severity,
+        revision: m.revision.clone(),
+        file: file.clone(),
+        line: 1,
+        statement: String::new(),
+        message,
+        help: help.to_owned(),
+    };
+    let down = m.down_sql.as_deref().unwrap_or_default();
+    if sql::split(down, backend).is_empty() {
+        if m.reverts_nothing() {
+            return Some(finding(
+                "irreversible-down",
+                Severity::Error,
+                "down.sql runs no SQL while up.sql does: the revision cannot be reverted, and `downgrade` refuses it".to_owned(),
+                "write the statements that undo up.sql in down.sql, or say `-- irreversible` in it if nothing can undo it",
+            ));
+        }
+        // Declared `-- irreversible`, or an up.sql that runs nothing too.
+        return None;
+    }
+    let after = match after() {
+        Ok(after) => after,
+        Err(e) => {
+            return Some(finding(
+                ROUND_TRIP,
+                Severity::Error,
+                format!("applying up.sql and then down.sql in the scratch database failed: {e}"),
+                "fix down.sql so that it runs after up.sql",
+            ))
+        }
+    };
+    let differences = drift::compare(&after, before);
+    if differences.is_empty() {
+        return None;
+    }
+    let objects: Vec<String> = differences
+        .iter()
+        .map(|d| {
+            let what = match d.kind {
+                DifferenceKind::Missing => "missing after down.sql".to_owned(),
+                DifferenceKind::Extra => "left behind by down.sql".to_owned(),
+                DifferenceKind::Changed => format!(
+                    "{} differs: {} before, {} after",
+                    d.aspect.as_deref().unwrap_or("definition"),
+                    d.expected.as_deref().unwrap_or("none"),
+                    d.actual.as_deref().unwrap_or("none")
+                ),
+            };
+            format!("{} ({what})", d.object)
+        })
+        .collect();
+    Some(finding(
+        ROUND_TRIP,
+        Severity::Error,
+        format!(
+            "down.sql does not bring the schema back to what it was before up.sql: {}",
+            objects.join("; ")
+        ),
+        "make down.sql undo exactly what up.sql does, object by object",
+    ))
 }
 
 /// `lint.allow` of the revision's metadata.toml, read from its folder.

@@ -184,6 +184,18 @@ impl Observer for RunPrinter<'_> {
         }
     }
 
+    fn retrying(&mut self, step: &Step, attempt: u32, of: u32) {
+        if matches!(self.mode, Mode::Quiet) {
+            return;
+        }
+        let name = self
+            .migration(step)
+            .map_or_else(|| step.revision.clone(), Migration::describe);
+        self.line(format!(
+            "retrying revision {name} after lock timeout ({attempt}/{of})"
+        ));
+    }
+
     fn finished(&mut self, step: &Step) {
         match self.mode {
             Mode::Quiet => {}

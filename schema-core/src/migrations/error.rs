@@ -82,7 +82,7 @@ pub enum MigrationError {
         message: String,
     },
     /// `metadata.toml` has a key this tool does not know.
-    #[error("{}:{line}: unknown key `{key}`{}; the keys are revision, down_revision, branch_labels, depends_on, message, run_in_transaction, lint", path.display(), suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    #[error("{}:{line}: unknown key `{key}`{}; the keys are revision, down_revision, branch_labels, depends_on, message, run_in_transaction, lint, statement_timeout, statement_lock_timeout", path.display(), suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
     UnknownMetadataKey {
         /// The metadata file.
         path: PathBuf,

@@ -212,6 +212,8 @@ impl RevisionGraph {
             depends_on,
             message: Some(opts.message.clone()),
             run_in_transaction: true,
+            statement_timeout: None,
+            statement_lock_timeout: None,
             checksum: Checksum::of_sql(&up_sql),
             up_sql,
             down_sql: None,

@@ -9,6 +9,8 @@
 //! message = "add account table"
 //! run_in_transaction = true               # diesel's key, default true
 //! lint.allow = ["ban-drop-column"]        # `cargo schema lint` codes this revision may break
+//! statement_timeout = 600                 # seconds; this revision's own, over schema.ini's
+//! statement_lock_timeout = 2.5            # seconds; likewise
 //! ```
 //!
 //! Unknown keys are errors (with the line, and a suggestion for a typo)
@@ -16,6 +18,7 @@
 //! into a new base.
 
 use std::path::Path;
+use std::time::Duration;
 
 use toml::de::{DeTable, DeValue};
 
@@ -24,7 +27,7 @@ use super::error::MigrationError;
 /// The keys that place a revision in the graph. A `metadata.toml` without any
 /// of them keeps diesel's meaning: the folder follows the previous one.
 const GRAPH_KEYS: [&str; 4] = ["revision", "down_revision", "branch_labels", "depends_on"];
-const ALL_KEYS: [&str; 7] = [
+const ALL_KEYS: [&str; 9] = [
     "revision",
     "down_revision",
     "branch_labels",
@@ -32,6 +35,8 @@ const ALL_KEYS: [&str; 7] = [
     "message",
     "run_in_transaction",
     "lint",
+    "statement_timeout",
+    "statement_lock_timeout",
 ];
 
 /// The parsed content of one `metadata.toml`.
@@ -46,6 +51,10 @@ pub(crate) struct Metadata {
     pub run_in_transaction: Option<bool>,
     /// `lint.allow`: lint codes this revision may break.
     pub lint_allow: Vec<String>,
+    /// `statement_timeout`: this revision's, over the main section's.
+    pub statement_timeout: Option<Duration>,
+    /// `statement_lock_timeout`: this revision's, over the main section's.
+    pub statement_lock_timeout: Option<Duration>,
     /// Whether any of [`GRAPH_KEYS`] is present.
     pub has_graph_keys: bool,
 }
@@ -121,6 +130,17 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Metadata, Vec<MigrationEr
                 Some(list) => meta.lint_allow = list,
                 None => errors.push(type_error("a table with only `allow`, an array of strings")),
             },
+            "statement_timeout" | "statement_lock_timeout" => match seconds(value.get_ref()) {
+                Ok(d) if name == "statement_timeout" => meta.statement_timeout = Some(d),
+                Ok(d) => meta.statement_lock_timeout = Some(d),
+                Err(found) => errors.push(MigrationError::MetadataType {
+                    path: path.to_path_buf(),
+                    line: line_col(text, value.span().start).0,
+                    key: name.to_string(),
+                    expected: "a number of seconds above 0",
+                    found,
+                }),
+            },
             other => errors.push(MigrationError::UnknownMetadataKey {
                 path: path.to_path_buf(),
                 line: line_col(text, key.span().start).0,
@@ -134,6 +154,23 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Metadata, Vec<MigrationEr
     } else {
         errors.sort_by_key(|e| e.line());
         Err(errors)
+    }
+}
+
+/// A timeout in seconds (an integer or a float above 0, at most a year);
+/// otherwise what was found, for the error.
+fn seconds(value: &DeValue<'_>) -> Result<Duration, String> {
+    let number = match value {
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .map(|i| i as f64),
+        DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+        other => return Err(other.type_str().to_string()),
+    };
+    match number {
+        Some(n) if n > 0.0 && n <= 31_536_000.0 => Ok(Duration::from_secs_f64(n)),
+        Some(n) => Err(format!("{n}")),
+        None => Err(value.type_str().to_string()),
     }
 }
 
@@ -241,6 +278,30 @@ mod tests {
         assert_eq!(
             kinds,
             vec![("metadata_type", Some(1)), ("metadata_type", Some(2))]
+        );
+    }
+
+    #[test]
+    fn a_revision_sets_its_own_timeouts() {
+        let m = parse(
+            "statement_timeout = 600\nstatement_lock_timeout = 2.5\n",
+            path(),
+        )
+        .unwrap();
+        assert_eq!(m.statement_timeout, Some(Duration::from_secs(600)));
+        assert_eq!(m.statement_lock_timeout, Some(Duration::from_millis(2500)));
+        let errs = parse(
+            "statement_timeout = \"10s\"\nstatement_lock_timeout = 0\n",
+            path(),
+        )
+        .unwrap_err();
+        let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "m/metadata.toml:1: `statement_timeout` must be a number of seconds above 0, found string; change its value",
+                "m/metadata.toml:2: `statement_lock_timeout` must be a number of seconds above 0, found 0; change its value",
+            ]
         );
     }
 

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::checksum::Checksum;
 use super::error::MigrationError;
@@ -46,6 +47,12 @@ pub struct Migration {
     pub message: Option<String>,
     /// diesel's `run_in_transaction` (default true).
     pub run_in_transaction: bool,
+    /// metadata.toml's `statement_timeout`, over the main section's.
+    #[serde(default)]
+    pub statement_timeout: Option<Duration>,
+    /// metadata.toml's `statement_lock_timeout`, over the main section's.
+    #[serde(default)]
+    pub statement_lock_timeout: Option<Duration>,
     /// `up.sql`.
     pub up_sql: String,
     /// `down.sql`; without it the revision cannot be downgraded.
@@ -357,6 +364,8 @@ fn build(
         run_in_transaction: meta
             .run_in_transaction
             .unwrap_or_else(|| !(sqlx.is_some() && sqlx::no_transaction(&files.up_sql))),
+        statement_timeout: meta.statement_timeout,
+        statement_lock_timeout: meta.statement_lock_timeout,
         checksum,
         up_sql: files.up_sql,
         down_sql: files.down_sql,

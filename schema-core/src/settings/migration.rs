@@ -38,7 +38,15 @@ pub const MIGRATION_KEYS: &[(&str, &str)] = &[
     ),
     (
         "statement_timeout",
-        "seconds one statement of a revision may run before the server cancels it (PostgreSQL's statement_timeout, MariaDB's max_statement_time), set around each revision's own statements; refused on MySQL, ignored on SQLite [default: none]",
+        "seconds one statement of a revision may run before the server cancels it (PostgreSQL's statement_timeout, MariaDB's max_statement_time), set around each revision's own statements; a revision's metadata.toml may set its own; refused on MySQL, ignored on SQLite [default: none]",
+    ),
+    (
+        "statement_lock_timeout",
+        "seconds one statement of a revision may wait for a lock another session holds (PostgreSQL's lock_timeout, MySQL/MariaDB's lock_wait_timeout and innodb_lock_wait_timeout, SQLite's busy timeout), set around each revision's own statements; a revision's metadata.toml may set its own. Not `lock_timeout`, which is how long a runner waits for another runner [default: none]",
+    ),
+    (
+        "lock_timeout_retries",
+        "times a revision that failed on a lock timeout is run again, only where its failure left nothing behind (its own transaction: transaction_per_migration, or the first revision of a run) [default: 0]",
     ),
     (
         "multiple_heads",

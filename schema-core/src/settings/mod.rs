@@ -11,4 +11,6 @@ mod run;
 
 pub use engine::{Echo, EngineSettings, PoolClass};
 pub use migration::{MigrationSettings, MIGRATION_KEYS};
-pub use run::{LockMode, RefusedSetting, RunOptions, RunPlan, DEFAULT_LOCK_LEASE};
+pub use run::{
+    LockMode, RefusedSetting, RevisionTimeouts, RunOptions, RunPlan, DEFAULT_LOCK_LEASE,
+};

@@ -83,6 +83,18 @@ pub struct RunOptions {
     /// restored after them; `None` leaves the session's as it is. SQLite,
     /// where nothing waits on a server, ignores it.
     pub statement_timeout: Option<Duration>,
+    /// How long one statement of a revision may wait for a lock another
+    /// session holds before the server gives up (PostgreSQL's
+    /// `lock_timeout`, MySQL/MariaDB's `lock_wait_timeout` and
+    /// `innodb_lock_wait_timeout`, SQLite's busy timeout), set around each
+    /// revision's own statements and restored after them; `None` leaves the
+    /// session's as it is. Not [`RunOptions::lock_timeout`], which is how
+    /// long a runner waits for another runner.
+    pub statement_lock_timeout: Option<Duration>,
+    /// How many times a revision that failed on a lock timeout is run again,
+    /// where its failure left nothing behind (see
+    /// [`RunPlan::retry_leaves_nothing`]).
+    pub lock_timeout_retries: u32,
 }
 
 impl RunOptions {
@@ -95,6 +107,8 @@ impl RunOptions {
         lock_lease: DEFAULT_LOCK_LEASE,
         transactional_ddl: None,
         statement_timeout: None,
+        statement_lock_timeout: None,
+        lock_timeout_retries: 0,
     };
 
     /// Read the run keys of the main section; problems go to `problems`
@@ -144,19 +158,20 @@ impl RunOptions {
                 true
             })
         });
-        let statement_timeout = seconds(config, "statement_timeout", Duration::ZERO, problems);
-        if statement_timeout.is_zero() {
-            if let Some((v, line)) = read(config, "statement_timeout", problems) {
-                if v.trim().parse::<f64>() == Ok(0.0) {
+        let statement_timeout = optional_timeout(config, "statement_timeout", problems);
+        let statement_lock_timeout = optional_timeout(config, "statement_lock_timeout", problems);
+        let lock_timeout_retries =
+            read(config, "lock_timeout_retries", problems).map_or(0, |(v, line)| {
+                v.trim().parse::<u32>().unwrap_or_else(|_| {
                     problems.push(invalid(
                         config,
-                        "statement_timeout",
+                        "lock_timeout_retries",
                         line,
-                        "a timeout must be longer than 0 seconds; remove the key for none",
+                        &format!("expected a whole number of retries, got `{}`", v.trim()),
                     ));
-                }
-            }
-        }
+                    0
+                })
+            });
         RunOptions {
             transaction_per_migration,
             lock_timeout,
@@ -164,7 +179,9 @@ impl RunOptions {
             lock,
             lock_lease,
             transactional_ddl,
-            statement_timeout: Some(statement_timeout).filter(|d| !d.is_zero()),
+            statement_timeout,
+            statement_lock_timeout,
+            lock_timeout_retries,
         }
     }
 
@@ -245,7 +262,6 @@ impl RunOptions {
     }
 
     fn plan_with(&self, backend: Backend, lock: LockMode, transactional: bool) -> RunPlan {
-        let (before_revision, after_revision) = self.revision_session(backend);
         RunPlan {
             lock,
             transactional,
@@ -254,44 +270,13 @@ impl RunOptions {
             // (PostgreSQL standing in for CockroachDB or YugabyteDB): each
             // statement commits by itself, as those engines run DDL.
             each_statement_commits: backend.transactional_ddl() && !transactional,
-            before_revision,
-            after_revision,
-        }
-    }
-
-    /// The session statements around each revision's own statements, and
-    /// those that restore the session after them: the previous value is
-    /// kept in a variable of the session rather than reset to the server's
-    /// default, so a timeout set by `connect_args` survives the run.
-    fn revision_session(&self, backend: Backend) -> (Vec<String>, Vec<String>) {
-        let Some(timeout) = self.statement_timeout else {
-            return (Vec::new(), Vec::new());
-        };
-        let ms = timeout.as_millis().max(1);
-        match backend {
-            Backend::Sqlite => (Vec::new(), Vec::new()),
-            Backend::Postgres => (
-                vec![
-                    "SELECT set_config('cargo_schema.statement_timeout', \
-                     current_setting('statement_timeout'), false)"
-                        .to_owned(),
-                    format!("SELECT set_config('statement_timeout', '{ms}ms', false)"),
-                ],
-                vec!["SELECT set_config('statement_timeout', \
-                     current_setting('cargo_schema.statement_timeout'), false)"
-                    .to_owned()],
-            ),
-            Backend::Mysql => (
-                vec![
-                    "SET @cargo_schema_statement_time = @@SESSION.max_statement_time".to_owned(),
-                    format!(
-                        "SET SESSION max_statement_time = {}.{:03}",
-                        ms / 1000,
-                        ms % 1000
-                    ),
-                ],
-                vec!["SET SESSION max_statement_time = @cargo_schema_statement_time".to_owned()],
-            ),
+            backend,
+            timeouts: RevisionTimeouts {
+                statement: self.statement_timeout,
+                lock: self.statement_lock_timeout,
+            },
+            runner_lock_timeout: self.lock_timeout,
+            lock_timeout_retries: self.lock_timeout_retries,
         }
     }
 
@@ -320,6 +305,8 @@ impl RunOptions {
             lock_lease,
             transactional_ddl,
             statement_timeout,
+            statement_lock_timeout,
+            lock_timeout_retries,
         } = *self;
         let lock_timeout = duration(lock_timeout);
         let lock = option(lock, |mode| match mode {
@@ -330,6 +317,7 @@ impl RunOptions {
         let lock_lease = duration(lock_lease);
         let transactional_ddl = option(transactional_ddl, |set| quote!(#set));
         let statement_timeout = option(statement_timeout, duration);
+        let statement_lock_timeout = option(statement_lock_timeout, duration);
         quote! {
             ::schema_runtime::RunOptions {
                 transaction_per_migration: #transaction_per_migration,
@@ -339,9 +327,34 @@ impl RunOptions {
                 lock_lease: #lock_lease,
                 transactional_ddl: #transactional_ddl,
                 statement_timeout: #statement_timeout,
+                statement_lock_timeout: #statement_lock_timeout,
+                lock_timeout_retries: #lock_timeout_retries,
             }
         }
     }
+}
+
+/// A timeout of the main section that is off unless set; `0` is refused
+/// (removing the key says "none" without doubt).
+fn optional_timeout(
+    config: &Config,
+    key: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Duration> {
+    let timeout = seconds(config, key, Duration::ZERO, problems);
+    if timeout.is_zero() {
+        if let Some((v, line)) = read(config, key, problems) {
+            if v.trim().parse::<f64>() == Ok(0.0) {
+                problems.push(invalid(
+                    config,
+                    key,
+                    line,
+                    "a timeout must be longer than 0 seconds; remove the key for none",
+                ));
+            }
+        }
+    }
+    Some(timeout).filter(|d| !d.is_zero())
 }
 
 impl Default for RunOptions {
@@ -366,13 +379,153 @@ pub struct RunPlan {
     /// the revision's transaction (`transactional_ddl = false` on a backend
     /// whose DDL is transactional).
     pub each_statement_commits: bool,
-    /// Session statements before each revision's own statements.
-    pub before_revision: Vec<String>,
-    /// Session statements after them, restoring the session.
-    pub after_revision: Vec<String>,
+    /// The backend the plan is for.
+    pub backend: Backend,
+    /// The main section's timeouts for the revisions' own statements.
+    pub timeouts: RevisionTimeouts,
+    /// The runner's `lock_timeout`: on SQLite the busy timeout the session
+    /// holds while the runner runs, so the one a revision's statements ran
+    /// under is set back to it.
+    pub runner_lock_timeout: Duration,
+    /// `lock_timeout_retries`.
+    pub lock_timeout_retries: u32,
+}
+
+/// The timeouts a revision's own statements run under: the main section's,
+/// or a revision's own from its metadata.toml.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RevisionTimeouts {
+    /// `statement_timeout`.
+    pub statement: Option<Duration>,
+    /// `statement_lock_timeout`.
+    pub lock: Option<Duration>,
+}
+
+impl RevisionTimeouts {
+    /// What a revision's metadata.toml sets.
+    pub fn of(migration: &crate::migrations::Migration) -> RevisionTimeouts {
+        RevisionTimeouts {
+            statement: migration.statement_timeout,
+            lock: migration.statement_lock_timeout,
+        }
+    }
+
+    /// These, with what a revision sets (`overrides`) taking the place of
+    /// the main section's.
+    pub fn overridden_by(self, overrides: RevisionTimeouts) -> RevisionTimeouts {
+        RevisionTimeouts {
+            statement: overrides.statement.or(self.statement),
+            lock: overrides.lock.or(self.lock),
+        }
+    }
 }
 
 impl RunPlan {
+    /// The session statements around one revision's own statements (its
+    /// metadata.toml's timeouts, `overrides`, over the main section's), and
+    /// those that restore the session after them. The previous value is
+    /// kept in a variable of the session rather than reset to the server's
+    /// default, so a timeout set by `connect_args` survives the run.
+    pub fn revision_session(&self, overrides: RevisionTimeouts) -> (Vec<String>, Vec<String>) {
+        let timeouts = self.timeouts.overridden_by(overrides);
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        let ms = |d: Duration| d.as_millis().max(1);
+        match self.backend {
+            // SQLite has no server to hold up: only a lock wait, the busy
+            // timeout, which the runner set to its own `lock_timeout`.
+            Backend::Sqlite => {
+                if let Some(lock) = timeouts.lock {
+                    before.push(format!("PRAGMA busy_timeout = {}", ms(lock)));
+                    after.push(format!(
+                        "PRAGMA busy_timeout = {}",
+                        self.runner_lock_timeout.as_millis()
+                    ));
+                }
+            }
+            Backend::Postgres => {
+                for (setting, value) in [
+                    ("statement_timeout", timeouts.statement),
+                    ("lock_timeout", timeouts.lock),
+                ] {
+                    let Some(value) = value else { continue };
+                    before.push(format!(
+                        "SELECT set_config('cargo_schema.{setting}', \
+                         current_setting('{setting}'), false)"
+                    ));
+                    before.push(format!(
+                        "SELECT set_config('{setting}', '{}ms', false)",
+                        ms(value)
+                    ));
+                    after.push(format!(
+                        "SELECT set_config('{setting}', \
+                         current_setting('cargo_schema.{setting}'), false)"
+                    ));
+                }
+            }
+            Backend::Mysql => {
+                if let Some(timeout) = timeouts.statement {
+                    let ms = ms(timeout);
+                    before.push(
+                        "SET @cargo_schema_statement_time = @@SESSION.max_statement_time"
+                            .to_owned(),
+                    );
+                    before.push(format!(
+                        "SET SESSION max_statement_time = {}.{:03}",
+                        ms / 1000,
+                        ms % 1000
+                    ));
+                    after.push(
+                        "SET SESSION max_statement_time = @cargo_schema_statement_time".to_owned(),
+                    );
+                }
+                if let Some(lock) = timeouts.lock {
+                    // Whole seconds, at least one: what both servers take.
+                    let seconds = lock.as_millis().div_ceil(1000).max(1);
+                    // Metadata locks (DDL) and InnoDB's row locks (DML).
+                    for setting in ["lock_wait_timeout", "innodb_lock_wait_timeout"] {
+                        before.push(format!("SET @cargo_schema_{setting} = @@SESSION.{setting}"));
+                        before.push(format!("SET SESSION {setting} = {seconds}"));
+                        after.push(format!("SET SESSION {setting} = @cargo_schema_{setting}"));
+                    }
+                }
+            }
+        }
+        (before, after)
+    }
+
+    /// Whether a revision that failed on a lock timeout left nothing behind,
+    /// so running it again is safe, and if not, why. `run_in_transaction`
+    /// is the revision's; `first_of_run` says no revision ran before it in
+    /// this run's transaction; `first_statement` says it failed at its first
+    /// statement.
+    pub fn retry_leaves_nothing(
+        &self,
+        run_in_transaction: bool,
+        first_of_run: bool,
+        first_statement: bool,
+    ) -> Result<(), &'static str> {
+        if !run_in_transaction {
+            return Err("it ran outside a transaction (run_in_transaction = false), so its statements before the one that failed stay applied");
+        }
+        if self.each_statement_commits {
+            return Err("each of its statements commits by itself (transactional_ddl = false), so those before the one that failed stay applied");
+        }
+        if !self.transactional {
+            // DDL commits as it runs: only a failure at the revision's first
+            // statement leaves nothing of it.
+            return if first_statement {
+                Ok(())
+            } else {
+                Err("the server committed its statements before the one that failed (DDL is not transactional here)")
+            };
+        }
+        if self.per_migration || first_of_run {
+            Ok(())
+        } else {
+            Err("it ran in the run's transaction after other revisions, which the rollback undid with it; set transaction_per_migration = true to retry revisions on their own")
+        }
+    }
+
     /// Whether the whole run is one transaction.
     pub fn whole_run_transaction(&self) -> bool {
         self.transactional && !self.per_migration
@@ -433,19 +586,21 @@ mod tests {
             statement_timeout: Some(Duration::from_millis(1500)),
             ..RunOptions::DEFAULT
         };
+        let none = RevisionTimeouts::default();
         let p = options
             .plan(Backend::Postgres, Some("PostgreSQL 16.4"))
             .unwrap();
+        let (before, after) = p.revision_session(none);
         assert_eq!(
-            p.before_revision[1],
+            before[1],
             "SELECT set_config('statement_timeout', '1500ms', false)"
         );
-        assert_eq!(p.after_revision.len(), 1);
+        assert_eq!(after.len(), 1);
         let p = options
             .plan(Backend::Mysql, Some("10.11.6-MariaDB"))
             .unwrap();
         assert_eq!(
-            p.before_revision[1],
+            p.revision_session(none).0[1],
             "SET SESSION max_statement_time = 1.500"
         );
         // MySQL itself has none for DDL: refused, not silently dropped.
@@ -461,12 +616,98 @@ mod tests {
         );
         // SQLite ignores it.
         let p = options.plan(Backend::Sqlite, None).unwrap();
-        assert!(p.before_revision.is_empty() && p.after_revision.is_empty());
-        assert!(RunOptions::DEFAULT
+        assert_eq!(p.revision_session(none), (vec![], vec![]));
+        let p = RunOptions::DEFAULT.plan(Backend::Postgres, None).unwrap();
+        assert_eq!(p.revision_session(none), (vec![], vec![]));
+    }
+
+    #[test]
+    fn a_statement_lock_timeout_sets_each_backends_lock_wait() {
+        let options = RunOptions {
+            statement_lock_timeout: Some(Duration::from_millis(1500)),
+            ..RunOptions::DEFAULT
+        };
+        let none = RevisionTimeouts::default();
+        let (before, after) = options
             .plan(Backend::Postgres, None)
             .unwrap()
-            .before_revision
-            .is_empty());
+            .revision_session(none);
+        assert_eq!(
+            before[1],
+            "SELECT set_config('lock_timeout', '1500ms', false)"
+        );
+        assert_eq!(
+            after,
+            ["SELECT set_config('lock_timeout', current_setting('cargo_schema.lock_timeout'), false)"]
+        );
+        // Whole seconds on MySQL/MariaDB, rounded up; both kinds of lock.
+        let (before, after) = options
+            .plan(Backend::Mysql, Some("8.0.36"))
+            .unwrap()
+            .revision_session(none);
+        assert!(before.contains(&"SET SESSION lock_wait_timeout = 2".to_owned()));
+        assert!(before.contains(&"SET SESSION innodb_lock_wait_timeout = 2".to_owned()));
+        assert_eq!(after.len(), 2);
+        // SQLite's busy timeout goes back to the runner's own.
+        let (before, after) = options
+            .plan(Backend::Sqlite, None)
+            .unwrap()
+            .revision_session(none);
+        assert_eq!(before, ["PRAGMA busy_timeout = 1500"]);
+        assert_eq!(after, ["PRAGMA busy_timeout = 60000"]);
+        // A revision's own timeouts win over the main section's.
+        let own = RevisionTimeouts {
+            statement: Some(Duration::from_secs(600)),
+            lock: Some(Duration::from_millis(250)),
+        };
+        let (before, _) = options
+            .plan(Backend::Postgres, None)
+            .unwrap()
+            .revision_session(own);
+        assert_eq!(
+            before[1],
+            "SELECT set_config('statement_timeout', '600000ms', false)"
+        );
+        assert_eq!(
+            before[3],
+            "SELECT set_config('lock_timeout', '250ms', false)"
+        );
+    }
+
+    #[test]
+    fn a_lock_timeout_is_retried_only_where_nothing_was_left_behind() {
+        let plan = |per_migration, ddl| {
+            RunOptions {
+                transaction_per_migration: per_migration,
+                transactional_ddl: ddl,
+                ..RunOptions::DEFAULT
+            }
+            .plan(Backend::Postgres, None)
+            .unwrap()
+        };
+        // The run's transaction: only its first revision.
+        assert!(plan(false, None)
+            .retry_leaves_nothing(true, true, false)
+            .is_ok());
+        let why = plan(false, None)
+            .retry_leaves_nothing(true, false, true)
+            .unwrap_err();
+        assert!(why.contains("transaction_per_migration"), "{why}");
+        assert!(plan(true, None)
+            .retry_leaves_nothing(true, false, false)
+            .is_ok());
+        assert!(plan(true, None)
+            .retry_leaves_nothing(false, true, true)
+            .is_err());
+        assert!(plan(true, Some(false))
+            .retry_leaves_nothing(true, true, true)
+            .is_err());
+        // MariaDB commits DDL: only a failure at the first statement.
+        let mariadb = RunOptions::DEFAULT
+            .plan(Backend::Mysql, Some("10.11.6-MariaDB"))
+            .unwrap();
+        assert!(mariadb.retry_leaves_nothing(true, false, true).is_ok());
+        assert!(mariadb.retry_leaves_nothing(true, true, false).is_err());
     }
 
     #[test]

@@ -26,5 +26,6 @@ mod scratch;
 mod smoke;
 mod stamp;
 mod statement_errors;
+mod statement_lock_timeout;
 mod statement_timeout;
 mod upgrade;

@@ -49,6 +49,9 @@ pub static RULES: &[Rule] = &[
     r("allow-without-reason", Warning, ALL, "a `-- schema:allow CODE` comment that says no why"),
     r("unknown-rule", Warning, ALL, "a `-- schema:allow` comment naming no rule"),
     r("breaks-previous-release", Error, ALL, "with `--base`/`--previous-schema`: drops or renames a table or column the previous release's schema.rs declares, or adds a NOT NULL column without a default to one of its tables"),
+    // `lint --round-trip` (the scratch database proves them, not a parser).
+    r("round-trip", Error, ALL, "down.sql run after up.sql does not bring the schema back to what it was before (objects named), or fails"),
+    r("irreversible-down", Error, ALL, "down.sql runs no SQL while up.sql does (unless it says `-- irreversible`)"),
     // PostgreSQL.
     r("require-concurrent-index-creation", Error, PG, "CREATE INDEX without CONCURRENTLY on an existing table: SHARE lock, writes wait for the build"),
     r("require-concurrent-index-deletion", Error, PG, "DROP INDEX without CONCURRENTLY: ACCESS EXCLUSIVE on the table"),
