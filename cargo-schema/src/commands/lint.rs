@@ -34,7 +34,7 @@ pub struct LintArgs {
     pub since: Option<String>,
     /// Lint the revisions whose files differ from git's REF (changed since
     /// or new), without asking the database; the previous release's
-    /// schema.rs is read at REF (the [print_schema] `file`).
+    /// schema.rs is read at REF (the `file` of `[print_schema]`).
     #[arg(long, value_name = "REF", conflicts_with_all = ["range", "since"])]
     pub base: Option<String>,
     /// The previous release's schema.rs: a revision may not drop or rename
