@@ -143,7 +143,9 @@ where
         if row.kind == "table" || row.kind == "index" {
             // SQLite rewrites the stored CREATE on ALTER TABLE; what a
             // table reads as depends on that and on its indexes' alone
-            // (their rows come in name order within a table's).
+            // (whose tbl_name is the table's own spelling, whatever case
+            // CREATE INDEX used). A reordered catalog only misses the
+            // kept copy, never returns a stale one.
             let print = fingerprints.entry(&row.tbl_name).or_default();
             print.push_str(&row.kind);
             print.push('\0');
