@@ -41,15 +41,7 @@ pub fn parse_schema_rs(
     path: &Path,
     backend: Backend,
 ) -> Result<Schema, ParseSchemaError> {
-    let error = |span: Span, message: String| {
-        let start = span.start();
-        ParseSchemaError {
-            path: path.display().to_string(),
-            line: start.line,
-            column: start.column + 1,
-            message,
-        }
-    };
+    let error = |span: Span, message: String| ParseSchemaError::at(path, span, message);
     let file = syn::parse_file(source).map_err(|e| error(e.span(), e.to_string()))?;
     let mut tables = Vec::new();
     let mut joins = Vec::new();
@@ -136,11 +128,9 @@ pub struct DeclaredTable {
     pub columns: Vec<(String, usize)>,
 }
 
-/// The tables the schema.rs text `source` declares, with the line of each
-/// table and column: what `lint --previous-schema` points at when a
-/// revision removes something the previous release still uses.
-pub fn declared_tables(source: &str, path: &Path) -> Result<Vec<DeclaredTable>, ParseSchemaError> {
-    let error = |span: Span, message: String| {
+impl ParseSchemaError {
+    /// The error at `span` of the file `path` (columns counted from 1).
+    fn at(path: &Path, span: Span, message: String) -> Self {
         let start = span.start();
         ParseSchemaError {
             path: path.display().to_string(),
@@ -148,7 +138,14 @@ pub fn declared_tables(source: &str, path: &Path) -> Result<Vec<DeclaredTable>, 
             column: start.column + 1,
             message,
         }
-    };
+    }
+}
+
+/// The tables the schema.rs text `source` declares, with the line of each
+/// table and column: what `lint --previous-schema` points at when a
+/// revision removes something the previous release still uses.
+pub fn declared_tables(source: &str, path: &Path) -> Result<Vec<DeclaredTable>, ParseSchemaError> {
+    let error = |span: Span, message: String| ParseSchemaError::at(path, span, message);
     let file = syn::parse_file(source).map_err(|e| error(e.span(), e.to_string()))?;
     let mut defs = Vec::new();
     collect_defs(&file.items, &mut defs).map_err(|e| error(e.span(), e.to_string()))?;
