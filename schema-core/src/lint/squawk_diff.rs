@@ -218,6 +218,8 @@ fn every_squawk_finding_maps_to_ours_or_a_listed_difference() {
             backend: Backend::Postgres,
             before: None,
             in_transaction: false,
+            lock_timeout: false,
+            statement_timeout: false,
             sqlite_foreign_keys: false,
             metadata_allow: &[],
             previous: &[],

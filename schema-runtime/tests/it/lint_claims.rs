@@ -34,6 +34,8 @@ fn lint(
         backend,
         before: Some(before),
         in_transaction,
+        lock_timeout: true,
+        statement_timeout: true,
         sqlite_foreign_keys: foreign_keys,
         metadata_allow: &[],
         previous: &[],
