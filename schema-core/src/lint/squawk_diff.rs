@@ -219,7 +219,11 @@ fn every_squawk_finding_maps_to_ours_or_a_listed_difference() {
         if in_transaction {
             args.push("--assume-in-transaction");
         }
-        let out = Command::new(&squawk).args(&args).arg(&file).output().unwrap();
+        let out = Command::new(&squawk)
+            .args(&args)
+            .arg(&file)
+            .output()
+            .unwrap();
         let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!(
                 "squawk's output is not JSON ({e}): {}",
