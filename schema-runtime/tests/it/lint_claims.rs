@@ -390,40 +390,6 @@ mod postgres {
         assert!(refused.contains("lock timeout"), "{refused}");
     }
 
-    /// `transaction-nesting`: a COMMIT in the revision ends the runner's
-    /// transaction, so a later failure leaves the statements before it
-    /// applied although the runner rolls back.
-    #[test]
-    fn a_commit_inside_the_runners_transaction_leaves_half_a_revision() {
-        let Some(db) = PgConnection::test_db() else {
-            return;
-        };
-        let mut conn: PgConnection = db.conn();
-        conn.batch_execute(SETUP).unwrap();
-        let before = schema_of(&mut conn);
-        let revision = "CREATE TABLE nested_a (id INTEGER);\nCOMMIT;\nCREATE TABLE nested_b (id INTEGER REFERENCES nowhere (id));\n";
-        assert_eq!(
-            codes(lint(
-                revision,
-                schema_core::url::Backend::Postgres,
-                &before,
-                true,
-                false
-            )),
-            ["transaction-nesting"]
-        );
-        // What the runner does: BEGIN, the statements, ROLLBACK on failure.
-        conn.batch_execute("BEGIN").unwrap();
-        let failed = conn.batch_execute(revision).is_err();
-        let _ = conn.batch_execute("ROLLBACK");
-        assert!(failed, "the revision's last statement was meant to fail");
-        assert_eq!(
-            conn.number("SELECT count(*) AS n FROM pg_tables WHERE tablename = 'nested_a'"),
-            1,
-            "the runner's ROLLBACK undid what came before the COMMIT"
-        );
-    }
-
     /// `unique-on-existing-rows` (Atlas MF101/MF102): the unique index
     /// over a column with a duplicate fails.
     #[test]

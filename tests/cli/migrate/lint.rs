@@ -278,3 +278,62 @@ fn concurrent_index_needs_its_own_revision() {
     ctx.run(&["lint"]).code(0);
     ctx.run(&["upgrade"]).code(0);
 }
+
+/// `transaction-nesting`, as the runner meets it: a COMMIT in a revision
+/// the runner wraps in a transaction ends that transaction, so what came
+/// before it stays applied while the upgrade fails and the revision is
+/// not recorded (PostgreSQL); a BEGIN fails the upgrade (SQLite).
+#[test]
+fn transaction_control_inside_the_runners_transaction() {
+    for (backend, label) in [(Backend::Postgres, "postgres"), (Backend::Sqlite, "sqlite")] {
+        let postgres = label == "postgres";
+        let Some(ctx) = project(backend) else {
+            continue;
+        };
+        let sql = if postgres {
+            "CREATE TABLE committed (id INTEGER PRIMARY KEY);\nCOMMIT;\nCREATE TABLE after_commit (id INTEGER PRIMARY KEY);\n"
+        } else {
+            "BEGIN;\nCREATE TABLE began (id INTEGER);\nCOMMIT;\n"
+        };
+        ctx.revision(
+            "2024-07-01-000002_change",
+            &format!("revision = \"{R2}\"\ndown_revision = \"{R1}\"\nstatement_lock_timeout = 2\nstatement_timeout = 60\n"),
+            sql,
+            "SELECT 1;\n",
+        );
+        ctx.run(&["upgrade", R1]).code(0);
+        let out = ctx.run(&["lint", "--format", "json"]);
+        out.code(3);
+        let lines: &[u64] = if postgres { &[2] } else { &[1, 3] };
+        let expected: Vec<_> = lines
+            .iter()
+            .map(|l| found("transaction-nesting", R2, *l))
+            .collect();
+        assert_eq!(findings(&out.json()), expected, "{label}");
+        let upgrade = ctx.run(&["upgrade"]);
+        upgrade.code(1);
+        let current = ctx.run(&["current"]);
+        assert!(!current.stdout.contains(R2), "{label}: {}", current.stdout);
+        if postgres {
+            assert!(
+                upgrade
+                    .stderr
+                    .contains("ROLLBACK TO SAVEPOINT can only be used in transaction blocks"),
+                "{}",
+                upgrade.stderr
+            );
+            // What came before the COMMIT stayed; nothing after it did.
+            let tables = ctx.run(&["print-schema"]).code(0).stdout.clone();
+            assert!(tables.contains("committed (id)"), "{tables}");
+            assert!(!tables.contains("after_commit"), "{tables}");
+        } else {
+            assert!(
+                upgrade
+                    .stderr
+                    .contains("cannot start a transaction within a transaction"),
+                "{}",
+                upgrade.stderr
+            );
+        }
+    }
+}

@@ -50,13 +50,28 @@ fn nesting(statement: &Statement, ctx: &Context<'_>, out: &mut Vec<Hit>) {
     if !ctx.in_transaction || ctx.backend == Backend::Mysql {
         return;
     }
-    let what = match statement {
-        Statement::StartTransaction { .. } => match ctx.backend {
-            Backend::Sqlite => "BEGIN fails with `cannot start a transaction within a transaction`: the upgrade stops here",
-            _ => "BEGIN only warns `there is already a transaction in progress`, and the COMMIT that closes it commits the runner's transaction: the statements after it run outside any transaction, and a failure there leaves the revision half applied and unrecorded",
-        },
-        Statement::Commit { .. } => "COMMIT ends the runner's transaction early: the statements after it run outside any transaction, and a failure there leaves the revision half applied and unrecorded",
-        Statement::Rollback { savepoint: None, .. } => "ROLLBACK undoes what the revision did so far and ends the runner's transaction: the runner then records the revision as applied",
+    // What the runner does with each was watched on the servers
+    // (tests/cli/migrate/lint.rs): it runs each revision under a savepoint
+    // of its transaction, so ending that transaction fails the upgrade.
+    let what = match (statement, ctx.backend) {
+        (Statement::StartTransaction { .. }, Backend::Sqlite) => {
+            "BEGIN fails with `cannot start a transaction within a transaction`: the upgrade stops here"
+        }
+        (Statement::StartTransaction { .. }, _) => {
+            "BEGIN by itself only draws the warning `there is already a transaction in progress`, but the COMMIT meant to close it ends the runner's transaction"
+        }
+        (Statement::Commit { .. }, Backend::Sqlite) => {
+            "COMMIT ends the runner's transaction: what came before it stays applied and the rest runs outside any transaction; if a later statement fails the revision is left half applied and unrecorded, and even when all run the upgrade reports `cannot commit - no transaction is active`"
+        }
+        (Statement::Commit { .. }, _) => {
+            "COMMIT ends the runner's transaction: what came before it stays applied, and the upgrade then fails (`ROLLBACK TO SAVEPOINT can only be used in transaction blocks`) with the revision unrecorded, so running it again meets those statements a second time"
+        }
+        (Statement::Rollback { savepoint: None, .. }, Backend::Sqlite) => {
+            "ROLLBACK undoes what the upgrade did so far and ends the runner's transaction: the statements after it run and are recorded on their own, and the upgrade reports `cannot commit - no transaction is active`"
+        }
+        (Statement::Rollback { savepoint: None, .. }, _) => {
+            "ROLLBACK ends the runner's transaction and undoes everything the upgrade did so far, earlier revisions of the same run included, and the upgrade fails"
+        }
         _ => return,
     };
     out.push(Hit {
