@@ -29,7 +29,7 @@ const NOT_BUILT: &[(&str, &str)] = &[
     ),
     (
         "ban-uncommitted-transaction",
-        "not built: a BEGIN left open in a revision run outside a transaction",
+        "the runner's record of the revision ends a BEGIN left open: nothing is lost",
     ),
 ];
 
