@@ -482,6 +482,78 @@ mod mysql {
         assert!(accepts(&mut conn, fulltext, "ALGORITHM=INPLACE, LOCK=NONE").is_err());
     }
 
+    /// `require-lock-timeout` on MariaDB: an ALTER waits for the metadata
+    /// lock of a transaction that read the table, a SELECT after it queues
+    /// behind it (both seen in this database's PROCESSLIST rows), and with
+    /// `lock_wait_timeout` set the ALTER gives up (1205) instead.
+    #[test]
+    fn without_a_lock_wait_timeout_every_later_query_queues() {
+        let Some(db) = MysqlConnection::test_db() else {
+            return;
+        };
+        let mut reader: MysqlConnection = db.conn();
+        let mut watcher: MysqlConnection = db.conn();
+        reader.batch_execute(SETUP).unwrap();
+        let before = schema_of(&mut reader);
+        let alter = "ALTER TABLE items ADD COLUMN flag INT";
+        assert_eq!(
+            untimed_codes(alter, schema_core::url::Backend::Mysql, &before),
+            ["require-lock-timeout"]
+        );
+        reader
+            .batch_execute("START TRANSACTION; SELECT count(*) FROM items")
+            .unwrap();
+        let waiting = |watcher: &mut MysqlConnection, info: &str| -> bool {
+            let start = Instant::now();
+            loop {
+                let n = watcher.number(&format!(
+                    "SELECT count(*) AS n FROM information_schema.PROCESSLIST \
+                     WHERE DB = '{}' AND STATE LIKE 'Waiting for table metadata lock' AND INFO = '{info}'",
+                    db.name()
+                ));
+                if n > 0 {
+                    return true;
+                }
+                if start.elapsed() > BOUND {
+                    return false;
+                }
+                // Between two looks at PROCESSLIST; no state is waited for here.
+                std::thread::yield_now();
+            }
+        };
+        let url = db.diesel_url().to_owned();
+        let spawn = |sql: &'static str| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let mut conn = MysqlConnection::establish(&url).unwrap();
+                conn.batch_execute(sql).unwrap();
+            })
+        };
+        let altering = spawn("ALTER TABLE items ADD COLUMN flag INT");
+        let alter_waits = waiting(&mut watcher, "ALTER TABLE items ADD COLUMN flag INT");
+        let selecting = spawn("SELECT count(*) FROM items");
+        let select_waits = waiting(&mut watcher, "SELECT count(*) FROM items");
+        let mut timed: MysqlConnection = db.conn();
+        let refused = timed
+            .batch_execute(
+                "SET SESSION lock_wait_timeout = 1; ALTER TABLE items ADD COLUMN other INT",
+            )
+            .map_err(|e| e.to_string());
+        reader.batch_execute("COMMIT").unwrap();
+        altering.join().unwrap();
+        selecting.join().unwrap();
+        assert!(
+            alter_waits,
+            "the ALTER did not wait for the reader's metadata lock"
+        );
+        assert!(
+            select_waits,
+            "a SELECT after the waiting ALTER did not queue behind it"
+        );
+        let refused = refused.expect_err("the ALTER with lock_wait_timeout waited on");
+        assert!(refused.contains("Lock wait timeout exceeded"), "{refused}");
+    }
+
     /// The newer MySQL rules, asked of the server: expression defaults
     /// copy, an explicit lock was not needed, NOT NULL and UNIQUE fail on
     /// the rows there, and MariaDB makes an inline REFERENCES a key.
