@@ -280,6 +280,23 @@ fn sqlite_rules() {
         lite("ALTER TABLE users ADD COLUMN c TEXT DEFAULT 'x'"),
         Vec::<&str>::new()
     );
+    // The ADD COLUMN forms SQLite refuses on a table with rows.
+    assert_eq!(
+        lite("ALTER TABLE users ADD COLUMN d INT GENERATED ALWAYS AS (score * 2) STORED"),
+        ["sqlite-alter-unsupported"]
+    );
+    assert_eq!(
+        lite("ALTER TABLE users ADD COLUMN d INT GENERATED ALWAYS AS (score * 2) VIRTUAL"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        lite("ALTER TABLE posts ADD COLUMN u INT REFERENCES users (id) DEFAULT 1"),
+        ["sqlite-alter-unsupported"]
+    );
+    assert_eq!(
+        lite("ALTER TABLE posts ADD COLUMN u INT REFERENCES users (id)"),
+        Vec::<&str>::new()
+    );
 }
 
 /// The findings of `sql` in a revision with the runner's timeouts as

@@ -735,6 +735,27 @@ mod sqlite {
         let error = conn.batch_execute(REBUILD).unwrap_err().to_string();
         assert!(error.contains("NOT NULL constraint failed"), "{error}");
 
+        // ADD COLUMN forms SQLite refuses on a table with rows (the failed
+        // rebuild left foreign keys off).
+        conn.batch_execute("PRAGMA foreign_keys = ON").unwrap();
+        for (sql, error) in [
+            (
+                "ALTER TABLE users ADD COLUMN twice INT GENERATED ALWAYS AS (id * 2) STORED",
+                "cannot add a STORED column",
+            ),
+            (
+                "ALTER TABLE posts ADD COLUMN owner INT REFERENCES users (id) DEFAULT 1",
+                "Cannot add a REFERENCES column with non-NULL default value",
+            ),
+        ] {
+            assert!(
+                codes(lint(sql, lite, &before, true, true)).contains(&"sqlite-alter-unsupported"),
+                "{sql}"
+            );
+            let refused = conn.batch_execute(sql).unwrap_err().to_string();
+            assert!(refused.contains(error), "{sql}: {refused}");
+        }
+
         let drop = "ALTER TABLE users DROP COLUMN name";
         assert!(codes(lint(drop, lite, &before, true, false)).contains(&"sqlite-alter-unsupported"));
         let error = conn.batch_execute(drop).unwrap_err().to_string();

@@ -86,7 +86,7 @@ pub static RULES: &[Rule] = &[
     // SQLite.
     r("sqlite-drop-table-cascades", Error, LITE, "DROP TABLE (a table rebuild) of a parent table with foreign keys on: ON DELETE CASCADE / SET NULL change the child rows"),
     r("sqlite-pragma-in-transaction", Error, LITE, "PRAGMA foreign_keys in a revision the runner wraps in a transaction: the pragma is ignored"),
-    r("sqlite-alter-unsupported", Error, LITE, "an ALTER TABLE form SQLite does not have (ALTER COLUMN, ADD CONSTRAINT, ADD COLUMN with UNIQUE/PRIMARY KEY or a non-constant default), or DROP COLUMN of a key, UNIQUE, indexed or foreign key column"),
+    r("sqlite-alter-unsupported", Error, LITE, "an ALTER TABLE form SQLite does not have (ALTER COLUMN, ADD CONSTRAINT, ADD COLUMN with UNIQUE/PRIMARY KEY, a non-constant default, GENERATED STORED, or REFERENCES with a non-NULL default under foreign keys), or DROP COLUMN of a key, UNIQUE, indexed or foreign key column"),
     r("sqlite-alter-version", Error, LITE, "with `[lint] sqlite_version`: RENAME COLUMN before 3.25, DROP COLUMN before 3.35"),
 ];
 

@@ -4,7 +4,9 @@
 //! SQLite does not have (or not before the version `[lint]
 //! sqlite_version` names), and columns it will not drop.
 
-use sqlparser::ast::{AlterTableOperation, ColumnOption, Expr, ObjectType, Statement};
+use sqlparser::ast::{
+    AlterTableOperation, ColumnOption, Expr, GeneratedExpressionMode, ObjectType, Statement,
+};
 
 use super::{key, shown, Context, Hit};
 use crate::lint::parse::Parsed;
@@ -46,7 +48,30 @@ pub(super) fn check(
                     AlterTableOperation::ModifyColumn { .. }
                     | AlterTableOperation::ChangeColumn { .. } => Some("MODIFY/CHANGE COLUMN"),
                     AlterTableOperation::AddColumn { column_def, .. } => {
-                        column_def.options.iter().find_map(|o| match &o.option {
+                        let has = |f: fn(&ColumnOption) -> bool| {
+                            column_def.options.iter().any(|o| f(&o.option))
+                        };
+                        let references = has(|o| matches!(o, ColumnOption::ForeignKey { .. }));
+                        let non_null_default = has(
+                            |o| matches!(o, ColumnOption::Default(e) if !matches!(e, Expr::Value(v) if v.to_string().eq_ignore_ascii_case("NULL"))),
+                        );
+                        let stored = has(|o| {
+                            matches!(
+                                o,
+                                ColumnOption::Generated {
+                                    generation_expr_mode: Some(GeneratedExpressionMode::Stored),
+                                    ..
+                                }
+                            )
+                        });
+                        if stored {
+                            Some("ADD COLUMN ... GENERATED ... STORED (only VIRTUAL)")
+                        } else if references && non_null_default && ctx.foreign_keys {
+                            Some("ADD COLUMN ... REFERENCES with a non-NULL DEFAULT while foreign keys are on")
+                        } else {
+                            None
+                        }
+                        .or_else(|| column_def.options.iter().find_map(|o| match &o.option {
                             ColumnOption::Unique {
                                 is_primary: true, ..
                             } => Some("ADD COLUMN ... PRIMARY KEY"),
@@ -57,7 +82,7 @@ pub(super) fn check(
                                 Some("ADD COLUMN with a non-constant DEFAULT")
                             }
                             _ => None,
-                        })
+                        }))
                     }
                     _ => None,
                 };
