@@ -62,6 +62,7 @@ fn ours(squawk: &str) -> &'static [&'static str] {
         "require-lock-timeout" => &["require-lock-timeout"],
         "require-statement-timeout" => &["require-statement-timeout"],
         "transaction-nesting" => &["transaction-nesting"],
+        "require-concurrent-reindex" => &["require-concurrent-reindex"],
         "ban-drop-not-null" => &["ban-drop-not-null"],
         "adding-serial-primary-key-field" => &["adding-serial-primary-key-field"],
         "ban-concurrent-index-creation-in-transaction" => {
@@ -128,6 +129,8 @@ const FIXED: &[&str] = &[
     "CREATE TABLE fresh (id BIGINT)",
     "CREATE TABLE IF NOT EXISTS fresh2 (id BIGINT)",
     "DROP TABLE IF EXISTS fresh2",
+    "REINDEX TABLE items",
+    "REINDEX INDEX items_name",
 ];
 
 /// Put last in the corpus (squawk takes the lines after a BEGIN to be in

@@ -208,6 +208,28 @@ fn postgres_rules() {
         ["ban-drop-not-null"]
     );
     assert_eq!(pg("DROP SCHEMA app CASCADE"), ["ban-drop-database"]);
+    assert_eq!(pg("REINDEX TABLE users"), ["require-concurrent-reindex"]);
+    assert_eq!(
+        pg("REINDEX INDEX users_name"),
+        ["require-concurrent-reindex"]
+    );
+    assert_eq!(
+        pg("REINDEX TABLE CONCURRENTLY users"),
+        ["ban-concurrent-index-creation-in-transaction"]
+    );
+    assert_eq!(
+        codes_with(
+            "REINDEX TABLE CONCURRENTLY users",
+            Backend::Postgres,
+            false,
+            &LintConfig::default()
+        ),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        pg("CREATE TABLE t (id INT);\nREINDEX TABLE t;\n"),
+        Vec::<&str>::new()
+    );
 }
 
 #[test]

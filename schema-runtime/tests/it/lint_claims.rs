@@ -111,6 +111,7 @@ mod postgres {
         Claim { statement: "ALTER TABLE items ADD COLUMN token DOUBLE PRECISION DEFAULT random()", code: "adding-field-with-volatile-default", lock: "AccessExclusiveLock", parent_lock: None, writes_wait: true, reads_wait: true, rewrite: true },
         Claim { statement: "ALTER TABLE items ADD COLUMN seq BIGSERIAL", code: "adding-serial-primary-key-field", lock: "AccessExclusiveLock", parent_lock: None, writes_wait: true, reads_wait: true, rewrite: true },
         Claim { statement: "ALTER TABLE items ADD CONSTRAINT items_email_key UNIQUE (email)", code: "disallowed-unique-constraint", lock: "AccessExclusiveLock", parent_lock: None, writes_wait: true, reads_wait: true, rewrite: false },
+        Claim { statement: "REINDEX TABLE items", code: "require-concurrent-reindex", lock: "ShareLock", parent_lock: None, writes_wait: true, reads_wait: true, rewrite: false },
         Claim { statement: "ALTER TABLE items ALTER COLUMN name SET NOT NULL", code: "setting-not-nullable-field", lock: "AccessExclusiveLock", parent_lock: None, writes_wait: true, reads_wait: true, rewrite: false },
     ];
 

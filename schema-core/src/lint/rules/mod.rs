@@ -66,7 +66,8 @@ pub static RULES: &[Rule] = &[
     // PostgreSQL.
     r("require-concurrent-index-creation", Error, PG, "CREATE INDEX without CONCURRENTLY on an existing table: SHARE lock, writes wait for the build"),
     r("require-concurrent-index-deletion", Error, PG, "DROP INDEX without CONCURRENTLY: ACCESS EXCLUSIVE on the table"),
-    r("ban-concurrent-index-creation-in-transaction", Error, PG, "CREATE/DROP INDEX CONCURRENTLY in a revision the runner wraps in a transaction: it fails"),
+    r("require-concurrent-reindex", Error, PG, "REINDEX without CONCURRENTLY: SHARE on the table and ACCESS EXCLUSIVE on its indexes, reads and writes wait"),
+    r("ban-concurrent-index-creation-in-transaction", Error, PG, "CREATE/DROP INDEX or REINDEX CONCURRENTLY in a revision the runner wraps in a transaction: it fails"),
     r("constraint-missing-not-valid", Error, PG, "ADD CONSTRAINT CHECK without NOT VALID on an existing table: full scan under ACCESS EXCLUSIVE"),
     r("adding-foreign-key-constraint", Error, PG, "a foreign key added to an existing table without NOT VALID: both tables locked while the child is scanned"),
     r("changing-column-type", Error, PG, "ALTER COLUMN ... TYPE on an existing table: ACCESS EXCLUSIVE, most changes rewrite the table"),
@@ -93,6 +94,10 @@ pub static RULES: &[Rule] = &[
 /// Run every family that applies to `ctx.backend` on `parsed`, then note
 /// what it creates for the statements after it.
 pub(crate) fn check(parsed: &Parsed, ctx: &mut Context<'_>, out: &mut Vec<Hit>) {
+    if let Some(reindex) = &parsed.reindex {
+        postgres::reindex(reindex, ctx, out);
+        return;
+    }
     let Some(statement) = &parsed.statement else {
         // Compound bodies and server-specific forms sqlparser does not
         // read; said once per statement so that nobody believes it passed.
