@@ -176,6 +176,14 @@ impl Run<'_> {
                 backend: C::BACKEND,
                 before: before.as_ref(),
                 in_transaction: transactional && m.run_in_transaction,
+                lock_timeout: m
+                    .statement_lock_timeout
+                    .or(self.migrator.options().statement_lock_timeout)
+                    .is_some(),
+                statement_timeout: m
+                    .statement_timeout
+                    .or(self.migrator.options().statement_timeout)
+                    .is_some(),
                 sqlite_foreign_keys: foreign_keys,
                 metadata_allow: &allow,
                 previous: self.previous,

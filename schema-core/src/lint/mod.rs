@@ -117,6 +117,12 @@ pub struct RevisionInput<'a> {
     pub before: Option<&'a Schema>,
     /// Whether the runner runs it inside a transaction.
     pub in_transaction: bool,
+    /// Whether the runner sets a lock timeout around it
+    /// (`statement_lock_timeout` in its metadata.toml or the main section).
+    pub lock_timeout: bool,
+    /// Whether the runner sets a statement timeout around it
+    /// (`statement_timeout` in its metadata.toml or the main section).
+    pub statement_timeout: bool,
     /// SQLite: whether the runner's connection enforces foreign keys
     /// (`connect_args.foreign_keys`).
     pub sqlite_foreign_keys: bool,
@@ -142,6 +148,23 @@ pub(crate) struct Context<'a> {
     /// The columns of each table created earlier in this revision,
     /// lower-cased (a rebuild's new table).
     pub created_columns: HashMap<String, Vec<String>>,
+    /// A rebuild's new table -> the table it replaces (both lower-cased).
+    pub rebuild_of: HashMap<String, String>,
+    /// Whether a lock timeout holds for the statement (runner setting or
+    /// an earlier `SET` of the revision).
+    pub lock_timeout: bool,
+    /// Likewise for the statement timeout.
+    pub statement_timeout: bool,
+    /// Whether `require-lock-timeout` / `require-statement-timeout` were
+    /// said in this revision already (once a revision is enough).
+    pub timeouts_said: (bool, bool),
+    /// `[lint] sqlite_version`: the oldest SQLite the revisions run on.
+    pub sqlite_version: Option<(u32, u32)>,
+    /// Whether the statement checked is the revision's last.
+    pub last_statement: bool,
+    /// Whether a revision run outside the runner's transaction has opened
+    /// one of its own (BEGIN not yet committed or rolled back).
+    pub own_transaction: bool,
 }
 
 /// What a rule reports, before it is placed and levelled.
@@ -163,6 +186,13 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
         rebuilt: HashSet::new(),
         previous: input.previous,
         created_columns: HashMap::new(),
+        rebuild_of: HashMap::new(),
+        lock_timeout: input.lock_timeout,
+        statement_timeout: input.statement_timeout,
+        timeouts_said: (false, false),
+        sqlite_version: config.sqlite_version,
+        last_statement: false,
+        own_transaction: false,
     };
     let comments = allow::Comments::read(input.sql);
     let mut findings = Vec::new();
@@ -197,8 +227,11 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
             (s, parsed)
         })
         .collect();
-    ctx.rebuilt = rules::rebuilt(statements.iter().filter_map(|(_, p)| p.statement.as_ref()));
-    for (statement, parsed) in &statements {
+    ctx.rebuild_of = rules::rebuilt(statements.iter().filter_map(|(_, p)| p.statement.as_ref()));
+    ctx.rebuilt = ctx.rebuild_of.values().cloned().collect();
+    let count = statements.len();
+    for (index, (statement, parsed)) in statements.iter().enumerate() {
+        ctx.last_statement = index + 1 == count;
         let mut hits = Vec::new();
         rules::check(parsed, &mut ctx, &mut hits);
         let last_line = statement.line + statement.text.lines().count().saturating_sub(1);
