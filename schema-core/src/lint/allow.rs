@@ -106,6 +106,9 @@ pub struct LintConfig {
     levels: HashMap<String, Level>,
     /// `start_after = REV`: REV and its ancestors are not linted.
     pub start_after: Option<String>,
+    /// `galera = true|false`: whether the target is a Galera node, for
+    /// when `lint` cannot ask the database (unset: it asks).
+    pub galera: Option<bool>,
 }
 
 impl LintConfig {
@@ -130,6 +133,16 @@ impl LintConfig {
             let value = value.trim();
             match key.as_str() {
                 "start_after" if !value.is_empty() => config.start_after = Some(value.to_owned()),
+                "galera" => match crate::options::asbool(value) {
+                    Some(on) => config.galera = Some(on),
+                    None => errors.push(locate(
+                        Diagnostic::new(
+                            Kind::InvalidValue,
+                            format!("[lint] galera = {value}: expected true or false"),
+                        ),
+                        key,
+                    )),
+                },
                 "allow" => {
                     for code in value.split(',').map(str::trim).filter(|c| !c.is_empty()) {
                         match rule(code) {

@@ -125,6 +125,9 @@ pub struct RevisionInput<'a> {
     /// The previous release's schema.rs files (one per `[print_schema]`
     /// file), when known (`--base`, `--previous-schema`).
     pub previous: &'a [PreviousRelease],
+    /// The target is a node of a Galera cluster (MySQL/MariaDB): its own
+    /// limits are checked too.
+    pub galera: bool,
 }
 
 /// Everything a rule sees besides the statement.
@@ -142,6 +145,8 @@ pub(crate) struct Context<'a> {
     /// The columns of each table created earlier in this revision,
     /// lower-cased (a rebuild's new table).
     pub created_columns: HashMap<String, Vec<String>>,
+    /// [`RevisionInput::galera`].
+    pub galera: bool,
 }
 
 /// What a rule reports, before it is placed and levelled.
@@ -163,6 +168,7 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
         rebuilt: HashSet::new(),
         previous: input.previous,
         created_columns: HashMap::new(),
+        galera: input.galera,
     };
     let comments = allow::Comments::read(input.sql);
     let mut findings = Vec::new();

@@ -461,6 +461,31 @@ fn node_killed(cluster: &mut Cluster) {
         .code(0);
 }
 
+/// `lint` asks the database it is configured for whether it is a Galera
+/// node, and then reports Galera's limits.
+fn lint_asks_the_node(cluster: &Cluster) {
+    let db = TestDb::create_on(Backend::Mysql, cluster.admin()).expect("a database on the cluster");
+    let ctx = Ctx {
+        project: Project::empty(),
+        db,
+    };
+    ctx.ini("");
+    ctx.revision(
+        "2024-07-01-000000_nokey",
+        "",
+        "CREATE TABLE nokey (n INTEGER NOT NULL);\n",
+        "DROP TABLE nokey;\n",
+    );
+    let out = ctx.run(&["lint"]);
+    out.code(3);
+    assert!(
+        out.stdout.contains("galera-table-without-primary-key"),
+        "lint on a Galera node:\n{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+}
+
 #[test]
 fn cluster() {
     let started = Instant::now();
@@ -473,5 +498,6 @@ fn cluster() {
     );
     spread(&cluster, "default settings", "", 9);
     spread(&cluster, "lock = table", "lock = table\n", 12);
+    lint_asks_the_node(&cluster);
     node_killed(&mut cluster);
 }

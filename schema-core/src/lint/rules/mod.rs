@@ -1,8 +1,9 @@
 //! The rule table and the helpers the rule families share. One file per
 //! family: [`common`] (every backend), [`postgres`], [`mysql`],
-//! [`sqlite`].
+//! [`galera`] (MySQL/MariaDB on a Galera node), [`sqlite`].
 
 mod common;
+mod galera;
 mod mysql;
 mod postgres;
 mod rolling;
@@ -67,6 +68,11 @@ pub static RULES: &[Rule] = &[
     // MySQL / MariaDB.
     r("mysql-copy-algorithm", Error, MY, "MODIFY/CHANGE COLUMN changing an existing column's type: ALGORITHM=COPY, writes blocked while the table is copied"),
     r("mysql-index-without-lock-none", Warning, MY, "an index added to an existing table without LOCK=NONE: the server may lock silently"),
+    // A Galera node (MariaDB's "Galera Cluster Known Limitations").
+    r("galera-table-without-primary-key", Error, MY, "on a Galera node: CREATE TABLE without a PRIMARY KEY, or DROP PRIMARY KEY: rows are replicated by key"),
+    r("galera-non-innodb-table", Error, MY, "on a Galera node: CREATE TABLE with an ENGINE other than InnoDB: its rows are not replicated"),
+    r("galera-lock-tables", Error, MY, "on a Galera node: LOCK TABLES, which Galera does not support"),
+    r("galera-large-transaction", Warning, MY, "on a Galera node: UPDATE/DELETE of every row, INSERT ... SELECT: one write set, refused above wsrep_max_ws_size and stalling the cluster"),
     // SQLite.
     r("sqlite-drop-table-cascades", Error, LITE, "DROP TABLE (a table rebuild) of a parent table with foreign keys on: ON DELETE CASCADE / SET NULL change the child rows"),
     r("sqlite-pragma-in-transaction", Error, LITE, "PRAGMA foreign_keys in a revision the runner wraps in a transaction: the pragma is ignored"),
@@ -99,7 +105,12 @@ pub(crate) fn check(parsed: &Parsed, ctx: &mut Context<'_>, out: &mut Vec<Hit>) 
     rolling::check(statement, ctx, out);
     match ctx.backend {
         Backend::Postgres => postgres::check(statement, parsed, ctx, out),
-        Backend::Mysql => mysql::check(statement, ctx, out),
+        Backend::Mysql => {
+            mysql::check(statement, ctx, out);
+            if ctx.galera {
+                galera::check(statement, out);
+            }
+        }
         Backend::Sqlite => sqlite::check(statement, parsed, ctx, out),
     }
     remember(statement, ctx);
