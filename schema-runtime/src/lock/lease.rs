@@ -320,7 +320,7 @@ fn take<C: Dialect>(
     }) {
         tries += 1;
         if tries >= 5 || start.elapsed() >= timeout {
-            return Err(e.into());
+            return Err(e);
         }
         std::thread::sleep(Duration::from_millis(20 * tries));
     }
