@@ -4,7 +4,8 @@
 //! `GET_LOCK` holds on one node only, so the runner takes the lease row by
 //! default there; these prove it holds across the cluster:
 //! - nine runners with the default settings, and twelve with `lock =
-//!   table`, all exit 0 and every revision runs once;
+//!   table`, spread over the nodes, and nine through one node, all exit 0
+//!   and every revision runs once;
 //! - a node killed (`kill -9`) while its runner is inside a revision: the
 //!   runners on the other two finish once its lease lapses, the node
 //!   restarts and rejoins, and `check` through it passes.
@@ -363,12 +364,12 @@ fn ran_once(ctx: &Ctx, scenario: &str) {
     );
 }
 
-/// Runners over the three nodes, all at once: all exit 0, each revision
-/// reported and run once.
-fn spread(cluster: &Cluster, scenario: &str, extra_ini: &str, runners: usize) {
+/// Runners over `nodes`, all at once: all exit 0, each revision reported
+/// and run once.
+fn spread(cluster: &Cluster, scenario: &str, extra_ini: &str, runners: usize, nodes: &[usize]) {
     let ctx = project(cluster, extra_ini, false);
     let started = Instant::now();
-    let outcomes = upgrade_all(cluster, &ctx, runners, &[0, 1, 2]);
+    let outcomes = upgrade_all(cluster, &ctx, runners, nodes);
     let wall = started.elapsed();
     let mut reported = 0;
     for out in &outcomes {
@@ -385,8 +386,9 @@ fn spread(cluster: &Cluster, scenario: &str, extra_ini: &str, runners: usize) {
     );
     ran_once(&ctx, scenario);
     eprintln!(
-        "galera {scenario}: {runners} runners over {NODES} nodes, {} exited 0, \
+        "galera {scenario}: {runners} runners over {} node(s), {} exited 0, \
          {REVISIONS} revisions each attempted once, {:.1}s",
+        nodes.len(),
         outcomes.iter().filter(|o| o.code == Some(0)).count(),
         wall.as_secs_f64()
     );
@@ -496,8 +498,10 @@ fn cluster() {
         "galera: {NODES} nodes synced in {:.1}s",
         started.elapsed().as_secs_f64()
     );
-    spread(&cluster, "default settings", "", 9);
-    spread(&cluster, "lock = table", "lock = table\n", 12);
+    spread(&cluster, "default settings", "", 9, &[0, 1, 2]);
+    spread(&cluster, "lock = table", "lock = table\n", 12, &[0, 1, 2]);
+    // One writer: every runner through the same node.
+    spread(&cluster, "one node", "", 9, &[1]);
     lint_asks_the_node(&cluster);
     node_killed(&mut cluster);
 }
