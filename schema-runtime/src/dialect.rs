@@ -51,8 +51,9 @@ pub trait Dialect:
     }
 
     /// The server's version string (`SELECT version()`), from which the
-    /// runner tells CockroachDB, YugabyteDB and TiDB from the backend
-    /// itself ([`schema_core::url::Flavor`]).
+    /// runner tells CockroachDB, YugabyteDB, TiDB and a Galera node (marked
+    /// with [`schema_core::url::GALERA_MARK`]) from the backend itself
+    /// ([`schema_core::url::Flavor`]).
     fn server_version(&mut self) -> Result<String, RunError>;
 
     /// Take the runner lock, waiting at most `timeout`.

@@ -256,9 +256,11 @@ impl Migrator {
         let mut guard = self.lock(conn, &plan)?;
         let lease = guard.lease_state();
         let conn = &mut *guard;
-        conn.locked_transaction(|c| {
-            c.ensure_bookkeeping()?;
-            self.ensure_sqlx(c)
+        crate::lock::retry_certification(C::BACKEND, || {
+            conn.locked_transaction(|c| {
+                c.ensure_bookkeeping()?;
+                self.ensure_sqlx(c)
+            })
         })?;
         let ran = if plan.transactional {
             self.run_transactional(conn, direction, target, observer, &plan, &lease)
@@ -289,13 +291,20 @@ impl Migrator {
         conn: &'c mut C,
         plan: &RunPlan,
     ) -> Result<LockGuard<'c, C>, RunError> {
-        LockGuard::take(
+        let mut guard = LockGuard::take(
             conn,
             plan.lock,
             self.options.lock_timeout,
             self.options.lock_lease,
             self.lock_db.as_deref(),
-        )
+        )?;
+        if plan.galera {
+            // What was applied is read on this node, which may not have
+            // applied the last writes another node certified (the previous
+            // holder's bookkeeping): reads wait until it has.
+            guard.batch_execute(CAUSAL_READS)?;
+        }
+        Ok(guard)
     }
 
     fn run_transactional<C: Dialect>(
@@ -659,7 +668,15 @@ impl Migrator {
                 run(conn)
             }
         } else {
-            statements(conn).and_then(|()| conn.transaction(record_fenced))
+            // On Galera the bookkeeping's commit can fail certification
+            // (a write or DDL certified first on another node); it is
+            // rolled back whole, so it is sent again. The revision's
+            // statements before it are not.
+            statements(conn).and_then(|()| {
+                crate::lock::retry_certification(run_plan.backend, || {
+                    conn.transaction(record_fenced)
+                })
+            })
         };
         if let Err(error) = result {
             return Err(step_error(error, migration, step.direction, partial));
@@ -1060,6 +1077,11 @@ fn is_lock_timeout(backend: Backend, message: &str) -> bool {
         Backend::Sqlite => false,
     }
 }
+
+/// Makes a Galera node's reads causal: each `SELECT` (and `BEGIN`) waits
+/// until the node has applied every write the cluster certified before it
+/// (`wsrep_sync_wait` bit 1).
+const CAUSAL_READS: &str = "SET SESSION wsrep_sync_wait = 1";
 
 /// The savepoint a batched revision runs under.
 const SAVEPOINT: &str = "cargo_schema_revision";

@@ -108,6 +108,15 @@ pub fn lint_revisions(
     }
 }
 
+/// Whether the configured database is a Galera node (`wsrep_on`): its
+/// limits are then findings. A database that cannot be reached is not
+/// taken for one; `[lint] galera = true` says so instead.
+fn galera_node<C: Dialect>(engine: &EngineSettings) -> bool {
+    schema_runtime::connect::establish::<C>(engine)
+        .and_then(|mut conn| conn.server_version())
+        .is_ok_and(|version| version.ends_with(schema_core::url::GALERA_MARK))
+}
+
 struct Run<'a> {
     engine: &'a EngineSettings,
     migrator: &'a Migrator,
@@ -147,6 +156,11 @@ impl Run<'_> {
         }
         let transactional =
             C::TRANSACTIONAL_DDL && self.migrator.options().transactional_ddl != Some(false);
+        let galera = C::BACKEND == Backend::Mysql
+            && self
+                .config
+                .galera
+                .unwrap_or_else(|| galera_node::<C>(self.engine));
         let foreign_keys = matches!(
             self.engine.connect_args.get("foreign_keys"),
             Some(Value::Bool(true))
@@ -187,6 +201,7 @@ impl Run<'_> {
                 sqlite_foreign_keys: foreign_keys,
                 metadata_allow: &allow,
                 previous: self.previous,
+                galera,
             };
             findings.extend(lint_revision(&input, self.config));
             if self.round_trip {

@@ -110,6 +110,9 @@ pub struct LintConfig {
     /// (major, minor); `None`: the SQLite cargo-schema links, which has
     /// every ALTER TABLE form `sqlite-alter-version` knows.
     pub sqlite_version: Option<(u32, u32)>,
+    /// `galera = true|false`: whether the target is a Galera node, for
+    /// when `lint` cannot ask the database (unset: it asks).
+    pub galera: Option<bool>,
 }
 
 impl LintConfig {
@@ -140,6 +143,16 @@ impl LintConfig {
                         Diagnostic::new(
                             Kind::InvalidValue,
                             format!("[lint] sqlite_version = {value}: expected a version such as 3.31 or 3.31.1"),
+                        ),
+                        key,
+                    )),
+                },
+                "galera" => match crate::options::asbool(value) {
+                    Some(on) => config.galera = Some(on),
+                    None => errors.push(locate(
+                        Diagnostic::new(
+                            Kind::InvalidValue,
+                            format!("[lint] galera = {value}: expected true or false"),
                         ),
                         key,
                     )),

@@ -131,6 +131,9 @@ pub struct RevisionInput<'a> {
     /// The previous release's schema.rs files (one per `[print_schema]`
     /// file), when known (`--base`, `--previous-schema`).
     pub previous: &'a [PreviousRelease],
+    /// The target is a node of a Galera cluster (MySQL/MariaDB): its own
+    /// limits are checked too.
+    pub galera: bool,
 }
 
 /// Everything a rule sees besides the statement.
@@ -165,6 +168,8 @@ pub(crate) struct Context<'a> {
     /// Whether a revision run outside the runner's transaction has opened
     /// one of its own (BEGIN not yet committed or rolled back).
     pub own_transaction: bool,
+    /// [`RevisionInput::galera`].
+    pub galera: bool,
 }
 
 /// What a rule reports, before it is placed and levelled.
@@ -193,6 +198,7 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
         sqlite_version: config.sqlite_version,
         last_statement: false,
         own_transaction: false,
+        galera: input.galera,
     };
     let comments = allow::Comments::read(input.sql);
     let mut findings = Vec::new();

@@ -61,6 +61,7 @@ fn codes_with(
         sqlite_foreign_keys: true,
         metadata_allow: &[],
         previous: &[],
+        galera: false,
     };
     lint_revision(&input, config)
         .into_iter()
@@ -343,6 +344,7 @@ fn codes_timed(
         sqlite_foreign_keys: false,
         metadata_allow: &[],
         previous: &[],
+        galera: false,
     };
     lint_revision(&input, &LintConfig::default())
         .into_iter()
@@ -520,6 +522,7 @@ fn data_dependent_changes() {
         sqlite_foreign_keys: false,
         metadata_allow: &[],
         previous: &[],
+        galera: false,
     };
     let found = lint_revision(&input, &LintConfig::default());
     assert!(
@@ -692,6 +695,7 @@ fn against_previous(sql: &str, backend: Backend, previous: &str) -> Vec<(&'stati
         sqlite_foreign_keys: false,
         metadata_allow: &[],
         previous: std::slice::from_ref(&previous),
+        galera: false,
     };
     lint_revision(&input, &LintConfig::default())
         .into_iter()
@@ -750,4 +754,72 @@ fn what_the_previous_release_declares_stays() {
         ),
         Vec::<String>::new()
     );
+}
+
+/// A Galera node's own limits, found only when the target is one.
+#[test]
+fn galera_limits() {
+    let before = schema(Backend::Mysql);
+    let galera = |sql: &str, on: bool| -> Vec<&'static str> {
+        let input = RevisionInput {
+            revision: "r",
+            file: "up.sql".into(),
+            sql,
+            backend: Backend::Mysql,
+            before: Some(&before),
+            in_transaction: false,
+            lock_timeout: true,
+            statement_timeout: true,
+            sqlite_foreign_keys: false,
+            metadata_allow: &[],
+            previous: &[],
+            galera: on,
+        };
+        lint_revision(&input, &LintConfig::default())
+            .into_iter()
+            .map(|f| f.code)
+            .filter(|c| c.starts_with("galera-"))
+            .collect()
+    };
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "CREATE TABLE t (id INT NOT NULL)",
+            &["galera-table-without-primary-key"],
+        ),
+        ("CREATE TABLE t (id INT PRIMARY KEY)", &[]),
+        ("CREATE TABLE t (id INT, PRIMARY KEY (id))", &[]),
+        ("CREATE TABLE t (id INT PRIMARY KEY) ENGINE=InnoDB", &[]),
+        (
+            "CREATE TABLE t (id INT PRIMARY KEY) ENGINE=MyISAM",
+            &["galera-non-innodb-table"],
+        ),
+        (
+            "CREATE TABLE t (id INT PRIMARY KEY) ENGINE = Aria",
+            &["galera-non-innodb-table"],
+        ),
+        (
+            "ALTER TABLE users DROP PRIMARY KEY",
+            &["galera-table-without-primary-key"],
+        ),
+        (
+            "ALTER TABLE users DROP PRIMARY KEY, ADD PRIMARY KEY (id)",
+            &[],
+        ),
+        ("LOCK TABLES users WRITE", &["galera-lock-tables"]),
+        (
+            "UPDATE users SET id = id + 1",
+            &["galera-large-transaction"],
+        ),
+        ("UPDATE users SET id = 1 WHERE id = 2", &[]),
+        ("DELETE FROM users", &["galera-large-transaction"]),
+        (
+            "INSERT INTO users (id) SELECT id FROM posts",
+            &["galera-large-transaction"],
+        ),
+        ("INSERT INTO users (id) VALUES (1)", &[]),
+    ];
+    for (sql, expected) in cases {
+        assert_eq!(galera(sql, true), *expected, "{sql}");
+        assert!(galera(sql, false).is_empty(), "not a Galera node: {sql}");
+    }
 }

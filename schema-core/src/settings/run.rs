@@ -70,7 +70,8 @@ pub struct RunOptions {
     /// checksums (`upgrade --allow-edited`; no ini key).
     pub allow_edited: bool,
     /// Which lock to take; `None` picks by engine: a lease row on
-    /// CockroachDB and YugabyteDB, the backend's advisory lock elsewhere.
+    /// CockroachDB, YugabyteDB and a Galera cluster, the backend's
+    /// advisory lock elsewhere.
     pub lock: Option<LockMode>,
     /// How long a `lock = table` lease lasts unless renewed.
     pub lock_lease: Duration,
@@ -199,12 +200,9 @@ impl RunOptions {
         match backend {
             Backend::Sqlite => false,
             Backend::Postgres => self.lock.is_none() || self.transactional_ddl.is_none(),
-            // MariaDB has a statement timeout, MySQL none for DDL.
-            Backend::Mysql => {
-                self.lock.is_none()
-                    || self.transactional_ddl.is_none()
-                    || self.statement_timeout.is_some()
-            }
+            // Always: a Galera node needs causal reads and retries of
+            // certification failures whatever the keys say.
+            Backend::Mysql => true,
         }
     }
 
@@ -242,6 +240,17 @@ impl RunOptions {
             }
         }
         let flavor = server_version.map(|v| Flavor::recognise(backend, v));
+        if flavor == Some(Flavor::Galera) && self.lock == Some(LockMode::Advisory) {
+            // Measured: nine runners over three nodes all failed, one
+            // revision ran twice and the database was left failed partway.
+            return Err(RefusedSetting {
+                key: "lock",
+                message: "`advisory` is GET_LOCK, which holds on one node of a Galera \
+                          cluster only: runners on two nodes would both hold it; \
+                          remove the key (the lease row, `table`, holds across the cluster)"
+                    .to_owned(),
+            });
+        }
         let lock = self.lock.unwrap_or(match flavor {
             Some(flavor) if !flavor.advisory_locks() => LockMode::Table,
             _ => LockMode::Advisory,
@@ -250,7 +259,9 @@ impl RunOptions {
             Some(set) => set,
             None => flavor.map_or(backend.transactional_ddl(), Flavor::transactional_ddl),
         };
-        Ok(self.plan_with(backend, lock, transactional))
+        let mut plan = self.plan_with(backend, lock, transactional);
+        plan.galera = flavor == Some(Flavor::Galera);
+        Ok(plan)
     }
 
     /// What the offline script writes for `backend`, which no server
@@ -277,6 +288,7 @@ impl RunOptions {
             },
             runner_lock_timeout: self.lock_timeout,
             lock_timeout_retries: self.lock_timeout_retries,
+            galera: false,
         }
     }
 
@@ -389,6 +401,11 @@ pub struct RunPlan {
     pub runner_lock_timeout: Duration,
     /// `lock_timeout_retries`.
     pub lock_timeout_retries: u32,
+    /// The server is a Galera node: the reads that decide what to run wait
+    /// for the cluster (`wsrep_sync_wait`), and a certification failure
+    /// while taking the lock or writing bookkeeping, which leaves nothing
+    /// behind, is retried.
+    pub galera: bool,
 }
 
 /// The timeouts a revision's own statements run under: the main section's,
@@ -566,6 +583,19 @@ mod tests {
         assert!(p.whole_run_transaction() && !p.own_transaction(true));
         let p = plan(d, Backend::Mysql, Some("10.11.6-MariaDB")).unwrap();
         assert!(!p.transactional && p.own_transaction(true) && !p.own_transaction(false));
+        assert!(!p.galera && p.lock == LockMode::Advisory);
+        // GET_LOCK is one node's: a Galera node takes the lease by default.
+        let p = plan(d, Backend::Mysql, Some("10.11.6-MariaDB (wsrep_on)")).unwrap();
+        assert_eq!(
+            (p.lock, p.transactional, p.galera),
+            (LockMode::Table, false, true)
+        );
+        let advisory = RunOptions {
+            lock: Some(LockMode::Advisory),
+            ..d
+        };
+        let refused = plan(advisory, Backend::Mysql, Some("10.11.6-MariaDB (wsrep_on)"));
+        assert_eq!(refused.unwrap_err().key, "lock");
         let set = RunOptions {
             lock: Some(LockMode::None),
             transactional_ddl: Some(true),

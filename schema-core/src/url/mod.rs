@@ -33,7 +33,7 @@ pub mod checks;
 mod flavor;
 mod redact;
 
-pub use flavor::Flavor;
+pub use flavor::{Flavor, GALERA_MARK};
 
 /// A database backend cargo-schema can drive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -21,6 +21,52 @@ pub(crate) use lease::LeaseState;
 #[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
 pub use crate::backend::postgres::PG_LOCK_KEY;
 
+/// Whether `message` is a Galera certification failure: a transaction (or
+/// autocommit statement) that conflicted with one another node committed
+/// first, and was rolled back whole at its commit (1213, `Deadlock found`),
+/// or aborted by a replicated write or a DDL in total order (the
+/// `WSREP detected deadlock/conflict` wording, 1180 `during COMMIT`). Such
+/// a failure leaves nothing of the transaction behind, so the lock's own
+/// statements and the bookkeeping are sent again; a revision's statements
+/// never are. The message is matched because diesel's error carries no
+/// error number; these are the server's English messages, the default
+/// `lc_messages`. InnoDB's own deadlocks on a lone server have the first
+/// wording too, and are retried the same way for the same reason.
+pub(crate) fn certification_failure(backend: Backend, message: &str) -> bool {
+    backend == Backend::Mysql
+        && (message.contains("Deadlock found when trying to get lock")
+            || message.contains("WSREP detected deadlock/conflict")
+            || message.contains("during COMMIT"))
+}
+
+/// How many times a statement of the lock or of the bookkeeping is sent
+/// again after a certification failure: each failure means another node
+/// committed first, so a few are enough for any number of runners.
+pub(crate) const CERTIFICATION_RETRIES: u32 = 8;
+
+/// Run `attempt` again while it fails on a certification failure (see
+/// [`certification_failure`]), pausing a little longer each time so
+/// runners on several nodes stop colliding.
+pub(crate) fn retry_certification<T, E: std::fmt::Display>(
+    backend: Backend,
+    mut attempt: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
+    let mut tries = 0;
+    loop {
+        match attempt() {
+            Err(e)
+                if tries < CERTIFICATION_RETRIES
+                    && certification_failure(backend, &e.to_string()) =>
+            {
+                tries += 1;
+                tracing::debug!("certification failure, sent again ({tries}): {e}");
+                std::thread::sleep(Duration::from_millis(5 << tries.min(6)));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Holds the runner lock for as long as it lives, and releases it on every
 /// path out (errors and panics included).
 pub struct LockGuard<'c, C: Dialect> {

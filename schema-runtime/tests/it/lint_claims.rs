@@ -39,6 +39,7 @@ fn lint(
         sqlite_foreign_keys: foreign_keys,
         metadata_allow: &[],
         previous: &[],
+        galera: false,
     };
     lint_revision(&input, &LintConfig::default())
 }
@@ -62,6 +63,7 @@ fn untimed_codes(
         sqlite_foreign_keys: false,
         metadata_allow: &[],
         previous: &[],
+        galera: false,
     };
     lint_revision(&input, &LintConfig::default())
         .into_iter()

@@ -34,6 +34,7 @@ mod failure;
 mod faults;
 mod fencing;
 mod fleet;
+mod galera;
 mod graph;
 mod json;
 mod limits;

@@ -1,10 +1,12 @@
 //! The rule table and the helpers the rule families share. One file per
 //! family: [`common`] (every backend), [`data`] (what depends on the
 //! rows), [`runner`] (what the runner's transaction and timeouts make of
-//! a revision), [`rolling`], [`postgres`], [`mysql`], [`sqlite`].
+//! a revision), [`rolling`], [`postgres`], [`mysql`], [`galera`]
+//! (MySQL/MariaDB on a Galera node), [`sqlite`].
 
 mod common;
 mod data;
+mod galera;
 mod mysql;
 mod postgres;
 mod rolling;
@@ -84,6 +86,11 @@ pub static RULES: &[Rule] = &[
     r("mysql-explicit-lock", Error, MY, "ALTER / CREATE INDEX with LOCK=SHARED or LOCK=EXCLUSIVE on an existing table"),
     r("mysql-inline-references", Warning, MY, "a column-level REFERENCES: MySQL ignores it, MariaDB 10.5+ makes the key"),
     r("mysql-index-without-lock-none", Warning, MY, "an index added to an existing table without LOCK=NONE: the server may lock silently"),
+    // A Galera node (MariaDB's "Galera Cluster Known Limitations").
+    r("galera-table-without-primary-key", Error, MY, "on a Galera node: CREATE TABLE without a PRIMARY KEY, or DROP PRIMARY KEY: rows are replicated by key"),
+    r("galera-non-innodb-table", Error, MY, "on a Galera node: CREATE TABLE with an ENGINE other than InnoDB: its rows are not replicated"),
+    r("galera-lock-tables", Error, MY, "on a Galera node: LOCK TABLES, which Galera does not support"),
+    r("galera-large-transaction", Warning, MY, "on a Galera node: UPDATE/DELETE of every row, INSERT ... SELECT: one write set, refused above wsrep_max_ws_size and stalling the cluster"),
     // SQLite.
     r("sqlite-drop-table-cascades", Error, LITE, "DROP TABLE (a table rebuild) of a parent table with foreign keys on: ON DELETE CASCADE / SET NULL change the child rows"),
     r("sqlite-pragma-in-transaction", Error, LITE, "PRAGMA foreign_keys in a revision the runner wraps in a transaction: the pragma is ignored"),
@@ -123,7 +130,12 @@ pub(crate) fn check(parsed: &Parsed, ctx: &mut Context<'_>, out: &mut Vec<Hit>) 
     runner::check(statement, parsed, ctx, out);
     match ctx.backend {
         Backend::Postgres => postgres::check(statement, parsed, ctx, out),
-        Backend::Mysql => mysql::check(statement, ctx, out),
+        Backend::Mysql => {
+            mysql::check(statement, ctx, out);
+            if ctx.galera {
+                galera::check(statement, out);
+            }
+        }
         Backend::Sqlite => sqlite::check(statement, parsed, ctx, out),
     }
     remember(statement, ctx);
