@@ -28,7 +28,7 @@ use super::{bad, bad_with_causes, home, os_user, query_pairs};
 
 /// [`connect`] on a connection's own runtime, for diesel's blocking API.
 pub fn open(url: &str) -> ConnectionResult<super::PgConnection> {
-    super::wrap(|| connect(url))
+    super::wrap(|| async { connect(url).await.map(super::scoped::Scoped::new) })
 }
 
 /// Connect as libpq would to `url` (a `postgres://` or `postgresql://`

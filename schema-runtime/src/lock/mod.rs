@@ -25,12 +25,15 @@ pub use crate::backend::postgres::PG_LOCK_KEY;
 /// path out (errors and panics included).
 pub struct LockGuard<'c, C: Dialect> {
     conn: &'c mut C,
-    held: Held,
+    held: Held<C>,
 }
 
 /// Which lock a guard holds.
-enum Held {
+enum Held<C> {
     Advisory,
+    /// Held by a transaction left open on a connection of the lock's own
+    /// ([`Dialect::try_lock_in_transaction`]).
+    InTransaction(C),
     Lease(lease::Lease),
     Nothing,
 }
@@ -56,7 +59,16 @@ impl<'c, C: Dialect> LockGuard<'c, C> {
         lease_db: Option<&EngineSettings>,
     ) -> Result<Self, RunError> {
         match mode {
-            LockMode::Advisory => Self::acquire(conn, timeout),
+            LockMode::Advisory => match lease_db {
+                Some(settings) if C::BACKEND == Backend::Postgres => {
+                    let holder = in_transaction::<C>(settings, timeout)?;
+                    Ok(LockGuard {
+                        conn,
+                        held: Held::InTransaction(holder),
+                    })
+                }
+                _ => Self::acquire(conn, timeout),
+            },
             LockMode::None => Ok(LockGuard {
                 conn,
                 held: Held::Nothing,
@@ -94,6 +106,16 @@ impl<'c, C: Dialect> LockGuard<'c, C> {
     }
 }
 
+/// A connection of its own to `settings`' database, holding the runner
+/// lock in a transaction left open, taken within `timeout`.
+fn in_transaction<C: Dialect>(settings: &EngineSettings, timeout: Duration) -> Result<C, RunError> {
+    let mut holder = crate::connect::establish::<C>(settings)?;
+    crate::backend::poll_lock(timeout, || {
+        holder.try_lock_in_transaction().unwrap_or(Ok(false))
+    })?;
+    Ok(holder)
+}
+
 impl<C: Dialect> std::ops::Deref for LockGuard<'_, C> {
     type Target = C;
     fn deref(&self) -> &C {
@@ -109,11 +131,15 @@ impl<C: Dialect> std::ops::DerefMut for LockGuard<'_, C> {
 
 impl<C: Dialect> Drop for LockGuard<'_, C> {
     fn drop(&mut self) {
-        // A lease is released by its own Drop, on its own connection.
-        if !matches!(self.held, Held::Advisory) {
-            return;
-        }
-        if let Err(e) = self.conn.release_lock() {
+        let released = match &mut self.held {
+            Held::Advisory => self.conn.release_lock(),
+            // The connection's end would release it too: ending the
+            // transaction first hands a pooler its session back clean.
+            Held::InTransaction(holder) => holder.end_lock_transaction(),
+            // A lease is released by its own Drop, on its own connection.
+            Held::Lease(_) | Held::Nothing => return,
+        };
+        if let Err(e) = released {
             // The server drops a session's locks when it disconnects, so a
             // failed release costs at most a wait for the next runner.
             tracing::warn!("could not release the migration lock: {e}");
