@@ -59,17 +59,18 @@ impl Scoped {
     }
 }
 
-/// Run `query` between `BEGIN` and `COMMIT` on `conn`, or `ROLLBACK` when
-/// it fails (its error, not the rollback's, is the one returned).
+/// Run `query` between `BEGIN` and `end` on `conn`, or `ROLLBACK` when it
+/// fails (its error, not the rollback's, is the one returned).
 async fn in_own_transaction<R>(
     conn: &AsyncPgConnection,
+    end: &str,
     query: impl std::future::Future<Output = QueryResult<R>>,
 ) -> QueryResult<R> {
     let mut session = conn;
     session.batch_execute("BEGIN").await?;
     match query.await {
         Ok(result) => {
-            session.batch_execute("COMMIT").await?;
+            session.batch_execute(end).await?;
             Ok(result)
         }
         Err(e) => {
@@ -104,7 +105,12 @@ impl AsyncConnectionCore for Scoped {
         // The query is turned into SQL and binds here; the future sends
         // nothing until it is polled, after the BEGIN.
         let query = AsyncConnectionCore::load(&mut { conn }, source);
-        Box::pin(in_own_transaction(conn, async move {
+        // Each row holds its statement, whose `Close` goes out when the
+        // last row is dropped: after the COMMIT, to whichever session the
+        // pooler hands out then. So the transaction deallocates it itself
+        // (a later `Close` of a name a session lacks is no error).
+        let end = "DEALLOCATE ALL; COMMIT";
+        Box::pin(in_own_transaction(conn, end, async move {
             // Read every row before the COMMIT: the session is the
             // pooler's to hand on after it.
             let rows: Vec<PgRow> = query.await?.try_collect().await?;
@@ -124,7 +130,8 @@ impl AsyncConnectionCore for Scoped {
         }
         let conn: &'conn AsyncPgConnection = &self.0;
         let execute = AsyncConnectionCore::execute_returning_count(&mut { conn }, source);
-        Box::pin(in_own_transaction(conn, execute))
+        // The statement is closed before the count comes back.
+        Box::pin(in_own_transaction(conn, "COMMIT", execute))
     }
 }
 
