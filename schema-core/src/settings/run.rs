@@ -186,12 +186,14 @@ impl RunOptions {
     }
 
     /// Whether a run takes its lock on a connection of its own (a `lock =
-    /// table` lease, which `lock` unset may pick; PostgreSQL's advisory
-    /// lock, held by a transaction kept open there so that it holds through
-    /// a transaction-mode pooler), so the runner needs the URL: where it
-    /// cannot, reading the URL (and the environment) is skipped.
+    /// table` lease, which `lock` unset may pick; with `lock` unset, the
+    /// PostgreSQL advisory lock held by a transaction kept open there, which
+    /// holds through a transaction-mode pooler), so the runner needs the
+    /// URL: where it cannot, reading the URL (and the environment) is
+    /// skipped. `lock = advisory` keeps the session lock on the runner's
+    /// own connection.
     pub fn needs_lock_connection(&self) -> bool {
-        !matches!(self.lock, Some(LockMode::None))
+        !matches!(self.lock, Some(LockMode::Advisory | LockMode::None))
     }
 
     /// Whether [`RunOptions::plan`] needs the server's version string on
@@ -712,14 +714,14 @@ mod tests {
     }
 
     #[test]
-    fn the_lock_connection_is_needed_wherever_a_lock_is_taken() {
+    fn the_lock_connection_is_needed_only_where_a_lease_may_be_taken() {
         let with = |lock| RunOptions {
             lock,
             ..RunOptions::DEFAULT
         };
         assert!(with(None).needs_lock_connection());
         assert!(with(Some(LockMode::Table)).needs_lock_connection());
-        assert!(with(Some(LockMode::Advisory)).needs_lock_connection());
+        assert!(!with(Some(LockMode::Advisory)).needs_lock_connection());
         assert!(!with(Some(LockMode::None)).needs_lock_connection());
     }
 }

@@ -11,8 +11,11 @@
 //! locks are re-entrant), and the unlock reaches a session that has none.
 //! An open transaction keeps its server session pinned in every pooler
 //! mode; the lock ends with the transaction, or with the session when the
-//! runner dies. Without a URL for a second connection (a Migrator handed a
-//! connection) the session lock on the runner's connection remains.
+//! runner dies. With `lock = advisory` set, or without a URL for a second
+//! connection (a Migrator handed a connection), the runner takes the
+//! session lock on its own connection instead: one connection per runner,
+//! for a session-mode pooler whose pool is smaller than twice the runners
+//! started at once (each would hold one session and wait for a second).
 
 /// The advisory lock key cargo-schema takes on PostgreSQL ("schema" in
 /// ASCII); advisory locks are per database, so runners on different

@@ -32,26 +32,80 @@ pub fn open(url: &str) -> ConnectionResult<super::PgConnection> {
 }
 
 /// Connect as libpq would to `url` (a `postgres://` or `postgresql://`
-/// URL), reading the environment of this process.
+/// URL), reading the environment of this process. The connection's
+/// statement cache is off (see [`super::scoped`]).
 pub async fn connect(url: &str) -> ConnectionResult<AsyncPgConnection> {
     let params = Params::resolve(url, &|name| std::env::var(name).ok())?;
     let failed = |e: tokio_postgres::Error| where_it_failed(&params.config, bad_with_causes(&e));
-    let (client, conn) = match params.tls {
+    match params.tls {
         None => {
             let (client, conn) = params
                 .config
                 .connect(tokio_postgres::NoTls)
                 .await
                 .map_err(failed)?;
-            return AsyncPgConnection::try_from_client_and_connection(client, conn).await;
+            set_up(client, conn).await
         }
-        Some(tls) => params
-            .config
-            .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
-            .await
-            .map_err(failed)?,
+        Some(tls) => {
+            let (client, conn) = params
+                .config
+                .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+                .await
+                .map_err(failed)?;
+            set_up(client, conn).await
+        }
+    }
+}
+
+/// Hand `client` and `conn` to diesel-async inside a transaction of ours.
+///
+/// diesel-async sets the session up (`SET TIME ZONE 'UTC'`, `SET
+/// CLIENT_ENCODING TO 'UTF8'`) with two named prepared statements it
+/// caches: through a transaction-mode pooler their `Parse` and `Bind` can
+/// reach different server sessions, and what stays cached on one collides
+/// with the next client's statement of the same name (`prepared statement
+/// "s0" already exists`). In a transaction the pooler keeps one session;
+/// turning the cache off closes the two statements before the `COMMIT`.
+/// The settings stay with the session: PgBouncer tracks `TimeZone` and
+/// `client_encoding` per client and sets them on each session it hands
+/// this client.
+async fn set_up<S>(
+    client: tokio_postgres::Client,
+    mut conn: tokio_postgres::Connection<tokio_postgres::Socket, S>,
+) -> ConnectionResult<AsyncPgConnection>
+where
+    S: tokio_postgres::tls::TlsStream + Unpin + Send + 'static,
+{
+    use diesel::connection::CacheSize;
+    use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+    use std::future::Future;
+    use std::task::Poll;
+
+    // The connection is driven here until the BEGIN is answered; diesel-
+    // async drives it from then on.
+    let begun = {
+        let mut begin = std::pin::pin!(client.batch_execute("BEGIN"));
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(ended) = std::pin::Pin::new(&mut conn).poll(cx) {
+                let why = ended.err().map_or("the server closed the connection".to_owned(), |e| {
+                    e.to_string()
+                });
+                return Poll::Ready(Err(bad(why)));
+            }
+            begin
+                .as_mut()
+                .poll(cx)
+                .map_err(|e| bad_with_causes(&e))
+        })
+        .await
     };
-    AsyncPgConnection::try_from_client_and_connection(client, conn).await
+    begun?;
+    let mut pg = AsyncPgConnection::try_from_client_and_connection(client, conn).await?;
+    pg.set_prepared_statement_cache_size(CacheSize::Disabled);
+    pg.batch_execute("COMMIT")
+        .await
+        .map_err(|e| bad(e.to_string()))?;
+    Ok(pg)
 }
 
 /// Name the server in a failure to reach it, as libpq does ("connection to

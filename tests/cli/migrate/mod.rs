@@ -22,6 +22,7 @@ macro_rules! on_backends {
 }
 
 mod cache;
+mod clusters;
 mod check;
 mod client_certs;
 mod concurrency;
