@@ -61,6 +61,12 @@ pub trait Dialect:
     /// Release the runner lock.
     fn release_lock(&mut self) -> Result<(), RunError>;
 
+    /// Whether the server is a read-only standby, where a runner must not
+    /// start (PostgreSQL's hot standby).
+    fn is_standby(&mut self) -> Result<bool, RunError> {
+        Ok(false)
+    }
+
     /// Try once to take the runner lock inside a transaction this call
     /// opens and leaves open on this connection, one of the lock's own:
     /// `Ok(true)` holds it until [`Dialect::end_lock_transaction`] or the

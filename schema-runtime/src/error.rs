@@ -42,6 +42,16 @@ pub enum RunError {
         waited: Duration,
     },
 
+    /// The server is a hot standby (PostgreSQL's `pg_is_in_recovery()`):
+    /// nothing can be written there.
+    #[error(
+        "the server is a read-only standby (pg_is_in_recovery() is true): migrations run on \
+         the primary. Connect to the primary, or name every server in the URL with \
+         target_session_attrs=read-write so the driver picks the one that takes writes \
+         (postgresql://user@host1:5432,host2:5432/db?target_session_attrs=read-write)"
+    )]
+    ReadOnlyStandby,
+
     /// A main-section setting cannot be honoured on this database.
     #[error("`{key}`: {message}")]
     Setting {

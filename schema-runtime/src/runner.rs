@@ -270,6 +270,12 @@ impl Migrator {
     /// The plan of a run on this database ([`RunOptions::plan`]), asking
     /// the server for its version only when something is left to it.
     fn plan_for<C: Dialect>(&self, conn: &mut C) -> Result<RunPlan, RunError> {
+        // Before the lock and the bookkeeping tables: a standby would
+        // refuse the first write with "cannot execute CREATE TABLE in a
+        // read-only transaction", which says nothing of the primary.
+        if conn.is_standby()? {
+            return Err(RunError::ReadOnlyStandby);
+        }
         let version = if self.options.needs_server_version(C::BACKEND) {
             Some(conn.server_version()?)
         } else {

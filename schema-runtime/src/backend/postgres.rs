@@ -77,6 +77,10 @@ macro_rules! postgres_dialect {
                 })
             }
 
+            fn is_standby(&mut self) -> Result<bool, RunError> {
+                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>("pg_is_in_recovery()")).get_result(self)?)
+            }
+
             fn server_version(&mut self) -> Result<String, RunError> {
                 Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("version()")).get_result(self)?)
             }

@@ -173,11 +173,26 @@ impl Params {
         };
         let env = |name: &str| env(name).filter(|v| !v.is_empty());
         let base = url.split_once('?').map_or(url, |(base, _)| base);
-        let passed: Vec<String> = pairs
+        // SQLAlchemy's multi-host form (`?host=h1:5432&host=h2:5433`)
+        // names each host with its port; tokio-postgres would read
+        // `h1:5432` as a host name.
+        let host_ports: Vec<(String, u16)> = pairs
             .iter()
-            .filter(|(k, _)| !OURS.contains(&k.as_str()))
-            .map(|(k, v)| format!("{}={}", k, encode(v)))
+            .filter(|(k, _)| k == "host")
+            .filter_map(|(_, v)| host_with_port(v))
             .collect();
+        let mut passed: Vec<String> = Vec::new();
+        for (k, v) in &pairs {
+            if OURS.contains(&k.as_str()) || (k == "host" && host_with_port(v).is_some()) {
+                continue;
+            }
+            let v = if k == "target_session_attrs" {
+                session_attrs(v)?
+            } else {
+                v.as_str()
+            };
+            passed.push(format!("{}={}", k, encode(v)));
+        }
         let stripped = if passed.is_empty() {
             base.to_owned()
         } else {
@@ -186,6 +201,18 @@ impl Params {
         let mut config =
             tokio_postgres::Config::from_str(&stripped).map_err(|e| bad(e.to_string()))?;
 
+        if !host_ports.is_empty() {
+            if !config.get_hosts().is_empty() {
+                return Err(bad(
+                    "the URL names hosts both before the database and as `host=HOST:PORT` \
+                     parameters: name them one way",
+                ));
+            }
+            for (host, port) in &host_ports {
+                config.host(host);
+                config.port(*port);
+            }
+        }
         if config.get_hosts().is_empty() {
             match env("PGHOST") {
                 Some(hosts) => {
@@ -312,6 +339,32 @@ impl Params {
             tls,
             sslmode,
         })
+    }
+}
+
+/// `host:port` of SQLAlchemy's multi-host form, split; `None` for a plain
+/// host name or a socket folder.
+fn host_with_port(value: &str) -> Option<(String, u16)> {
+    if value.starts_with('/') {
+        return None;
+    }
+    let (host, port) = value.rsplit_once(':')?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Some((host.to_owned(), port.parse().ok()?))
+}
+
+/// libpq's `target_session_attrs` in the words tokio-postgres knows:
+/// `primary` is `read-write` (a standby is read-only), `standby` is
+/// `read-only`; `prefer-standby` has no equivalent.
+fn session_attrs(value: &str) -> ConnectionResult<&str> {
+    match value {
+        "any" | "read-write" | "read-only" => Ok(value),
+        "primary" => Ok("read-write"),
+        "standby" => Ok("read-only"),
+        other => Err(bad(format!(
+            "target_session_attrs `{other}` is not one of any, read-write, primary, read-only, \
+             standby (the driver has no prefer-standby; migrations need read-write)"
+        ))),
     }
 }
 
@@ -479,6 +532,33 @@ mod tests {
         let p = resolve("postgres:///d?host=/tmp", &[("PGUSER", "me")]);
         assert_eq!(p.config.get_hosts(), &[Host::Unix("/tmp".into())]);
         assert_eq!(p.config.get_dbname(), Some("d"));
+    }
+
+    #[test]
+    fn multi_host_urls_in_libpq_and_sqlalchemy_forms() {
+        let libpq = resolve(
+            "postgresql://u@h1:5432,h2:5433/d?target_session_attrs=read-write",
+            &[],
+        );
+        let sqlalchemy = resolve(
+            "postgresql://u@/d?host=h1:5432&host=h2:5433&target_session_attrs=primary",
+            &[],
+        );
+        for p in [libpq, sqlalchemy] {
+            assert_eq!(
+                p.config.get_hosts(),
+                &[Host::Tcp("h1".into()), Host::Tcp("h2".into())]
+            );
+            assert_eq!(p.config.get_ports(), &[5432, 5433]);
+            assert_eq!(
+                p.config.get_target_session_attrs(),
+                tokio_postgres::config::TargetSessionAttrs::ReadWrite
+            );
+        }
+        let err = Params::resolve("postgres://u@h/d?target_session_attrs=prefer-standby", &|_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("prefer-standby"), "{err}");
     }
 
     #[test]
