@@ -42,6 +42,21 @@ pub enum RunError {
         waited: Duration,
     },
 
+    /// The connection failed while a revision ran (the server went away,
+    /// a failover): whether its transaction committed is the server's to
+    /// say.
+    #[error(
+        "revision {revision} may not have finished: {message}. What it did is rolled back \
+         unless its commit had reached the server; run the command again (after a failover, \
+         through a URL that reaches the new primary): revisions recorded as applied are skipped"
+    )]
+    Interrupted {
+        /// The revision that was running.
+        revision: String,
+        /// The driver's error.
+        message: String,
+    },
+
     /// The server is a hot standby (PostgreSQL's `pg_is_in_recovery()`):
     /// nothing can be written there.
     #[error(

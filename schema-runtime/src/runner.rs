@@ -374,6 +374,15 @@ impl Migrator {
                         return Err(error);
                     };
                     let migration = self.migration(&step)?;
+                    // An error no statement of the revision owns (the
+                    // connection lost): say which revision it cut short.
+                    let error = match error {
+                        RunError::Database(e) => RunError::Interrupted {
+                            revision: migration.describe(),
+                            message: e.to_string(),
+                        },
+                        other => other,
+                    };
                     retries.after(error, &step, migration, first, run_plan, observer)?;
                     // Planned again from what the database holds now.
                     carried = None;
