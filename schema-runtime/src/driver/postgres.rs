@@ -87,15 +87,14 @@ where
         let mut begin = std::pin::pin!(client.batch_execute("BEGIN"));
         std::future::poll_fn(|cx| {
             if let Poll::Ready(ended) = std::pin::Pin::new(&mut conn).poll(cx) {
-                let why = ended.err().map_or("the server closed the connection".to_owned(), |e| {
-                    e.to_string()
-                });
+                let why = ended
+                    .err()
+                    .map_or("the server closed the connection".to_owned(), |e| {
+                        e.to_string()
+                    });
                 return Poll::Ready(Err(bad(why)));
             }
-            begin
-                .as_mut()
-                .poll(cx)
-                .map_err(|e| bad_with_causes(&e))
+            begin.as_mut().poll(cx).map_err(|e| bad_with_causes(&e))
         })
         .await
     };
@@ -555,9 +554,12 @@ mod tests {
                 tokio_postgres::config::TargetSessionAttrs::ReadWrite
             );
         }
-        let err = Params::resolve("postgres://u@h/d?target_session_attrs=prefer-standby", &|_| None)
-            .unwrap_err()
-            .to_string();
+        let err = Params::resolve(
+            "postgres://u@h/d?target_session_attrs=prefer-standby",
+            &|_| None,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("prefer-standby"), "{err}");
     }
 

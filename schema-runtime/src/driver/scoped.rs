@@ -139,7 +139,9 @@ impl AsyncConnection for Scoped {
     type TransactionManager = AnsiTransactionManager;
 
     async fn establish(database_url: &str) -> diesel::ConnectionResult<Self> {
-        super::postgres::connect(database_url).await.map(Scoped::new)
+        super::postgres::connect(database_url)
+            .await
+            .map(Scoped::new)
     }
 
     fn transaction_state(&mut self) -> &mut AnsiTransactionManager {

@@ -22,9 +22,9 @@ macro_rules! on_backends {
 }
 
 mod cache;
-mod clusters;
 mod check;
 mod client_certs;
+mod clusters;
 mod concurrency;
 mod connect;
 mod crash;

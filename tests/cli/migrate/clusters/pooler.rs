@@ -10,101 +10,13 @@
 //! used in the next, or a lock held by a session between transactions,
 //! then fails at once rather than when the pool happens to be busy.
 
-use std::path::PathBuf;
-use std::process::{Child, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
-use schema_test_support::{server, unavailable};
+use schema_test_support::pooler::Pgbouncer;
 
-use super::{as_postgres, free_port, owned_tempdir, wait_for_port};
 use crate::migrate::{Backend, Ctx};
 use crate::support::Invocation;
-
-/// PgBouncer on a port of its own, killed when dropped.
-pub struct Pgbouncer {
-    _dir: tempfile::TempDir,
-    child: Child,
-    pub port: u16,
-}
-
-impl Pgbouncer {
-    /// PgBouncer in `mode` (`transaction` or `session`) with three server
-    /// sessions per database, in front of the shared server; `None` (after
-    /// the skip policy) when it is not installed.
-    pub fn start(mode: &str) -> Option<Pgbouncer> {
-        let program = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"]
-            .into_iter()
-            .map(PathBuf::from)
-            .find(|p| p.is_file());
-        let Some(program) = program else {
-            return unavailable("pgbouncer is not installed (apt-get install pgbouncer)");
-        };
-        let upstream = server(Backend::Postgres);
-        let dir = owned_tempdir();
-        let port = free_port();
-        let password = if upstream.password.is_empty() {
-            String::new()
-        } else {
-            format!(" password={}", upstream.password)
-        };
-        let round_robin = u8::from(mode == "transaction");
-        let ini = format!(
-            "[databases]\n\
-             * = host={host} port={upstream_port} user={user}{password}\n\
-             [pgbouncer]\n\
-             listen_addr = 127.0.0.1\n\
-             listen_port = {port}\n\
-             unix_socket_dir =\n\
-             auth_type = trust\n\
-             auth_file = {dir}/users.txt\n\
-             pool_mode = {mode}\n\
-             default_pool_size = 3\n\
-             max_client_conn = 200\n\
-             server_round_robin = {round_robin}\n\
-             ignore_startup_parameters = extra_float_digits,options\n",
-            host = upstream.host,
-            upstream_port = upstream.port,
-            user = upstream.user,
-            dir = dir.path().display(),
-        );
-        std::fs::write(dir.path().join("pgbouncer.ini"), ini).expect("write pgbouncer.ini");
-        std::fs::write(
-            dir.path().join("users.txt"),
-            format!("\"{}\" \"\"\n", upstream.user),
-        )
-        .expect("write users.txt");
-        let child = as_postgres(&program)
-            .arg(dir.path().join("pgbouncer.ini"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start pgbouncer");
-        let bouncer = Pgbouncer {
-            _dir: dir,
-            child,
-            port,
-        };
-        wait_for_port(port, "pgbouncer to listen");
-        Some(bouncer)
-    }
-
-    /// `db`'s URL through the pooler.
-    pub fn url(&self, db: &str) -> String {
-        let upstream = server(Backend::Postgres);
-        format!(
-            "postgres://{}@127.0.0.1:{}/{db}?sslmode=disable",
-            upstream.user, self.port
-        )
-    }
-}
-
-impl Drop for Pgbouncer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 const REVISIONS: usize = 12;
 const RUNNERS: usize = 12;
@@ -175,7 +87,11 @@ fn through_pgbouncer(mode: &str, extra: &str) {
     for out in &outcomes {
         out.code(0);
     }
-    assert_eq!(attempts, vec!["1"; REVISIONS], "each revision attempted once");
+    assert_eq!(
+        attempts,
+        vec!["1"; REVISIONS],
+        "each revision attempted once"
+    );
     assert_eq!(
         ctx.db.query(
             "SELECT COUNT(*), COUNT(DISTINCT version) FROM __schema_revisions \
@@ -205,7 +121,11 @@ fn through_pgbouncer(mode: &str, extra: &str) {
     assert_eq!(ctx.db.query("SELECT last_value FROM attempts_011"), ["2"]);
     let offline = cmd(&["upgrade", "--sql", "base:head"]).run();
     offline.code(0);
-    assert!(offline.stdout.contains("CREATE TABLE p011"), "{}", offline.stdout);
+    assert!(
+        offline.stdout.contains("CREATE TABLE p011"),
+        "{}",
+        offline.stdout
+    );
     drop(bouncer);
 }
 

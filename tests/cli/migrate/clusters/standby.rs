@@ -57,7 +57,16 @@ impl Pair {
         pair.pg_ctl_start(&pair.primary);
         ok(
             pair.tool("pg_basebackup")
-                .args(["-h", "127.0.0.1", "-U", "postgres", "-X", "stream", "-R", "-p"])
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-X",
+                    "stream",
+                    "-R",
+                    "-p",
+                ])
                 .arg(pair.primary.port.to_string())
                 .arg("-D")
                 .arg(&pair.standby.data),
@@ -146,7 +155,16 @@ fn primary_standby_and_failover() {
     };
     let (p, s) = (pair.primary.port, pair.standby.port);
     let admin = Command::new("psql")
-        .args(["-X", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres"])
+        .args([
+            "-X",
+            "-q",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+        ])
         .arg("-p")
         .arg(p.to_string())
         .args(["-c", "CREATE DATABASE app"])
@@ -156,7 +174,10 @@ fn primary_standby_and_failover() {
     // Revision KILLED_IN waits while the table `slow` exists, so the
     // primary dies inside it; each revision logs itself and creates a
     // table, so one run twice would fail or leave two rows.
-    pair.query(p, "CREATE TABLE slow (); CREATE TABLE run_log (rev INTEGER NOT NULL)");
+    pair.query(
+        p,
+        "CREATE TABLE slow (); CREATE TABLE run_log (rev INTEGER NOT NULL)",
+    );
     let project = Project::empty();
     project.file(
         "schema.ini",
@@ -184,14 +205,29 @@ fn primary_standby_and_failover() {
         all.extend_from_slice(args);
         project.cmd(all).env("DATABASE_URL", url)
     };
-    wait_until("the standby to replay the new database", Duration::from_secs(30), || {
-        Command::new("psql")
-            .args(["-X", "-A", "-t", "-h", "127.0.0.1", "-U", "postgres", "-d", "app", "-p"])
-            .arg(s.to_string())
-            .args(["-c", "SELECT count(*) FROM run_log"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
+    wait_until(
+        "the standby to replay the new database",
+        Duration::from_secs(30),
+        || {
+            Command::new("psql")
+                .args([
+                    "-X",
+                    "-A",
+                    "-t",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "app",
+                    "-p",
+                ])
+                .arg(s.to_string())
+                .args(["-c", "SELECT count(*) FROM run_log"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        },
+    );
 
     // The standby alone: the runner stops before anything, and says how
     // to reach the primary.
@@ -227,8 +263,10 @@ fn primary_standby_and_failover() {
     // What was committed before it has reached the standby.
     wait_until("the standby to catch up", Duration::from_secs(30), || {
         pair.query(s, "SELECT count(*) FROM run_log") == [KILLED_IN.to_string()]
-            && pair.query(s, "SELECT count(*) FROM __schema_revisions WHERE state = 'applied'")
-                == [KILLED_IN.to_string()]
+            && pair.query(
+                s,
+                "SELECT count(*) FROM __schema_revisions WHERE state = 'applied'",
+            ) == [KILLED_IN.to_string()]
     });
 
     // Failover: the primary dies inside the revision, the standby is
@@ -239,10 +277,15 @@ fn primary_standby_and_failover() {
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert_eq!(failed.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains(&folder(KILLED_IN)), "{stderr}");
-    eprintln!("the failed run said: {}", stderr.lines().last().unwrap_or_default());
-    wait_until("the promoted standby to take writes", Duration::from_secs(30), || {
-        pair.query(s, "SELECT pg_is_in_recovery()") == ["f"]
-    });
+    eprintln!(
+        "the failed run said: {}",
+        stderr.lines().last().unwrap_or_default()
+    );
+    wait_until(
+        "the promoted standby to take writes",
+        Duration::from_secs(30),
+        || pair.query(s, "SELECT pg_is_in_recovery()") == ["f"],
+    );
     pair.query(s, "DROP TABLE slow");
 
     // The same command through SQLAlchemy's form of the same servers (the
