@@ -8,8 +8,8 @@
 mod pooler;
 mod standby;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 
 pub use schema_test_support::pooler::{as_postgres, free_port, owned_tempdir};
 
