@@ -84,6 +84,7 @@ pub mod guide {
         SchemaRs = "docs/src/schema-rs.md",
         Application = "docs/src/application.md",
         Scale = "docs/src/scale.md",
+        Clusters = "docs/src/clusters.md",
         Drivers = "docs/src/drivers.md",
         Security = "docs/src/security.md",
         Performance = "docs/src/performance.md",
