@@ -273,6 +273,12 @@ impl Migrator {
     /// The plan of a run on this database ([`RunOptions::plan`]), asking
     /// the server for its version only when something is left to it.
     fn plan_for<C: Dialect>(&self, conn: &mut C) -> Result<RunPlan, RunError> {
+        // Before the lock and the bookkeeping tables: a standby would
+        // refuse the first write with "cannot execute CREATE TABLE in a
+        // read-only transaction", which says nothing of the primary.
+        if conn.is_standby()? {
+            return Err(RunError::ReadOnlyStandby);
+        }
         let version = if self.options.needs_server_version(C::BACKEND) {
             Some(conn.server_version()?)
         } else {
@@ -333,6 +339,9 @@ impl Migrator {
             // transaction, for a lock timeout that may be retried.
             let mut current: Option<(Step, bool)> = None;
             let result = conn.locked_transaction(|c| {
+                if let Some(limit) = run_plan.idle_limit_sql() {
+                    c.batch_execute(&limit)?;
+                }
                 let mut count = c.version_count()?;
                 let mut plan = match carried.take() {
                     Some((rest, expected)) if expected == count => rest,
@@ -378,6 +387,15 @@ impl Migrator {
                         return Err(error);
                     };
                     let migration = self.migration(&step)?;
+                    // An error no statement of the revision owns (the
+                    // connection lost): say which revision it cut short.
+                    let error = match error {
+                        RunError::Database(e) => RunError::Interrupted {
+                            revision: migration.describe(),
+                            message: e.to_string(),
+                        },
+                        other => other,
+                    };
                     retries.after(error, &step, migration, first, run_plan, observer)?;
                     // Planned again from what the database holds now.
                     carried = None;

@@ -24,6 +24,7 @@ mod db;
 mod diesel_admin;
 pub mod inspect;
 mod poll;
+pub mod pooler;
 mod server;
 
 #[cfg(test)]

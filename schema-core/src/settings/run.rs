@@ -187,9 +187,12 @@ impl RunOptions {
     }
 
     /// Whether a run takes its lock on a connection of its own (a `lock =
-    /// table` lease, which `lock` unset may pick), so the runner needs the
+    /// table` lease, which `lock` unset may pick; with `lock` unset, the
+    /// PostgreSQL advisory lock held by a transaction kept open there, which
+    /// holds through a transaction-mode pooler), so the runner needs the
     /// URL: where it cannot, reading the URL (and the environment) is
-    /// skipped.
+    /// skipped. `lock = advisory` keeps the session lock on the runner's
+    /// own connection.
     pub fn needs_lock_connection(&self) -> bool {
         !matches!(self.lock, Some(LockMode::Advisory | LockMode::None))
     }
@@ -289,6 +292,7 @@ impl RunOptions {
             runner_lock_timeout: self.lock_timeout,
             lock_timeout_retries: self.lock_timeout_retries,
             galera: false,
+            idle_limit: (lock == LockMode::Table).then_some(self.lock_lease),
         }
     }
 
@@ -406,6 +410,11 @@ pub struct RunPlan {
     /// while taking the lock or writing bookkeeping, which leaves nothing
     /// behind, is retried.
     pub galera: bool,
+    /// Under a lease (`lock = table`), how long the server lets the
+    /// runner's session sit idle inside a transaction before it ends it:
+    /// the lease, so that a frozen or stalled runner's locks go when its
+    /// lease does (see `schema_runtime::lock`).
+    pub idle_limit: Option<Duration>,
 }
 
 /// The timeouts a revision's own statements run under: the main section's,
@@ -508,6 +517,23 @@ impl RunPlan {
             }
         }
         (before, after)
+    }
+
+    /// The statement that opens each of the runner's transactions under a
+    /// lease on PostgreSQL: the server ends the session once it sits idle
+    /// in that transaction for the lease ([`RunPlan::idle_limit`]). Local
+    /// to the transaction: nothing to put back, and nothing left on a
+    /// server session that a transaction-mode pooler hands to another
+    /// client. MariaDB's limit has no transaction-local form; the runtime
+    /// sets it on the session.
+    pub fn idle_limit_sql(&self) -> Option<String> {
+        match (self.backend, self.idle_limit) {
+            (Backend::Postgres, Some(limit)) => Some(format!(
+                "SELECT set_config('idle_in_transaction_session_timeout', '{}ms', true)",
+                limit.as_millis().max(1000)
+            )),
+            _ => None,
+        }
     }
 
     /// Whether a revision that failed on a lock timeout left nothing behind,

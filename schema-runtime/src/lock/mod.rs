@@ -71,12 +71,15 @@ pub(crate) fn retry_certification<T, E: std::fmt::Display>(
 /// path out (errors and panics included).
 pub struct LockGuard<'c, C: Dialect> {
     conn: &'c mut C,
-    held: Held,
+    held: Held<C>,
 }
 
 /// Which lock a guard holds.
-enum Held {
+enum Held<C> {
     Advisory,
+    /// Held by a transaction left open on a connection of the lock's own
+    /// ([`Dialect::try_lock_in_transaction`]).
+    InTransaction(C),
     /// The lease, and the statements that restore the session's
     /// idle-transaction limit ([`limit_idle_transactions`]).
     Lease(lease::Lease, Vec<String>),
@@ -104,7 +107,16 @@ impl<'c, C: Dialect> LockGuard<'c, C> {
         lease_db: Option<&EngineSettings>,
     ) -> Result<Self, RunError> {
         match mode {
-            LockMode::Advisory => Self::acquire(conn, timeout),
+            LockMode::Advisory => match lease_db {
+                Some(settings) if C::BACKEND == Backend::Postgres => {
+                    let holder = in_transaction::<C>(settings, timeout)?;
+                    Ok(LockGuard {
+                        conn,
+                        held: Held::InTransaction(holder),
+                    })
+                }
+                _ => Self::acquire(conn, timeout),
+            },
             LockMode::None => Ok(LockGuard {
                 conn,
                 held: Held::Nothing,
@@ -145,6 +157,16 @@ impl<'c, C: Dialect> LockGuard<'c, C> {
     }
 }
 
+/// A connection of its own to `settings`' database, holding the runner
+/// lock in a transaction left open, taken within `timeout`.
+fn in_transaction<C: Dialect>(settings: &EngineSettings, timeout: Duration) -> Result<C, RunError> {
+    let mut holder = crate::connect::establish::<C>(settings)?;
+    crate::backend::poll_lock(timeout, || {
+        holder.try_lock_in_transaction().unwrap_or(Ok(false))
+    })?;
+    Ok(holder)
+}
+
 impl<C: Dialect> std::ops::Deref for LockGuard<'_, C> {
     type Target = C;
     fn deref(&self) -> &C {
@@ -170,10 +192,14 @@ impl<C: Dialect> Drop for LockGuard<'_, C> {
                 }
             }
         }
-        if !matches!(self.held, Held::Advisory) {
-            return;
-        }
-        if let Err(e) = self.conn.release_lock() {
+        let released = match &mut self.held {
+            Held::Advisory => self.conn.release_lock(),
+            // The connection's end would release it too: ending the
+            // transaction first hands a pooler its session back clean.
+            Held::InTransaction(holder) => holder.end_lock_transaction(),
+            Held::Lease(..) | Held::Nothing => return,
+        };
+        if let Err(e) = released {
             // The server drops a session's locks when it disconnects, so a
             // failed release costs at most a wait for the next runner.
             tracing::warn!("could not release the migration lock: {e}");
@@ -188,29 +214,24 @@ impl<C: Dialect> Drop for LockGuard<'_, C> {
 /// wait on them for as long: the lease would expire but the locks would
 /// not. So the runner's session asks the server to end it once it has sat
 /// idle inside a transaction for a lease (PostgreSQL's
-/// `idle_in_transaction_session_timeout`, MariaDB's
-/// `idle_transaction_timeout`). A working runner is never idle there for
-/// long: only a statement's own run time is spent inside a transaction,
-/// and that does not count. The server rolls the transaction back, which
-/// the fence ([`lease`]) would have done anyway. MySQL has no such limit:
-/// there the locks last until the connection ends. Returns the statements
-/// that put the session's previous limit back after the run.
+/// `idle_in_transaction_session_timeout`, set inside each of the runner's
+/// transactions (`RunPlan::idle_limit_sql`); MariaDB's
+/// `idle_transaction_timeout`, on the session here). A working runner is
+/// never idle there for long: only a statement's own run time is spent
+/// inside a transaction, and that does not count. The server rolls the
+/// transaction back, which the fence ([`lease`]) would have done anyway.
+/// MySQL has no such limit: there the locks last until the connection
+/// ends. Returns the statements that put the session's previous limit back
+/// after the run.
 fn limit_idle_transactions<C: Dialect>(
     conn: &mut C,
     lease: Duration,
 ) -> Result<Vec<String>, RunError> {
     let ms = lease.as_millis().max(1000);
     let (set, restore) = match C::BACKEND {
-        Backend::Postgres => (
-            format!(
-                "SELECT set_config('cargo_schema.idle_in_transaction_session_timeout', \
-                 current_setting('idle_in_transaction_session_timeout'), false), \
-                 set_config('idle_in_transaction_session_timeout', '{ms}ms', false)"
-            ),
-            "SELECT set_config('idle_in_transaction_session_timeout', \
-             current_setting('cargo_schema.idle_in_transaction_session_timeout'), false)"
-                .to_owned(),
-        ),
+        // PostgreSQL's is set inside each of the runner's transactions
+        // instead (`RunPlan::idle_limit_sql`), where no pooler can carry it
+        // to another client.
         Backend::Mysql if conn.server_version()?.contains("MariaDB") => (
             // Whole seconds, rounded up: a limit below the lease would end
             // a runner that still owns it.

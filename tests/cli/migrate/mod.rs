@@ -24,6 +24,7 @@ macro_rules! on_backends {
 mod cache;
 mod check;
 mod client_certs;
+mod clusters;
 mod concurrency;
 mod connect;
 mod crash;
