@@ -124,12 +124,11 @@ fn left_partway(ctx: &Ctx, taker_err: &str, both: &str) {
         taker_err.contains("already exists") && taker_err.contains("The failure is recorded"),
         "the second runner fails only on the frozen holder's committed DDL\n{both}"
     );
-    let failed = ctx
-        .db
-        .revision_rows()
-        .into_iter()
+    let rows = ctx.db.revision_rows();
+    let failed = rows
+        .iter()
         .find(|row| row.ends_with("|failed"))
-        .unwrap_or_else(|| panic!("the failed revision is recorded\n{both}"));
+        .unwrap_or_else(|| panic!("the failed revision is recorded\n{both}\nrows: {rows:?}"));
     let mut fields = failed.split('|');
     let version = fields.next().unwrap_or_default().to_owned();
     let revision = fields.next().unwrap_or_default().to_owned();
