@@ -84,3 +84,56 @@ fn migrators_at_once_through_pgbouncer_in_transaction_mode() {
     assert_eq!(migrator.upgrade(&mut conn, &tgt("head")).unwrap().len(), 1);
     drop(bouncer);
 }
+
+/// A multi-host URL, as an application's schema.ini or `DATABASE_URL`
+/// gives it to `embed!()`'s runner, in libpq's form and in SQLAlchemy's:
+/// the first host refuses connections, the second is the server, and with
+/// `target_session_attrs=read-write` the runner lands on the one that
+/// takes writes and migrates it.
+#[test]
+fn a_multi_host_url_reaches_the_server_that_takes_writes() {
+    let Some(db) = PgConnection::test_db() else {
+        return;
+    };
+    let server = schema_test_support::ServerUrl::parse(db.url());
+    // A port nothing listens on: bound, then released.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let user = server.user.clone();
+    let hosts = format!("127.0.0.1:{closed},{}:{}", server.host, server.port);
+    let libpq = format!(
+        "postgresql://{user}@{hosts}/{}?target_session_attrs=read-write",
+        db.name()
+    );
+    let sqlalchemy = format!(
+        "postgresql://{user}@/{}?host=127.0.0.1:{closed}&host={}:{}&target_session_attrs=read-write",
+        db.name(),
+        server.host,
+        server.port
+    );
+    let folder = Folder::new();
+    for (i, url) in [libpq, sqlalchemy].iter().enumerate() {
+        // One more revision for each form of the URL.
+        folder.add(
+            &format!("2024-02-01-00000{i}_m{i}"),
+            &format!("CREATE TABLE multi_host_{i} (id INTEGER PRIMARY KEY);\n"),
+            &format!("DROP TABLE multi_host_{i};\n"),
+        );
+        let settings = settings(url);
+        let mut conn: PgConnection = connect::establish(&settings).unwrap();
+        let steps = folder
+            .migrator()
+            .with_lock_connection(Some(settings))
+            .upgrade(&mut conn, &tgt("head"))
+            .unwrap();
+        assert_eq!(steps.len(), 1, "{url}");
+        let mut direct: PgConnection = db.conn();
+        assert!(
+            direct.tables().contains(&format!("multi_host_{i}")),
+            "{url}"
+        );
+    }
+}
