@@ -645,8 +645,16 @@ impl Migrator {
         };
         // Both tables' rows in one round trip; fenced unless the caller's
         // transaction fences its own commit. Its failure names the
-        // revision: the SQL before it may have committed.
+        // revision: the SQL before it may have committed. The fence comes
+        // first: on MySQL/MariaDB a DDL statement of the revision commits
+        // the transaction it runs in, so what follows it commits statement
+        // by statement, and a fence after the rows would refuse only once
+        // they were written. First, it stops a runner that lost its lease
+        // before it writes anything, and renews the lease for the rows.
         let record_fenced = |c: &mut C| -> Result<(), Boxed> {
+            if !enclosed {
+                fence(c, lease)?;
+            }
             c.batch_execute(&record).map_err(|e| {
                 format!(
                     "recording revision {} ({}) in the bookkeeping tables failed: {e}",
@@ -659,9 +667,6 @@ impl Migrator {
                         .display()
                 )
             })?;
-            if !enclosed {
-                fence(c, lease)?;
-            }
             Ok(())
         };
         // What diesel's harness does, bookkeeping included: a revision's own

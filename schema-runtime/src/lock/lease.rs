@@ -18,11 +18,15 @@
 //! commit what it was doing while a second runner that took the lease over
 //! applies the same revision. So the runner also proves ownership where it
 //! matters:
-//! - inside every transaction it commits, as the last statement before the
-//!   commit, it touches the row with its owner (`LeaseState::fence_sql`):
-//!   a takeover that committed first leaves no row to touch and the runner
-//!   rolls back; a takeover that comes later waits on the row lock until
-//!   the commit and then finds the lease renewed;
+//! - inside every transaction it commits, before the bookkeeping rows
+//!   (the commit's last statements), it touches the row with its owner
+//!   (`LeaseState::fence_sql`): a takeover that committed first leaves no
+//!   row to touch and the runner rolls back; a takeover that comes later
+//!   waits on the row lock until the commit and then finds the lease
+//!   renewed. Before the rows rather than after them: on MySQL/MariaDB a
+//!   revision's DDL commits the transaction it runs in, and the rows that
+//!   follow commit one by one, so only a fence that comes first keeps them
+//!   out;
 //! - before each statement that commits by itself (DDL where it is not
 //!   transactional, a revision with `run_in_transaction = false`), it asks
 //!   the renewing thread to renew at once on its own connection
