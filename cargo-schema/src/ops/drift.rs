@@ -17,6 +17,7 @@ use schema_runtime::introspect::{introspect, IntrospectBackend, IntrospectOption
 use schema_runtime::scratch::built_schema;
 use schema_runtime::{Dialect, Migrator, Status};
 
+use super::schema_cache::{ReplayPlan, SchemaCache};
 use crate::output::check::{DriftStatus, Finding};
 use crate::Failure;
 
@@ -31,7 +32,9 @@ pub struct Drift {
 /// Compare the database `conn` is connected to (described by `engine`,
 /// at `status`) with what its applied revisions build, and with each of
 /// the `stale` schema.rs files (with its print_schema settings); `verbose`
-/// names the scratch database on stderr.
+/// names the scratch database on stderr. With `cache_dir`, what the
+/// applied revisions build is read from the replayed-schema cache when it
+/// holds it ([`super::schema_cache`]), and saved there when not.
 pub fn check<C>(
     conn: &mut C,
     engine: &EngineSettings,
@@ -39,6 +42,7 @@ pub fn check<C>(
     status: &Status,
     stale: &[(&PrintSchemaSettings, PathBuf)],
     verbose: bool,
+    cache_dir: Option<&Path>,
 ) -> Result<Drift, Failure>
 where
     C: Dialect + LoadConnection,
@@ -63,8 +67,37 @@ where
             eprintln!("note: replaying the applied revisions into the scratch database {name}");
         }
     };
-    let built = match built_schema::<C>(migrator, engine, &status.heads, created) {
-        Ok(built) => built,
+    // The same cache as lint's: the schema before the first pending
+    // revision is the one the applied revisions build.
+    let cache = cache_dir.and_then(|dir| SchemaCache::open(dir, engine, migrator, conn).ok());
+    let mut plan = ReplayPlan::new(migrator.graph());
+    let key = match &cache {
+        Some(cache) if status.heads.iter().all(|h| plan.upgrade(h).is_some()) => {
+            Some(cache.key(&plan))
+        }
+        _ => None,
+    };
+    let cached = match (&cache, &key) {
+        (Some(cache), Some(key)) => cache.get(key),
+        _ => None,
+    };
+    if let (Some(cache), true) = (&cache, verbose) {
+        let how = if cached.is_some() { "read from" } else { "not in" };
+        eprintln!(
+            "note: the schema the applied revisions build {how} the cache ({})",
+            cache.dir().display()
+        );
+    }
+    let built = match cached.map_or_else(
+        || built_schema::<C>(migrator, engine, &status.heads, created),
+        Ok,
+    ) {
+        Ok(built) => {
+            if let (Some(cache), Some(key)) = (&cache, &key) {
+                cache.put(key, &built);
+            }
+            built
+        }
         Err(e) => {
             return Ok(Drift {
                 findings,

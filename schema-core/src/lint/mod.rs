@@ -13,6 +13,7 @@
 
 mod allow;
 mod parse;
+mod rows;
 mod rules;
 
 use std::collections::{HashMap, HashSet};
@@ -25,6 +26,7 @@ use crate::schema::Schema;
 use crate::url::Backend;
 
 pub use allow::{Level, LintConfig};
+pub use rows::{Estimate, RowEstimates, SQLITE_COUNT_LIMIT};
 pub use rules::RULES;
 
 /// How bad a finding is: errors fail `lint` and `check` (exit 3).
@@ -125,6 +127,9 @@ pub struct RevisionInput<'a> {
     /// The previous release's schema.rs files (one per `[print_schema]`
     /// file), when known (`--base`, `--previous-schema`).
     pub previous: &'a [PreviousRelease],
+    /// The live database's row estimates (`--against-database`): findings
+    /// name them beside the tables that existed before the revision.
+    pub rows: Option<&'a RowEstimates>,
 }
 
 /// Everything a rule sees besides the statement.
@@ -142,6 +147,9 @@ pub(crate) struct Context<'a> {
     /// The columns of each table created earlier in this revision,
     /// lower-cased (a rebuild's new table).
     pub created_columns: HashMap<String, Vec<String>>,
+    /// The live database's row estimates, when read.
+    #[allow(dead_code)] // for rules that weigh a table's size
+    pub rows: Option<&'a RowEstimates>,
 }
 
 /// What a rule reports, before it is placed and levelled.
@@ -163,6 +171,7 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
         rebuilt: HashSet::new(),
         previous: input.previous,
         created_columns: HashMap::new(),
+        rows: input.rows,
     };
     let comments = allow::Comments::read(input.sql);
     let mut findings = Vec::new();
@@ -208,6 +217,13 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
             {
                 continue;
             }
+            let hit = match ctx.rows {
+                Some(rows) => Hit {
+                    message: rows.annotate(&hit.message, |name| ctx.existing(name)),
+                    ..hit
+                },
+                None => hit,
+            };
             findings.push(place(hit, statement.line, &statement.text));
         }
     }

@@ -221,6 +221,7 @@ fn every_squawk_finding_maps_to_ours_or_a_listed_difference() {
             sqlite_foreign_keys: false,
             metadata_allow: &[],
             previous: &[],
+            rows: None,
         };
         let codes: Vec<_> = lint_revision(&input, &LintConfig::default())
             .into_iter()

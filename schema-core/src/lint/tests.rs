@@ -59,6 +59,7 @@ fn codes_with(
         sqlite_foreign_keys: true,
         metadata_allow: &[],
         previous: &[],
+        rows: None,
     };
     lint_revision(&input, config)
         .into_iter()
@@ -321,6 +322,7 @@ fn against_previous(sql: &str, backend: Backend, previous: &str) -> Vec<(&'stati
         sqlite_foreign_keys: false,
         metadata_allow: &[],
         previous: std::slice::from_ref(&previous),
+        rows: None,
     };
     lint_revision(&input, &LintConfig::default())
         .into_iter()

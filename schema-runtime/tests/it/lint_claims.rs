@@ -37,6 +37,7 @@ fn lint(
         sqlite_foreign_keys: foreign_keys,
         metadata_allow: &[],
         previous: &[],
+        rows: None,
     };
     lint_revision(&input, &LintConfig::default())
 }
