@@ -299,6 +299,39 @@ for n in "${NS[@]}"; do
   done
 done
 
+# lint's cost beside check's drift check, on a folder the size of
+# crates.io's (LINT_N revisions, the last LINT_PENDING pending): cold (no
+# replayed schema cached: each command replays the revisions into a scratch
+# database) and warm (the second run on an unchanged folder reads the
+# schemas back from CARGO_SCHEMA_CACHE_DIR/schemas). The three commands run
+# in turn, round after round (bench/interleave.py), so the ratios come from
+# the same rounds. `check` exits 3 with revisions pending: that is its
+# verdict, not a failure.
+LINT_N=300
+LINT_PENDING=5
+((QUICK)) && LINT_N=30
+for backend in "${BACKENDS[@]}"; do
+  log "lint vs check on $LINT_N revisions, $LINT_PENDING pending: $backend"
+  dir=$(project "$LINT_N" "$backend" one)
+  ini="$dir/schema.ini"
+  eval "$(reset_cmd "$backend")"
+  applied=$(python3 -c "import hashlib; print(hashlib.sha1(b'bench-$((LINT_N - LINT_PENDING))').hexdigest()[:12])")
+  "$BIN" -q -c "$ini" upgrade "$applied"
+  verdict() { echo "$1 >/dev/null 2>&1 || [ \$? = 3 ]"; }
+  drift=$(verdict "$BIN -c '$ini' check --no-lint")
+  lint=$(verdict "$BIN -c '$ini' lint")
+  both=$(verdict "$BIN -c '$ini' check")
+  # The answers must not depend on the cache.
+  cold_out=$("$BIN" -c "$ini" lint --format json || true)
+  warm_out=$("$BIN" -c "$ini" lint --format json || true)
+  [[ $cold_out == "$warm_out" ]] || { echo "bench: lint's warm answer differs from its cold one" >&2; exit 1; }
+  python3 "$REPO/bench/interleave.py" "$RES/lint-cold-$backend-$LINT_N.json" "$ROUNDS" \
+    --prepare "rm -rf '$CARGO_SCHEMA_CACHE_DIR/schemas'" \
+    check-drift "$drift" lint "$lint" check "$both"
+  python3 "$REPO/bench/interleave.py" "$RES/lint-warm-$backend-$LINT_N.json" $((ROUNDS * 4)) \
+    check-drift "$drift" lint "$lint" check "$both"
+done
+
 # Graph operations in process (criterion): 10 000 and 100 000 revisions.
 log "graph operations (criterion)"
 if ((QUICK)); then

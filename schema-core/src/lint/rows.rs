@@ -31,7 +31,7 @@ pub enum Estimate {
 impl fmt::Display for Estimate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Estimate::About(0) => write!(f, "empty by the server's statistics"),
+            Estimate::About(0) => write!(f, "no rows, by the database's estimate"),
             Estimate::About(n) => write!(f, "about {} rows", short(n)),
             Estimate::AtLeast(n) => write!(f, "more than {} rows", short(n)),
         }
@@ -180,7 +180,7 @@ mod tests {
         assert_eq!(Estimate::About(950).to_string(), "about 950 rows");
         assert_eq!(
             Estimate::About(0).to_string(),
-            "empty by the server's statistics"
+            "no rows, by the database's estimate"
         );
         assert_eq!(Estimate::AtLeast(10_000).to_string(), "more than 10k rows");
     }
