@@ -227,7 +227,12 @@ impl Run<'_> {
                         Ok(r)
                     });
                     match started {
-                        Ok(r) => scratch = Some(r),
+                        Ok(r) => {
+                            if verbose && C::BACKEND == Backend::Sqlite {
+                                eprintln!("note: replaying the revisions before each linted one into an in-memory database");
+                            }
+                            scratch = Some(r);
+                        }
                         Err(e) => {
                             gave_up = true;
                             notes.push(format!("the schema before each revision is not known ({e}); every table a statement names is taken to exist already"));
