@@ -88,16 +88,16 @@ where
             cache.dir().display()
         );
     }
-    let built = match cached.map_or_else(
-        || built_schema::<C>(migrator, engine, &status.heads, created),
-        Ok,
-    ) {
-        Ok(built) => {
+    let replayed = match cached {
+        Some(built) => Ok(built),
+        None => built_schema::<C>(migrator, engine, &status.heads, created).inspect(|built| {
             if let (Some(cache), Some(key)) = (&cache, &key) {
-                cache.put(key, &built);
+                cache.put(key, built);
             }
-            built
-        }
+        }),
+    };
+    let built = match replayed {
+        Ok(built) => built,
         Err(e) => {
             return Ok(Drift {
                 findings,

@@ -10,8 +10,10 @@
 //! - each revision applied, in order: its id, the SHA-256 of its up.sql as
 //!   read (not the normalised checksum) and whether it runs in a
 //!   transaction;
-//! - the backend and the server's version (`SELECT version()`; SQLite's
-//!   library version), as the server reports it at the start of the run;
+//! - the backend, the server's version (`SELECT version()`; SQLite's
+//!   library version) and the server settings that shape DDL
+//!   ([`Dialect::ddl_settings`]: `search_path`, `sql_mode`, the default
+//!   engine and character set...), as read at the start of the run;
 //! - the settings a replay runs with: the run options, the URL (password
 //!   masked) and `connect_args` (those naming a password left out), and
 //!   the isolation level;
@@ -64,7 +66,8 @@ struct Entry {
 
 impl SchemaCache {
     /// The cache under `cache_dir` for replays of `migrator`'s revisions
-    /// with `live`'s settings on a server of version `server_version`.
+    /// with `live`'s settings on a server of version `server_version`
+    /// (with the settings that shape its DDL).
     pub fn new(
         cache_dir: &Path,
         live: &EngineSettings,
@@ -96,15 +99,15 @@ impl SchemaCache {
     }
 
     /// The cache for a replay through a connection of `live`'s backend,
-    /// the server's version read through `conn`.
+    /// the server's version and DDL settings read through `conn`.
     pub fn open<C: Dialect>(
         cache_dir: &Path,
         live: &EngineSettings,
         migrator: &Migrator,
         conn: &mut C,
     ) -> Result<Self, RunError> {
-        let version = conn.server_version()?;
-        Ok(Self::new(cache_dir, live, migrator, &version))
+        let server = format!("{}\n{}", conn.server_version()?, conn.ddl_settings()?);
+        Ok(Self::new(cache_dir, live, migrator, &server))
     }
 
     /// The key of the schema `plan`'s replay leaves.
