@@ -6,7 +6,9 @@
 //! revisions). Each graph is written twice: as an Alembic versions folder
 //! and as a migrations folder. Scenarios chain upgrades and downgrades over
 //! every target form from a fresh database; after each step the set of
-//! applied revisions, or the refusal, must be the same on both sides.
+//! applied revisions and the revisions the step ran, in their order, or the
+//! refusal, must be the same on both sides; and so must each graph's
+//! `history`, in its order.
 //!
 //! Alembic runs in one long-lived Python process (`alembic_parity/driver.py`)
 //! that calls `alembic.command.upgrade` / `downgrade` with a real `env.py`
@@ -267,11 +269,17 @@ fn write_graph(dir: &Path, revs: &[Rev]) {
         };
         let py = format!(
             "revision = {:?}\ndown_revision = {}\nbranch_labels = {labels}\ndepends_on = {deps}\n\n\
-             def upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n",
+             from alembic import context\n\n\n\
+             def upgrade():\n    context.config.attributes[\"ran\"].append(\"up:\" + revision)\n\n\n\
+             def downgrade():\n    context.config.attributes[\"ran\"].append(\"down:\" + revision)\n",
             r.id,
             py_tuple(&r.down),
         );
-        std::fs::write(versions.join(format!("{}_r.py", r.id)), py).unwrap();
+        // Alembic loads a folder's files in name order and our folders go
+        // in name order too: the same prefix gives both the same order,
+        // which breaks ties between revisions that do not depend on each
+        // other.
+        std::fs::write(versions.join(format!("{:04}_{}.py", k + 1, r.id)), py).unwrap();
 
         let folder = migrations.join(format!("{:04}_{}", k + 1, r.id));
         std::fs::create_dir_all(&folder).unwrap();
@@ -291,10 +299,11 @@ fn write_graph(dir: &Path, revs: &[Rev]) {
     }
 }
 
-/// What one step did: the applied set after it, or a refusal.
+/// What one step did: the applied set after it and the revisions it ran
+/// in order (`up:ID`, `down:ID`), or a refusal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Outcome {
-    Applied(BTreeSet<String>),
+    Applied(BTreeSet<String>, Vec<String>),
     Refused(String),
 }
 
@@ -308,13 +317,20 @@ fn ours(graph: &RevisionGraph, applied: &mut AppliedSet, verb: &str, target: &st
         .map_err(|e: MigrationError| format!("{}: {e}", e.kind()));
     match plan {
         Ok(steps) => {
+            let mut ran = Vec::new();
             for s in steps {
                 match s.direction {
-                    Direction::Up => applied.insert(s.revision),
-                    Direction::Down => applied.remove(&s.revision),
+                    Direction::Up => {
+                        ran.push(format!("up:{}", s.revision));
+                        applied.insert(s.revision)
+                    }
+                    Direction::Down => {
+                        ran.push(format!("down:{}", s.revision));
+                        applied.remove(&s.revision)
+                    }
                 };
             }
-            Outcome::Applied(applied.iter().map(str::to_string).collect())
+            Outcome::Applied(applied.iter().map(str::to_string).collect(), ran)
         }
         Err(e) => Outcome::Refused(e),
     }
@@ -331,15 +347,16 @@ fn theirs(v: &Value) -> Outcome {
                 field("at")
             ))
         }
-        None => Outcome::Applied(
-            v["applied"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s.as_str().unwrap().to_string())
-                .collect(),
-        ),
+        None => Outcome::Applied(strings(&v["applied"]).into_iter().collect(), strings(&v["ran"])),
     }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Why a difference is intended, or `None` when it is a bug. Each
@@ -347,14 +364,14 @@ fn theirs(v: &Value) -> Outcome {
 fn explained(verb: &str, target: &str, ours: &Outcome, theirs: &Outcome) -> Option<&'static str> {
     let crash_in = |place: &str| match theirs {
         Outcome::Refused(e) => e.starts_with("KeyError") && e.contains(place),
-        Outcome::Applied(_) => false,
+        Outcome::Applied(..) => false,
     };
     match ours {
         // Alembic's bookkeeping of `alembic_version` (HeadMaintainer) fails
         // with a KeyError when a merge lists a parent that an ancestor of
         // another parent already `depends_on`: the revisions to run are
         // well-defined (its own planning gave them) and we run them.
-        Outcome::Applied(_) if crash_in("(at migration.py:") => {
+        Outcome::Applied(..) if crash_in("(at migration.py:") => {
             Some("Alembic's alembic_version bookkeeping crashes (KeyError)")
         }
         // `downgrade -N` with several current heads: Alembic warns and walks
@@ -363,7 +380,7 @@ fn explained(verb: &str, target: &str, ours: &Outcome, theirs: &Outcome) -> Opti
             if verb == "downgrade"
                 && e.starts_with("ambiguous_current")
                 && !target.contains('@')
-                && matches!(theirs, Outcome::Applied(_)) =>
+                && matches!(theirs, Outcome::Applied(..)) =>
         {
             Some("Alembic picks the first alembic_version row for -N with several heads")
         }
@@ -420,6 +437,7 @@ fn plans_match_alembic() {
     let mut scenarios_run = 0;
     let mut steps_run = 0;
     let mut refused_by_both = 0;
+    let mut histories = 0;
     let mut applied_by_both = 0;
     let mut explained_counts: std::collections::BTreeMap<&str, usize> = Default::default();
     for g in 0..graphs {
@@ -452,6 +470,20 @@ fn plans_match_alembic() {
                 continue;
             }
         };
+        let history: Vec<String> = graph
+            .history(None, None)
+            .unwrap()
+            .iter()
+            .map(|m| m.revision.clone())
+            .collect();
+        histories += 1;
+        if history != strings(&answer["history"]) {
+            failures.push(format!(
+                "graph {g}: history\n  ours:    {history:?}\n  Alembic: {:?}\n  graph:\n{}",
+                strings(&answer["history"]),
+                describe_graph(&revs)
+            ));
+        }
         for (s, steps) in scenarios.iter().enumerate() {
             scenarios_run += 1;
             let mut applied = AppliedSet::new();
@@ -500,9 +532,10 @@ fn plans_match_alembic() {
     drop(to_python);
     child.wait().unwrap();
     eprintln!(
-        "{graphs} graphs, {scenarios_run} scenarios, {steps_run} steps compared with Alembic \
-         {ALEMBIC_VERSION}: {applied_by_both} gave the same state, {refused_by_both} were \
-         refused by both; explained differences: {explained_counts:?}"
+        "{graphs} graphs ({histories} histories), {scenarios_run} scenarios, {steps_run} steps \
+         compared with Alembic {ALEMBIC_VERSION}: {applied_by_both} gave the same state and \
+         order, {refused_by_both} were refused by both; explained differences: \
+         {explained_counts:?}"
     );
     // Mostly refusals would compare little: the generator must keep most
     // steps meaningful.

@@ -260,11 +260,12 @@ impl Migrator {
             c.ensure_bookkeeping()?;
             self.ensure_sqlx(c)
         })?;
-        if plan.transactional {
+        let ran = if plan.transactional {
             self.run_transactional(conn, direction, target, observer, &plan, &lease)
         } else {
             self.run_autocommit(conn, direction, target, observer, &plan, &lease)
-        }
+        };
+        ran.map_err(|e| lost_lease_first(e, &lease))
     }
 
     /// The plan of a run on this database ([`RunOptions::plan`]), asking
@@ -942,6 +943,27 @@ impl Migrator {
             fence(c, &lease)?;
             Ok(plans)
         })
+    }
+}
+
+/// A run that failed while its lease was lost failed because of that loss:
+/// the server ends the session of a runner that sat idle in a transaction
+/// past its lease (see `lock::limit_idle_transactions`), and "connection
+/// closed" alone would hide why. The lease is renewed once, on its own
+/// connection, to tell; a lease still held leaves the error as it was.
+fn lost_lease_first(error: RunError, lease: &LeaseState) -> RunError {
+    if matches!(error, RunError::LeaseLost { .. }) {
+        return error;
+    }
+    match lease.verify() {
+        Err(RunError::LeaseLost { reason }) => {
+            let first_line = error.to_string();
+            let first_line = first_line.lines().next().unwrap_or_default();
+            RunError::LeaseLost {
+                reason: format!("{reason}, and then this runner's run failed: {first_line}"),
+            }
+        }
+        _ => error,
     }
 }
 

@@ -419,6 +419,87 @@ impl RevisionGraph {
         up.iter().zip(&down).map(|(a, b)| *a || *b).collect()
     }
 
+    /// The nodes of `todo` from `heads` down, in Alembic's order
+    /// (`RevisionMap._topological_sort`): a node always comes before its
+    /// `down_revision`s and dependencies, and the walk finishes one branch
+    /// before it starts its sibling. It follows the first head (in version
+    /// order) down its line until a node that another head still needs,
+    /// then turns to that head; at a branch or merge point the first parent
+    /// goes on the line and the others become heads of their own. Upgrades
+    /// run it backwards, downgrades and `history` as it is, so a project
+    /// moved from Alembic runs its revisions in the order its databases
+    /// saw them. Nodes of `todo` no head reaches (none, for the plans that
+    /// call this) follow in [`RevisionGraph::topo_order`]'s order.
+    pub(crate) fn alembic_order(&self, todo: &[bool], heads: &[usize]) -> Vec<usize> {
+        let mut todo = todo.to_vec();
+        let mut heads: Vec<usize> = heads.iter().copied().filter(|&h| todo[h]).collect();
+        heads.sort_unstable();
+        heads.dedup();
+        let mut ancestors: Vec<Vec<bool>> = heads
+            .iter()
+            .map(|&h| self.ancestors_mask(&[h], true))
+            .collect();
+        let mut out = Vec::new();
+        let mut at = 0;
+        while !heads.is_empty() {
+            let candidate = heads[at];
+            if let Some(other) = (0..heads.len()).find(|&j| j != at && ancestors[j][candidate]) {
+                // Another head still needs this node: walk that one first.
+                at = other;
+                continue;
+            }
+            if std::mem::replace(&mut todo[candidate], false) {
+                out.push(candidate);
+            }
+            let deps = self.normalized_deps(candidate);
+            let mut next: Vec<usize> = Vec::new();
+            for &r in self.parents[candidate].iter().chain(&deps) {
+                if todo[r] && !heads.contains(&r) && !next.contains(&r) {
+                    next.push(r);
+                }
+            }
+            match next.split_first() {
+                None => {
+                    heads.remove(at);
+                    ancestors.remove(at);
+                    at = at.saturating_sub(1);
+                }
+                Some((&first, rest)) => {
+                    heads[at] = first;
+                    if deps.is_empty() && self.parents[candidate].len() == 1 && rest.is_empty() {
+                        // A plain step down a line: its ancestors are the
+                        // line's, less the node just emitted.
+                        ancestors[at][candidate] = false;
+                    } else {
+                        ancestors[at] = self.ancestors_mask(&[first], true);
+                        for &r in rest {
+                            heads.push(r);
+                            ancestors.push(self.ancestors_mask(&[r], true));
+                        }
+                    }
+                }
+            }
+        }
+        if todo.contains(&true) {
+            out.extend(self.topo_order(&todo, true));
+        }
+        out
+    }
+
+    /// `depends_on` of `i` less those one of its `down_revision` ancestors
+    /// already declares (Alembic's `_normalized_resolved_dependencies`).
+    fn normalized_deps(&self, i: usize) -> Vec<usize> {
+        if self.deps[i].is_empty() {
+            return Vec::new();
+        }
+        let line = self.ancestors_mask(&[i], false);
+        let mut deps = self.deps[i].clone();
+        for (a, _) in line.iter().enumerate().filter(|&(a, &on)| on && a != i) {
+            deps.retain(|d| !self.deps[a].contains(d));
+        }
+        deps
+    }
+
     /// The nodes of `mask` with parents (and dependencies) first; among the
     /// nodes ready at the same time, the oldest version first. With
     /// `reverse`, children first and the newest version first.

@@ -8,8 +8,9 @@ use super::set::Migration;
 use super::target::{Parsed, Point, Range, Resolved, Target};
 
 impl RevisionGraph {
-    /// The revisions of a range, newest first (children before parents, the
-    /// newest version first among equals).
+    /// The revisions of a range, newest first, in Alembic's order
+    /// (children before parents, one branch finished before its sibling:
+    /// [`RevisionGraph::alembic_order`]).
     ///
     /// `range` is `LOWER:UPPER` with either side optional (`base` and
     /// `heads` by default); `None` is the whole history. Each side is any
@@ -114,7 +115,7 @@ impl RevisionGraph {
                 mask[i] = mask[i] && above[i] && !below[i];
             }
         }
-        Ok(self.nodes(self.topo_order(&mask, true)))
+        Ok(self.nodes(self.alembic_order(&mask, &upper_nodes)))
     }
 
     fn side(

@@ -200,8 +200,9 @@ impl RevisionGraph {
     /// The steps that bring the database from `applied` to `target`.
     ///
     /// Everything the target needs (its `down_revision`s and `depends_on`,
-    /// transitively) that is not applied yet runs, parents first, ties in
-    /// version order. A target at or below the current state is a no-op.
+    /// transitively) that is not applied yet runs, parents first, in
+    /// Alembic's order ([`RevisionGraph::alembic_order`], backwards). A
+    /// target at or below the current state is a no-op.
     pub fn plan_upgrade(
         &self,
         applied: &AppliedSet,
@@ -254,14 +255,17 @@ impl RevisionGraph {
         for (need, done) in needs.iter_mut().zip(&mask) {
             *need &= !done;
         }
-        Ok(self.steps(self.topo_order(&needs, false), Direction::Up))
+        let mut order = self.alembic_order(&needs, &targets);
+        order.reverse();
+        Ok(self.steps(order, Direction::Up))
     }
 
     /// The steps that bring the database from `applied` down to `target`.
     ///
     /// The revisions above the destination (its children's descendants,
     /// including everything that `depends_on` them) that are applied are
-    /// reverted, children first, newest version first among equals.
+    /// reverted, children first, in Alembic's order from the current heads
+    /// ([`RevisionGraph::alembic_order`]).
     /// Downgrading to one parent of a merge point reverts the merge and what
     /// follows it, never the other parent's branch. Refused when a revision
     /// to revert has no `down.sql`.
@@ -348,7 +352,7 @@ impl RevisionGraph {
                 return Err(self.not_a_downgrade_target(target, dest));
             }
         }
-        let order = self.topo_order(&remove, true);
+        let order = self.alembic_order(&remove, &self.current_head_nodes(&mask));
         let missing: Vec<String> = order
             .iter()
             .filter(|&&i| self.migrations[i].down_sql.is_none())

@@ -5,7 +5,10 @@ folder and lists scenarios (each a list of [command, target] steps, run in
 order on a fresh SQLite database); one JSON line on stdout answers with,
 for every step, either the state after it (the rows of `alembic_version`
 and every revision they imply, dependencies included) or the exception it
-raised (class and message).
+raised (class and message). Each revision's `upgrade()` / `downgrade()`
+logs itself in `config.attributes["ran"]`, so the state also says which
+revisions the step ran, in Alembic's order; and each graph's answer holds
+`alembic history`'s order (`ScriptDirectory.walk_revisions`).
 
 Each step goes through `alembic.command.upgrade` / `downgrade` with a real
 `env.py` and a real `alembic_version` table, as the command line runs
@@ -92,11 +95,12 @@ def run_scenario(config, script, steps):
         connection.commit()
     out = []
     for verb, target in steps:
+        config.attributes["ran"] = []
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 getattr(command, verb)(config, target)
-            out.append(state(script, engine))
+            out.append(dict(state(script, engine), ran=config.attributes["ran"]))
         except Exception as exc:  # every refusal and every crash is reported
             out.append({"error": describe(exc)})
     engine.dispose()
@@ -117,7 +121,11 @@ def run_graph(request):
         script.revision_map.heads  # loads and validates the graph
     except Exception as exc:
         return {"load_error": describe(exc)}
-    return {"scenarios": [run_scenario(config, script, s) for s in request["scenarios"]]}
+    history = [rev.revision for rev in script.walk_revisions()]
+    return {
+        "history": history,
+        "scenarios": [run_scenario(config, script, s) for s in request["scenarios"]],
+    }
 
 
 def main():

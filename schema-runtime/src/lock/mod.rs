@@ -31,7 +31,9 @@ pub struct LockGuard<'c, C: Dialect> {
 /// Which lock a guard holds.
 enum Held {
     Advisory,
-    Lease(lease::Lease),
+    /// The lease, and the statements that restore the session's
+    /// idle-transaction limit ([`limit_idle_transactions`]).
+    Lease(lease::Lease, Vec<String>),
     Nothing,
 }
 
@@ -75,10 +77,13 @@ impl<'c, C: Dialect> LockGuard<'c, C> {
                               `with_lock_connection`"
                         .to_owned(),
                 })?;
-                let lease = lease::Lease::acquire::<C>(settings, lease, timeout)?;
+                let taken = lease::Lease::acquire::<C>(settings, lease, timeout)?;
+                // On failure the lease is released as `taken` drops.
+                let restore = limit_idle_transactions(conn, lease)?;
+                let lease = taken;
                 Ok(LockGuard {
                     conn,
-                    held: Held::Lease(lease),
+                    held: Held::Lease(lease, restore),
                 })
             }
         }
@@ -88,7 +93,7 @@ impl<'c, C: Dialect> LockGuard<'c, C> {
     /// is still its own.
     pub(crate) fn lease_state(&self) -> LeaseState {
         match &self.held {
-            Held::Lease(lease) => lease.state(),
+            Held::Lease(lease, _) => lease.state(),
             _ => LeaseState::default(),
         }
     }
@@ -109,7 +114,16 @@ impl<C: Dialect> std::ops::DerefMut for LockGuard<'_, C> {
 
 impl<C: Dialect> Drop for LockGuard<'_, C> {
     fn drop(&mut self) {
-        // A lease is released by its own Drop, on its own connection.
+        // A lease is released by its own Drop, on its own connection; the
+        // session's own idle-transaction limit is put back here.
+        if let Held::Lease(_, restore) = &self.held {
+            for statement in restore {
+                if let Err(e) = self.conn.batch_execute(statement) {
+                    tracing::debug!("could not restore the idle-transaction limit: {e}");
+                    break;
+                }
+            }
+        }
         if !matches!(self.held, Held::Advisory) {
             return;
         }
@@ -119,4 +133,51 @@ impl<C: Dialect> Drop for LockGuard<'_, C> {
             tracing::warn!("could not release the migration lock: {e}");
         }
     }
+}
+
+/// Under a lease, a runner that stops answering inside a transaction (a
+/// network that stalls with both ends' sockets open, a process frozen by
+/// SIGSTOP or a VM pause) keeps its row and table locks for as long as its
+/// session lives, and the runner that takes the expired lease over would
+/// wait on them for as long: the lease would expire but the locks would
+/// not. So the runner's session asks the server to end it once it has sat
+/// idle inside a transaction for a lease (PostgreSQL's
+/// `idle_in_transaction_session_timeout`, MariaDB's
+/// `idle_transaction_timeout`). A working runner is never idle there for
+/// long: only a statement's own run time is spent inside a transaction,
+/// and that does not count. The server rolls the transaction back, which
+/// the fence ([`lease`]) would have done anyway. MySQL has no such limit:
+/// there the locks last until the connection ends. Returns the statements
+/// that put the session's previous limit back after the run.
+fn limit_idle_transactions<C: Dialect>(
+    conn: &mut C,
+    lease: Duration,
+) -> Result<Vec<String>, RunError> {
+    let ms = lease.as_millis().max(1000);
+    let (set, restore) = match C::BACKEND {
+        Backend::Postgres => (
+            format!(
+                "SELECT set_config('cargo_schema.idle_in_transaction_session_timeout', \
+                 current_setting('idle_in_transaction_session_timeout'), false), \
+                 set_config('idle_in_transaction_session_timeout', '{ms}ms', false)"
+            ),
+            "SELECT set_config('idle_in_transaction_session_timeout', \
+             current_setting('cargo_schema.idle_in_transaction_session_timeout'), false)"
+                .to_owned(),
+        ),
+        Backend::Mysql if conn.server_version()?.contains("MariaDB") => (
+            // Whole seconds, rounded up: a limit below the lease would end
+            // a runner that still owns it.
+            format!(
+                "SET @cargo_schema_idle_transaction_timeout = @@SESSION.idle_transaction_timeout, \
+                 SESSION idle_transaction_timeout = {}",
+                ms.div_ceil(1000)
+            ),
+            "SET SESSION idle_transaction_timeout = @cargo_schema_idle_transaction_timeout"
+                .to_owned(),
+        ),
+        _ => return Ok(Vec::new()),
+    };
+    conn.batch_execute(&set)?;
+    Ok(vec![restore])
 }

@@ -18,7 +18,8 @@ use crate::support::{
 on_backends!([postgres, mysql](
     a_live_lease_blocks_and_an_expired_one_is_taken_over,
     the_lease_is_released_on_failure_and_panic,
-    the_lease_is_renewed_while_a_revision_outlasts_it
+    the_lease_is_renewed_while_a_revision_outlasts_it,
+    a_lease_limits_idle_transactions_and_puts_the_limit_back
 ));
 
 /// One module per backend set: each `on_backends!` emits `mod postgres`
@@ -309,4 +310,47 @@ fn transactional_ddl_cannot_be_claimed_on_mysql<C: TestConn>(db: &TestDb) {
         "{error}"
     );
     assert!(diesel_versions(&mut conn).is_empty());
+}
+
+/// The server's limit on a session idle inside a transaction.
+fn idle_limit<C: TestConn>(conn: &mut C) -> String {
+    conn.strings(idle_limit_sql::<C>()).concat()
+}
+
+fn idle_limit_sql<C: TestConn>() -> &'static str {
+    match C::BACKEND {
+        schema_runtime::Backend::Postgres => {
+            "SELECT current_setting('idle_in_transaction_session_timeout') AS s"
+        }
+        _ => "SELECT CAST(@@SESSION.idle_transaction_timeout AS CHAR) AS s",
+    }
+}
+
+/// Under a lease the runner's session is ended by the server once it sits
+/// idle in a transaction for a lease (so a frozen or stalled runner's locks
+/// go when its lease does: tests/cli/migrate/faults); the application's
+/// own limit on that connection is back after the run.
+fn a_lease_limits_idle_transactions_and_puts_the_limit_back<C: TestConn>(db: &TestDb) {
+    let folder = Folder::new();
+    linear(&folder, 2);
+    folder.write_up(
+        &folder_name(2),
+        &format!("CREATE TABLE t2 AS {};\n", idle_limit_sql::<C>()),
+    );
+    let mut conn: C = db.conn();
+    let own = match C::BACKEND {
+        schema_runtime::Backend::Postgres => "SET idle_in_transaction_session_timeout = '17min'",
+        _ => "SET SESSION idle_transaction_timeout = 1020",
+    };
+    conn.batch_execute(own).unwrap();
+    let before = idle_limit(&mut conn);
+    leased(&folder, db, Duration::from_secs(3), Duration::from_secs(30))
+        .upgrade(&mut conn, &tgt("head"))
+        .unwrap();
+    let during = match C::BACKEND {
+        schema_runtime::Backend::Postgres => "3s",
+        _ => "3",
+    };
+    assert_eq!(conn.strings("SELECT s FROM t2"), [during]);
+    assert_eq!(idle_limit(&mut conn), before);
 }

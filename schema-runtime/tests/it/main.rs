@@ -17,6 +17,7 @@ mod distributed;
 mod embedded;
 mod engine;
 mod failures;
+mod faults;
 mod interop;
 mod introspect;
 mod lint_claims;

@@ -106,19 +106,25 @@ fn frozen_holder_never_commits(backend: Backend) {
             .iter()
             .any(|owner| owner.contains(&taker_pid))
     });
-    if backend == Backend::Postgres {
-        // Its CREATE TABLE t1 waits on the frozen holder's uncommitted one.
-        wait_for("the second runner to wait on the holder's table", || {
-            ctx.db.query(
-                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-                 WHERE NOT l.granted AND a.datname = current_database()",
-            ) != ["0"]
-        });
+    // The frozen holder sat inside its revision's transaction, holding its
+    // uncommitted table (PostgreSQL) or its transaction (MariaDB): the
+    // server ends that session once it has been idle there for a lease, so
+    // the second runner finishes while the holder is still frozen.
+    let mut taker = taker;
+    let ended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        wait_for(
+            "the second runner to finish while the holder is frozen",
+            || taker.try_wait().expect("poll the second runner").is_some(),
+        );
+    }));
+    if let Err(panic) = ended {
+        let _ = taker.kill();
+        signal(&holder, "-CONT");
+        std::panic::resume_unwind(panic);
     }
-    signal(&holder, "-CONT");
-
-    let (holder_code, holder_err) = finish(holder);
     let (taker_code, taker_err) = finish(taker);
+    signal(&holder, "-CONT");
+    let (holder_code, holder_err) = finish(holder);
     assert_eq!(
         holder_code,
         Some(1),

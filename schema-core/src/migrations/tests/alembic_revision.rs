@@ -47,7 +47,7 @@ fn diamond_and_empty_map() {
         r("c", &["b1", "b2"]),
         r("d", &["c"]),
     ]);
-    assert_eq!(hist(&g, "a:d"), ["d", "c", "b2", "b1", "a"]);
+    assert_eq!(hist(&g, "a:d"), ["d", "c", "b1", "b2", "a"]);
     let empty = RevisionGraph::new(MigrationSet::default()).unwrap();
     assert!(empty
         .history(Some(&rng("base:head")), None)
@@ -176,7 +176,7 @@ fn long_short_branch() {
         hist_set(&g, "base:heads"),
         set(&["b2", "d11", "d12", "c1", "b1", "a"])
     );
-    assert_eq!(got, ["d12", "d11", "c1", "b2", "b1", "a"]);
+    assert_eq!(got, ["b2", "d11", "d12", "c1", "b1", "a"]);
 }
 
 fn multiple_branch() -> RevisionGraph {
@@ -376,7 +376,7 @@ fn multiple_base_cross_dependency_three() {
         r("c2", &[]).deps(&["a1"]),
         r("c3", &["c2"]),
     ]);
-    assert_eq!(hist(&g, "base:heads"), ["c3", "c2", "b1", "a1", "base1"]);
+    assert_eq!(hist(&g, "base:heads"), ["b1", "c3", "c2", "a1", "base1"]);
 }
 
 #[test]

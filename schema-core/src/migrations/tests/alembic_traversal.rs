@@ -1,8 +1,8 @@
 //! Scenarios of Alembic's `tests/test_version_traversal.py`, same graphs.
 //! Alembic's state (current heads) is turned into the applied set with
 //! [`at`]; its expected heads are compared with [`heads_of`] the state after
-//! the plan. Where Alembic's exact order is a branch-by-branch walk, the set
-//! and the parent/child order are asserted instead (see module docs).
+//! the plan. Plans and histories are Alembic's, in Alembic's order (one
+//! branch finished before its sibling starts), as its tests expect them.
 
 use super::*;
 
@@ -111,7 +111,7 @@ fn branched_upgrades() {
     let g = branched();
     assert_eq!(up(&g, &at(&g, &["b"]), "d1"), ["c1", "d1"]);
     let plan = up(&g, &at(&g, &["a"]), "heads");
-    assert_eq!(plan, ["b", "c1", "d1", "c2", "d2"]);
+    assert_eq!(plan, ["b", "c2", "d2", "c1", "d1"]);
     assert_partial_order(&g, &plan, true);
     assert_eq!(up(&g, &at(&g, &["b"]), "c2branch@head-1"), ["c2"]);
     // test_upgrade_other_branch_from_mergepoint / test_upgrade_one_branch_of_heads
@@ -135,9 +135,9 @@ fn branched_downgrades() {
         set(&["b", "c1", "d1", "c2", "d2"])
     );
     assert_partial_order(&g, &plan, false);
-    assert_eq!(plan, ["d2", "c2", "d1", "c1", "b"]);
+    assert_eq!(plan, ["d1", "c1", "d2", "c2", "b"]);
 
-    assert_eq!(down(&g, &both, "base+2"), ["d2", "c2", "d1", "c1"]);
+    assert_eq!(down(&g, &both, "base+2"), ["d1", "c1", "d2", "c2"]);
     assert_eq!(down(&g, &both, "c2branch@base+2"), ["d2", "c2"]);
     assert_eq!(down(&g, &both, "c2branch@base+3"), ["d2"]);
     assert_eq!(down(&g, &both, "c2"), ["d2"]);
@@ -275,7 +275,7 @@ fn twin_merge_heads_follow_each_step() {
         assert_eq!(heads_of(&g, &state), set(heads), "after {rev}");
     }
     let plan = up(&g, &applied(&["a"]), "heads");
-    assert_eq!(plan, ["b1", "b2", "b3", "c1", "c2", "d1", "d2"]);
+    assert_eq!(plan, ["b3", "b2", "b1", "c2", "d2", "c1", "d1"]);
 }
 
 #[test]
@@ -473,7 +473,7 @@ fn forest() {
         r("b2", &["a2"]),
     ]);
     let plan = up(&g, &applied(&[]), "heads");
-    assert_eq!(plan, ["a1", "b1", "a2", "b2"]);
+    assert_eq!(plan, ["a2", "b2", "a1", "b1"]);
     let stamp = g.plan_stamp(&applied(&[]), &t("heads"), false).unwrap();
     assert_eq!(heads_of(&g, &stamp.applied_after), set(&["b1", "b2"]));
     let stamp = g
@@ -529,9 +529,9 @@ fn merged_path_stamps() {
 fn merged_path_across_merge_point() {
     let g = merged();
     let plan = up(&g, &at(&g, &["b"]), "f");
-    assert_eq!(plan, ["c1", "d1", "c2", "d2", "e", "f"]);
+    assert_eq!(plan, ["c2", "d2", "c1", "d1", "e", "f"]);
     let plan = down(&g, &at(&g, &["f"]), "b");
-    assert_eq!(plan, ["f", "e", "d2", "c2", "d1", "c1"]);
+    assert_eq!(plan, ["f", "e", "d1", "c1", "d2", "c2"]);
     // Downgrading to one parent of the merge removes only the merge onward.
     let s = at(&g, &["f"]);
     let plan = down(&g, &s, "d2");

@@ -1,7 +1,8 @@
 //! Fault injection on real databases (issue 30, item 2): the disk fills, the
 //! file turns read-only, another process holds SQLite's write lock, the
 //! server ends the session or restarts, and a TCP proxy between runner and
-//! server drops or stalls the connection. Each case asserts what a user
+//! server drops or stalls the connection, and the lease holder is frozen
+//! (SIGSTOP) at a drawn moment. Each case asserts what a user
 //! sees: a non-zero exit with an error that names what happened, a database
 //! at a revision boundary (every revision applied and recorded, or not at
 //! all), and a next run that completes with nothing run twice.
@@ -10,6 +11,7 @@
 //! (`SCHEMA_TEST_FAULT_SEED`, default 30) and the number of cases small
 //! (`SCHEMA_TEST_FAULT_CASES` runs more).
 
+mod frozen;
 mod proxy;
 mod restart;
 mod sqlite;

@@ -32,6 +32,10 @@ enum Fault {
     /// The runner's side is closed; the server's stays open and silent
     /// until the test lets it go (a half-open connection).
     HalfOpen = 2,
+    /// Nothing passes and nothing is closed: both ends wait on sockets
+    /// that stay open (a middlebox that stopped forwarding, a partition
+    /// that each end's TCP stack does not see).
+    Stall = 3,
 }
 
 struct Shared {
@@ -39,6 +43,8 @@ struct Shared {
     stop: AtomicBool,
     /// Every connection's two sockets (runner side, server side).
     sockets: Mutex<Vec<(TcpStream, TcpStream)>>,
+    /// Connections accepted during a stall, held open and never served.
+    stalled: Mutex<Vec<TcpStream>>,
 }
 
 /// A loopback TCP proxy to a server; its threads end when it is dropped
@@ -60,6 +66,7 @@ impl Proxy {
             fault: AtomicU8::new(Fault::Pass as u8),
             stop: AtomicBool::new(false),
             sockets: Mutex::new(Vec::new()),
+            stalled: Mutex::new(Vec::new()),
         });
         let s = Arc::clone(&shared);
         let accept = std::thread::spawn(move || {
@@ -73,7 +80,13 @@ impl Proxy {
                     }
                     Err(_) => break,
                 };
-                if s.fault.load(Ordering::SeqCst) != Fault::Pass as u8 {
+                let fault = s.fault.load(Ordering::SeqCst);
+                if fault == Fault::Stall as u8 {
+                    // A stalled network answers nothing, but closes nothing.
+                    s.stalled.lock().expect("stalled").push(client);
+                    continue;
+                }
+                if fault != Fault::Pass as u8 {
                     // A broken network reaches no server.
                     drop(client);
                     continue;
@@ -113,7 +126,7 @@ impl Proxy {
         self.shared.fault.store(fault as u8, Ordering::SeqCst);
         for (client, server) in self.shared.sockets.lock().expect("sockets").iter() {
             match fault {
-                Fault::Pass => {}
+                Fault::Pass | Fault::Stall => {}
                 Fault::Drop => {
                     let _ = client.shutdown(Shutdown::Both);
                     let _ = server.shutdown(Shutdown::Both);
@@ -121,6 +134,11 @@ impl Proxy {
                 Fault::HalfOpen => {
                     let _ = client.shutdown(Shutdown::Both);
                 }
+            }
+        }
+        if fault == Fault::Drop {
+            for client in self.shared.stalled.lock().expect("stalled").drain(..) {
+                let _ = client.shutdown(Shutdown::Both);
             }
         }
     }
@@ -257,6 +275,87 @@ fn one_case(backend: Backend, rng: &mut Rng, how: Break, case: usize) {
     next_run_completes(&ctx, &ctx.db, CHAIN, &direct);
 }
 
+/// The network stalls while the runner holds a lease and is inside
+/// revision `k`: its connections (the lease's own included) stay open and
+/// silent, so neither end sees an error. The lease expires; a second
+/// runner, straight to the server, takes it over and finishes the chain
+/// without waiting for the stall to end, since the server ends the
+/// stalled session once it has sat idle in its transaction for a lease
+/// (and with it the locks the second runner would wait on). When the
+/// stall finally breaks, the first runner fails, having committed nothing
+/// after it lost the lease.
+fn stall_case(backend: Backend, rng: &mut Rng, case: usize) {
+    let per_migration = rng.below(2) == 1;
+    let k = rng.below(CHAIN as u64) as usize;
+    let mut extra = "lock = table\nlock_lease = 2\n".to_owned();
+    if per_migration {
+        extra.push_str("transaction_per_migration = true\n");
+    }
+    let Some(ctx) = Ctx::new(backend, &extra) else {
+        return;
+    };
+    logged_chain(&ctx, CHAIN, |i| pause_sql(backend, i));
+    // Long enough to be seen in the session list on a loaded machine; the
+    // stalled session then sits idle past its lease and is ended.
+    hold_pauses(&ctx.db, 10);
+    let direct = ctx.db.url().to_owned();
+    let mut server = ServerUrl::parse(&direct);
+    let proxy = Proxy::start((server.host.clone(), server.port));
+    server.port = proxy.port;
+    server.host = "127.0.0.1".into();
+    let through_proxy = server.url();
+    let context = format!("case {case}: stall in revision {k}, per revision: {per_migration}");
+
+    let stalled = ctx
+        .cmd(&["upgrade"])
+        .env("DATABASE_URL", &through_proxy)
+        .spawn(Piped::Stderr);
+    schema_test_support::wait_until(
+        "the runner inside the drawn revision",
+        schema_test_support::GENEROUS,
+        || in_pause(&ctx.db, backend, k),
+    );
+    proxy.inject(Fault::Stall);
+
+    let taker = ctx
+        .cmd(&["-x", "lock_timeout=60", "upgrade"])
+        .env("DATABASE_URL", &direct)
+        .spawn(Piped::Stderr);
+    let (taker_code, taker_err) = finish_within(taker, &format!("{context}: the second runner"));
+    assert_eq!(
+        taker_code,
+        Some(0),
+        "the second runner finishes while the first is stalled\n{context}\n{taker_err}"
+    );
+    assert_eq!(
+        assert_boundary(&ctx.db, CHAIN, &format!("{context}\n{taker_err}")),
+        CHAIN
+    );
+    assert_eq!(
+        ctx.db.query("SELECT COUNT(*) FROM __schema_lock"),
+        ["0"],
+        "the second runner released the lease\n{context}"
+    );
+
+    // The stall breaks: the first runner learns it lost the lease.
+    proxy.inject(Fault::Drop);
+    let (code, stderr) = finish_within(stalled, &context);
+    assert_eq!(code, Some(1), "{context}\n{stderr}");
+    assert!(
+        stderr.contains("the migration lock's lease was lost"),
+        "the stalled runner says it lost the lease\n{context}\n{stderr}"
+    );
+    drop(proxy);
+    ctx.db.wait_for_other_sessions();
+    assert_eq!(
+        assert_boundary(&ctx.db, CHAIN, &format!("{context}\n{stderr}")),
+        CHAIN,
+        "the stalled runner committed nothing more"
+    );
+    eprintln!("{context}: second runner exit 0, stalled runner exit 1");
+    next_run_completes(&ctx, &ctx.db, CHAIN, &direct);
+}
+
 fn server_kill(ctx: &Ctx, backend: Backend, k: usize) {
     let sql = match backend {
         Backend::Postgres => format!(
@@ -295,6 +394,14 @@ fn server_ends_session(backend: Backend) {
     family(backend, Break::ServerKill);
 }
 
+fn proxy_stalls_past_the_lease(backend: Backend) {
+    let mut rng = Rng::seeded(&format!("stall {backend}"));
+    for case in 0..cases(1) {
+        stall_case(backend, &mut rng, case);
+    }
+}
+
 on_backends!(proxy_drops: postgres => Postgres, mysql => Mysql);
+on_backends!(proxy_stalls_past_the_lease: postgres => Postgres, mysql => Mysql);
 on_backends!(proxy_half_open: postgres => Postgres, mysql => Mysql);
 on_backends!(server_ends_session: postgres => Postgres, mysql => Mysql);
