@@ -347,7 +347,10 @@ fn theirs(v: &Value) -> Outcome {
                 field("at")
             ))
         }
-        None => Outcome::Applied(strings(&v["applied"]).into_iter().collect(), strings(&v["ran"])),
+        None => Outcome::Applied(
+            strings(&v["applied"]).into_iter().collect(),
+            strings(&v["ran"]),
+        ),
     }
 }
 

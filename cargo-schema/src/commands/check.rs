@@ -121,7 +121,7 @@ fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckView, Failure
             &migrator,
             &status,
             &stale_files,
-            project.global.verbose > 0,
+            project.global.verbose,
             project.cache_dir().as_deref()
         ))?;
         if let (Some(reason), false) = (&drift.status.reason, project.global.quiet) {

@@ -31,8 +31,9 @@ pub struct Drift {
 
 /// Compare the database `conn` is connected to (described by `engine`,
 /// at `status`) with what its applied revisions build, and with each of
-/// the `stale` schema.rs files (with its print_schema settings); `verbose`
-/// names the scratch database on stderr. With `cache_dir`, what the
+/// the `stale` schema.rs files (with its print_schema settings); at
+/// `verbose` 1 the scratch database is named on stderr, at 2 the cache's
+/// use too. With `cache_dir`, what the
 /// applied revisions build is read from the replayed-schema cache when it
 /// holds it ([`super::schema_cache`]), and saved there when not.
 pub fn check<C>(
@@ -41,7 +42,7 @@ pub fn check<C>(
     migrator: &Migrator,
     status: &Status,
     stale: &[(&PrintSchemaSettings, PathBuf)],
-    verbose: bool,
+    verbose: u8,
     cache_dir: Option<&Path>,
 ) -> Result<Drift, Failure>
 where
@@ -63,7 +64,7 @@ where
         });
     }
     let created = |name: &str| {
-        if verbose {
+        if verbose > 0 {
             eprintln!("note: replaying the applied revisions into the scratch database {name}");
         }
     };
@@ -81,8 +82,12 @@ where
         (Some(cache), Some(key)) => cache.get(key),
         _ => None,
     };
-    if let (Some(cache), true) = (&cache, verbose) {
-        let how = if cached.is_some() { "read from" } else { "not in" };
+    if let (Some(cache), true) = (&cache, verbose > 1) {
+        let how = if cached.is_some() {
+            "read from"
+        } else {
+            "not in"
+        };
         eprintln!(
             "note: the schema the applied revisions build {how} the cache ({})",
             cache.dir().display()

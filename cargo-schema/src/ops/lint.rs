@@ -21,15 +21,15 @@ use schema_core::schema::Schema;
 use schema_core::sql;
 use schema_core::url::Backend;
 use schema_core::{ConfigError, EngineSettings};
+use schema_runtime::connect::establish;
 use schema_runtime::introspect::{row_estimates, IntrospectBackend};
 use schema_runtime::replay::Replay;
 use schema_runtime::scratch::ScratchError;
-use schema_runtime::connect::establish;
 use schema_runtime::{Dialect, Migrator};
 
 use super::git::Base;
-use super::schema_cache::{ReplayPlan, SchemaCache};
 use super::print_schema;
+use super::schema_cache::{ReplayPlan, SchemaCache};
 use crate::output::lint::LintView;
 use crate::project::ProjectContext;
 use crate::Failure;
@@ -89,6 +89,9 @@ pub fn lint_revisions(
         .filter(|m| !skipped.contains(&m.revision))
         .collect();
     let verbose = project.global.verbose > 0;
+    // What the cache did is a detail, said at -vv as the folder
+    // snapshot's use is.
+    let cache_notes = project.global.verbose > 1;
     let run = Run {
         engine,
         migrator,
@@ -97,6 +100,7 @@ pub fn lint_revisions(
         replay: replay || round_trip,
         round_trip,
         verbose,
+        cache_notes,
         previous,
         cache_dir: project.cache_dir(),
         against_database,
@@ -123,6 +127,7 @@ struct Run<'a> {
     replay: bool,
     round_trip: bool,
     verbose: bool,
+    cache_notes: bool,
     previous: &'a [PreviousRelease],
     cache_dir: Option<PathBuf>,
     against_database: bool,
@@ -221,14 +226,15 @@ impl Run<'_> {
                     // scratch database holds what the plan says it does.
                     let started = start().map_err(|e| e.to_string()).and_then(|mut r| {
                         for earlier in &self.revisions[..i] {
-                            r.apply_before(self.migrator, earlier)
-                                .map_err(|e| format!("{e} (replaying what {} needs)", earlier.revision))?;
+                            r.apply_before(self.migrator, earlier).map_err(|e| {
+                                format!("{e} (replaying what {} needs)", earlier.revision)
+                            })?;
                         }
                         Ok(r)
                     });
                     match started {
                         Ok(r) => {
-                            if verbose && C::BACKEND == Backend::Sqlite {
+                            if self.cache_notes && C::BACKEND == Backend::Sqlite {
                                 eprintln!("note: replaying the revisions before each linted one into an in-memory database");
                             }
                             scratch = Some(r);
@@ -309,7 +315,7 @@ impl Run<'_> {
                 }
             }
         }
-        if let (Some(cache), true) = (&cache, verbose) {
+        if let (Some(cache), true) = (&cache, self.cache_notes) {
             eprintln!(
                 "note: the schema before {from_cache} of {} linted revisions read from the cache ({})",
                 self.revisions.len(),

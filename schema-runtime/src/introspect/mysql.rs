@@ -5,11 +5,11 @@ use diesel::connection::LoadConnection;
 use diesel::mysql::Mysql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
+use schema_core::lint::{Estimate, RowEstimates};
 use schema_core::schema::{
     CheckConstraint, Column, ForeignKey, Identity, Index, IndexPart, PrimaryKey, Schema, Table,
     UniqueConstraint, View,
 };
-use schema_core::lint::{Estimate, RowEstimates};
 use schema_core::url::Backend;
 
 use super::{non_empty, IntrospectBackend, IntrospectOptions};

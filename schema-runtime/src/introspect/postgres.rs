@@ -6,11 +6,11 @@ use diesel::connection::LoadConnection;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Integer, Nullable, Text};
+use schema_core::lint::{Estimate, RowEstimates};
 use schema_core::schema::{
     CheckConstraint, Column, CustomType, CustomTypeKind, EnumType, ForeignKey, Identity, Index,
     IndexPart, PrimaryKey, Schema, Table, UniqueConstraint, View,
 };
-use schema_core::lint::{Estimate, RowEstimates};
 use schema_core::url::Backend;
 
 use super::{non_empty, IntrospectBackend, IntrospectOptions};

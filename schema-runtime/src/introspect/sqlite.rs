@@ -9,11 +9,11 @@ use diesel::connection::LoadConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Nullable, Text};
 use diesel::sqlite::Sqlite;
+use schema_core::lint::{Estimate, RowEstimates, SQLITE_COUNT_LIMIT};
 use schema_core::schema::{
     CheckConstraint, Column, ForeignKey, Identity, Index, IndexPart, PrimaryKey, Schema, Table,
     UniqueConstraint, View,
 };
-use schema_core::lint::{Estimate, RowEstimates, SQLITE_COUNT_LIMIT};
 use schema_core::url::Backend;
 
 use super::{IntrospectBackend, IntrospectOptions, Kept};

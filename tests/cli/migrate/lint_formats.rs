@@ -265,7 +265,9 @@ fn check_previous_release(backend: Backend) {
     // What `lint` says of R2 is what `check` says, as a finding each.
     let expected: Vec<String> = r2_breaks("v1:src/schema.rs")
         .into_iter()
-        .map(|(_, line, message)| format!("{R2_DIR}/up.sql:{line}: error[breaks-previous-release]: {message}"))
+        .map(|(_, line, message)| {
+            format!("{R2_DIR}/up.sql:{line}: error[breaks-previous-release]: {message}")
+        })
         .collect();
     let out = ctx.run(&["check", "--no-drift", "--base", "v1", "--format", "json"]);
     out.code(3);
@@ -274,7 +276,13 @@ fn check_previous_release(backend: Backend) {
     for (got, expected) in got.iter().zip(&expected) {
         assert!(got.starts_with(expected), "{got}\nwanted {expected}");
     }
-    let out = ctx.run(&["check", "--previous-schema", "old/schema.rs", "--format", "json"]);
+    let out = ctx.run(&[
+        "check",
+        "--previous-schema",
+        "old/schema.rs",
+        "--format",
+        "json",
+    ]);
     out.code(3);
     assert_eq!(check_breaks(&out.json()).len(), 3);
     // Without either, the rule has nothing to check against.

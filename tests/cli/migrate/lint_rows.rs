@@ -145,8 +145,9 @@ fn estimates(backend: Backend) {
         .run();
     out.code(3);
     assert!(
-        out.stderr
-            .contains("row estimates of 3 tables read from the live database on a read-only session"),
+        out.stderr.contains(
+            "row estimates of 3 tables read from the live database on a read-only session"
+        ),
         "{}",
         out.stderr
     );
@@ -165,11 +166,13 @@ fn estimates(backend: Backend) {
         _ => "`big` (about 12k rows)",
     };
     assert!(
-        message("adding-not-nullable-field", "`crates`")
-            .contains("`crates` (about 1.5k rows)"),
+        message("adding-not-nullable-field", "`crates`").contains("`crates` (about 1.5k rows)"),
         "{found:#?}"
     );
-    assert!(message("ban-drop-table", "`big`").contains(big), "{found:#?}");
+    assert!(
+        message("ban-drop-table", "`big`").contains(big),
+        "{found:#?}"
+    );
     assert_eq!(found.len(), 3, "{found:#?}");
     assert!(
         message("ban-drop-table", "`unused`")
@@ -187,10 +190,7 @@ fn estimates(backend: Backend) {
     );
     // The user could write nothing had it tried: its session refuses.
     if backend != Backend::Sqlite {
-        let out = ctx
-            .cmd(&["upgrade"])
-            .env("DATABASE_URL", &url)
-            .run();
+        let out = ctx.cmd(&["upgrade"]).env("DATABASE_URL", &url).run();
         assert_ne!(out.code, Some(0), "{}", out.stderr);
         assert_eq!(contents(&ctx), before);
     }
@@ -212,13 +212,15 @@ fn sqlite_statistics() {
     out.code(3);
     let found = messages(&out);
     assert!(
-        found.iter().any(|(c, m)| c == "ban-drop-table" && m.contains("`big` (about 30k rows)")),
+        found
+            .iter()
+            .any(|(c, m)| c == "ban-drop-table" && m.contains("`big` (about 30k rows)")),
         "{found:#?}"
     );
     assert!(
-        found
-            .iter()
-            .any(|(c, m)| c == "adding-not-nullable-field" && m.contains("`crates` (about 20 rows)")),
+        found.iter().any(
+            |(c, m)| c == "adding-not-nullable-field" && m.contains("`crates` (about 20 rows)")
+        ),
         "{found:#?}"
     );
 }

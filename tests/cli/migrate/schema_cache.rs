@@ -10,8 +10,10 @@ use crate::support::{Invocation, Outcome};
 
 /// `args` for `ctx`'s command, its caches kept in `cache`.
 fn cached(ctx: &Ctx, cache: &Path, args: &[&str]) -> Invocation {
-    ctx.cmd(args)
-        .env("CARGO_SCHEMA_CACHE_DIR", cache.to_str().expect("UTF-8 path"))
+    ctx.cmd(args).env(
+        "CARGO_SCHEMA_CACHE_DIR",
+        cache.to_str().expect("UTF-8 path"),
+    )
 }
 
 /// R1 creates `users`, R2 `posts`; R3 indexes both (without
@@ -55,9 +57,9 @@ fn entries(cache: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// `lint -v` on the pending revisions, as JSON, and its stderr.
+/// `lint -vv` on the pending revisions, as JSON, and its stderr.
 fn lint(ctx: &Ctx, cache: &Path) -> (Outcome, String) {
-    let out = cached(ctx, cache, &["-v", "lint", "--format", "json"]).run();
+    let out = cached(ctx, cache, &["-vv", "lint", "--format", "json"]).run();
     let stderr = out.stderr.clone();
     (out, stderr)
 }
@@ -188,7 +190,7 @@ fn a_changed_setting_or_no_cache_replays() {
     );
 
     let other = ctx.root().join("other-cache");
-    let out = cached(&ctx, &other, &["--no-cache", "-v", "lint"]).run();
+    let out = cached(&ctx, &other, &["--no-cache", "-vv", "lint"]).run();
     assert!(out.stderr.contains(REPLAYED), "{}", out.stderr);
     assert!(!other.exists());
 }
@@ -200,7 +202,7 @@ fn check_shares_the_cache(backend: Backend) {
     let Some(ctx) = project(backend) else { return };
     let cache = ctx.root().join("cache");
     ctx.run(&["upgrade", "20240801000002"]).code(0);
-    let first = cached(&ctx, &cache, &["-v", "check", "--no-lint"]).run();
+    let first = cached(&ctx, &cache, &["-vv", "check", "--no-lint"]).run();
     first.code(3); // R3 is pending
     assert!(
         first
@@ -214,7 +216,7 @@ fn check_shares_the_cache(backend: Backend) {
         stderr.contains("the schema before 1 of 1 linted revisions read from the cache"),
         "{stderr}"
     );
-    let second = cached(&ctx, &cache, &["-v", "check", "--no-lint"]).run();
+    let second = cached(&ctx, &cache, &["-vv", "check", "--no-lint"]).run();
     second.code(3);
     assert!(
         second
@@ -226,7 +228,7 @@ fn check_shares_the_cache(backend: Backend) {
     assert!(!second.stderr.contains("replaying"), "{}", second.stderr);
     assert_eq!(second.stdout, first.stdout);
     // With lint: R3's error, and still nothing replayed.
-    let full = cached(&ctx, &cache, &["-v", "check"]).run();
+    let full = cached(&ctx, &cache, &["-vv", "check"]).run();
     full.code(3);
     assert!(!full.stderr.contains("replaying"), "{}", full.stderr);
     assert!(
