@@ -16,7 +16,7 @@ use schema_core::schema::diesel::PrintSchemaSettings;
 use super::{OnDatabase, Reach, Report};
 use crate::cli::Format;
 use crate::ops::git::Base;
-use crate::ops::lint::{lint_revisions, previous_at, previous_from};
+use crate::ops::lint::{lint_revisions, previous_at, previous_from, LintOptions};
 use crate::ops::{drift, print_schema, with_connection};
 use crate::output::check::{CheckView, DriftStatus, Finding};
 use crate::project::ProjectContext;
@@ -86,10 +86,12 @@ fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckView, Failure
             &engine,
             &migrator,
             &pending,
-            !args.no_drift,
-            args.round_trip,
-            &previous,
-            false,
+            &LintOptions {
+                replay: !args.no_drift,
+                round_trip: args.round_trip,
+                previous: &previous,
+                against_database: false,
+            },
         )?;
         findings.extend(
             linted

@@ -14,7 +14,7 @@ use schema_core::migrations::{Migration, Range};
 use super::{OnDatabase, Reach, Report};
 use crate::cli::Format;
 use crate::ops::git::Base;
-use crate::ops::lint::{changed_since, lint_revisions, previous_at, previous_from};
+use crate::ops::lint::{changed_since, lint_revisions, previous_at, previous_from, LintOptions};
 use crate::ops::with_connection;
 use crate::output::lint::{self as view, LintView};
 use crate::output::verdict;
@@ -161,10 +161,12 @@ fn lint(project: &ProjectContext, args: &LintArgs) -> Result<Report<LintView>, F
         &engine,
         &migrator,
         &revisions,
-        !args.no_replay,
-        args.round_trip,
-        &previous,
-        args.against_database,
+        &LintOptions {
+            replay: !args.no_replay,
+            round_trip: args.round_trip,
+            previous: &previous,
+            against_database: args.against_database,
+        },
     )?;
     view.notes.splice(0..0, notes);
     let outcome = if view.errors > 0 {

@@ -57,23 +57,36 @@ pub fn config(project: &ProjectContext) -> Result<LintConfig, Failure> {
     })
 }
 
-/// Lint `revisions` (in upgrade order) of the project, the schema before
-/// each one built by replay unless `replay` is false; with `round_trip`,
-/// also prove in the scratch database that each one's down.sql brings the
-/// schema back to what it was before its up.sql; against the previous
-/// release's schema.rs files `previous` (none: not checked); with
-/// `against_database`, findings give the live tables' row estimates, read
-/// on a read-only session ([`schema_runtime::introspect::row_estimates`]).
+/// How [`lint_revisions`] lints.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LintOptions<'p> {
+    /// Build the schema before each revision by replay (else every table
+    /// a statement names is taken to exist).
+    pub replay: bool,
+    /// Also prove in the scratch database that each revision's down.sql
+    /// brings the schema back to what it was before its up.sql.
+    pub round_trip: bool,
+    /// The previous release's schema.rs files (none: not checked).
+    pub previous: &'p [PreviousRelease],
+    /// Give findings the live tables' row estimates, read on a read-only
+    /// session ([`schema_runtime::introspect::row_estimates`]).
+    pub against_database: bool,
+}
+
+/// Lint `revisions` (in upgrade order) of the project as `options` say.
 pub fn lint_revisions(
     project: &ProjectContext,
     engine: &EngineSettings,
     migrator: &Migrator,
     revisions: &[&Migration],
-    replay: bool,
-    round_trip: bool,
-    previous: &[PreviousRelease],
-    against_database: bool,
+    options: &LintOptions<'_>,
 ) -> Result<LintView, Failure> {
+    let LintOptions {
+        replay,
+        round_trip,
+        previous,
+        against_database,
+    } = *options;
     let config = config(project)?;
     let mut skipped = HashSet::new();
     if let Some(rev) = &config.start_after {
