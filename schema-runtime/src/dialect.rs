@@ -51,8 +51,9 @@ pub trait Dialect:
     }
 
     /// The server's version string (`SELECT version()`), from which the
-    /// runner tells CockroachDB, YugabyteDB and TiDB from the backend
-    /// itself ([`schema_core::url::Flavor`]).
+    /// runner tells CockroachDB, YugabyteDB, TiDB and a Galera node (marked
+    /// with [`schema_core::url::GALERA_MARK`]) from the backend itself
+    /// ([`schema_core::url::Flavor`]).
     fn server_version(&mut self) -> Result<String, RunError>;
 
     /// The server settings that shape what DDL creates (PostgreSQL's
@@ -69,6 +70,29 @@ pub trait Dialect:
 
     /// Release the runner lock.
     fn release_lock(&mut self) -> Result<(), RunError>;
+
+    /// Whether the server is a read-only standby, where a runner must not
+    /// start (PostgreSQL's hot standby).
+    fn is_standby(&mut self) -> Result<bool, RunError> {
+        Ok(false)
+    }
+
+    /// Try once to take the runner lock inside a transaction this call
+    /// opens and leaves open on this connection, one of the lock's own:
+    /// `Ok(true)` holds it until [`Dialect::end_lock_transaction`] or the
+    /// connection's end; `Ok(false)` left no transaction open. `None` where
+    /// the backend has no lock that ends with a transaction; the runner
+    /// then takes [`Dialect::acquire_lock`] on its own connection.
+    fn try_lock_in_transaction(&mut self) -> Option<Result<bool, RunError>> {
+        None
+    }
+
+    /// End the transaction that holds the lock
+    /// [`Dialect::try_lock_in_transaction`] took.
+    fn end_lock_transaction(&mut self) -> Result<(), RunError> {
+        self.batch_execute("ROLLBACK")?;
+        Ok(())
+    }
 
     /// Create the bookkeeping tables when missing.
     fn ensure_bookkeeping(&mut self) -> Result<(), RunError> {

@@ -42,6 +42,31 @@ pub enum RunError {
         waited: Duration,
     },
 
+    /// The connection failed while a revision ran (the server went away,
+    /// a failover): whether its transaction committed is the server's to
+    /// say.
+    #[error(
+        "revision {revision} may not have finished: {message}. What it did is rolled back \
+         unless its commit had reached the server; run the command again (after a failover, \
+         through a URL that reaches the new primary): revisions recorded as applied are skipped"
+    )]
+    Interrupted {
+        /// The revision that was running.
+        revision: String,
+        /// The driver's error.
+        message: String,
+    },
+
+    /// The server is a hot standby (PostgreSQL's `pg_is_in_recovery()`):
+    /// nothing can be written there.
+    #[error(
+        "the server is a read-only standby (pg_is_in_recovery() is true): migrations run on \
+         the primary. Connect to the primary, or name every server in the URL with \
+         target_session_attrs=read-write so the driver picks the one that takes writes \
+         (postgresql://user@host1:5432,host2:5432/db?target_session_attrs=read-write)"
+    )]
+    ReadOnlyStandby,
+
     /// A main-section setting cannot be honoured on this database.
     #[error("`{key}`: {message}")]
     Setting {

@@ -256,9 +256,11 @@ impl Migrator {
         let mut guard = self.lock(conn, &plan)?;
         let lease = guard.lease_state();
         let conn = &mut *guard;
-        conn.locked_transaction(|c| {
-            c.ensure_bookkeeping()?;
-            self.ensure_sqlx(c)
+        crate::lock::retry_certification(C::BACKEND, || {
+            conn.locked_transaction(|c| {
+                c.ensure_bookkeeping()?;
+                self.ensure_sqlx(c)
+            })
         })?;
         let ran = if plan.transactional {
             self.run_transactional(conn, direction, target, observer, &plan, &lease)
@@ -271,6 +273,12 @@ impl Migrator {
     /// The plan of a run on this database ([`RunOptions::plan`]), asking
     /// the server for its version only when something is left to it.
     fn plan_for<C: Dialect>(&self, conn: &mut C) -> Result<RunPlan, RunError> {
+        // Before the lock and the bookkeeping tables: a standby would
+        // refuse the first write with "cannot execute CREATE TABLE in a
+        // read-only transaction", which says nothing of the primary.
+        if conn.is_standby()? {
+            return Err(RunError::ReadOnlyStandby);
+        }
         let version = if self.options.needs_server_version(C::BACKEND) {
             Some(conn.server_version()?)
         } else {
@@ -289,13 +297,20 @@ impl Migrator {
         conn: &'c mut C,
         plan: &RunPlan,
     ) -> Result<LockGuard<'c, C>, RunError> {
-        LockGuard::take(
+        let mut guard = LockGuard::take(
             conn,
             plan.lock,
             self.options.lock_timeout,
             self.options.lock_lease,
             self.lock_db.as_deref(),
-        )
+        )?;
+        if plan.galera {
+            // What was applied is read on this node, which may not have
+            // applied the last writes another node certified (the previous
+            // holder's bookkeeping): reads wait until it has.
+            guard.batch_execute(CAUSAL_READS)?;
+        }
+        Ok(guard)
     }
 
     fn run_transactional<C: Dialect>(
@@ -324,6 +339,9 @@ impl Migrator {
             // transaction, for a lock timeout that may be retried.
             let mut current: Option<(Step, bool)> = None;
             let result = conn.locked_transaction(|c| {
+                if let Some(limit) = run_plan.idle_limit_sql() {
+                    c.batch_execute(&limit)?;
+                }
                 let mut count = c.version_count()?;
                 let mut plan = match carried.take() {
                     Some((rest, expected)) if expected == count => rest,
@@ -369,6 +387,15 @@ impl Migrator {
                         return Err(error);
                     };
                     let migration = self.migration(&step)?;
+                    // An error no statement of the revision owns (the
+                    // connection lost): say which revision it cut short.
+                    let error = match error {
+                        RunError::Database(e) => RunError::Interrupted {
+                            revision: migration.describe(),
+                            message: e.to_string(),
+                        },
+                        other => other,
+                    };
                     retries.after(error, &step, migration, first, run_plan, observer)?;
                     // Planned again from what the database holds now.
                     carried = None;
@@ -659,7 +686,15 @@ impl Migrator {
                 run(conn)
             }
         } else {
-            statements(conn).and_then(|()| conn.transaction(record_fenced))
+            // On Galera the bookkeeping's commit can fail certification
+            // (a write or DDL certified first on another node); it is
+            // rolled back whole, so it is sent again. The revision's
+            // statements before it are not.
+            statements(conn).and_then(|()| {
+                crate::lock::retry_certification(run_plan.backend, || {
+                    conn.transaction(record_fenced)
+                })
+            })
         };
         if let Err(error) = result {
             return Err(step_error(error, migration, step.direction, partial));
@@ -1060,6 +1095,11 @@ fn is_lock_timeout(backend: Backend, message: &str) -> bool {
         Backend::Sqlite => false,
     }
 }
+
+/// Makes a Galera node's reads causal: each `SELECT` (and `BEGIN`) waits
+/// until the node has applied every write the cluster certified before it
+/// (`wsrep_sync_wait` bit 1).
+const CAUSAL_READS: &str = "SET SESSION wsrep_sync_wait = 1";
 
 /// The savepoint a batched revision runs under.
 const SAVEPOINT: &str = "cargo_schema_revision";

@@ -24,6 +24,7 @@ mod db;
 mod diesel_admin;
 pub mod inspect;
 mod poll;
+pub mod pooler;
 mod server;
 
 #[cfg(test)]
@@ -83,6 +84,7 @@ pub mod guide {
         SchemaRs = "docs/src/schema-rs.md",
         Application = "docs/src/application.md",
         Scale = "docs/src/scale.md",
+        Clusters = "docs/src/clusters.md",
         Drivers = "docs/src/drivers.md",
         Security = "docs/src/security.md",
         Performance = "docs/src/performance.md",

@@ -47,6 +47,24 @@ const CHANNELS: &[Channel] = &[
         ..BASE
     },
     Channel {
+        name: "ini_multi_host_libpq",
+        ini: "[schema]\ndiesel.url = postgresql://app:Sup3rS3cret@db1:5432,db2:5433/prod?target_session_attrs=read-write\n",
+        masked_url: Some(
+            "postgresql://app:***@db1:5432,db2:5433/prod?target_session_attrs=read-write",
+        ),
+        revealed_url: Some(
+            "postgresql://app:Sup3rS3cret@db1:5432,db2:5433/prod?target_session_attrs=read-write",
+        ),
+        ..BASE
+    },
+    Channel {
+        name: "ini_multi_host_sqlalchemy",
+        ini: "[schema]\ndiesel.url = postgresql://app:Sup3rS3cret@/prod?host=db1:5432&host=db2:5433\n",
+        masked_url: Some("postgresql://app:***@/prod?host=db1:5432&host=db2:5433"),
+        revealed_url: Some("postgresql://app:Sup3rS3cret@/prod?host=db1:5432&host=db2:5433"),
+        ..BASE
+    },
+    Channel {
         name: "interpolated_from_another_key",
         ini: "[schema]\npw = Sup3rS3cret\ndiesel.url = postgres://app:%(pw)s@db/prod\n",
         masked_url: MASKED,

@@ -132,6 +132,15 @@ pub fn lint_revisions(
     }
 }
 
+/// Whether the configured database is a Galera node (`wsrep_on`): its
+/// limits are then findings. A database that cannot be reached is not
+/// taken for one; `[lint] galera = true` says so instead.
+fn galera_node<C: Dialect>(engine: &EngineSettings) -> bool {
+    schema_runtime::connect::establish::<C>(engine)
+        .and_then(|mut conn| conn.server_version())
+        .is_ok_and(|version| version.ends_with(schema_core::url::GALERA_MARK))
+}
+
 struct Run<'a> {
     engine: &'a EngineSettings,
     migrator: &'a Migrator,
@@ -211,6 +220,11 @@ impl Run<'_> {
         let mut from_cache = 0;
         let transactional =
             C::TRANSACTIONAL_DDL && self.migrator.options().transactional_ddl != Some(false);
+        let galera = C::BACKEND == Backend::Mysql
+            && self
+                .config
+                .galera
+                .unwrap_or_else(|| galera_node::<C>(self.engine));
         let foreign_keys = matches!(
             self.engine.connect_args.get("foreign_keys"),
             Some(Value::Bool(true))
@@ -287,10 +301,19 @@ impl Run<'_> {
                 backend: C::BACKEND,
                 before: before.as_ref(),
                 in_transaction: transactional && m.run_in_transaction,
+                lock_timeout: m
+                    .statement_lock_timeout
+                    .or(self.migrator.options().statement_lock_timeout)
+                    .is_some(),
+                statement_timeout: m
+                    .statement_timeout
+                    .or(self.migrator.options().statement_timeout)
+                    .is_some(),
                 sqlite_foreign_keys: foreign_keys,
                 metadata_allow: &allow,
                 previous: self.previous,
                 rows: rows.as_ref(),
+                galera,
             };
             findings.extend(lint_revision(&input, self.config));
             if self.round_trip {

@@ -106,6 +106,13 @@ pub struct LintConfig {
     levels: HashMap<String, Level>,
     /// `start_after = REV`: REV and its ancestors are not linted.
     pub start_after: Option<String>,
+    /// `sqlite_version = 3.31`: the oldest SQLite the revisions run on
+    /// (major, minor); `None`: the SQLite cargo-schema links, which has
+    /// every ALTER TABLE form `sqlite-alter-version` knows.
+    pub sqlite_version: Option<(u32, u32)>,
+    /// `galera = true|false`: whether the target is a Galera node, for
+    /// when `lint` cannot ask the database (unset: it asks).
+    pub galera: Option<bool>,
 }
 
 impl LintConfig {
@@ -130,6 +137,26 @@ impl LintConfig {
             let value = value.trim();
             match key.as_str() {
                 "start_after" if !value.is_empty() => config.start_after = Some(value.to_owned()),
+                "sqlite_version" => match sqlite_version(value) {
+                    Some(v) => config.sqlite_version = Some(v),
+                    None => errors.push(locate(
+                        Diagnostic::new(
+                            Kind::InvalidValue,
+                            format!("[lint] sqlite_version = {value}: expected a version such as 3.31 or 3.31.1"),
+                        ),
+                        key,
+                    )),
+                },
+                "galera" => match crate::options::asbool(value) {
+                    Some(on) => config.galera = Some(on),
+                    None => errors.push(locate(
+                        Diagnostic::new(
+                            Kind::InvalidValue,
+                            format!("[lint] galera = {value}: expected true or false"),
+                        ),
+                        key,
+                    )),
+                },
                 "allow" => {
                     for code in value.split(',').map(str::trim).filter(|c| !c.is_empty()) {
                         match rule(code) {
@@ -190,14 +217,31 @@ impl LintConfig {
     }
 }
 
+/// `3.31` or `3.31.1` as (3, 31).
+fn sqlite_version(value: &str) -> Option<(u32, u32)> {
+    let mut parts = value.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    match parts.next() {
+        None => Some((major, minor)),
+        Some(patch) if patch.parse::<u32>().is_ok() && parts.next().is_none() => {
+            Some((major, minor))
+        }
+        Some(_) => None,
+    }
+}
+
 fn unknown(code: &str) -> Diagnostic {
     let d = Diagnostic::new(
         Kind::UnknownOption,
-        format!("[lint] `{code}` is neither start_after, allow nor a rule's code"),
+        format!("[lint] `{code}` is neither start_after, allow, sqlite_version nor a rule's code"),
     );
     match suggest(
         code,
-        RULES.iter().map(|r| r.code).chain(["start_after", "allow"]),
+        RULES
+            .iter()
+            .map(|r| r.code)
+            .chain(["start_after", "allow", "sqlite_version"]),
     ) {
         Some(s) => d.suggest(s),
         None => d,
@@ -223,6 +267,12 @@ mod tests {
         options.insert("start_after".to_owned(), "abc".to_owned());
         let c = LintConfig::from_section(&options, Path::new("schema.ini"), &|_| Some(3)).unwrap();
         assert_eq!(c.start_after.as_deref(), Some("abc"));
+        options.insert("sqlite_version".to_owned(), "3.31.1".to_owned());
+        let c = LintConfig::from_section(&options, Path::new("schema.ini"), &|_| Some(3)).unwrap();
+        assert_eq!(c.sqlite_version, Some((3, 31)));
+        options.insert("sqlite_version".to_owned(), "new".to_owned());
+        assert!(LintConfig::from_section(&options, Path::new("schema.ini"), &|_| Some(3)).is_err());
+        options.shift_remove("sqlite_version");
         options.insert("ban-drop-tabel".to_owned(), "off".to_owned());
         let e =
             LintConfig::from_section(&options, Path::new("schema.ini"), &|_| Some(3)).unwrap_err();

@@ -119,6 +119,12 @@ pub struct RevisionInput<'a> {
     pub before: Option<&'a Schema>,
     /// Whether the runner runs it inside a transaction.
     pub in_transaction: bool,
+    /// Whether the runner sets a lock timeout around it
+    /// (`statement_lock_timeout` in its metadata.toml or the main section).
+    pub lock_timeout: bool,
+    /// Whether the runner sets a statement timeout around it
+    /// (`statement_timeout` in its metadata.toml or the main section).
+    pub statement_timeout: bool,
     /// SQLite: whether the runner's connection enforces foreign keys
     /// (`connect_args.foreign_keys`).
     pub sqlite_foreign_keys: bool,
@@ -130,6 +136,9 @@ pub struct RevisionInput<'a> {
     /// The live database's row estimates (`--against-database`): findings
     /// name them beside the tables that existed before the revision.
     pub rows: Option<&'a RowEstimates>,
+    /// The target is a node of a Galera cluster (MySQL/MariaDB): its own
+    /// limits are checked too.
+    pub galera: bool,
 }
 
 /// Everything a rule sees besides the statement.
@@ -150,6 +159,25 @@ pub(crate) struct Context<'a> {
     /// The live database's row estimates, when read.
     #[allow(dead_code)] // for rules that weigh a table's size
     pub rows: Option<&'a RowEstimates>,
+    /// A rebuild's new table -> the table it replaces (both lower-cased).
+    pub rebuild_of: HashMap<String, String>,
+    /// Whether a lock timeout holds for the statement (runner setting or
+    /// an earlier `SET` of the revision).
+    pub lock_timeout: bool,
+    /// Likewise for the statement timeout.
+    pub statement_timeout: bool,
+    /// Whether `require-lock-timeout` / `require-statement-timeout` were
+    /// said in this revision already (once a revision is enough).
+    pub timeouts_said: (bool, bool),
+    /// `[lint] sqlite_version`: the oldest SQLite the revisions run on.
+    pub sqlite_version: Option<(u32, u32)>,
+    /// Whether the statement checked is the revision's last.
+    pub last_statement: bool,
+    /// Whether a revision run outside the runner's transaction has opened
+    /// one of its own (BEGIN not yet committed or rolled back).
+    pub own_transaction: bool,
+    /// [`RevisionInput::galera`].
+    pub galera: bool,
 }
 
 /// What a rule reports, before it is placed and levelled.
@@ -172,6 +200,14 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
         previous: input.previous,
         created_columns: HashMap::new(),
         rows: input.rows,
+        rebuild_of: HashMap::new(),
+        lock_timeout: input.lock_timeout,
+        statement_timeout: input.statement_timeout,
+        timeouts_said: (false, false),
+        sqlite_version: config.sqlite_version,
+        last_statement: false,
+        own_transaction: false,
+        galera: input.galera,
     };
     let comments = allow::Comments::read(input.sql);
     let mut findings = Vec::new();
@@ -206,8 +242,11 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
             (s, parsed)
         })
         .collect();
-    ctx.rebuilt = rules::rebuilt(statements.iter().filter_map(|(_, p)| p.statement.as_ref()));
-    for (statement, parsed) in &statements {
+    ctx.rebuild_of = rules::rebuilt(statements.iter().filter_map(|(_, p)| p.statement.as_ref()));
+    ctx.rebuilt = ctx.rebuild_of.values().cloned().collect();
+    let count = statements.len();
+    for (index, (statement, parsed)) in statements.iter().enumerate() {
+        ctx.last_statement = index + 1 == count;
         let mut hits = Vec::new();
         rules::check(parsed, &mut ctx, &mut hits);
         let last_line = statement.line + statement.text.lines().count().saturating_sub(1);

@@ -20,6 +20,26 @@ pub(crate) struct Parsed {
     pub drop_concurrently: bool,
     /// SQLite `PRAGMA foreign_keys = ...`: the value set.
     pub foreign_keys_pragma: Option<bool>,
+    /// PostgreSQL `REINDEX`, which sqlparser 0.59 does not read.
+    pub reindex: Option<Reindex>,
+}
+
+/// `REINDEX [(options)] INDEX|TABLE|SCHEMA|DATABASE|SYSTEM [CONCURRENTLY] name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reindex {
+    /// `INDEX`, `TABLE`, ... upper-cased.
+    pub kind: String,
+    pub concurrently: bool,
+    /// The name as written.
+    pub name: String,
+}
+
+fn reindex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?is)^\s*REINDEX\s*(?:\([^)]*\)\s*)?(INDEX|TABLE|SCHEMA|DATABASE|SYSTEM)\s+(CONCURRENTLY\s+)?([^\s;]+)\s*$")
+            .expect("a valid regex")
+    })
 }
 
 fn drop_concurrently() -> &'static Regex {
@@ -50,6 +70,23 @@ pub(crate) fn parse(text: &str, backend: Backend) -> Parsed {
         }
     });
     let drop_concurrently = backend == Backend::Postgres && drop_concurrently().is_match(text);
+    let reindex = (backend == Backend::Postgres)
+        .then(|| reindex().captures(text))
+        .flatten()
+        .map(|c| Reindex {
+            kind: c[1].to_ascii_uppercase(),
+            concurrently: c.get(2).is_some(),
+            name: c[3].to_owned(),
+        });
+    if reindex.is_some() {
+        return Parsed {
+            statement: None,
+            error: None,
+            drop_concurrently,
+            foreign_keys_pragma,
+            reindex,
+        };
+    }
     let text = if drop_concurrently {
         drop_concurrently_re_text(text)
     } else {
@@ -61,18 +98,21 @@ pub(crate) fn parse(text: &str, backend: Backend) -> Parsed {
             error: None,
             drop_concurrently,
             foreign_keys_pragma,
+            reindex: None,
         },
         Ok(statements) => Parsed {
             statement: None,
             error: Some(format!("read as {} statements", statements.len())),
             drop_concurrently,
             foreign_keys_pragma,
+            reindex: None,
         },
         Err(e) => Parsed {
             statement: None,
             error: Some(e.to_string()),
             drop_concurrently,
             foreign_keys_pragma,
+            reindex: None,
         },
     }
 }
@@ -94,5 +134,17 @@ mod tests {
         assert!(p.statement.is_some(), "{:?}", p.error);
         let p = parse("PRAGMA foreign_keys = OFF", Backend::Sqlite);
         assert_eq!(p.foreign_keys_pragma, Some(false));
+        let p = parse(
+            "REINDEX (VERBOSE) TABLE CONCURRENTLY public.items",
+            Backend::Postgres,
+        );
+        assert_eq!(
+            p.reindex,
+            Some(Reindex {
+                kind: "TABLE".into(),
+                concurrently: true,
+                name: "public.items".into()
+            })
+        );
     }
 }

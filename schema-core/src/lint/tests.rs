@@ -56,10 +56,13 @@ fn codes_with(
         backend,
         before: Some(&before),
         in_transaction,
+        lock_timeout: true,
+        statement_timeout: true,
         sqlite_foreign_keys: true,
         metadata_allow: &[],
         previous: &[],
         rows: None,
+        galera: false,
     };
     lint_revision(&input, config)
         .into_iter()
@@ -93,7 +96,7 @@ fn common_rules_on_every_backend() {
             "{backend}"
         );
         assert_eq!(
-            codes("ALTER TABLE users DROP COLUMN name", backend),
+            codes("ALTER TABLE users DROP COLUMN score", backend),
             ["ban-drop-column"],
             "{backend}"
         );
@@ -192,11 +195,11 @@ fn postgres_rules() {
     );
     assert_eq!(
         pg("ALTER TABLE users ADD PRIMARY KEY (id)"),
-        ["adding-serial-primary-key-field"]
+        ["unique-on-existing-rows", "adding-serial-primary-key-field"]
     );
     assert_eq!(
         pg("ALTER TABLE users ADD CONSTRAINT u UNIQUE (name)"),
-        ["disallowed-unique-constraint"]
+        ["unique-on-existing-rows", "disallowed-unique-constraint"]
     );
     assert_eq!(
         pg("ALTER TABLE users ALTER COLUMN name SET NOT NULL"),
@@ -207,6 +210,28 @@ fn postgres_rules() {
         ["ban-drop-not-null"]
     );
     assert_eq!(pg("DROP SCHEMA app CASCADE"), ["ban-drop-database"]);
+    assert_eq!(pg("REINDEX TABLE users"), ["require-concurrent-reindex"]);
+    assert_eq!(
+        pg("REINDEX INDEX users_name"),
+        ["require-concurrent-reindex"]
+    );
+    assert_eq!(
+        pg("REINDEX TABLE CONCURRENTLY users"),
+        ["ban-concurrent-index-creation-in-transaction"]
+    );
+    assert_eq!(
+        codes_with(
+            "REINDEX TABLE CONCURRENTLY users",
+            Backend::Postgres,
+            false,
+            &LintConfig::default()
+        ),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        pg("CREATE TABLE t (id INT);\nREINDEX TABLE t;\n"),
+        Vec::<&str>::new()
+    );
 }
 
 #[test]
@@ -217,7 +242,7 @@ fn mysql_rules() {
         ["mysql-copy-algorithm"]
     );
     assert_eq!(
-        my("ALTER TABLE users MODIFY COLUMN score INT NOT NULL DEFAULT 0"),
+        my("ALTER TABLE users MODIFY COLUMN score INT DEFAULT 0"),
         Vec::<&str>::new()
     );
     assert_eq!(
@@ -279,6 +304,355 @@ fn sqlite_rules() {
         lite("ALTER TABLE users ADD COLUMN c TEXT DEFAULT 'x'"),
         Vec::<&str>::new()
     );
+    // The ADD COLUMN forms SQLite refuses on a table with rows.
+    assert_eq!(
+        lite("ALTER TABLE users ADD COLUMN d INT GENERATED ALWAYS AS (score * 2) STORED"),
+        ["sqlite-alter-unsupported"]
+    );
+    assert_eq!(
+        lite("ALTER TABLE users ADD COLUMN d INT GENERATED ALWAYS AS (score * 2) VIRTUAL"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        lite("ALTER TABLE posts ADD COLUMN u INT REFERENCES users (id) DEFAULT 1"),
+        ["sqlite-alter-unsupported"]
+    );
+    assert_eq!(
+        lite("ALTER TABLE posts ADD COLUMN u INT REFERENCES users (id)"),
+        Vec::<&str>::new()
+    );
+}
+
+/// The findings of `sql` in a revision with the runner's timeouts as
+/// given.
+fn codes_timed(
+    sql: &str,
+    backend: Backend,
+    in_transaction: bool,
+    lock_timeout: bool,
+    statement_timeout: bool,
+) -> Vec<&'static str> {
+    let before = schema(backend);
+    let input = RevisionInput {
+        revision: "r",
+        file: "up.sql".into(),
+        sql,
+        backend,
+        before: Some(&before),
+        in_transaction,
+        lock_timeout,
+        statement_timeout,
+        sqlite_foreign_keys: false,
+        metadata_allow: &[],
+        previous: &[],
+        galera: false,
+        rows: None,
+    };
+    lint_revision(&input, &LintConfig::default())
+        .into_iter()
+        .map(|f| f.code)
+        .collect()
+}
+
+#[test]
+fn timeouts_are_asked_for_blocking_locks_only() {
+    let pg =
+        |sql: &str, lock, statement| codes_timed(sql, Backend::Postgres, true, lock, statement);
+    let alter = "ALTER TABLE users ALTER COLUMN name DROP DEFAULT";
+    assert_eq!(
+        pg(alter, false, false),
+        ["require-lock-timeout", "require-statement-timeout"]
+    );
+    assert_eq!(pg(alter, true, false), ["require-statement-timeout"]);
+    assert_eq!(pg(alter, false, true), ["require-lock-timeout"]);
+    assert_eq!(pg(alter, true, true), Vec::<&str>::new());
+    // Said once a revision, at the first statement that locks.
+    assert_eq!(
+        pg(&format!("{alter};\n{alter};\n"), false, false),
+        ["require-lock-timeout", "require-statement-timeout"]
+    );
+    // A SET earlier in the file counts; one of 0 turns it off again.
+    assert_eq!(
+        pg(
+            &format!("SET lock_timeout = '2s';\nSET statement_timeout TO '60s';\n{alter};\n"),
+            false,
+            false
+        ),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        pg(&format!("SET lock_timeout = 0;\n{alter};\n"), false, true),
+        ["require-lock-timeout"]
+    );
+    // No lock that blocks: a new table, CONCURRENTLY.
+    assert_eq!(
+        pg(
+            "CREATE TABLE t (id INT);\nALTER TABLE t ADD COLUMN x INT;\n",
+            false,
+            false
+        ),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        codes_timed(
+            "CREATE INDEX CONCURRENTLY i ON users (name)",
+            Backend::Postgres,
+            false,
+            false,
+            false
+        ),
+        Vec::<&str>::new()
+    );
+    // MySQL: the metadata lock's wait; its statement timeout does not
+    // cover DDL, so only the lock timeout is asked for.
+    let my = |sql: &str, lock| codes_timed(sql, Backend::Mysql, false, lock, false);
+    assert_eq!(
+        my("ALTER TABLE users ADD COLUMN x INT", false),
+        ["require-lock-timeout"]
+    );
+    assert_eq!(
+        my(
+            "SET SESSION lock_wait_timeout = 5;\nALTER TABLE users ADD COLUMN x INT;\n",
+            false
+        ),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        my("ALTER TABLE users ADD COLUMN x INT", true),
+        Vec::<&str>::new()
+    );
+    // SQLite: nothing waits on a server.
+    assert_eq!(
+        codes_timed(
+            "ALTER TABLE users ADD COLUMN x INT",
+            Backend::Sqlite,
+            true,
+            false,
+            false
+        ),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn transaction_control_inside_the_runners_transaction() {
+    for backend in [Backend::Postgres, Backend::Sqlite] {
+        let sql = "BEGIN;\nCREATE TABLE t (id INT);\nCOMMIT;\n";
+        assert_eq!(
+            codes(sql, backend),
+            ["transaction-nesting", "transaction-nesting"],
+            "{backend}"
+        );
+        assert_eq!(
+            codes_with(sql, backend, false, &LintConfig::default()),
+            Vec::<&str>::new(),
+            "{backend}"
+        );
+        assert_eq!(
+            codes("ROLLBACK", backend),
+            ["transaction-nesting"],
+            "{backend}"
+        );
+    }
+    // MySQL's runner runs DDL outside a transaction: nothing nests.
+    assert_eq!(
+        codes("START TRANSACTION;\nCOMMIT;\n", Backend::Mysql),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn statements_before_the_last_of_a_revision_outside_a_transaction_can_run_twice() {
+    let outside = |sql: &str| codes_timed(sql, Backend::Postgres, false, true, true);
+    assert_eq!(
+        outside("CREATE TABLE t (id INT);\nCREATE INDEX t_id ON t (id);\nALTER TABLE t ADD COLUMN x INT;\nALTER TABLE t ADD CONSTRAINT c CHECK (x > 0);\nALTER TABLE t DROP COLUMN x;\nDROP TABLE t;\nSELECT 1;\n"),
+        ["prefer-robust-stmts"; 6]
+    );
+    assert_eq!(
+        outside("CREATE TABLE IF NOT EXISTS t (id INT);\nCREATE INDEX IF NOT EXISTS t_id ON t (id);\nALTER TABLE t ADD COLUMN IF NOT EXISTS x INT;\nALTER TABLE t DROP COLUMN IF EXISTS x;\nDROP TABLE IF EXISTS t;\nSELECT 1;\n"),
+        Vec::<&str>::new()
+    );
+    // Its own BEGIN ... COMMIT is a transaction too.
+    assert_eq!(
+        outside("BEGIN;\nCREATE TABLE t (id INT);\nCREATE TABLE u (id INT);\nCOMMIT;\n"),
+        Vec::<&str>::new()
+    );
+    // The last statement (or one alone) either ran or left nothing.
+    assert_eq!(outside("CREATE TABLE t (id INT)"), Vec::<&str>::new());
+    // Inside the runner's transaction a failure undoes everything.
+    assert_eq!(
+        codes(
+            "CREATE TABLE t (id INT);\nCREATE TABLE u (id INT);\n",
+            Backend::Postgres
+        ),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn data_dependent_changes() {
+    for backend in [Backend::Postgres, Backend::Mysql, Backend::Sqlite] {
+        let unique = codes("CREATE UNIQUE INDEX u ON users (score)", backend);
+        assert!(
+            unique.contains(&"unique-on-existing-rows"),
+            "{backend}: {unique:?}"
+        );
+        // A new table has no rows.
+        assert_eq!(
+            codes(
+                "CREATE TABLE t (id INT);\nCREATE UNIQUE INDEX u ON t (id);\n",
+                backend
+            )
+            .iter()
+            .filter(|c| **c == "unique-on-existing-rows")
+            .count(),
+            0,
+            "{backend}"
+        );
+    }
+    // Atlas MF102: the index over the same columns let duplicates in.
+    let before = schema(Backend::Mysql);
+    let input = RevisionInput {
+        revision: "r",
+        file: "up.sql".into(),
+        sql: "CREATE UNIQUE INDEX users_name_u ON users (name)",
+        backend: Backend::Mysql,
+        before: Some(&before),
+        in_transaction: false,
+        lock_timeout: true,
+        statement_timeout: true,
+        sqlite_foreign_keys: false,
+        metadata_allow: &[],
+        previous: &[],
+        galera: false,
+        rows: None,
+    };
+    let found = lint_revision(&input, &LintConfig::default());
+    assert!(
+        found[0]
+            .message
+            .contains("index `users_name` over the same columns"),
+        "{found:?}"
+    );
+    // MySQL MF104: a nullable column made NOT NULL.
+    assert_eq!(
+        codes(
+            "ALTER TABLE users MODIFY COLUMN name VARCHAR(50) NOT NULL",
+            Backend::Mysql
+        ),
+        ["not-null-on-existing-rows"]
+    );
+    // SQLite LT101 and a new UNIQUE in a rebuild.
+    let rebuild = "PRAGMA foreign_keys = OFF;\n\
+                   CREATE TABLE users_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, score INT);\n\
+                   INSERT INTO users_new SELECT id, name, score FROM users;\n\
+                   DROP TABLE users;\n\
+                   ALTER TABLE users_new RENAME TO users;\n";
+    assert_eq!(
+        codes_with(rebuild, Backend::Sqlite, false, &LintConfig::default()),
+        ["not-null-on-existing-rows", "unique-on-existing-rows"]
+    );
+}
+
+#[test]
+fn constraint_drops() {
+    assert_eq!(
+        codes(
+            "ALTER TABLE posts DROP CONSTRAINT posts_user_id_fkey",
+            Backend::Postgres
+        ),
+        ["ban-drop-constraint"]
+    );
+    assert_eq!(
+        codes(
+            "ALTER TABLE posts DROP FOREIGN KEY posts_user",
+            Backend::Mysql
+        ),
+        ["ban-drop-constraint"]
+    );
+    assert_eq!(
+        codes("ALTER TABLE posts DROP PRIMARY KEY", Backend::Mysql),
+        ["ban-drop-constraint"]
+    );
+}
+
+#[test]
+fn mysql_copies_locks_and_inline_keys() {
+    let my = |sql: &str| codes(sql, Backend::Mysql);
+    assert_eq!(
+        my("ALTER TABLE users ADD COLUMN u CHAR(36) DEFAULT (UUID())"),
+        ["mysql-expression-default"]
+    );
+    assert_eq!(
+        my("ALTER TABLE users ADD COLUMN u INT DEFAULT (score + 1)"),
+        ["mysql-expression-default"]
+    );
+    assert_eq!(
+        my("ALTER TABLE users ADD COLUMN u INT DEFAULT (1 + 1)"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        my("ALTER TABLE users ADD COLUMN u DATETIME DEFAULT CURRENT_TIMESTAMP"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        my("ALTER TABLE users ADD COLUMN x INT, LOCK=SHARED"),
+        ["mysql-explicit-lock"]
+    );
+    assert_eq!(
+        my("ALTER TABLE users ADD COLUMN x INT, LOCK=EXCLUSIVE"),
+        ["mysql-explicit-lock"]
+    );
+    assert_eq!(
+        my("CREATE TABLE t (id INT, user_id INT REFERENCES users (id))"),
+        ["mysql-inline-references"]
+    );
+    assert_eq!(
+        my("CREATE TABLE t (id INT, user_id INT, FOREIGN KEY (user_id) REFERENCES users (id))"),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn sqlite_alter_limits() {
+    // Columns SQLite will not drop, on any version.
+    assert_eq!(
+        codes("ALTER TABLE users DROP COLUMN name", Backend::Sqlite),
+        ["ban-drop-column", "sqlite-alter-unsupported"]
+    );
+    assert_eq!(
+        codes("ALTER TABLE posts DROP COLUMN user_id", Backend::Sqlite),
+        ["ban-drop-column", "sqlite-alter-unsupported"]
+    );
+    assert_eq!(
+        codes("ALTER TABLE users DROP COLUMN score", Backend::Sqlite),
+        ["ban-drop-column"]
+    );
+    // By version, when [lint] names the oldest SQLite the app runs on.
+    let old = |version: &str, sql: &str| {
+        let mut options = indexmap::IndexMap::new();
+        options.insert("sqlite_version".to_owned(), version.to_owned());
+        let config =
+            LintConfig::from_section(&options, std::path::Path::new("schema.ini"), &|_| None)
+                .unwrap();
+        codes_with(sql, Backend::Sqlite, true, &config)
+    };
+    assert_eq!(
+        old("3.31.1", "ALTER TABLE users DROP COLUMN score"),
+        ["ban-drop-column", "sqlite-alter-version"]
+    );
+    assert_eq!(
+        old("3.35", "ALTER TABLE users DROP COLUMN score"),
+        ["ban-drop-column"]
+    );
+    assert_eq!(
+        old("3.22.0", "ALTER TABLE users RENAME COLUMN score TO points"),
+        ["renaming-column", "sqlite-alter-version"]
+    );
+    assert_eq!(
+        old("3.25.0", "ALTER TABLE users RENAME COLUMN score TO points"),
+        ["renaming-column"]
+    );
 }
 
 #[test]
@@ -319,10 +693,13 @@ fn against_previous(sql: &str, backend: Backend, previous: &str) -> Vec<(&'stati
         backend,
         before: None,
         in_transaction: true,
+        lock_timeout: true,
+        statement_timeout: true,
         sqlite_foreign_keys: false,
         metadata_allow: &[],
         previous: std::slice::from_ref(&previous),
         rows: None,
+        galera: false,
     };
     lint_revision(&input, &LintConfig::default())
         .into_iter()
@@ -381,4 +758,73 @@ fn what_the_previous_release_declares_stays() {
         ),
         Vec::<String>::new()
     );
+}
+
+/// A Galera node's own limits, found only when the target is one.
+#[test]
+fn galera_limits() {
+    let before = schema(Backend::Mysql);
+    let galera = |sql: &str, on: bool| -> Vec<&'static str> {
+        let input = RevisionInput {
+            revision: "r",
+            file: "up.sql".into(),
+            sql,
+            backend: Backend::Mysql,
+            before: Some(&before),
+            in_transaction: false,
+            lock_timeout: true,
+            statement_timeout: true,
+            sqlite_foreign_keys: false,
+            metadata_allow: &[],
+            previous: &[],
+            galera: on,
+            rows: None,
+        };
+        lint_revision(&input, &LintConfig::default())
+            .into_iter()
+            .map(|f| f.code)
+            .filter(|c| c.starts_with("galera-"))
+            .collect()
+    };
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "CREATE TABLE t (id INT NOT NULL)",
+            &["galera-table-without-primary-key"],
+        ),
+        ("CREATE TABLE t (id INT PRIMARY KEY)", &[]),
+        ("CREATE TABLE t (id INT, PRIMARY KEY (id))", &[]),
+        ("CREATE TABLE t (id INT PRIMARY KEY) ENGINE=InnoDB", &[]),
+        (
+            "CREATE TABLE t (id INT PRIMARY KEY) ENGINE=MyISAM",
+            &["galera-non-innodb-table"],
+        ),
+        (
+            "CREATE TABLE t (id INT PRIMARY KEY) ENGINE = Aria",
+            &["galera-non-innodb-table"],
+        ),
+        (
+            "ALTER TABLE users DROP PRIMARY KEY",
+            &["galera-table-without-primary-key"],
+        ),
+        (
+            "ALTER TABLE users DROP PRIMARY KEY, ADD PRIMARY KEY (id)",
+            &[],
+        ),
+        ("LOCK TABLES users WRITE", &["galera-lock-tables"]),
+        (
+            "UPDATE users SET id = id + 1",
+            &["galera-large-transaction"],
+        ),
+        ("UPDATE users SET id = 1 WHERE id = 2", &[]),
+        ("DELETE FROM users", &["galera-large-transaction"]),
+        (
+            "INSERT INTO users (id) SELECT id FROM posts",
+            &["galera-large-transaction"],
+        ),
+        ("INSERT INTO users (id) VALUES (1)", &[]),
+    ];
+    for (sql, expected) in cases {
+        assert_eq!(galera(sql, true), *expected, "{sql}");
+        assert!(galera(sql, false).is_empty(), "not a Galera node: {sql}");
+    }
 }

@@ -431,25 +431,50 @@ impl RevisionGraph {
     /// saw them. Nodes of `todo` no head reaches (none, for the plans that
     /// call this) follow in [`RevisionGraph::topo_order`]'s order.
     pub(crate) fn alembic_order(&self, todo: &[bool], heads: &[usize]) -> Vec<usize> {
+        // Alembic keeps each head's whole ancestor set and asks, for every
+        // node, whether another head's set holds it: quadratic on a long
+        // history with many merges. The same question has a cheaper
+        // answer: the nodes still to emit are closed between themselves
+        // (a path from one to another only passes through nodes still to
+        // emit), and each is below some head, so a node lies below
+        // another head exactly when one of its children (or dependents)
+        // is still to emit; and which head that is, a walk up through the
+        // nodes still to emit finds. The parity test against Alembic
+        // checks the two agree.
         let mut todo = todo.to_vec();
         let mut heads: Vec<usize> = heads.iter().copied().filter(|&h| todo[h]).collect();
         heads.sort_unstable();
         heads.dedup();
-        let mut ancestors: Vec<Vec<bool>> = heads
-            .iter()
-            .map(|&h| self.ancestors_mask(&[h], true))
+        let above = |i: usize| self.children[i].iter().chain(&self.dependents[i]).copied();
+        let below = |i: usize| self.parents[i].iter().chain(&self.deps[i]).copied();
+        let mut waiting: Vec<u32> = (0..self.len())
+            .map(|i| {
+                if todo[i] {
+                    above(i).filter(|&j| todo[j]).count() as u32
+                } else {
+                    0
+                }
+            })
             .collect();
+        let mut seen = vec![false; self.len()];
         let mut out = Vec::new();
         let mut at = 0;
         while !heads.is_empty() {
             let candidate = heads[at];
-            if let Some(other) = (0..heads.len()).find(|&j| j != at && ancestors[j][candidate]) {
-                // Another head still needs this node: walk that one first.
-                at = other;
-                continue;
+            if waiting[candidate] > 0 {
+                if let Some(other) = self.first_head_above(candidate, &heads, &todo, &mut seen) {
+                    // Another head still needs this node: walk that one first.
+                    at = other;
+                    continue;
+                }
             }
             if std::mem::replace(&mut todo[candidate], false) {
                 out.push(candidate);
+                for j in below(candidate) {
+                    if todo[j] {
+                        waiting[j] -= 1;
+                    }
+                }
             }
             let deps = self.normalized_deps(candidate);
             let mut next: Vec<usize> = Vec::new();
@@ -461,22 +486,11 @@ impl RevisionGraph {
             match next.split_first() {
                 None => {
                     heads.remove(at);
-                    ancestors.remove(at);
                     at = at.saturating_sub(1);
                 }
                 Some((&first, rest)) => {
                     heads[at] = first;
-                    if deps.is_empty() && self.parents[candidate].len() == 1 && rest.is_empty() {
-                        // A plain step down a line: its ancestors are the
-                        // line's, less the node just emitted.
-                        ancestors[at][candidate] = false;
-                    } else {
-                        ancestors[at] = self.ancestors_mask(&[first], true);
-                        for &r in rest {
-                            heads.push(r);
-                            ancestors.push(self.ancestors_mask(&[r], true));
-                        }
-                    }
+                    heads.extend_from_slice(rest);
                 }
             }
         }
@@ -484,6 +498,32 @@ impl RevisionGraph {
             out.extend(self.topo_order(&todo, true));
         }
         out
+    }
+
+    /// The position in `heads` of the first head (other than `node`) that
+    /// `node` lies below, walking up through the nodes still to emit.
+    fn first_head_above(
+        &self,
+        node: usize,
+        heads: &[usize],
+        todo: &[bool],
+        seen: &mut [bool],
+    ) -> Option<usize> {
+        let mut reached = Vec::new();
+        let mut stack = vec![node];
+        while let Some(i) = stack.pop() {
+            for &j in self.children[i].iter().chain(&self.dependents[i]) {
+                if todo[j] && !std::mem::replace(&mut seen[j], true) {
+                    reached.push(j);
+                    stack.push(j);
+                }
+            }
+        }
+        let found = heads.iter().position(|&h| h != node && seen[h]);
+        for j in reached {
+            seen[j] = false;
+        }
+        found
     }
 
     /// `depends_on` of `i` less those one of its `down_revision` ancestors

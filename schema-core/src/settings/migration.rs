@@ -26,7 +26,7 @@ pub const MIGRATION_KEYS: &[(&str, &str)] = &[
     ),
     (
         "lock",
-        "how runners take turns: advisory (PostgreSQL advisory lock, MySQL GET_LOCK, SQLite's write lock), table (a lease row in __schema_lock, for CockroachDB and YugabyteDB), or none (a single runner only) [default: advisory; table on CockroachDB and YugabyteDB]",
+        "how runners take turns: advisory (PostgreSQL advisory lock, MySQL GET_LOCK, SQLite's write lock), table (a lease row in __schema_lock, for CockroachDB, YugabyteDB and Galera), or none (a single runner only) [default: advisory; table on CockroachDB, YugabyteDB and Galera]",
     ),
     (
         "lock_lease",

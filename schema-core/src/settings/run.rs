@@ -70,7 +70,8 @@ pub struct RunOptions {
     /// checksums (`upgrade --allow-edited`; no ini key).
     pub allow_edited: bool,
     /// Which lock to take; `None` picks by engine: a lease row on
-    /// CockroachDB and YugabyteDB, the backend's advisory lock elsewhere.
+    /// CockroachDB, YugabyteDB and a Galera cluster, the backend's
+    /// advisory lock elsewhere.
     pub lock: Option<LockMode>,
     /// How long a `lock = table` lease lasts unless renewed.
     pub lock_lease: Duration,
@@ -186,9 +187,12 @@ impl RunOptions {
     }
 
     /// Whether a run takes its lock on a connection of its own (a `lock =
-    /// table` lease, which `lock` unset may pick), so the runner needs the
+    /// table` lease, which `lock` unset may pick; with `lock` unset, the
+    /// PostgreSQL advisory lock held by a transaction kept open there, which
+    /// holds through a transaction-mode pooler), so the runner needs the
     /// URL: where it cannot, reading the URL (and the environment) is
-    /// skipped.
+    /// skipped. `lock = advisory` keeps the session lock on the runner's
+    /// own connection.
     pub fn needs_lock_connection(&self) -> bool {
         !matches!(self.lock, Some(LockMode::Advisory | LockMode::None))
     }
@@ -199,12 +203,9 @@ impl RunOptions {
         match backend {
             Backend::Sqlite => false,
             Backend::Postgres => self.lock.is_none() || self.transactional_ddl.is_none(),
-            // MariaDB has a statement timeout, MySQL none for DDL.
-            Backend::Mysql => {
-                self.lock.is_none()
-                    || self.transactional_ddl.is_none()
-                    || self.statement_timeout.is_some()
-            }
+            // Always: a Galera node needs causal reads and retries of
+            // certification failures whatever the keys say.
+            Backend::Mysql => true,
         }
     }
 
@@ -242,6 +243,17 @@ impl RunOptions {
             }
         }
         let flavor = server_version.map(|v| Flavor::recognise(backend, v));
+        if flavor == Some(Flavor::Galera) && self.lock == Some(LockMode::Advisory) {
+            // Measured: nine runners over three nodes all failed, one
+            // revision ran twice and the database was left failed partway.
+            return Err(RefusedSetting {
+                key: "lock",
+                message: "`advisory` is GET_LOCK, which holds on one node of a Galera \
+                          cluster only: runners on two nodes would both hold it; \
+                          remove the key (the lease row, `table`, holds across the cluster)"
+                    .to_owned(),
+            });
+        }
         let lock = self.lock.unwrap_or(match flavor {
             Some(flavor) if !flavor.advisory_locks() => LockMode::Table,
             _ => LockMode::Advisory,
@@ -250,7 +262,9 @@ impl RunOptions {
             Some(set) => set,
             None => flavor.map_or(backend.transactional_ddl(), Flavor::transactional_ddl),
         };
-        Ok(self.plan_with(backend, lock, transactional))
+        let mut plan = self.plan_with(backend, lock, transactional);
+        plan.galera = flavor == Some(Flavor::Galera);
+        Ok(plan)
     }
 
     /// What the offline script writes for `backend`, which no server
@@ -277,6 +291,8 @@ impl RunOptions {
             },
             runner_lock_timeout: self.lock_timeout,
             lock_timeout_retries: self.lock_timeout_retries,
+            galera: false,
+            idle_limit: (lock == LockMode::Table).then_some(self.lock_lease),
         }
     }
 
@@ -389,6 +405,16 @@ pub struct RunPlan {
     pub runner_lock_timeout: Duration,
     /// `lock_timeout_retries`.
     pub lock_timeout_retries: u32,
+    /// The server is a Galera node: the reads that decide what to run wait
+    /// for the cluster (`wsrep_sync_wait`), and a certification failure
+    /// while taking the lock or writing bookkeeping, which leaves nothing
+    /// behind, is retried.
+    pub galera: bool,
+    /// Under a lease (`lock = table`), how long the server lets the
+    /// runner's session sit idle inside a transaction before it ends it:
+    /// the lease, so that a frozen or stalled runner's locks go when its
+    /// lease does (see `schema_runtime::lock`).
+    pub idle_limit: Option<Duration>,
 }
 
 /// The timeouts a revision's own statements run under: the main section's,
@@ -493,6 +519,23 @@ impl RunPlan {
         (before, after)
     }
 
+    /// The statement that opens each of the runner's transactions under a
+    /// lease on PostgreSQL: the server ends the session once it sits idle
+    /// in that transaction for the lease ([`RunPlan::idle_limit`]). Local
+    /// to the transaction: nothing to put back, and nothing left on a
+    /// server session that a transaction-mode pooler hands to another
+    /// client. MariaDB's limit has no transaction-local form; the runtime
+    /// sets it on the session.
+    pub fn idle_limit_sql(&self) -> Option<String> {
+        match (self.backend, self.idle_limit) {
+            (Backend::Postgres, Some(limit)) => Some(format!(
+                "SELECT set_config('idle_in_transaction_session_timeout', '{}ms', true)",
+                limit.as_millis().max(1000)
+            )),
+            _ => None,
+        }
+    }
+
     /// Whether a revision that failed on a lock timeout left nothing behind,
     /// so running it again is safe, and if not, why. `run_in_transaction`
     /// is the revision's; `first_of_run` says no revision ran before it in
@@ -566,6 +609,19 @@ mod tests {
         assert!(p.whole_run_transaction() && !p.own_transaction(true));
         let p = plan(d, Backend::Mysql, Some("10.11.6-MariaDB")).unwrap();
         assert!(!p.transactional && p.own_transaction(true) && !p.own_transaction(false));
+        assert!(!p.galera && p.lock == LockMode::Advisory);
+        // GET_LOCK is one node's: a Galera node takes the lease by default.
+        let p = plan(d, Backend::Mysql, Some("10.11.6-MariaDB (wsrep_on)")).unwrap();
+        assert_eq!(
+            (p.lock, p.transactional, p.galera),
+            (LockMode::Table, false, true)
+        );
+        let advisory = RunOptions {
+            lock: Some(LockMode::Advisory),
+            ..d
+        };
+        let refused = plan(advisory, Backend::Mysql, Some("10.11.6-MariaDB (wsrep_on)"));
+        assert_eq!(refused.unwrap_err().key, "lock");
         let set = RunOptions {
             lock: Some(LockMode::None),
             transactional_ddl: Some(true),

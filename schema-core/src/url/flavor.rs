@@ -1,8 +1,11 @@
 //! Which server speaks a backend's protocol, recognised from its version
 //! string: CockroachDB and YugabyteDB speak PostgreSQL's, TiDB MySQL's, and
 //! each lacks something the runner otherwise relies on (advisory locks,
-//! transactional DDL). The runner asks once per run, and only when the
-//! `lock` or `transactional_ddl` key is not set.
+//! transactional DDL). A MariaDB (or Percona) Galera node says so in
+//! `wsrep_on`, not in its version: the MySQL dialect appends
+//! [`GALERA_MARK`] to the version string it reports when that is ON. The
+//! runner asks once per run, and only when the `lock` or
+//! `transactional_ddl` key is not set.
 
 use std::fmt;
 
@@ -26,7 +29,15 @@ pub enum Flavor {
     /// TiDB: MySQL's protocol and its `GET_LOCK` (cluster-wide), DDL not
     /// transactional.
     Tidb,
+    /// A Galera cluster node (`wsrep_on` = ON): `GET_LOCK` holds on one
+    /// node only, so runners on two nodes would both hold it; the lease
+    /// row, written through the cluster, holds across it.
+    Galera,
 }
+
+/// What the MySQL dialect appends to `version()` on a node whose
+/// `wsrep_on` is ON, so the flavor is told from one string.
+pub const GALERA_MARK: &str = " (wsrep_on)";
 
 impl Flavor {
     /// The flavor of a `backend` server whose `SELECT version()` returned
@@ -47,6 +58,7 @@ impl Flavor {
             Backend::Postgres => Flavor::Postgres,
             // "8.0.11-TiDB-v7.5.0"
             Backend::Mysql if version.contains("TiDB") => Flavor::Tidb,
+            Backend::Mysql if version.ends_with(GALERA_MARK) => Flavor::Galera,
             Backend::Mysql => Flavor::Mysql,
         }
     }
@@ -55,7 +67,7 @@ impl Flavor {
     /// default (`pg_try_advisory_lock`, `GET_LOCK`, SQLite's write lock).
     /// TiDB's `GET_LOCK` holds across its cluster, so it keeps the default.
     pub const fn advisory_locks(self) -> bool {
-        !matches!(self, Flavor::Cockroach | Flavor::Yugabyte)
+        !matches!(self, Flavor::Cockroach | Flavor::Yugabyte | Flavor::Galera)
     }
 
     /// Whether DDL takes part in transactions, so a run can land whole or
@@ -69,7 +81,7 @@ impl Flavor {
         match self {
             Flavor::Sqlite => Backend::Sqlite,
             Flavor::Postgres | Flavor::Cockroach | Flavor::Yugabyte => Backend::Postgres,
-            Flavor::Mysql | Flavor::Tidb => Backend::Mysql,
+            Flavor::Mysql | Flavor::Tidb | Flavor::Galera => Backend::Mysql,
         }
     }
 }
@@ -83,6 +95,7 @@ impl fmt::Display for Flavor {
             Flavor::Yugabyte => "YugabyteDB",
             Flavor::Mysql => "MySQL/MariaDB",
             Flavor::Tidb => "TiDB",
+            Flavor::Galera => "a Galera cluster",
         })
     }
 }
@@ -109,6 +122,8 @@ mod tests {
             // TiDB docs, "SELECT VERSION()".
             (Backend::Mysql, "8.0.11-TiDB-v7.5.0", Flavor::Tidb),
             (Backend::Mysql, "5.7.25-TiDB-v6.5.0", Flavor::Tidb),
+            // What the MySQL dialect reports for a node with wsrep_on.
+            (Backend::Mysql, "10.11.6-MariaDB-0+deb12u1 (wsrep_on)", Flavor::Galera),
             (Backend::Sqlite, "3.45.1", Flavor::Sqlite),
         ];
         for (backend, version, flavor) in cases {

@@ -33,7 +33,7 @@ pub mod checks;
 mod flavor;
 mod redact;
 
-pub use flavor::Flavor;
+pub use flavor::{Flavor, GALERA_MARK};
 
 /// A database backend cargo-schema can drive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
@@ -246,7 +246,16 @@ impl DatabaseUrl {
             "mysql"
         };
         let connect = format!("{normalized_scheme}://{rest}");
-        let parsed = url::Url::parse(&connect)
+        // libpq's multi-host form (`u@h1:5432,h2:5433/db`) and an empty
+        // host with a user (`u@/db?host=h1:5432&host=h2:5433`, SQLAlchemy's
+        // multi-host form) are no URLs to the `url` crate: it reads the
+        // first host, or none, and the driver reads them all.
+        let checked = if backend == Backend::Postgres {
+            first_host_only(&connect)
+        } else {
+            None
+        };
+        let parsed = url::Url::parse(checked.as_deref().unwrap_or(&connect))
             .map_err(|e| UrlError::new(format!("the database URL does not parse: {e}")))?;
         let decode = |s: &str| {
             percent_encoding::percent_decode_str(s)
@@ -269,7 +278,7 @@ impl DatabaseUrl {
             password,
             host: parsed
                 .host_str()
-                .filter(|h| !h.is_empty())
+                .filter(|h| !h.is_empty() && *h != NO_HOST)
                 .map(str::to_owned),
             port: parsed.port(),
             database: (!database.is_empty()).then(|| database.to_owned()),
@@ -501,6 +510,27 @@ impl DatabaseUrl {
     }
 }
 
+/// The host that stands for none while the `url` crate checks a URL.
+const NO_HOST: &str = "no-host.invalid";
+
+/// `url` with only its first host (libpq's `h1:5432,h2:5433`), or a
+/// stand-in host where a user is followed by none; `None` when neither.
+fn first_host_only(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (userinfo, hosts) = match authority.rfind('@') {
+        Some(at) => (&authority[..=at], &authority[at + 1..]),
+        None => ("", authority),
+    };
+    let host = match hosts.split_once(',') {
+        Some((first, _)) => first,
+        None if hosts.is_empty() && !userinfo.is_empty() => NO_HOST,
+        None => return None,
+    };
+    Some(format!("{scheme}://{userinfo}{host}{tail}"))
+}
+
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.masked())
@@ -634,6 +664,35 @@ mod tests {
         }
         let err = DatabaseUrl::parse("postgresql+async://u@h/d", UrlStyle::Diesel).unwrap_err();
         assert_eq!(err.suggestion(), Some("postgresql+asyncpg://"));
+    }
+
+    #[test]
+    fn multi_host_postgres_urls_parse_with_the_password_masked() {
+        let libpq = parse(
+            "postgresql://app:s3cret@h1:5432,h2:5433/prod?target_session_attrs=read-write",
+            UrlStyle::Diesel,
+        );
+        assert_eq!(libpq.host(), Some("h1"));
+        assert_eq!(libpq.port(), Some(5432));
+        assert_eq!(libpq.database(), Some("prod"));
+        assert_eq!(
+            libpq.masked(),
+            "postgresql://app:***@h1:5432,h2:5433/prod?target_session_attrs=read-write"
+        );
+        assert_eq!(
+            libpq.connect_url(),
+            "postgres://app:s3cret@h1:5432,h2:5433/prod?target_session_attrs=read-write"
+        );
+        let sqlalchemy = parse(
+            "postgresql://app:s3cret@/prod?host=h1:5432&host=h2:5433",
+            UrlStyle::SqlAlchemy,
+        );
+        assert_eq!(sqlalchemy.host(), None);
+        assert_eq!(sqlalchemy.password(), Some("s3cret"));
+        assert_eq!(
+            sqlalchemy.masked(),
+            "postgresql://app:***@/prod?host=h1:5432&host=h2:5433"
+        );
     }
 
     #[test]

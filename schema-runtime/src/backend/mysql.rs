@@ -1,6 +1,7 @@
 //! MySQL/MariaDB, for diesel's `MysqlConnection` (libmysqlclient) and the
 //! pure-Rust [`crate::driver::MysqlConnection`]: `GET_LOCK` named after
-//! the database, `version()`, `information_schema.tables`.
+//! the database, `version()` (marked when the server is a Galera node),
+//! `information_schema.tables`.
 
 /// The MySQL/MariaDB dialect of one connection type (`open`: how it reads
 /// a URL, when not diesel's `establish`).
@@ -33,7 +34,18 @@ macro_rules! mysql_dialect {
             }
 
             fn server_version(&mut self) -> Result<String, RunError> {
-                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("version()")).get_result(self)?)
+                let version: String = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("version()")).get_result(self)?;
+                // A Galera node (MariaDB, or Percona XtraDB Cluster on
+                // MySQL) has wsrep_on; a server without wsrep knows no such
+                // variable, and the error means "not Galera".
+                let wsrep = diesel::select(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                    "CAST(@@global.wsrep_on AS SIGNED)",
+                ))
+                .get_result::<Option<i64>>(self);
+                Ok(match wsrep {
+                    Ok(Some(1)) => format!("{version}{}", schema_core::url::GALERA_MARK),
+                    _ => version,
+                })
             }
 
             fn ddl_settings(&mut self) -> Result<String, RunError> {

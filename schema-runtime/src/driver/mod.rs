@@ -24,12 +24,15 @@ use diesel_async::async_connection_wrapper::{AsyncConnectionWrapper, BlockOn};
 pub mod mysql;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "postgres")]
+pub mod scoped;
 mod tls;
 
 /// PostgreSQL without libpq: the diesel connection the `postgres` feature
-/// migrates with.
+/// migrates with. Its prepared statements never outlive their transaction, so it works
+/// through a transaction-mode pooler ([`scoped`]).
 #[cfg(feature = "postgres")]
-pub type PgConnection = AsyncConnectionWrapper<diesel_async::AsyncPgConnection, OwnRuntime>;
+pub type PgConnection = AsyncConnectionWrapper<scoped::Scoped, OwnRuntime>;
 
 /// MySQL/MariaDB without libmysqlclient: the diesel connection the `mysql`
 /// feature migrates with.

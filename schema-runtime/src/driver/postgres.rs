@@ -28,30 +28,83 @@ use super::{bad, bad_with_causes, home, os_user, query_pairs};
 
 /// [`connect`] on a connection's own runtime, for diesel's blocking API.
 pub fn open(url: &str) -> ConnectionResult<super::PgConnection> {
-    super::wrap(|| connect(url))
+    super::wrap(|| async { connect(url).await.map(super::scoped::Scoped::new) })
 }
 
 /// Connect as libpq would to `url` (a `postgres://` or `postgresql://`
-/// URL), reading the environment of this process.
+/// URL), reading the environment of this process. The connection's
+/// statement cache is off (see [`super::scoped`]).
 pub async fn connect(url: &str) -> ConnectionResult<AsyncPgConnection> {
     let params = Params::resolve(url, &|name| std::env::var(name).ok())?;
     let failed = |e: tokio_postgres::Error| where_it_failed(&params.config, bad_with_causes(&e));
-    let (client, conn) = match params.tls {
+    match params.tls {
         None => {
             let (client, conn) = params
                 .config
                 .connect(tokio_postgres::NoTls)
                 .await
                 .map_err(failed)?;
-            return AsyncPgConnection::try_from_client_and_connection(client, conn).await;
+            set_up(client, conn).await
         }
-        Some(tls) => params
-            .config
-            .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
-            .await
-            .map_err(failed)?,
+        Some(tls) => {
+            let (client, conn) = params
+                .config
+                .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+                .await
+                .map_err(failed)?;
+            set_up(client, conn).await
+        }
+    }
+}
+
+/// Hand `client` and `conn` to diesel-async inside a transaction of ours.
+///
+/// diesel-async sets the session up (`SET TIME ZONE 'UTC'`, `SET
+/// CLIENT_ENCODING TO 'UTF8'`) with two named prepared statements it
+/// caches: through a transaction-mode pooler their `Parse` and `Bind` can
+/// reach different server sessions, and what stays cached on one collides
+/// with the next client's statement of the same name (`prepared statement
+/// "s0" already exists`). In a transaction the pooler keeps one session;
+/// turning the cache off closes the two statements before the `COMMIT`.
+/// The settings stay with the session: PgBouncer tracks `TimeZone` and
+/// `client_encoding` per client and sets them on each session it hands
+/// this client.
+async fn set_up<S>(
+    client: tokio_postgres::Client,
+    mut conn: tokio_postgres::Connection<tokio_postgres::Socket, S>,
+) -> ConnectionResult<AsyncPgConnection>
+where
+    S: tokio_postgres::tls::TlsStream + Unpin + Send + 'static,
+{
+    use diesel::connection::CacheSize;
+    use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+    use std::future::Future;
+    use std::task::Poll;
+
+    // The connection is driven here until the BEGIN is answered; diesel-
+    // async drives it from then on.
+    let begun = {
+        let mut begin = std::pin::pin!(client.batch_execute("BEGIN"));
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(ended) = std::pin::Pin::new(&mut conn).poll(cx) {
+                let why = ended
+                    .err()
+                    .map_or("the server closed the connection".to_owned(), |e| {
+                        e.to_string()
+                    });
+                return Poll::Ready(Err(bad(why)));
+            }
+            begin.as_mut().poll(cx).map_err(|e| bad_with_causes(&e))
+        })
+        .await
     };
-    AsyncPgConnection::try_from_client_and_connection(client, conn).await
+    begun?;
+    let mut pg = AsyncPgConnection::try_from_client_and_connection(client, conn).await?;
+    pg.set_prepared_statement_cache_size(CacheSize::Disabled);
+    pg.batch_execute("COMMIT")
+        .await
+        .map_err(|e| bad(e.to_string()))?;
+    Ok(pg)
 }
 
 /// Name the server in a failure to reach it, as libpq does ("connection to
@@ -119,11 +172,26 @@ impl Params {
         };
         let env = |name: &str| env(name).filter(|v| !v.is_empty());
         let base = url.split_once('?').map_or(url, |(base, _)| base);
-        let passed: Vec<String> = pairs
+        // SQLAlchemy's multi-host form (`?host=h1:5432&host=h2:5433`)
+        // names each host with its port; tokio-postgres would read
+        // `h1:5432` as a host name.
+        let host_ports: Vec<(String, u16)> = pairs
             .iter()
-            .filter(|(k, _)| !OURS.contains(&k.as_str()))
-            .map(|(k, v)| format!("{}={}", k, encode(v)))
+            .filter(|(k, _)| k == "host")
+            .filter_map(|(_, v)| host_with_port(v))
             .collect();
+        let mut passed: Vec<String> = Vec::new();
+        for (k, v) in &pairs {
+            if OURS.contains(&k.as_str()) || (k == "host" && host_with_port(v).is_some()) {
+                continue;
+            }
+            let v = if k == "target_session_attrs" {
+                session_attrs(v)?
+            } else {
+                v.as_str()
+            };
+            passed.push(format!("{}={}", k, encode(v)));
+        }
         let stripped = if passed.is_empty() {
             base.to_owned()
         } else {
@@ -132,6 +200,18 @@ impl Params {
         let mut config =
             tokio_postgres::Config::from_str(&stripped).map_err(|e| bad(e.to_string()))?;
 
+        if !host_ports.is_empty() {
+            if !config.get_hosts().is_empty() {
+                return Err(bad(
+                    "the URL names hosts both before the database and as `host=HOST:PORT` \
+                     parameters: name them one way",
+                ));
+            }
+            for (host, port) in &host_ports {
+                config.host(host);
+                config.port(*port);
+            }
+        }
         if config.get_hosts().is_empty() {
             match env("PGHOST") {
                 Some(hosts) => {
@@ -258,6 +338,32 @@ impl Params {
             tls,
             sslmode,
         })
+    }
+}
+
+/// `host:port` of SQLAlchemy's multi-host form, split; `None` for a plain
+/// host name or a socket folder.
+fn host_with_port(value: &str) -> Option<(String, u16)> {
+    if value.starts_with('/') {
+        return None;
+    }
+    let (host, port) = value.rsplit_once(':')?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Some((host.to_owned(), port.parse().ok()?))
+}
+
+/// libpq's `target_session_attrs` in the words tokio-postgres knows:
+/// `primary` is `read-write` (a standby is read-only), `standby` is
+/// `read-only`; `prefer-standby` has no equivalent.
+fn session_attrs(value: &str) -> ConnectionResult<&str> {
+    match value {
+        "any" | "read-write" | "read-only" => Ok(value),
+        "primary" => Ok("read-write"),
+        "standby" => Ok("read-only"),
+        other => Err(bad(format!(
+            "target_session_attrs `{other}` is not one of any, read-write, primary, read-only, \
+             standby (the driver has no prefer-standby; migrations need read-write)"
+        ))),
     }
 }
 
@@ -425,6 +531,36 @@ mod tests {
         let p = resolve("postgres:///d?host=/tmp", &[("PGUSER", "me")]);
         assert_eq!(p.config.get_hosts(), &[Host::Unix("/tmp".into())]);
         assert_eq!(p.config.get_dbname(), Some("d"));
+    }
+
+    #[test]
+    fn multi_host_urls_in_libpq_and_sqlalchemy_forms() {
+        let libpq = resolve(
+            "postgresql://u@h1:5432,h2:5433/d?target_session_attrs=read-write",
+            &[],
+        );
+        let sqlalchemy = resolve(
+            "postgresql://u@/d?host=h1:5432&host=h2:5433&target_session_attrs=primary",
+            &[],
+        );
+        for p in [libpq, sqlalchemy] {
+            assert_eq!(
+                p.config.get_hosts(),
+                &[Host::Tcp("h1".into()), Host::Tcp("h2".into())]
+            );
+            assert_eq!(p.config.get_ports(), &[5432, 5433]);
+            assert_eq!(
+                p.config.get_target_session_attrs(),
+                tokio_postgres::config::TargetSessionAttrs::ReadWrite
+            );
+        }
+        let err = Params::resolve(
+            "postgres://u@h/d?target_session_attrs=prefer-standby",
+            &|_| None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("prefer-standby"), "{err}");
     }
 
     #[test]

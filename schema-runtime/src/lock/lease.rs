@@ -180,7 +180,9 @@ impl Lease {
                     "DELETE FROM {LOCK_TABLE} WHERE id = 1 AND owner = {}",
                     literal(&owner, C::BACKEND)
                 );
-                if let Err(e) = conn.batch_execute(&release) {
+                if let Err(e) =
+                    super::retry_certification(C::BACKEND, || conn.batch_execute(&release))
+                {
                     // The row expires by itself: the next runner waits at
                     // most one lease.
                     tracing::warn!("could not release the migration lease: {e}");
@@ -307,10 +309,18 @@ fn take<C: Dialect>(
     // table there on its next try.
     let ddl = ddl(backend);
     let mut tries = 0;
-    while let Err(e) = conn.batch_execute(&ddl) {
+    // Only when missing: on Galera even `IF NOT EXISTS` replicates in
+    // total order and aborts the holder's transactions that touch the row.
+    while let Err(e) = conn.table_exists(LOCK_TABLE).and_then(|there| {
+        if there {
+            Ok(())
+        } else {
+            Ok(conn.batch_execute(&ddl)?)
+        }
+    }) {
         tries += 1;
         if tries >= 5 || start.elapsed() >= timeout {
-            return Err(e.into());
+            return Err(e);
         }
         std::thread::sleep(Duration::from_millis(20 * tries));
     }
@@ -334,11 +344,19 @@ fn take<C: Dialect>(
         "UPDATE {LOCK_TABLE} SET owner = {owner}, acquired_at = {now}, expires_at = {expiry} \
          WHERE id = 1 AND expires_at < {now}"
     );
+    // On a Galera cluster two nodes can both take the row locally; the one
+    // certified second is rolled back whole and tries again.
     crate::backend::poll_lock(timeout, || {
-        if conn.execute_counted(&insert)? == 1 {
-            return Ok(true);
+        let mut attempt = || -> Result<bool, RunError> {
+            if conn.execute_counted(&insert)? == 1 {
+                return Ok(true);
+            }
+            Ok(conn.execute_counted(&take_over)? == 1)
+        };
+        match attempt() {
+            Err(e) if super::certification_failure(backend, &e.to_string()) => Ok(false),
+            other => other,
         }
-        Ok(conn.execute_counted(&take_over)? == 1)
     })
 }
 
@@ -372,7 +390,8 @@ fn renew_until_stopped<C: Dialect>(
             Err(RecvTimeoutError::Timeout) => None,
             Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => return,
         };
-        let outcome = match conn.execute_counted(&renew) {
+        let outcome = match super::retry_certification(C::BACKEND, || conn.execute_counted(&renew))
+        {
             Ok(1) => {
                 renewed = Instant::now();
                 Ok(())

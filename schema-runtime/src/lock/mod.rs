@@ -21,16 +21,65 @@ pub(crate) use lease::LeaseState;
 #[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
 pub use crate::backend::postgres::PG_LOCK_KEY;
 
+/// Whether `message` is a Galera certification failure: a transaction (or
+/// autocommit statement) that conflicted with one another node committed
+/// first, and was rolled back whole at its commit (1213, `Deadlock found`),
+/// or aborted by a replicated write or a DDL in total order (the
+/// `WSREP detected deadlock/conflict` wording, 1180 `during COMMIT`). Such
+/// a failure leaves nothing of the transaction behind, so the lock's own
+/// statements and the bookkeeping are sent again; a revision's statements
+/// never are. The message is matched because diesel's error carries no
+/// error number; these are the server's English messages, the default
+/// `lc_messages`. InnoDB's own deadlocks on a lone server have the first
+/// wording too, and are retried the same way for the same reason.
+pub(crate) fn certification_failure(backend: Backend, message: &str) -> bool {
+    backend == Backend::Mysql
+        && (message.contains("Deadlock found when trying to get lock")
+            || message.contains("WSREP detected deadlock/conflict")
+            || message.contains("during COMMIT"))
+}
+
+/// How many times a statement of the lock or of the bookkeeping is sent
+/// again after a certification failure: each failure means another node
+/// committed first, so a few are enough for any number of runners.
+pub(crate) const CERTIFICATION_RETRIES: u32 = 8;
+
+/// Run `attempt` again while it fails on a certification failure (see
+/// [`certification_failure`]), pausing a little longer each time so
+/// runners on several nodes stop colliding.
+pub(crate) fn retry_certification<T, E: std::fmt::Display>(
+    backend: Backend,
+    mut attempt: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
+    let mut tries = 0;
+    loop {
+        match attempt() {
+            Err(e)
+                if tries < CERTIFICATION_RETRIES
+                    && certification_failure(backend, &e.to_string()) =>
+            {
+                tries += 1;
+                tracing::debug!("certification failure, sent again ({tries}): {e}");
+                std::thread::sleep(Duration::from_millis(5 << tries.min(6)));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Holds the runner lock for as long as it lives, and releases it on every
 /// path out (errors and panics included).
 pub struct LockGuard<'c, C: Dialect> {
     conn: &'c mut C,
-    held: Held,
+    held: Held<C>,
 }
 
 /// Which lock a guard holds.
-enum Held {
+enum Held<C> {
     Advisory,
+    /// Held by a transaction left open on a connection of the lock's own
+    /// ([`Dialect::try_lock_in_transaction`]).
+    InTransaction(C),
     /// The lease, and the statements that restore the session's
     /// idle-transaction limit ([`limit_idle_transactions`]).
     Lease(lease::Lease, Vec<String>),
@@ -58,7 +107,16 @@ impl<'c, C: Dialect> LockGuard<'c, C> {
         lease_db: Option<&EngineSettings>,
     ) -> Result<Self, RunError> {
         match mode {
-            LockMode::Advisory => Self::acquire(conn, timeout),
+            LockMode::Advisory => match lease_db {
+                Some(settings) if C::BACKEND == Backend::Postgres => {
+                    let holder = in_transaction::<C>(settings, timeout)?;
+                    Ok(LockGuard {
+                        conn,
+                        held: Held::InTransaction(holder),
+                    })
+                }
+                _ => Self::acquire(conn, timeout),
+            },
             LockMode::None => Ok(LockGuard {
                 conn,
                 held: Held::Nothing,
@@ -99,6 +157,16 @@ impl<'c, C: Dialect> LockGuard<'c, C> {
     }
 }
 
+/// A connection of its own to `settings`' database, holding the runner
+/// lock in a transaction left open, taken within `timeout`.
+fn in_transaction<C: Dialect>(settings: &EngineSettings, timeout: Duration) -> Result<C, RunError> {
+    let mut holder = crate::connect::establish::<C>(settings)?;
+    crate::backend::poll_lock(timeout, || {
+        holder.try_lock_in_transaction().unwrap_or(Ok(false))
+    })?;
+    Ok(holder)
+}
+
 impl<C: Dialect> std::ops::Deref for LockGuard<'_, C> {
     type Target = C;
     fn deref(&self) -> &C {
@@ -124,10 +192,14 @@ impl<C: Dialect> Drop for LockGuard<'_, C> {
                 }
             }
         }
-        if !matches!(self.held, Held::Advisory) {
-            return;
-        }
-        if let Err(e) = self.conn.release_lock() {
+        let released = match &mut self.held {
+            Held::Advisory => self.conn.release_lock(),
+            // The connection's end would release it too: ending the
+            // transaction first hands a pooler its session back clean.
+            Held::InTransaction(holder) => holder.end_lock_transaction(),
+            Held::Lease(..) | Held::Nothing => return,
+        };
+        if let Err(e) = released {
             // The server drops a session's locks when it disconnects, so a
             // failed release costs at most a wait for the next runner.
             tracing::warn!("could not release the migration lock: {e}");
@@ -142,29 +214,24 @@ impl<C: Dialect> Drop for LockGuard<'_, C> {
 /// wait on them for as long: the lease would expire but the locks would
 /// not. So the runner's session asks the server to end it once it has sat
 /// idle inside a transaction for a lease (PostgreSQL's
-/// `idle_in_transaction_session_timeout`, MariaDB's
-/// `idle_transaction_timeout`). A working runner is never idle there for
-/// long: only a statement's own run time is spent inside a transaction,
-/// and that does not count. The server rolls the transaction back, which
-/// the fence ([`lease`]) would have done anyway. MySQL has no such limit:
-/// there the locks last until the connection ends. Returns the statements
-/// that put the session's previous limit back after the run.
+/// `idle_in_transaction_session_timeout`, set inside each of the runner's
+/// transactions (`RunPlan::idle_limit_sql`); MariaDB's
+/// `idle_transaction_timeout`, on the session here). A working runner is
+/// never idle there for long: only a statement's own run time is spent
+/// inside a transaction, and that does not count. The server rolls the
+/// transaction back, which the fence ([`lease`]) would have done anyway.
+/// MySQL has no such limit: there the locks last until the connection
+/// ends. Returns the statements that put the session's previous limit back
+/// after the run.
 fn limit_idle_transactions<C: Dialect>(
     conn: &mut C,
     lease: Duration,
 ) -> Result<Vec<String>, RunError> {
     let ms = lease.as_millis().max(1000);
     let (set, restore) = match C::BACKEND {
-        Backend::Postgres => (
-            format!(
-                "SELECT set_config('cargo_schema.idle_in_transaction_session_timeout', \
-                 current_setting('idle_in_transaction_session_timeout'), false), \
-                 set_config('idle_in_transaction_session_timeout', '{ms}ms', false)"
-            ),
-            "SELECT set_config('idle_in_transaction_session_timeout', \
-             current_setting('cargo_schema.idle_in_transaction_session_timeout'), false)"
-                .to_owned(),
-        ),
+        // PostgreSQL's is set inside each of the runner's transactions
+        // instead (`RunPlan::idle_limit_sql`), where no pooler can carry it
+        // to another client.
         Backend::Mysql if conn.server_version()?.contains("MariaDB") => (
             // Whole seconds, rounded up: a limit below the lease would end
             // a runner that still owns it.

@@ -34,12 +34,47 @@ fn lint(
         backend,
         before: Some(before),
         in_transaction,
+        lock_timeout: true,
+        statement_timeout: true,
         sqlite_foreign_keys: foreign_keys,
         metadata_allow: &[],
         previous: &[],
         rows: None,
+        galera: false,
     };
     lint_revision(&input, &LintConfig::default())
+}
+
+/// The codes of `sql` as one revision run in a transaction, with no lock
+/// or statement timeout set by the runner.
+fn untimed_codes(
+    sql: &str,
+    backend: schema_core::url::Backend,
+    before: &Schema,
+) -> Vec<&'static str> {
+    let input = RevisionInput {
+        revision: "r1",
+        file: "up.sql".into(),
+        sql,
+        backend,
+        before: Some(before),
+        in_transaction: true,
+        lock_timeout: false,
+        statement_timeout: false,
+        sqlite_foreign_keys: false,
+        metadata_allow: &[],
+        previous: &[],
+        galera: false,
+        rows: None,
+    };
+    lint_revision(&input, &LintConfig::default())
+        .into_iter()
+        .map(|f| f.code)
+        .collect()
+}
+
+fn codes(found: Vec<Finding>) -> Vec<&'static str> {
+    found.into_iter().map(|f| f.code).collect()
 }
 
 fn schema_of<C>(conn: &mut C) -> Schema
@@ -80,6 +115,7 @@ mod postgres {
         Claim { statement: "ALTER TABLE items ADD COLUMN token DOUBLE PRECISION DEFAULT random()", code: "adding-field-with-volatile-default", lock: "AccessExclusiveLock", parent_lock: None, writes_wait: true, reads_wait: true, rewrite: true },
         Claim { statement: "ALTER TABLE items ADD COLUMN seq BIGSERIAL", code: "adding-serial-primary-key-field", lock: "AccessExclusiveLock", parent_lock: None, writes_wait: true, reads_wait: true, rewrite: true },
         Claim { statement: "ALTER TABLE items ADD CONSTRAINT items_email_key UNIQUE (email)", code: "disallowed-unique-constraint", lock: "AccessExclusiveLock", parent_lock: None, writes_wait: true, reads_wait: true, rewrite: false },
+        Claim { statement: "REINDEX TABLE items", code: "require-concurrent-reindex", lock: "ShareLock", parent_lock: None, writes_wait: true, reads_wait: true, rewrite: false },
         Claim { statement: "ALTER TABLE items ALTER COLUMN name SET NOT NULL", code: "setting-not-nullable-field", lock: "AccessExclusiveLock", parent_lock: None, writes_wait: true, reads_wait: true, rewrite: false },
     ];
 
@@ -311,6 +347,86 @@ mod postgres {
         );
         conn.batch_execute(sql).unwrap();
     }
+
+    /// `require-lock-timeout`: an ALTER waits behind a transaction that
+    /// read the table, and a plain SELECT that comes after it queues
+    /// behind the ALTER; with `lock_timeout` set the ALTER gives up instead.
+    #[test]
+    fn without_a_lock_timeout_every_later_query_queues() {
+        let Some(db) = PgConnection::test_db() else {
+            return;
+        };
+        let mut reader: PgConnection = db.conn();
+        let mut watcher: PgConnection = db.conn();
+        reader.batch_execute(SETUP).unwrap();
+        let before = schema_of(&mut reader);
+        let alter = "ALTER TABLE items ADD COLUMN flag BOOLEAN";
+        let found = untimed_codes(alter, schema_core::url::Backend::Postgres, &before);
+        assert_eq!(found, ["require-lock-timeout", "require-statement-timeout"]);
+        let set = format!("SET lock_timeout = '2s';\nSET statement_timeout = '60s';\n{alter};\n");
+        assert_eq!(
+            untimed_codes(&set, schema_core::url::Backend::Postgres, &before),
+            Vec::<&str>::new()
+        );
+
+        reader
+            .batch_execute("BEGIN; SELECT count(*) FROM items")
+            .unwrap();
+        let (alter_waits, altering) = waits(
+            db.diesel_url(),
+            &mut watcher,
+            "ALTER TABLE items ADD COLUMN flag BOOLEAN",
+        );
+        let (select_waits, selecting) =
+            waits(db.diesel_url(), &mut watcher, "SELECT count(*) FROM items");
+        let mut timed: PgConnection = db.conn();
+        let refused = timed
+            .batch_execute("SET lock_timeout = '100ms'; ALTER TABLE items ADD COLUMN other BOOLEAN")
+            .map_err(|e| e.to_string());
+        reader.batch_execute("ROLLBACK").unwrap();
+        altering.join().unwrap();
+        selecting.join().unwrap();
+        assert!(alter_waits, "the ALTER did not wait for the reader's lock");
+        assert!(
+            select_waits,
+            "a SELECT after the waiting ALTER did not queue behind it"
+        );
+        let refused = refused.expect_err("the ALTER with a lock timeout waited on");
+        assert!(refused.contains("lock timeout"), "{refused}");
+    }
+
+    /// `unique-on-existing-rows` (Atlas MF101/MF102): the unique index
+    /// over a column with a duplicate fails.
+    #[test]
+    fn a_unique_index_fails_on_a_duplicate() {
+        let Some(db) = PgConnection::test_db() else {
+            return;
+        };
+        let mut conn: PgConnection = db.conn();
+        conn.batch_execute(SETUP).unwrap();
+        let before = schema_of(&mut conn);
+        let sql = "CREATE UNIQUE INDEX CONCURRENTLY items_name_u ON items (name)";
+        let found = lint(
+            sql,
+            schema_core::url::Backend::Postgres,
+            &before,
+            false,
+            false,
+        );
+        let finding = found
+            .iter()
+            .find(|f| f.code == "unique-on-existing-rows")
+            .unwrap_or_else(|| panic!("{found:?}"));
+        assert!(
+            finding.message.contains("`items_name`"),
+            "{}",
+            finding.message
+        );
+        conn.batch_execute("INSERT INTO items (name) VALUES ('n1')")
+            .unwrap();
+        let error = conn.batch_execute(sql).unwrap_err().to_string();
+        assert!(error.contains("could not create unique index"), "{error}");
+    }
 }
 
 #[cfg(any(feature = "mysql", feature = "mysql-libmysqlclient"))]
@@ -370,6 +486,142 @@ mod mysql {
         let fulltext = "ALTER TABLE items ADD FULLTEXT INDEX items_body (body)";
         assert!(accepts(&mut conn, fulltext, "ALGORITHM=INPLACE, LOCK=NONE").is_err());
     }
+
+    /// `require-lock-timeout` on MariaDB: an ALTER waits for the metadata
+    /// lock of a transaction that read the table, a SELECT after it queues
+    /// behind it (both seen in this database's PROCESSLIST rows), and with
+    /// `lock_wait_timeout` set the ALTER gives up (1205) instead.
+    #[test]
+    fn without_a_lock_wait_timeout_every_later_query_queues() {
+        let Some(db) = MysqlConnection::test_db() else {
+            return;
+        };
+        let mut reader: MysqlConnection = db.conn();
+        let mut watcher: MysqlConnection = db.conn();
+        reader.batch_execute(SETUP).unwrap();
+        let before = schema_of(&mut reader);
+        let alter = "ALTER TABLE items ADD COLUMN flag INT";
+        assert_eq!(
+            untimed_codes(alter, schema_core::url::Backend::Mysql, &before),
+            ["require-lock-timeout"]
+        );
+        reader
+            .batch_execute("START TRANSACTION; SELECT count(*) FROM items")
+            .unwrap();
+        let waiting = |watcher: &mut MysqlConnection, info: &str| -> bool {
+            let start = Instant::now();
+            loop {
+                let n = watcher.number(&format!(
+                    "SELECT count(*) AS n FROM information_schema.PROCESSLIST \
+                     WHERE DB = '{}' AND STATE LIKE 'Waiting for table metadata lock' AND INFO = '{info}'",
+                    db.name()
+                ));
+                if n > 0 {
+                    return true;
+                }
+                if start.elapsed() > BOUND {
+                    return false;
+                }
+                // Between two looks at PROCESSLIST; no state is waited for here.
+                std::thread::yield_now();
+            }
+        };
+        let url = db.diesel_url().to_owned();
+        let spawn = |sql: &'static str| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let mut conn = MysqlConnection::establish(&url).unwrap();
+                conn.batch_execute(sql).unwrap();
+            })
+        };
+        let altering = spawn("ALTER TABLE items ADD COLUMN flag INT");
+        let alter_waits = waiting(&mut watcher, "ALTER TABLE items ADD COLUMN flag INT");
+        let selecting = spawn("SELECT count(*) FROM items");
+        let select_waits = waiting(&mut watcher, "SELECT count(*) FROM items");
+        let mut timed: MysqlConnection = db.conn();
+        let refused = timed
+            .batch_execute(
+                "SET SESSION lock_wait_timeout = 1; ALTER TABLE items ADD COLUMN other INT",
+            )
+            .map_err(|e| e.to_string());
+        reader.batch_execute("COMMIT").unwrap();
+        altering.join().unwrap();
+        selecting.join().unwrap();
+        assert!(
+            alter_waits,
+            "the ALTER did not wait for the reader's metadata lock"
+        );
+        assert!(
+            select_waits,
+            "a SELECT after the waiting ALTER did not queue behind it"
+        );
+        let refused = refused.expect_err("the ALTER with lock_wait_timeout waited on");
+        assert!(refused.contains("Lock wait timeout exceeded"), "{refused}");
+    }
+
+    /// The newer MySQL rules, asked of the server: expression defaults
+    /// copy, an explicit lock was not needed, NOT NULL and UNIQUE fail on
+    /// the rows there, and MariaDB makes an inline REFERENCES a key.
+    #[test]
+    fn copies_locks_and_rows() {
+        let Some(db) = MysqlConnection::test_db() else {
+            return;
+        };
+        let mut conn: MysqlConnection = db.conn();
+        conn.batch_execute(SETUP).unwrap();
+        let before = schema_of(&mut conn);
+        let codes = |sql: &str| -> Vec<&'static str> {
+            codes(lint(
+                sql,
+                schema_core::url::Backend::Mysql,
+                &before,
+                false,
+                false,
+            ))
+        };
+
+        // A default computed per row: neither INSTANT nor INPLACE.
+        let uuid = "ALTER TABLE items ADD COLUMN token CHAR(36) DEFAULT (UUID())";
+        assert_eq!(codes(uuid), ["mysql-expression-default"]);
+        assert!(accepts(&mut conn, uuid, "ALGORITHM=INSTANT").is_err());
+        assert!(accepts(&mut conn, uuid, "ALGORITHM=INPLACE, LOCK=NONE").is_err());
+        let constant = "ALTER TABLE items ADD COLUMN two INT DEFAULT (1 + 1)";
+        assert_eq!(codes(constant), Vec::<&str>::new());
+        accepts(&mut conn, constant, "ALGORITHM=INSTANT").unwrap();
+
+        // LOCK=SHARED asked for where the server runs it with LOCK=NONE.
+        let index = "ALTER TABLE items ADD INDEX items_n (n)";
+        assert!(codes(&format!("{index}, LOCK=SHARED")).contains(&"mysql-explicit-lock"));
+        accepts(&mut conn, index, "ALGORITHM=INPLACE, LOCK=NONE").unwrap();
+
+        // NOT NULL over a NULL, UNIQUE over a duplicate: refused.
+        let not_null = "ALTER TABLE items MODIFY COLUMN n INT NOT NULL";
+        assert_eq!(codes(not_null), ["not-null-on-existing-rows"]);
+        conn.batch_execute(SETUP).unwrap();
+        conn.batch_execute("INSERT INTO items (name, n) VALUES ('a', NULL)")
+            .unwrap();
+        let error = conn.batch_execute(not_null).unwrap_err().to_string();
+        assert!(error.contains("Data truncated"), "{error}");
+        let unique = "ALTER TABLE items ADD UNIQUE INDEX items_name_u (name)";
+        assert!(codes(unique).contains(&"unique-on-existing-rows"));
+        let error = conn.batch_execute(unique).unwrap_err().to_string();
+        assert!(error.contains("Duplicate entry"), "{error}");
+
+        // An inline REFERENCES: MariaDB 10.5+ makes the key (MySQL would not).
+        let inline = "CREATE TABLE notes (id INT PRIMARY KEY, item_id INT REFERENCES items (id)) ENGINE=InnoDB";
+        assert_eq!(codes(inline), ["mysql-inline-references"]);
+        conn.batch_execute(inline).unwrap();
+        let version = conn.strings("SELECT version() AS s").concat();
+        let keys = conn.number("SELECT count(*) AS n FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = 'notes'");
+        if version.contains("MariaDB") {
+            assert_eq!(keys, 1, "{version}: no key from the inline REFERENCES");
+        } else {
+            assert_eq!(
+                keys, 0,
+                "{version}: MySQL made a key of the inline REFERENCES"
+            );
+        }
+    }
 }
 
 #[cfg(feature = "sqlite")]
@@ -415,9 +667,14 @@ mod sqlite {
         .into_iter()
         .map(|f| f.code)
         .collect();
+        // `name` becomes NOT NULL in the rebuild: no row is NULL here.
         assert_eq!(
             codes,
-            ["sqlite-pragma-in-transaction", "sqlite-drop-table-cascades"]
+            [
+                "sqlite-pragma-in-transaction",
+                "not-null-on-existing-rows",
+                "sqlite-drop-table-cascades"
+            ]
         );
         assert_eq!(conn.number("SELECT count(*) AS n FROM posts"), 3);
         conn.batch_execute(&format!("BEGIN;\n{REBUILD}COMMIT;"))
@@ -429,22 +686,84 @@ mod sqlite {
         );
         assert_eq!(conn.number("SELECT count(*) AS n FROM users"), 2);
 
-        // Outside a transaction the pragma holds: no finding, no loss.
+        // Outside a transaction the pragma holds: no cascade, no loss.
         let other = SqliteConnection::test_db().unwrap();
         let mut conn: SqliteConnection = other.conn();
         setup(&mut conn);
         let before = schema_of(&mut conn);
         assert_eq!(
-            lint(
+            super::codes(lint(
                 REBUILD,
                 schema_core::url::Backend::Sqlite,
                 &before,
                 false,
                 true
-            ),
-            []
+            )),
+            ["not-null-on-existing-rows"]
         );
         conn.batch_execute(REBUILD).unwrap();
         assert_eq!(conn.number("SELECT count(*) AS n FROM posts"), 3);
+    }
+
+    /// `transaction-nesting` on SQLite: BEGIN inside the runner's
+    /// transaction fails; `not-null-on-existing-rows` and
+    /// `sqlite-alter-unsupported` (a column with an index): the rows and
+    /// the server refuse.
+    #[test]
+    fn nesting_not_null_and_indexed_columns_fail() {
+        let Some(db) = SqliteConnection::test_db() else {
+            return;
+        };
+        let mut conn: SqliteConnection = db.conn();
+        setup(&mut conn);
+        conn.batch_execute(
+            "CREATE INDEX users_name ON users (name); INSERT INTO users VALUES (3, NULL);",
+        )
+        .unwrap();
+        let before = schema_of(&mut conn);
+        let lite = schema_core::url::Backend::Sqlite;
+
+        assert_eq!(
+            codes(lint("BEGIN;\nCOMMIT;\n", lite, &before, true, false)),
+            ["transaction-nesting", "transaction-nesting"]
+        );
+        conn.batch_execute("BEGIN").unwrap();
+        let error = conn.batch_execute("BEGIN").unwrap_err().to_string();
+        conn.batch_execute("ROLLBACK").unwrap();
+        assert!(error.contains("within a transaction"), "{error}");
+
+        // REBUILD makes the nullable `name` NOT NULL; one row is NULL.
+        assert_eq!(
+            codes(lint(REBUILD, lite, &before, false, false)),
+            ["not-null-on-existing-rows"]
+        );
+        let error = conn.batch_execute(REBUILD).unwrap_err().to_string();
+        assert!(error.contains("NOT NULL constraint failed"), "{error}");
+
+        // ADD COLUMN forms SQLite refuses on a table with rows (the failed
+        // rebuild left foreign keys off).
+        conn.batch_execute("PRAGMA foreign_keys = ON").unwrap();
+        for (sql, error) in [
+            (
+                "ALTER TABLE users ADD COLUMN twice INT GENERATED ALWAYS AS (id * 2) STORED",
+                "cannot add a STORED column",
+            ),
+            (
+                "ALTER TABLE posts ADD COLUMN owner INT REFERENCES users (id) DEFAULT 1",
+                "Cannot add a REFERENCES column with non-NULL default value",
+            ),
+        ] {
+            assert!(
+                codes(lint(sql, lite, &before, true, true)).contains(&"sqlite-alter-unsupported"),
+                "{sql}"
+            );
+            let refused = conn.batch_execute(sql).unwrap_err().to_string();
+            assert!(refused.contains(error), "{sql}: {refused}");
+        }
+
+        let drop = "ALTER TABLE users DROP COLUMN name";
+        assert!(codes(lint(drop, lite, &before, true, false)).contains(&"sqlite-alter-unsupported"));
+        let error = conn.batch_execute(drop).unwrap_err().to_string();
+        assert!(error.contains("users_name"), "{error}");
     }
 }

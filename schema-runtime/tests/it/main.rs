@@ -23,6 +23,8 @@ mod introspect;
 mod lint_claims;
 mod lock_timeout;
 mod locking;
+#[cfg(feature = "postgres")]
+mod pooler;
 mod scratch;
 mod smoke;
 mod stamp;

@@ -71,18 +71,47 @@ fn pending_revisions(backend: Backend) {
         Backend::Mysql => "mysql-copy-algorithm",
         Backend::Sqlite => "sqlite-alter-unsupported",
     };
-    assert_eq!(
-        findings(&report),
-        [
-            found("ban-drop-column", R2, 1),
-            found("adding-not-nullable-field", R2, 2),
-            found(specific, R2, 3),
-        ]
-    );
+    // Without statement_lock_timeout / statement_timeout, the first
+    // statement that locks an existing table is said to wait unbounded
+    // (SQLite: nothing waits on a server; MySQL: no DDL statement timeout).
+    let timeouts: &[&str] = match backend {
+        Backend::Postgres => &["require-lock-timeout", "require-statement-timeout"],
+        Backend::Mysql => &["require-lock-timeout"],
+        Backend::Sqlite => &[],
+    };
+    let mut expected = vec![found("ban-drop-column", R2, 1)];
+    expected.extend(timeouts.iter().map(|c| found(c, R2, 1)));
+    expected.extend([
+        found("adding-not-nullable-field", R2, 2),
+        found(specific, R2, 3),
+    ]);
+    assert_eq!(findings(&report), expected);
     assert_eq!(report["revisions"], serde_json::json!([R2]));
     assert_eq!(
         report["findings"][0]["file"],
         "migrations/2024-07-01-000002_change/up.sql"
+    );
+
+    // The runner's timeouts, from the main section or the revision's
+    // metadata.toml, satisfy the timeout rules.
+    let without_timeouts = [
+        found("ban-drop-column", R2, 1),
+        found("adding-not-nullable-field", R2, 2),
+        found(specific, R2, 3),
+    ];
+    ctx.ini("statement_lock_timeout = 2\nstatement_timeout = 60\n");
+    assert_eq!(
+        findings(&ctx.run(&["lint", "--format", "json"]).json()),
+        without_timeouts
+    );
+    ctx.ini("");
+    ctx.project.file(
+        "migrations/2024-07-01-000002_change/metadata.toml",
+        format!("revision = \"{R2}\"\ndown_revision = \"{R1}\"\nstatement_lock_timeout = 2\nstatement_timeout = 60\n"),
+    );
+    assert_eq!(
+        findings(&ctx.run(&["lint", "--format", "json"]).json()),
+        without_timeouts
     );
 
     // Both revisions: R1's index is on a table R1 creates, so no finding.
@@ -205,7 +234,8 @@ fn since_without_a_database() {
         .run();
     out.code(3);
     let report = out.json();
-    assert_eq!(findings(&report).len(), 3, "{report:#}");
+    // Three, and the PostgreSQL timeouts' two.
+    assert_eq!(findings(&report).len(), 5, "{report:#}");
     let notes = report["notes"].to_string();
     assert!(notes.contains("is not known"), "{notes}");
 }
@@ -247,4 +277,63 @@ fn concurrent_index_needs_its_own_revision() {
     );
     ctx.run(&["lint"]).code(0);
     ctx.run(&["upgrade"]).code(0);
+}
+
+/// `transaction-nesting`, as the runner meets it: a COMMIT in a revision
+/// the runner wraps in a transaction ends that transaction, so what came
+/// before it stays applied while the upgrade fails and the revision is
+/// not recorded (PostgreSQL); a BEGIN fails the upgrade (SQLite).
+#[test]
+fn transaction_control_inside_the_runners_transaction() {
+    for (backend, label) in [(Backend::Postgres, "postgres"), (Backend::Sqlite, "sqlite")] {
+        let postgres = label == "postgres";
+        let Some(ctx) = project(backend) else {
+            continue;
+        };
+        let sql = if postgres {
+            "CREATE TABLE committed (id INTEGER PRIMARY KEY);\nCOMMIT;\nCREATE TABLE after_commit (id INTEGER PRIMARY KEY);\n"
+        } else {
+            "BEGIN;\nCREATE TABLE began (id INTEGER);\nCOMMIT;\n"
+        };
+        ctx.revision(
+            "2024-07-01-000002_change",
+            &format!("revision = \"{R2}\"\ndown_revision = \"{R1}\"\nstatement_lock_timeout = 2\nstatement_timeout = 60\n"),
+            sql,
+            "SELECT 1;\n",
+        );
+        ctx.run(&["upgrade", R1]).code(0);
+        let out = ctx.run(&["lint", "--format", "json"]);
+        out.code(3);
+        let lines: &[u64] = if postgres { &[2] } else { &[1, 3] };
+        let expected: Vec<_> = lines
+            .iter()
+            .map(|l| found("transaction-nesting", R2, *l))
+            .collect();
+        assert_eq!(findings(&out.json()), expected, "{label}");
+        let upgrade = ctx.run(&["upgrade"]);
+        upgrade.code(1);
+        let current = ctx.run(&["current"]);
+        assert!(!current.stdout.contains(R2), "{label}: {}", current.stdout);
+        if postgres {
+            assert!(
+                upgrade
+                    .stderr
+                    .contains("ROLLBACK TO SAVEPOINT can only be used in transaction blocks"),
+                "{}",
+                upgrade.stderr
+            );
+            // What came before the COMMIT stayed; nothing after it did.
+            let tables = ctx.run(&["print-schema"]).code(0).stdout.clone();
+            assert!(tables.contains("committed (id)"), "{tables}");
+            assert!(!tables.contains("after_commit"), "{tables}");
+        } else {
+            assert!(
+                upgrade
+                    .stderr
+                    .contains("cannot start a transaction within a transaction"),
+                "{}",
+                upgrade.stderr
+            );
+        }
+    }
 }

@@ -24,6 +24,7 @@ macro_rules! on_backends {
 mod cache;
 mod check;
 mod client_certs;
+mod clusters;
 mod concurrency;
 mod connect;
 mod crash;
@@ -34,6 +35,7 @@ mod failure;
 mod faults;
 mod fencing;
 mod fleet;
+mod galera;
 mod graph;
 mod json;
 mod limits;

@@ -1,6 +1,7 @@
 //! Rules of every backend: data loss (Atlas DS101-103, squawk's ban-drop-*)
 //! and changes the previous release cannot survive during a rolling
-//! deploy (Atlas BC101-102), and NOT NULL without a default (MF103).
+//! deploy (Atlas BC101-102), NOT NULL without a default (MF103, MySQL
+//! MY101) and dropped constraints (CD101).
 
 use sqlparser::ast::{
     AlterTableOperation, ColumnDef, ColumnOption, ObjectType, RenameTableNameKind, Statement,
@@ -85,7 +86,26 @@ fn alter(
             out.push(renamed_table(table, new));
         }
         AlterTableOperation::AddColumn { column_def, .. } => not_null(table, column_def, ctx, out),
+        // SQLite has no DROP CONSTRAINT (`sqlite-alter-unsupported`).
+        AlterTableOperation::DropConstraint { name, .. }
+        | AlterTableOperation::DropForeignKey { name, .. }
+            if ctx.backend != Backend::Sqlite =>
+        {
+            out.push(dropped_constraint(table, &format!("constraint `{name}`")));
+        }
+        AlterTableOperation::DropPrimaryKey { .. } if ctx.backend != Backend::Sqlite => {
+            out.push(dropped_constraint(table, "the primary key"));
+        }
         _ => {}
+    }
+}
+
+/// Atlas CD101, squawk's ban-drop-constraint.
+fn dropped_constraint(table: &sqlparser::ast::ObjectName, what: &str) -> Hit {
+    Hit {
+        code: "ban-drop-constraint",
+        message: format!("drops {what} of {}: the guarantee it gave (a foreign key, uniqueness, a check) stops at once, rows that break it can be written from then on, and adding it back later has to check every row", shown(table)),
+        help: "make sure no code relies on the guarantee; to replace a constraint, add the new one first (on PostgreSQL NOT VALID, then VALIDATE) and drop the old one after".into(),
     }
 }
 

@@ -59,6 +59,36 @@ pub(super) fn check(statement: &Statement, parsed: &Parsed, ctx: &Context<'_>, o
     }
 }
 
+/// `REINDEX`, read by a regex (sqlparser 0.59 has no REINDEX).
+pub(super) fn reindex(r: &crate::lint::parse::Reindex, ctx: &Context<'_>, out: &mut Vec<Hit>) {
+    if r.concurrently {
+        if ctx.in_transaction {
+            out.push(in_transaction("REINDEX CONCURRENTLY"));
+        }
+        return;
+    }
+    let name = ObjectName::from(vec![sqlparser::ast::Ident::new(
+        r.name
+            .rsplit('.')
+            .next()
+            .unwrap_or(&r.name)
+            .trim_matches('"'),
+    )]);
+    let on = match r.kind.as_str() {
+        "TABLE" if ctx.existing(&name) => format!("`{}`", r.name),
+        "TABLE" => return,
+        "INDEX" if !index_existed(&name, ctx) => return,
+        "INDEX" => index_table(&name, ctx)
+            .map_or_else(|| "the index's table".to_owned(), |t| format!("`{t}`")),
+        _ => format!("every table of {} `{}`", r.kind.to_lowercase(), r.name),
+    };
+    out.push(Hit {
+        code: "require-concurrent-reindex",
+        message: format!("takes a SHARE lock on {on} and ACCESS EXCLUSIVE on each index it rebuilds: reads and writes of the table wait until it ends (a query cannot even be planned while an index of its table is locked)"),
+        help: format!("REINDEX ... CONCURRENTLY (PostgreSQL 12+), with {CONCURRENT_HELP}"),
+    });
+}
+
 fn in_transaction(what: &str) -> Hit {
     Hit {
         code: "ban-concurrent-index-creation-in-transaction",

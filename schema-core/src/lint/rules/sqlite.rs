@@ -1,9 +1,12 @@
 //! SQLite: the table rebuild under foreign keys (DROP TABLE deletes every
 //! row first, which fires ON DELETE actions in the child tables), the
-//! foreign_keys pragma ignored inside a transaction, and ALTER TABLE forms
-//! SQLite does not have.
+//! foreign_keys pragma ignored inside a transaction, ALTER TABLE forms
+//! SQLite does not have (or not before the version `[lint]
+//! sqlite_version` names), and columns it will not drop.
 
-use sqlparser::ast::{AlterTableOperation, ColumnOption, Expr, ObjectType, Statement};
+use sqlparser::ast::{
+    AlterTableOperation, ColumnOption, Expr, GeneratedExpressionMode, ObjectType, Statement,
+};
 
 use super::{key, shown, Context, Hit};
 use crate::lint::parse::Parsed;
@@ -32,6 +35,12 @@ pub(super) fn check(
             name, operations, ..
         } => {
             for op in operations {
+                version(name, op, ctx, out);
+                if let AlterTableOperation::DropColumn { column_names, .. } = op {
+                    for column in column_names {
+                        out.extend(drop_column_fails(name, &column.value, ctx));
+                    }
+                }
                 let form = match op {
                     AlterTableOperation::AlterColumn { .. } => Some("ALTER COLUMN"),
                     AlterTableOperation::AddConstraint { .. } => Some("ADD CONSTRAINT"),
@@ -39,7 +48,30 @@ pub(super) fn check(
                     AlterTableOperation::ModifyColumn { .. }
                     | AlterTableOperation::ChangeColumn { .. } => Some("MODIFY/CHANGE COLUMN"),
                     AlterTableOperation::AddColumn { column_def, .. } => {
-                        column_def.options.iter().find_map(|o| match &o.option {
+                        let has = |f: fn(&ColumnOption) -> bool| {
+                            column_def.options.iter().any(|o| f(&o.option))
+                        };
+                        let references = has(|o| matches!(o, ColumnOption::ForeignKey { .. }));
+                        let non_null_default = has(
+                            |o| matches!(o, ColumnOption::Default(e) if !matches!(e, Expr::Value(v) if v.to_string().eq_ignore_ascii_case("NULL"))),
+                        );
+                        let stored = has(|o| {
+                            matches!(
+                                o,
+                                ColumnOption::Generated {
+                                    generation_expr_mode: Some(GeneratedExpressionMode::Stored),
+                                    ..
+                                }
+                            )
+                        });
+                        if stored {
+                            Some("ADD COLUMN ... GENERATED ... STORED (only VIRTUAL)")
+                        } else if references && non_null_default && ctx.foreign_keys {
+                            Some("ADD COLUMN ... REFERENCES with a non-NULL DEFAULT while foreign keys are on")
+                        } else {
+                            None
+                        }
+                        .or_else(|| column_def.options.iter().find_map(|o| match &o.option {
                             ColumnOption::Unique {
                                 is_primary: true, ..
                             } => Some("ADD COLUMN ... PRIMARY KEY"),
@@ -50,7 +82,7 @@ pub(super) fn check(
                                 Some("ADD COLUMN with a non-constant DEFAULT")
                             }
                             _ => None,
-                        })
+                        }))
                     }
                     _ => None,
                 };
@@ -65,6 +97,62 @@ pub(super) fn check(
         }
         _ => {}
     }
+}
+
+/// ALTER TABLE forms older SQLite versions do not have, when `[lint]
+/// sqlite_version` says the revisions run on one.
+fn version(
+    table: &sqlparser::ast::ObjectName,
+    op: &AlterTableOperation,
+    ctx: &Context<'_>,
+    out: &mut Vec<Hit>,
+) {
+    let Some(have) = ctx.sqlite_version else {
+        return;
+    };
+    let (form, need) = match op {
+        AlterTableOperation::RenameColumn { .. } => ("RENAME COLUMN", (3, 25)),
+        AlterTableOperation::DropColumn { .. } => ("DROP COLUMN", (3, 35)),
+        _ => return,
+    };
+    if have < need {
+        out.push(Hit {
+            code: "sqlite-alter-version",
+            message: format!("ALTER TABLE ... {form} on {} needs SQLite {}.{}, and `[lint] sqlite_version` says the revisions run on {}.{}: there the statement is a syntax error", shown(table), need.0, need.1, have.0, have.1),
+            help: "rebuild the table instead (CREATE TABLE new_t ...; INSERT INTO new_t SELECT ...; DROP TABLE t; ALTER TABLE new_t RENAME TO t), or raise the SQLite the app links".into(),
+        });
+    }
+}
+
+/// DROP COLUMN of a column SQLite refuses to drop on every version: part
+/// of the primary key, UNIQUE, indexed, or a foreign key's column.
+fn drop_column_fails(
+    table: &sqlparser::ast::ObjectName,
+    column: &str,
+    ctx: &Context<'_>,
+) -> Option<Hit> {
+    let t = ctx.table(table)?;
+    let named = |cs: &[String]| cs.iter().any(|c| c.eq_ignore_ascii_case(column));
+    let why = if t.primary_key.as_ref().is_some_and(|p| named(&p.columns)) {
+        "it is part of the PRIMARY KEY".to_owned()
+    } else if t.unique_constraints.iter().any(|u| named(&u.columns)) {
+        "it is UNIQUE".to_owned()
+    } else if let Some(i) = t.indexes.iter().find(|i| {
+        i.parts.iter().any(
+            |p| matches!(p, crate::schema::IndexPart::Column(c) if c.eq_ignore_ascii_case(column)),
+        )
+    }) {
+        format!("the index `{}` uses it", i.name)
+    } else if t.foreign_keys.iter().any(|f| named(&f.columns)) {
+        "a foreign key uses it".to_owned()
+    } else {
+        return None;
+    };
+    Some(Hit {
+        code: "sqlite-alter-unsupported",
+        message: format!("SQLite cannot drop `{column}` of {}: {why}; the statement fails", shown(table)),
+        help: "drop the index first if that is all, otherwise rebuild the table without the column (sqlite.org/lang_altertable.html, the 12 steps) in a revision with foreign keys off".into(),
+    })
 }
 
 /// `PRAGMA foreign_keys = ...`: ignored inside a transaction; outside one
