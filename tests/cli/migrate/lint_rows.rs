@@ -173,7 +173,13 @@ fn estimates(backend: Backend) {
         message("ban-drop-table", "`big`").contains(big),
         "{found:#?}"
     );
-    assert_eq!(found.len(), 3, "{found:#?}");
+    // Only the statement before the table is created again speaks of
+    // its live rows.
+    let on_unused: Vec<_> = found
+        .iter()
+        .filter(|(_, m)| m.contains("`unused` ("))
+        .collect();
+    assert_eq!(on_unused.len(), 1, "{found:#?}");
     assert!(
         message("ban-drop-table", "`unused`")
             .contains("`unused` (no rows, by the database's estimate)"),
