@@ -210,6 +210,35 @@ def main():
             )
     w("")
 
+    lint_runs = sorted(f for f in os.listdir(a.res) if f.startswith("lint-cold-"))
+    if lint_runs:
+        w("## `lint` beside `check`'s drift check, the last 5 revisions pending")
+        w("")
+        w("`check-drift` is `check --no-lint` (the drift check: the applied revisions")
+        w("replayed into a scratch database and compared with the live schema);")
+        w("`lint` lints the pending revisions, the schema before each one replayed;")
+        w("`check` does both. *Cold*: no replayed schema cached (each command replays);")
+        w("*warm*: the second run on an unchanged folder, reading the schemas back from")
+        w("the cache. The three in turn, round after round (`bench/interleave.py`);")
+        w("ratios are medians of the per-round ratios to `check-drift` of the same kind.")
+        w("")
+        w("| backend | N | check-drift cold | lint cold | ratio | check cold | ratio | check-drift warm | lint warm | check warm | rounds (cold, warm) |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for name in lint_runs:
+            backend, n = name[len("lint-cold-"):-len(".json")].rsplit("-", 1)
+            with open(os.path.join(a.res, name)) as f:
+                cold = json.load(f)
+            warm_path = os.path.join(a.res, f"lint-warm-{backend}-{n}.json")
+            with open(warm_path) as f:
+                warm = json.load(f)
+            c, cr, m = cold["median"], cold["ratio"], warm["median"]
+            w(
+                f"| {backend} | {n} | {ms(c['check-drift'])} | {ms(c['lint'])} | {cr['lint']:.2f}× | "
+                f"{ms(c['check'])} | {cr['check']:.2f}× | {ms(m['check-drift'])} | {ms(m['lint'])} | "
+                f"{ms(m['check'])} | {cold['rounds']}, {warm['rounds']} |"
+            )
+        w("")
+
     w(f"## peak memory of `upgrade head`, N = {nmax}")
     w("")
     w("Maximum resident set (`/usr/bin/time`), the binary's mapped pages included;")

@@ -4,6 +4,8 @@
 #   bench/run.sh           # N = 10, 100, 1000; writes bench/results.md
 #   bench/run.sh --quick   # smoke mode: N = 10, few runs, dev build, no
 #                          # embed!() build timing; under 2 minutes
+#   bench/run.sh --only=lint   # only lint and check on 300 revisions
+#                              # (with --quick: 20, SQLite only)
 #
 # Needs: hyperfine, sqlite3, psql, mariadb, python3, /usr/bin/time, and the
 # PostgreSQL (127.0.0.1:5432, user postgres, trust) and MariaDB
@@ -14,12 +16,14 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=0
+ONLY=
 OUT="$REPO/bench/results.md"
 for arg in "$@"; do
   case "$arg" in
     --quick) QUICK=1 ;;
     --out=*) OUT=${arg#--out=} ;;
-    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    --only=lint) ONLY=lint ;;
+    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -75,7 +79,7 @@ BIN="$CARGO_TARGET_DIR/$BIN_DIR/cargo-schema"
 # --features sqlite`): no PostgreSQL or MySQL driver, no TLS. Its own target
 # folder, so the two builds do not replace each other.
 SQLITE_BIN=
-if ((!QUICK)); then
+if ((!QUICK)) && [[ -z $ONLY ]]; then
   log "building the SQLite-only cargo-schema ($PROFILE)"
   CARGO_TARGET_DIR="$CARGO_TARGET_DIR/bench-sqlite-only" cargo build --manifest-path "$REPO/Cargo.toml" \
     -p cargo-schema --no-default-features --features sqlite --profile "$PROFILE" -q
@@ -201,7 +205,10 @@ others_down() { # project dir, url, reset command -> hyperfine arguments
 
 BACKENDS=(sqlite postgres mysql)
 
-for n in "${NS[@]}"; do
+# --only=lint: the lint section alone.
+NS_RUN=("${NS[@]}")
+[[ -n $ONLY ]] && NS_RUN=()
+for n in "${NS_RUN[@]}"; do
   runs=$RUNS_SMALL
   ((n >= 1000)) && runs=$RUNS_LARGE
   for backend in "${BACKENDS[@]}"; do
@@ -299,9 +306,47 @@ for n in "${NS[@]}"; do
   done
 done
 
+# lint's cost beside check's drift check, on a folder the size of
+# crates.io's (LINT_N revisions, the last LINT_PENDING pending): cold (no
+# replayed schema cached: each command replays the revisions into a scratch
+# database) and warm (the second run on an unchanged folder reads the
+# schemas back from CARGO_SCHEMA_CACHE_DIR/schemas). The three commands run
+# in turn, round after round (bench/interleave.py), so the ratios come from
+# the same rounds. `check` exits 3 with revisions pending: that is its
+# verdict, not a failure.
+LINT_N=300
+LINT_PENDING=5
+WARM_ROUNDS=$((ROUNDS * 4))
+LINT_BACKENDS=("${BACKENDS[@]}")
+# The smoke run only proves the steps work: SQLite, 20 revisions.
+((QUICK)) && LINT_N=20 WARM_ROUNDS=$ROUNDS LINT_BACKENDS=(sqlite)
+for backend in "${LINT_BACKENDS[@]}"; do
+  log "lint vs check on $LINT_N revisions, $LINT_PENDING pending: $backend"
+  dir=$(project "$LINT_N" "$backend" one)
+  ini="$dir/schema.ini"
+  eval "$(reset_cmd "$backend")"
+  applied=$(python3 -c "import hashlib; print(hashlib.sha1(b'bench-$((LINT_N - LINT_PENDING))').hexdigest()[:12])")
+  "$BIN" -q -c "$ini" upgrade "$applied"
+  verdict() { echo "$1 >/dev/null 2>&1 || [ \$? = 3 ]"; }
+  drift=$(verdict "$BIN -c '$ini' check --no-lint")
+  lint=$(verdict "$BIN -c '$ini' lint")
+  both=$(verdict "$BIN -c '$ini' check")
+  # The answers must not depend on the cache.
+  cold_out=$("$BIN" -c "$ini" lint --format json || true)
+  warm_out=$("$BIN" -c "$ini" lint --format json || true)
+  [[ $cold_out == "$warm_out" ]] || { echo "bench: lint's warm answer differs from its cold one" >&2; exit 1; }
+  python3 "$REPO/bench/interleave.py" "$RES/lint-cold-$backend-$LINT_N.json" "$ROUNDS" \
+    --prepare "rm -rf '$CARGO_SCHEMA_CACHE_DIR/schemas'" \
+    check-drift "$drift" lint "$lint" check "$both"
+  python3 "$REPO/bench/interleave.py" "$RES/lint-warm-$backend-$LINT_N.json" "$WARM_ROUNDS" \
+    check-drift "$drift" lint "$lint" check "$both"
+done
+
 # Graph operations in process (criterion): 10 000 and 100 000 revisions.
 log "graph operations (criterion)"
-if ((QUICK)); then
+if [[ -n $ONLY ]]; then
+  :
+elif ((QUICK)); then
   # Smoke: each benchmark once, on a small graph, in the test profile.
   BENCH_GRAPH_SIZES=1000 cargo test --manifest-path "$REPO/Cargo.toml" -p schema-core --bench graph -q >&2
 else
@@ -319,7 +364,8 @@ EMBED_TARGET="$CARGO_TARGET_DIR/bench-embed"
 build_runs=$RUNS_LARGE
 embed_ns=("$NMAX" 0)
 ((QUICK)) && embed_ns=()
-((QUICK)) || log "build cost: embed!() vs embed_migrations!, N=$NMAX and N=0"
+[[ -n $ONLY ]] && embed_ns=()
+((QUICK)) || [[ -n $ONLY ]] || log "build cost: embed!() vs embed_migrations!, N=$NMAX and N=0"
 for n in "${embed_ns[@]}"; do
   dir="$WORK/embed-$n"
   mkdir -p "$dir/migrations"

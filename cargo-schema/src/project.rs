@@ -391,6 +391,12 @@ impl ProjectContext {
         Ok(self.migrator.get_or_init(|| Arc::new(migrator)))
     }
 
+    /// The cache directory (folder snapshots, replayed schemas); `None`
+    /// with `--no-cache` or when no cache directory is known.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        cache_dir().filter(|_| !self.global.no_cache)
+    }
+
     /// Masks every password this project's configuration knows of.
     pub fn redactor(&self, engine: Option<&EngineSettings>) -> Redactor {
         engine.map_or_else(Redactor::default, |e| Redactor::for_url(&e.url))

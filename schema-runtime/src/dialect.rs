@@ -56,6 +56,15 @@ pub trait Dialect:
     /// ([`schema_core::url::Flavor`]).
     fn server_version(&mut self) -> Result<String, RunError>;
 
+    /// The server settings that shape what DDL creates (PostgreSQL's
+    /// `search_path` and encoding, MySQL's `sql_mode`, default engine,
+    /// character set and collation, table name case), as one string: the
+    /// replayed-schema cache keys on it beside the version. SQLite's are
+    /// all the connection's own (`connect_args`).
+    fn ddl_settings(&mut self) -> Result<String, RunError> {
+        Ok(String::new())
+    }
+
     /// Take the runner lock, waiting at most `timeout`.
     fn acquire_lock(&mut self, timeout: Duration) -> Result<(), RunError>;
 

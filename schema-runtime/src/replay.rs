@@ -65,6 +65,24 @@ where
         migrator: &Migrator,
         migration: &Migration,
     ) -> Result<Schema, ScratchError> {
+        self.apply_before(migrator, migration)?;
+        introspect_again(
+            &mut self.conn,
+            &IntrospectOptions::default(),
+            &mut self.kept,
+        )
+        .map_err(ScratchError::Read)
+    }
+
+    /// Apply everything `migration` needs (parents and `depends_on`) with
+    /// `migrator`, without reading the schema back: what
+    /// [`Replay::schema_before`] does first, for a replay that starts
+    /// late and must go through the same upgrades as one that did not.
+    pub fn apply_before(
+        &mut self,
+        migrator: &Migrator,
+        migration: &Migration,
+    ) -> Result<(), ScratchError> {
         for needed in migration.down_revisions.iter().chain(&migration.depends_on) {
             let target: Target = needed
                 .parse()
@@ -73,12 +91,7 @@ where
                 .upgrade(&mut self.conn, &target)
                 .map_err(ScratchError::Replay)?;
         }
-        introspect_again(
-            &mut self.conn,
-            &IntrospectOptions::default(),
-            &mut self.kept,
-        )
-        .map_err(ScratchError::Read)
+        Ok(())
     }
 
     /// The schema after `migration`'s up.sql and then its down.sql, run

@@ -15,7 +15,8 @@ use schema_core::schema::diesel::PrintSchemaSettings;
 
 use super::{OnDatabase, Reach, Report};
 use crate::cli::Format;
-use crate::ops::lint::lint_revisions;
+use crate::ops::git::Base;
+use crate::ops::lint::{lint_revisions, previous_at, previous_from, LintOptions};
 use crate::ops::{drift, print_schema, with_connection};
 use crate::output::check::{CheckView, DriftStatus, Finding};
 use crate::project::ProjectContext;
@@ -64,6 +65,20 @@ fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckView, Failure
         findings.push(Finding::multiple_heads(&several));
     }
     if !args.no_lint && !status.pending.is_empty() {
+        let mut notes = Vec::new();
+        let previous = match (&args.previous_schema, &args.base) {
+            (Some(file), _) => vec![previous_from(file)?],
+            (None, Some(reference)) => {
+                let base = Base::resolve(&project.located.root, reference)?;
+                previous_at(project, &base, &mut notes)?
+            }
+            (None, None) => Vec::new(),
+        };
+        if !project.global.quiet {
+            for note in &notes {
+                eprintln!("note: {note}");
+            }
+        }
         let graph = migrator.graph();
         let pending: Vec<_> = status.pending.iter().filter_map(|r| graph.get(r)).collect();
         let linted = lint_revisions(
@@ -71,9 +86,12 @@ fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckView, Failure
             &engine,
             &migrator,
             &pending,
-            !args.no_drift,
-            args.round_trip,
-            &[],
+            &LintOptions {
+                replay: !args.no_drift,
+                round_trip: args.round_trip,
+                previous: &previous,
+                against_database: false,
+            },
         )?;
         findings.extend(
             linted
@@ -105,7 +123,8 @@ fn view(project: &ProjectContext, args: &CheckArgs) -> Result<CheckView, Failure
             &migrator,
             &status,
             &stale_files,
-            project.global.verbose > 0
+            project.global.verbose,
+            project.cache_dir().as_deref()
         ))?;
         if let (Some(reason), false) = (&drift.status.reason, project.global.quiet) {
             eprintln!("warning: drift not checked: {reason}");
@@ -136,4 +155,15 @@ pub struct CheckArgs {
     /// down.sql brings the schema back to what it was before its up.sql.
     #[arg(long, conflicts_with = "no_lint")]
     pub round_trip: bool,
+    /// The previous release is git's REF: a pending revision may not drop
+    /// or rename what its schema.rs (the `file` of `[print_schema]`, read
+    /// at REF) declares, nor add a NOT NULL column without a default to its
+    /// tables, as `lint --base` checks. The pending revisions are still
+    /// those the database has not applied.
+    #[arg(long, value_name = "REF", conflicts_with = "no_lint")]
+    pub base: Option<String>,
+    /// The previous release's schema.rs, as `lint --previous-schema` takes
+    /// it (over the one `--base` reads).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_lint")]
+    pub previous_schema: Option<PathBuf>,
 }

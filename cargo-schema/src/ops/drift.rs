@@ -17,6 +17,7 @@ use schema_runtime::introspect::{introspect, IntrospectBackend, IntrospectOption
 use schema_runtime::scratch::built_schema;
 use schema_runtime::{Dialect, Migrator, Status};
 
+use super::schema_cache::{ReplayPlan, SchemaCache};
 use crate::output::check::{DriftStatus, Finding};
 use crate::Failure;
 
@@ -30,15 +31,19 @@ pub struct Drift {
 
 /// Compare the database `conn` is connected to (described by `engine`,
 /// at `status`) with what its applied revisions build, and with each of
-/// the `stale` schema.rs files (with its print_schema settings); `verbose`
-/// names the scratch database on stderr.
+/// the `stale` schema.rs files (with its print_schema settings); at
+/// `verbose` 1 the scratch database is named on stderr, at 2 the cache's
+/// use too. With `cache_dir`, what the
+/// applied revisions build is read from the replayed-schema cache when it
+/// holds it ([`super::schema_cache`]), and saved there when not.
 pub fn check<C>(
     conn: &mut C,
     engine: &EngineSettings,
     migrator: &Migrator,
     status: &Status,
     stale: &[(&PrintSchemaSettings, PathBuf)],
-    verbose: bool,
+    verbose: u8,
+    cache_dir: Option<&Path>,
 ) -> Result<Drift, Failure>
 where
     C: Dialect + LoadConnection,
@@ -59,11 +64,44 @@ where
         });
     }
     let created = |name: &str| {
-        if verbose {
+        if verbose > 0 {
             eprintln!("note: replaying the applied revisions into the scratch database {name}");
         }
     };
-    let built = match built_schema::<C>(migrator, engine, &status.heads, created) {
+    // The same cache as lint's: the schema before the first pending
+    // revision is the one the applied revisions build.
+    let cache = cache_dir.and_then(|dir| SchemaCache::open(dir, engine, migrator, conn).ok());
+    let mut plan = ReplayPlan::new(migrator.graph());
+    let key = match &cache {
+        Some(cache) if status.heads.iter().all(|h| plan.upgrade(h).is_some()) => {
+            Some(cache.key(&plan))
+        }
+        _ => None,
+    };
+    let cached = match (&cache, &key) {
+        (Some(cache), Some(key)) => cache.get(key),
+        _ => None,
+    };
+    if let (Some(cache), true) = (&cache, verbose > 1) {
+        let how = if cached.is_some() {
+            "read from"
+        } else {
+            "not in"
+        };
+        eprintln!(
+            "note: the schema the applied revisions build {how} the cache ({})",
+            cache.dir().display()
+        );
+    }
+    let replayed = match cached {
+        Some(built) => Ok(built),
+        None => built_schema::<C>(migrator, engine, &status.heads, created).inspect(|built| {
+            if let (Some(cache), Some(key)) = (&cache, &key) {
+                cache.put(key, built);
+            }
+        }),
+    };
+    let built = match replayed {
         Ok(built) => built,
         Err(e) => {
             return Ok(Drift {

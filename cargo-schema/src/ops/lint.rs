@@ -21,13 +21,15 @@ use schema_core::schema::Schema;
 use schema_core::sql;
 use schema_core::url::Backend;
 use schema_core::{ConfigError, EngineSettings};
-use schema_runtime::introspect::IntrospectBackend;
+use schema_runtime::connect::establish;
+use schema_runtime::introspect::{row_estimates, IntrospectBackend};
 use schema_runtime::replay::Replay;
 use schema_runtime::scratch::ScratchError;
 use schema_runtime::{Dialect, Migrator};
 
 use super::git::Base;
 use super::print_schema;
+use super::schema_cache::{ReplayPlan, SchemaCache};
 use crate::output::lint::LintView;
 use crate::project::ProjectContext;
 use crate::Failure;
@@ -55,20 +57,36 @@ pub fn config(project: &ProjectContext) -> Result<LintConfig, Failure> {
     })
 }
 
-/// Lint `revisions` (in upgrade order) of the project, the schema before
-/// each one built by replay unless `replay` is false; with `round_trip`,
-/// also prove in the scratch database that each one's down.sql brings the
-/// schema back to what it was before its up.sql; against the previous
-/// release's schema.rs files `previous` (none: not checked).
+/// How [`lint_revisions`] lints.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LintOptions<'p> {
+    /// Build the schema before each revision by replay (else every table
+    /// a statement names is taken to exist).
+    pub replay: bool,
+    /// Also prove in the scratch database that each revision's down.sql
+    /// brings the schema back to what it was before its up.sql.
+    pub round_trip: bool,
+    /// The previous release's schema.rs files (none: not checked).
+    pub previous: &'p [PreviousRelease],
+    /// Give findings the live tables' row estimates, read on a read-only
+    /// session ([`schema_runtime::introspect::row_estimates`]).
+    pub against_database: bool,
+}
+
+/// Lint `revisions` (in upgrade order) of the project as `options` say.
 pub fn lint_revisions(
     project: &ProjectContext,
     engine: &EngineSettings,
     migrator: &Migrator,
     revisions: &[&Migration],
-    replay: bool,
-    round_trip: bool,
-    previous: &[PreviousRelease],
+    options: &LintOptions<'_>,
 ) -> Result<LintView, Failure> {
+    let LintOptions {
+        replay,
+        round_trip,
+        previous,
+        against_database,
+    } = *options;
     let config = config(project)?;
     let mut skipped = HashSet::new();
     if let Some(rev) = &config.start_after {
@@ -84,6 +102,9 @@ pub fn lint_revisions(
         .filter(|m| !skipped.contains(&m.revision))
         .collect();
     let verbose = project.global.verbose > 0;
+    // What the cache did is a detail, said at -vv as the folder
+    // snapshot's use is.
+    let cache_notes = project.global.verbose > 1;
     let run = Run {
         engine,
         migrator,
@@ -92,7 +113,10 @@ pub fn lint_revisions(
         replay: replay || round_trip,
         round_trip,
         verbose,
+        cache_notes,
         previous,
+        cache_dir: project.cache_dir(),
+        against_database,
     };
     match engine.url.backend() {
         #[cfg(feature = "sqlite")]
@@ -125,17 +149,45 @@ struct Run<'a> {
     replay: bool,
     round_trip: bool,
     verbose: bool,
+    cache_notes: bool,
     previous: &'a [PreviousRelease],
+    cache_dir: Option<PathBuf>,
+    against_database: bool,
 }
 
 impl Run<'_> {
+    /// The replayed-schema cache, when there is a cache directory and the
+    /// server (SQLite: the library) says its version. A round trip leaves
+    /// the scratch database where no cached schema can stand in for it.
+    fn cache<C: Dialect>(&self) -> Option<SchemaCache> {
+        if !self.replay || self.round_trip || self.revisions.is_empty() {
+            return None;
+        }
+        let dir = self.cache_dir.as_deref()?;
+        let mut settings = self.engine.clone();
+        if C::BACKEND == Backend::Sqlite {
+            // The version of the library linked in, without touching (or
+            // creating) the live file.
+            settings.url = schema_core::url::DatabaseUrl::parse(
+                ":memory:",
+                schema_core::url::UrlStyle::Diesel,
+            )
+            .ok()?;
+        }
+        let mut conn: C = establish(&settings).ok()?;
+        SchemaCache::open(dir, self.engine, self.migrator, &mut conn).ok()
+    }
+
     fn lint<C>(&self) -> Result<LintView, Failure>
     where
         C: Dialect + LoadConnection,
         C::Backend: IntrospectBackend,
     {
         let mut notes = Vec::new();
-        let mut scratch = None;
+        let mut scratch: Option<Replay<C>> = None;
+        // Set once the schema before the revisions left can no longer be
+        // known (no scratch database, or a revision failed in it).
+        let mut gave_up = !self.replay;
         let verbose = self.verbose;
         let start = || {
             Replay::<C>::start(self.engine, |name| {
@@ -144,16 +196,28 @@ impl Run<'_> {
                 }
             })
         };
-        if self.replay && !self.revisions.is_empty() {
-            match start() {
-                Ok(r) => scratch = Some(r),
-                Err(e) => notes.push(format!("the schema before each revision is not known ({e}); every table a statement names is taken to exist already")),
-            }
-        } else if !self.replay {
+        if !self.replay {
             notes.push(
                 "--no-replay: every table a statement names is taken to exist already".to_owned(),
             );
         }
+        let rows = if self.against_database {
+            let mut conn: C = establish(self.engine)?;
+            let rows = row_estimates(&mut conn)?;
+            if verbose {
+                eprintln!(
+                    "note: row estimates of {} tables read from the live database on a read-only session",
+                    rows.len()
+                );
+            }
+            Some(rows)
+        } else {
+            None
+        };
+        let cache = self.cache::<C>();
+        let mut plan = ReplayPlan::new(self.migrator.graph());
+        let mut planned = cache.is_some();
+        let mut from_cache = 0;
         let transactional =
             C::TRANSACTIONAL_DDL && self.migrator.options().transactional_ddl != Some(false);
         let galera = C::BACKEND == Backend::Mysql
@@ -167,15 +231,62 @@ impl Run<'_> {
         );
         let base = std::env::current_dir().unwrap_or_default();
         let mut findings = Vec::new();
-        for m in self.revisions {
-            let before = match scratch.as_mut().map(|r| r.schema_before(self.migrator, m)) {
-                Some(Ok(schema)) => Some(schema),
-                Some(Err(e)) => {
-                    notes.push(format!("the schema before {} and later revisions is not known: {e}; their tables are taken to exist already", m.revision));
-                    scratch = None;
-                    None
+        for (i, m) in self.revisions.iter().enumerate() {
+            let key = match &cache {
+                Some(cache) if planned => {
+                    planned = plan.before(m).is_some();
+                    planned.then(|| cache.key(&plan))
                 }
-                None => None,
+                _ => None,
+            };
+            let cached = match (&cache, &key) {
+                (Some(cache), Some(key)) => cache.get(key),
+                _ => None,
+            };
+            let before = if let Some(schema) = cached {
+                from_cache += 1;
+                Some(schema)
+            } else {
+                if scratch.is_none() && !gave_up {
+                    // Started late, the replay goes through the upgrades
+                    // of the revisions before this one first, so that the
+                    // scratch database holds what the plan says it does.
+                    let started = start().map_err(|e| e.to_string()).and_then(|mut r| {
+                        for earlier in &self.revisions[..i] {
+                            r.apply_before(self.migrator, earlier).map_err(|e| {
+                                format!("{e} (replaying what {} needs)", earlier.revision)
+                            })?;
+                        }
+                        Ok(r)
+                    });
+                    match started {
+                        Ok(r) => {
+                            if self.cache_notes && C::BACKEND == Backend::Sqlite {
+                                eprintln!("note: replaying the revisions before each linted one into an in-memory database");
+                            }
+                            scratch = Some(r);
+                        }
+                        Err(e) => {
+                            gave_up = true;
+                            notes.push(format!("the schema before each revision is not known ({e}); every table a statement names is taken to exist already"));
+                        }
+                    }
+                }
+                match scratch.as_mut().map(|r| r.schema_before(self.migrator, m)) {
+                    Some(Ok(schema)) => {
+                        if let (Some(cache), Some(key)) = (&cache, &key) {
+                            cache.put(key, &schema);
+                        }
+                        Some(schema)
+                    }
+                    Some(Err(e)) => {
+                        notes.push(format!("the schema before {} and later revisions is not known: {e}; their tables are taken to exist already", m.revision));
+                        scratch = None;
+                        gave_up = true;
+                        None
+                    }
+                    None => None,
+                }
             };
             let allow = metadata_allow(m)?;
             let file = m.file_path("up.sql");
@@ -201,6 +312,7 @@ impl Run<'_> {
                 sqlite_foreign_keys: foreign_keys,
                 metadata_allow: &allow,
                 previous: self.previous,
+                rows: rows.as_ref(),
                 galera,
             };
             findings.extend(lint_revision(&input, self.config));
@@ -224,7 +336,10 @@ impl Run<'_> {
                                 scratch = None;
                                 match start() {
                                     Ok(r) => scratch = Some(r),
-                                    Err(e) => notes.push(format!("the schema before the revisions after {} is not known ({e})", m.revision)),
+                                    Err(e) => {
+                                        gave_up = true;
+                                        notes.push(format!("the schema before the revisions after {} is not known ({e})", m.revision));
+                                    }
                                 }
                             }
                         }
@@ -235,6 +350,13 @@ impl Run<'_> {
                     )),
                 }
             }
+        }
+        if let (Some(cache), true) = (&cache, self.cache_notes) {
+            eprintln!(
+                "note: the schema before {from_cache} of {} linted revisions read from the cache ({})",
+                self.revisions.len(),
+                cache.dir().display()
+            );
         }
         let revisions = self.revisions.iter().map(|m| m.revision.clone()).collect();
         Ok(LintView::new(revisions, findings, notes))

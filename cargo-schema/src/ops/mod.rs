@@ -9,6 +9,7 @@ pub mod git;
 pub mod lint;
 pub mod print_schema;
 pub mod revision;
+pub mod schema_cache;
 pub mod status;
 
 /// Ends the connection of a single-database command that only read.

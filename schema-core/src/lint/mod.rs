@@ -13,6 +13,7 @@
 
 mod allow;
 mod parse;
+mod rows;
 mod rules;
 
 use std::collections::{HashMap, HashSet};
@@ -25,6 +26,7 @@ use crate::schema::Schema;
 use crate::url::Backend;
 
 pub use allow::{Level, LintConfig};
+pub use rows::{Estimate, RowEstimates, SQLITE_COUNT_LIMIT};
 pub use rules::RULES;
 
 /// How bad a finding is: errors fail `lint` and `check` (exit 3).
@@ -131,6 +133,9 @@ pub struct RevisionInput<'a> {
     /// The previous release's schema.rs files (one per `[print_schema]`
     /// file), when known (`--base`, `--previous-schema`).
     pub previous: &'a [PreviousRelease],
+    /// The live database's row estimates (`--against-database`): findings
+    /// name them beside the tables that existed before the revision.
+    pub rows: Option<&'a RowEstimates>,
     /// The target is a node of a Galera cluster (MySQL/MariaDB): its own
     /// limits are checked too.
     pub galera: bool,
@@ -151,6 +156,9 @@ pub(crate) struct Context<'a> {
     /// The columns of each table created earlier in this revision,
     /// lower-cased (a rebuild's new table).
     pub created_columns: HashMap<String, Vec<String>>,
+    /// The live database's row estimates, when read.
+    #[allow(dead_code)] // for rules that weigh a table's size
+    pub rows: Option<&'a RowEstimates>,
     /// A rebuild's new table -> the table it replaces (both lower-cased).
     pub rebuild_of: HashMap<String, String>,
     /// Whether a lock timeout holds for the statement (runner setting or
@@ -191,6 +199,7 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
         rebuilt: HashSet::new(),
         previous: input.previous,
         created_columns: HashMap::new(),
+        rows: input.rows,
         rebuild_of: HashMap::new(),
         lock_timeout: input.lock_timeout,
         statement_timeout: input.statement_timeout,
@@ -247,6 +256,13 @@ pub fn lint_revision(input: &RevisionInput<'_>, config: &LintConfig) -> Vec<Find
             {
                 continue;
             }
+            let hit = match ctx.rows {
+                Some(rows) => Hit {
+                    message: rows.annotate(&hit.message, |name| ctx.existing(name)),
+                    ..hit
+                },
+                None => hit,
+            };
             findings.push(place(hit, statement.line, &statement.text));
         }
     }

@@ -257,6 +257,7 @@ fn every_squawk_finding_maps_to_ours_or_a_listed_difference() {
                 metadata_allow: &[],
                 previous: &[],
                 galera: false,
+                rows: None,
             };
             let codes: Vec<_> = lint_revision(&input, &LintConfig::default())
                 .into_iter()

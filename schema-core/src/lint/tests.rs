@@ -61,6 +61,7 @@ fn codes_with(
         sqlite_foreign_keys: true,
         metadata_allow: &[],
         previous: &[],
+        rows: None,
         galera: false,
     };
     lint_revision(&input, config)
@@ -345,6 +346,7 @@ fn codes_timed(
         metadata_allow: &[],
         previous: &[],
         galera: false,
+        rows: None,
     };
     lint_revision(&input, &LintConfig::default())
         .into_iter()
@@ -523,6 +525,7 @@ fn data_dependent_changes() {
         metadata_allow: &[],
         previous: &[],
         galera: false,
+        rows: None,
     };
     let found = lint_revision(&input, &LintConfig::default());
     assert!(
@@ -695,6 +698,7 @@ fn against_previous(sql: &str, backend: Backend, previous: &str) -> Vec<(&'stati
         sqlite_foreign_keys: false,
         metadata_allow: &[],
         previous: std::slice::from_ref(&previous),
+        rows: None,
         galera: false,
     };
     lint_revision(&input, &LintConfig::default())
@@ -774,6 +778,7 @@ fn galera_limits() {
             metadata_allow: &[],
             previous: &[],
             galera: on,
+            rows: None,
         };
         lint_revision(&input, &LintConfig::default())
             .into_iter()

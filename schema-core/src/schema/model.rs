@@ -4,12 +4,12 @@
 //! name, columns by position, constraints and indexes by name), so two
 //! readings of the same database compare equal and serialize identically.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::url::Backend;
 
 /// A database's schema: its tables, views and types.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schema {
     /// The backend it was read from.
     pub backend: Backend,
@@ -64,7 +64,7 @@ impl Schema {
 }
 
 /// A table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
     /// Its schema (PostgreSQL) or database (MySQL); `None` on SQLite.
     pub schema: Option<String>,
@@ -85,7 +85,7 @@ pub struct Table {
     /// The table's comment.
     pub comment: Option<String>,
     /// SQLite `WITHOUT ROWID`.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub without_rowid: bool,
 }
 
@@ -132,7 +132,7 @@ impl Table {
 }
 
 /// A column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
     /// Its name.
     pub name: String,
@@ -146,11 +146,11 @@ pub struct Column {
     /// brackets (`character varying(20)`, `numeric(10,2)`, `integer[]`).
     pub full_type: String,
     /// The schema of the type (PostgreSQL).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_schema: Option<String>,
     /// The domain the column is declared with (PostgreSQL), as
     /// `(schema, name)`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<(String, String)>,
     /// diesel's SQL type for the column as `diesel print-schema` infers it
     /// with default settings (`Int4`, `Text`, ...), without `Nullable` or
@@ -161,18 +161,18 @@ pub struct Column {
     /// The default expression, as the database prints it.
     pub default: Option<String>,
     /// Where values come from when none is given, beyond a default.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
     /// A generated column's expression.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated: Option<String>,
     /// The declared length of a character or binary type.
     pub max_length: Option<u64>,
     /// A PostgreSQL array.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub array: bool,
     /// A MySQL `UNSIGNED` number.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unsigned: bool,
     /// The column's comment.
     pub comment: Option<String>,
@@ -203,7 +203,7 @@ impl Column {
 }
 
 /// How a column numbers its rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Identity {
     /// PostgreSQL `GENERATED ALWAYS AS IDENTITY`.
@@ -220,7 +220,7 @@ pub enum Identity {
 }
 
 /// A primary key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrimaryKey {
     /// The constraint's name, where the database has one.
     pub name: Option<String>,
@@ -229,7 +229,7 @@ pub struct PrimaryKey {
 }
 
 /// A foreign key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForeignKey {
     /// The constraint's name, where the database has one.
     pub name: Option<String>,
@@ -249,7 +249,7 @@ pub struct ForeignKey {
 }
 
 /// A unique constraint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UniqueConstraint {
     /// Its name, where the database has one.
     pub name: Option<String>,
@@ -258,7 +258,7 @@ pub struct UniqueConstraint {
 }
 
 /// An index that backs no constraint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Index {
     /// Its name.
     pub name: String,
@@ -275,7 +275,7 @@ pub struct Index {
 }
 
 /// One key of an index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IndexPart {
     /// A column.
@@ -292,7 +292,7 @@ pub enum IndexPart {
 }
 
 /// A check constraint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckConstraint {
     /// Its name, where the database has one.
     pub name: Option<String>,
@@ -301,7 +301,7 @@ pub struct CheckConstraint {
 }
 
 /// A view.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct View {
     /// Its schema or database; `None` on SQLite.
     pub schema: Option<String>,
@@ -310,14 +310,14 @@ pub struct View {
     /// The query, as the database prints it.
     pub definition: String,
     /// A PostgreSQL materialized view.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub materialized: bool,
     /// The view's comment.
     pub comment: Option<String>,
 }
 
 /// A PostgreSQL enum.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnumType {
     /// Its schema.
     pub schema: Option<String>,
@@ -330,7 +330,7 @@ pub struct EnumType {
 }
 
 /// A PostgreSQL type other than an enum: composite, domain or range.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomType {
     /// Its schema.
     pub schema: Option<String>,
@@ -344,7 +344,7 @@ pub struct CustomType {
 }
 
 /// Kinds of [`CustomType`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CustomTypeKind {
     /// `CREATE TYPE ... AS (...)`.

@@ -36,7 +36,7 @@ mod redact;
 pub use flavor::{Flavor, GALERA_MARK};
 
 /// A database backend cargo-schema can drive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// SQLite, bundled: the embedded default.

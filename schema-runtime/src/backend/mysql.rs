@@ -48,6 +48,10 @@ macro_rules! mysql_dialect {
                 })
             }
 
+            fn ddl_settings(&mut self) -> Result<String, RunError> {
+                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("CONCAT_WS(' ', @@sql_mode, @@default_storage_engine, @@character_set_server, @@collation_server, @@lower_case_table_names, @@explicit_defaults_for_timestamp)")).get_result(self)?)
+            }
+
             fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
                 // Only our own table names reach here, never user input.
                 let query = format!("EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '{name}')");

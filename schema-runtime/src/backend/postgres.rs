@@ -85,6 +85,10 @@ macro_rules! postgres_dialect {
                 Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("version()")).get_result(self)?)
             }
 
+            fn ddl_settings(&mut self) -> Result<String, RunError> {
+                Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("concat_ws(' ', current_setting('search_path'), current_setting('server_encoding'))")).get_result(self)?)
+            }
+
             fn table_exists(&mut self, name: &str) -> Result<bool, RunError> {
                 // Only our own table names reach here, never user input.
                 let query = format!("to_regclass('{name}') IS NOT NULL");

@@ -25,6 +25,7 @@ use std::collections::HashMap;
 
 use diesel::connection::LoadConnection;
 use diesel::Connection;
+use schema_core::lint::RowEstimates;
 use schema_core::schema::{diesel::default_sql_type, Schema, Table};
 
 use crate::error::RunError;
@@ -62,6 +63,31 @@ pub trait IntrospectBackend: diesel::backend::Backend + Sized {
         let _ = kept;
         Self::read_schema(conn, options)
     }
+
+    /// Make the session read-only (PostgreSQL's
+    /// `default_transaction_read_only`, MariaDB's `SET SESSION TRANSACTION
+    /// READ ONLY`, SQLite's `query_only`), then read each table's row
+    /// estimate with catalog queries (see [`row_estimates`]).
+    fn read_row_estimates<C>(conn: &mut C) -> Result<RowEstimates, RunError>
+    where
+        C: Connection<Backend = Self> + LoadConnection;
+}
+
+/// The live database's row estimates for `lint --against-database`, read
+/// with catalog queries only on a session first made read-only, so that
+/// nothing it runs can write: PostgreSQL's `pg_class.reltuples` (or
+/// `pg_stat_user_tables.n_live_tup` for a table never analyzed), MariaDB's
+/// `information_schema.TABLES.TABLE_ROWS`, SQLite's `sqlite_stat1` after
+/// an ANALYZE, else a count that stops past
+/// [`schema_core::lint::SQLITE_COUNT_LIMIT`] rows. The session stays
+/// read-only: give it a connection of its own. Bookkeeping tables are
+/// left out.
+pub fn row_estimates<C>(conn: &mut C) -> Result<RowEstimates, RunError>
+where
+    C: Connection + LoadConnection,
+    C::Backend: IntrospectBackend,
+{
+    <C::Backend as IntrospectBackend>::read_row_estimates(conn)
 }
 
 /// What one read of a database keeps for the next through

@@ -5,6 +5,7 @@ use diesel::connection::LoadConnection;
 use diesel::mysql::Mysql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
+use schema_core::lint::{Estimate, RowEstimates};
 use schema_core::schema::{
     CheckConstraint, Column, ForeignKey, Identity, Index, IndexPart, PrimaryKey, Schema, Table,
     UniqueConstraint, View,
@@ -105,6 +106,32 @@ struct CheckRow {
 }
 
 impl IntrospectBackend for Mysql {
+    fn read_row_estimates<C>(conn: &mut C) -> Result<RowEstimates, RunError>
+    where
+        C: Connection<Backend = Self> + LoadConnection,
+    {
+        conn.batch_execute("SET SESSION TRANSACTION READ ONLY")?;
+        let current: NameRow = diesel::sql_query("SELECT DATABASE() AS name").get_result(conn)?;
+        let mut estimates = RowEstimates::new(current.name.clone());
+        // InnoDB's TABLE_ROWS is an estimate from sampled pages, kept by
+        // its persistent statistics.
+        let rows: Vec<EstimateRow> = diesel::sql_query(
+            "SELECT CAST(TABLE_NAME AS CHAR) AS name, CAST(TABLE_ROWS AS SIGNED) AS estimate \
+             FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'",
+        )
+        .load(conn)?;
+        for r in rows {
+            if crate::bookkeeping::TABLES.contains(&r.name.as_str()) {
+                continue;
+            }
+            if let Some(n) = r.estimate.and_then(|n| u64::try_from(n).ok()) {
+                estimates.insert(current.name.as_deref(), &r.name, Estimate::About(n));
+            }
+        }
+        Ok(estimates)
+    }
+
     fn read_schema<C>(conn: &mut C, options: &IntrospectOptions) -> Result<Schema, RunError>
     where
         C: Connection<Backend = Self> + LoadConnection,
@@ -331,4 +358,12 @@ where
     }
     schema.tables.extend(own);
     Ok(())
+}
+
+#[derive(QueryableByName)]
+struct EstimateRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    estimate: Option<i64>,
 }

@@ -6,6 +6,7 @@ use diesel::connection::LoadConnection;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Integer, Nullable, Text};
+use schema_core::lint::{Estimate, RowEstimates};
 use schema_core::schema::{
     CheckConstraint, Column, CustomType, CustomTypeKind, EnumType, ForeignKey, Identity, Index,
     IndexPart, PrimaryKey, Schema, Table, UniqueConstraint, View,
@@ -140,6 +141,37 @@ struct TypeRow {
 }
 
 impl IntrospectBackend for Pg {
+    fn read_row_estimates<C>(conn: &mut C) -> Result<RowEstimates, RunError>
+    where
+        C: Connection<Backend = Self> + LoadConnection,
+    {
+        conn.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
+        let current: NameRow =
+            diesel::sql_query("SELECT CAST(current_schema() AS TEXT) AS name").get_result(conn)?;
+        let mut estimates = RowEstimates::new(current.name);
+        // reltuples is -1 until the first VACUUM or ANALYZE (PostgreSQL
+        // 14 and later; 0 before): the statistics' live count then.
+        let rows: Vec<EstimateRow> = diesel::sql_query(format!(
+            "SELECT CAST(n.nspname AS TEXT) AS schema, CAST(c.relname AS TEXT) AS name, \
+                    CASE WHEN c.reltuples > 0 OR s.n_live_tup IS NULL \
+                         THEN CAST(c.reltuples AS BIGINT) ELSE s.n_live_tup END AS estimate \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \
+             WHERE c.relkind IN ('r', 'p') AND {SCHEMA_FILTER}"
+        ))
+        .bind::<Array<Text>, _>(Vec::<String>::new())
+        .load(conn)?;
+        for r in rows {
+            if crate::bookkeeping::TABLES.contains(&r.name.as_str()) {
+                continue;
+            }
+            if let Some(n) = r.estimate.and_then(|n| u64::try_from(n).ok()) {
+                estimates.insert(Some(&r.schema), &r.name, Estimate::About(n));
+            }
+        }
+        Ok(estimates)
+    }
+
     fn read_schema<C>(conn: &mut C, options: &IntrospectOptions) -> Result<Schema, RunError>
     where
         C: Connection<Backend = Self> + LoadConnection,
@@ -412,4 +444,14 @@ fn balanced(s: &str) -> bool {
         }
     }
     depth == 0
+}
+
+#[derive(QueryableByName)]
+struct EstimateRow {
+    #[diesel(sql_type = Text)]
+    schema: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Nullable<diesel::sql_types::BigInt>)]
+    estimate: Option<i64>,
 }

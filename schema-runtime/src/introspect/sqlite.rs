@@ -9,6 +9,7 @@ use diesel::connection::LoadConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Nullable, Text};
 use diesel::sqlite::Sqlite;
+use schema_core::lint::{Estimate, RowEstimates, SQLITE_COUNT_LIMIT};
 use schema_core::schema::{
     CheckConstraint, Column, ForeignKey, Identity, Index, IndexPart, PrimaryKey, Schema, Table,
     UniqueConstraint, View,
@@ -98,6 +99,62 @@ fn literal(name: &str) -> String {
 }
 
 impl IntrospectBackend for Sqlite {
+    fn read_row_estimates<C>(conn: &mut C) -> Result<RowEstimates, RunError>
+    where
+        C: Connection<Backend = Self> + LoadConnection,
+    {
+        conn.batch_execute("PRAGMA query_only = ON")?;
+        let mut estimates = RowEstimates::new(None);
+        let tables: Vec<NameOnlyRow> = diesel::sql_query(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+        )
+        .load(conn)?;
+        // ANALYZE's statistics when it ran: the first number of a
+        // table's `stat` is its row count.
+        let analyzed: Vec<StatRow> = if diesel::sql_query(
+            "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'",
+        )
+        .get_result::<CountRow>(conn)?
+        .n
+            > 0
+        {
+            diesel::sql_query("SELECT tbl, stat FROM sqlite_stat1").load(conn)?
+        } else {
+            Vec::new()
+        };
+        for t in tables {
+            if crate::bookkeeping::TABLES.contains(&t.name.as_str()) {
+                continue;
+            }
+            let stat = analyzed
+                .iter()
+                .find(|s| s.tbl == t.name)
+                .and_then(|s| s.stat.split(' ').next()?.parse::<u64>().ok());
+            let estimate = match stat {
+                Some(n) => Estimate::About(n),
+                None => {
+                    // No statistics: count, but never past the limit, so
+                    // that a large file is not read through.
+                    let limit = SQLITE_COUNT_LIMIT;
+                    let counted: CountRow = diesel::sql_query(format!(
+                        "SELECT count(*) AS n FROM (SELECT 1 FROM \"{}\" LIMIT {})",
+                        t.name.replace('"', "\"\""),
+                        limit + 1
+                    ))
+                    .get_result(conn)?;
+                    let n = u64::try_from(counted.n).unwrap_or(0);
+                    if n > limit {
+                        Estimate::AtLeast(limit)
+                    } else {
+                        Estimate::About(n)
+                    }
+                }
+            };
+            estimates.insert(None, &t.name, estimate);
+        }
+        Ok(estimates)
+    }
+
     fn read_schema<C>(conn: &mut C, _options: &IntrospectOptions) -> Result<Schema, RunError>
     where
         C: Connection<Backend = Self> + LoadConnection,
@@ -394,4 +451,24 @@ mod tests {
         );
         assert_eq!(predicate("CREATE INDEX i ON t (a)"), None);
     }
+}
+
+#[derive(QueryableByName)]
+struct NameOnlyRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
+struct StatRow {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    stat: String,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }

@@ -39,6 +39,7 @@ fn lint(
         sqlite_foreign_keys: foreign_keys,
         metadata_allow: &[],
         previous: &[],
+        rows: None,
         galera: false,
     };
     lint_revision(&input, &LintConfig::default())
@@ -64,6 +65,7 @@ fn untimed_codes(
         metadata_allow: &[],
         previous: &[],
         galera: false,
+        rows: None,
     };
     lint_revision(&input, &LintConfig::default())
         .into_iter()

@@ -51,9 +51,10 @@ fn database_exists(ctx: &Ctx, name: &str) -> bool {
 }
 
 /// Runs `-v check` (expecting `code`) and asserts that the scratch
-/// database it used, on a server backend, is gone.
+/// database it used, on a server backend, is gone. Without the cache, so
+/// that every run replays (an earlier run's schema would need none).
 fn check_leaves_no_scratch(ctx: &Ctx, code: i32) -> String {
-    let out = ctx.run(&["-v", "check"]);
+    let out = ctx.run(&["--no-cache", "-v", "check"]);
     out.code(code);
     if ctx.db.backend() != Backend::Sqlite {
         let name = scratch_name(&out.stderr)

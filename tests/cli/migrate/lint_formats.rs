@@ -231,6 +231,78 @@ fn base_ref(backend: Backend) {
 
 on_backends!(base_ref);
 
+/// The messages of `check`'s `breaks-previous-release` findings, in order.
+fn check_breaks(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no findings in {report:#}"))
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .filter(|m| m.contains("error[breaks-previous-release]"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `check` takes the previous release as `lint` does: from `--base REF`
+/// (its schema.rs read at REF; the revisions checked are still those the
+/// database has not applied) or `--previous-schema FILE`.
+fn check_previous_release(backend: Backend) {
+    let Some(ctx) = project(backend) else { return };
+    let root = ctx.root();
+    ctx.ini("\n[print_schema]\nfile = src/schema.rs\n");
+    ctx.project.file("src/schema.rs", SCHEMA_RS);
+    ctx.project.file("old/schema.rs", SCHEMA_RS);
+    git(&root, &["init", "-q"]);
+    git(&root, &["add", "-A"]);
+    git(&root, &["commit", "-qm", "release 1"]);
+    git(&root, &["tag", "v1"]);
+    // The work tree's schema.rs already follows R2: not what v1 runs.
+    ctx.project.file(
+        "src/schema.rs",
+        "diesel::table! {\n    users (id) {\n        id -> Integer,\n    }\n}\n",
+    );
+    ctx.run(&["upgrade", R1]).code(0);
+    // What `lint` says of R2 is what `check` says, as a finding each.
+    let expected: Vec<String> = r2_breaks("v1:src/schema.rs")
+        .into_iter()
+        .map(|(_, line, message)| {
+            format!("{R2_DIR}/up.sql:{line}: error[breaks-previous-release]: {message}")
+        })
+        .collect();
+    let out = ctx.run(&["check", "--no-drift", "--base", "v1", "--format", "json"]);
+    out.code(3);
+    let got = check_breaks(&out.json());
+    assert_eq!(got.len(), expected.len(), "{got:#?}");
+    for (got, expected) in got.iter().zip(&expected) {
+        assert!(got.starts_with(expected), "{got}\nwanted {expected}");
+    }
+    let out = ctx.run(&[
+        "check",
+        "--previous-schema",
+        "old/schema.rs",
+        "--format",
+        "json",
+    ]);
+    out.code(3);
+    assert_eq!(check_breaks(&out.json()).len(), 3);
+    // Without either, the rule has nothing to check against.
+    let out = ctx.run(&["check", "--format", "json"]);
+    assert_eq!(check_breaks(&out.json()), Vec::<String>::new());
+    let out = ctx.run(&["check", "--previous-schema", "old/missing.rs"]);
+    out.code(2);
+    assert!(
+        out.stderr
+            .contains("--previous-schema: cannot read old/missing.rs"),
+        "{}",
+        out.stderr
+    );
+    let out = ctx.run(&["check", "--base", "v9"]);
+    out.code(2);
+    assert!(out.stderr.contains("`--base v9`: "), "{}", out.stderr);
+}
+
+on_backends!(check_previous_release);
+
 /// Outside a git repository `--base` says so.
 #[test]
 fn base_outside_a_repository() {
