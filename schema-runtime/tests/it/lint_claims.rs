@@ -91,6 +91,7 @@ const BOUND: Duration = Duration::from_secs(30);
 #[cfg(any(feature = "postgres", feature = "postgres-libpq"))]
 mod postgres {
     use super::*;
+    use diesel::connection::TransactionManager;
     use schema_runtime::PgConnection;
 
     /// One rule's claim: `statement` reported as `code`, holding `lock`
@@ -229,7 +230,12 @@ mod postgres {
 
             let pid = holder.number("SELECT pg_backend_pid()::bigint AS n");
             let node = holder.number("SELECT pg_relation_filenode('items')::bigint AS n");
-            holder.batch_execute("BEGIN").unwrap();
+            // Through diesel's transaction manager, not a bare BEGIN: the
+            // driver runs a query outside a transaction diesel knows of in
+            // one of its own (for transaction-mode poolers), which would
+            // commit a bare BEGIN's work at the next query.
+            <PgConnection as Connection>::TransactionManager::begin_transaction(&mut holder)
+                .unwrap();
             holder.batch_execute(claim.statement).unwrap();
             let held = modes(&mut watcher, pid, "items");
             assert!(
@@ -257,7 +263,8 @@ mod postgres {
             );
             let (select_waits, select) =
                 waits(db.diesel_url(), &mut watcher, "SELECT count(*) FROM items");
-            holder.batch_execute("ROLLBACK").unwrap();
+            <PgConnection as Connection>::TransactionManager::rollback_transaction(&mut holder)
+                .unwrap();
             insert.join().unwrap();
             select.join().unwrap();
             assert_eq!(

@@ -199,9 +199,10 @@ fn branches_labels_merge_and_depends_on<C: TestConn>(db: &TestDb) {
     assert_eq!(status.heads, ["b2b2b2", "e1e1e1"]);
     assert_eq!(status.pending, ["c1c1c1", "d1d1d1"]);
 
-    // children first, newest first among equals
+    // children first, in Alembic's order: from the first current head down
+    // its line until a revision the other head needs
     let steps = migrator.downgrade(&mut conn, &tgt("base")).unwrap();
-    assert_eq!(ids(&steps), ["e1e1e1", "b2b2b2", "b1b1b1", "a1a1a1"]);
+    assert_eq!(ids(&steps), ["b2b2b2", "e1e1e1", "b1b1b1", "a1a1a1"]);
     assert!(user_tables(&mut conn).is_empty());
     assert!(diesel_versions(&mut conn).is_empty());
     assert!(conn.bookkeeping_rows().is_empty());
@@ -210,7 +211,7 @@ fn branches_labels_merge_and_depends_on<C: TestConn>(db: &TestDb) {
     let steps = migrator.upgrade(&mut conn, &tgt("side@head")).unwrap();
     assert_eq!(ids(&steps), ["a1a1a1", "b1b1b1", "e1e1e1"]);
     let steps = migrator.upgrade(&mut conn, &tgt("heads")).unwrap();
-    assert_eq!(ids(&steps), ["b2b2b2", "c1c1c1", "d1d1d1"]);
+    assert_eq!(ids(&steps), ["c1c1c1", "b2b2b2", "d1d1d1"]);
     assert_eq!(
         ids(&migrator.downgrade(&mut conn, &tgt("side@-1")).unwrap()),
         ["e1e1e1"]

@@ -98,14 +98,16 @@ fn graph(backend: Backend) {
         "{}",
         out.stdout
     );
+    // Alembic's order (checked with `alembic history` on the same graph):
+    // the first head's line down to a revision the other head needs.
     let out = ctx.run(&["history"]);
     out.code(0);
     assert_eq!(
         lines(&out.stdout),
         [
-            "bbb222 -> ccc333 (head), left two",
             "ddd444 -> eee555 (head), right two",
             "aaa111 -> ddd444 (feature), right",
+            "bbb222 -> ccc333 (head), left two",
             "aaa111 -> bbb222, left",
             "<base> -> aaa111 (branchpoint), root",
         ]
