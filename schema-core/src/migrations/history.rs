@@ -9,8 +9,7 @@ use super::target::{Parsed, Point, Range, Resolved, Target};
 
 impl RevisionGraph {
     /// The revisions of a range, newest first, in Alembic's order
-    /// (children before parents, one branch finished before its sibling:
-    /// [`RevisionGraph::alembic_order`]).
+    /// (children before parents, one branch finished before its sibling).
     ///
     /// `range` is `LOWER:UPPER` with either side optional (`base` and
     /// `heads` by default); `None` is the whole history. Each side is any

@@ -201,7 +201,7 @@ impl RevisionGraph {
     ///
     /// Everything the target needs (its `down_revision`s and `depends_on`,
     /// transitively) that is not applied yet runs, parents first, in
-    /// Alembic's order ([`RevisionGraph::alembic_order`], backwards). A
+    /// Alembic's order (one branch finished before its sibling starts). A
     /// target at or below the current state is a no-op.
     pub fn plan_upgrade(
         &self,
@@ -264,8 +264,7 @@ impl RevisionGraph {
     ///
     /// The revisions above the destination (its children's descendants,
     /// including everything that `depends_on` them) that are applied are
-    /// reverted, children first, in Alembic's order from the current heads
-    /// ([`RevisionGraph::alembic_order`]).
+    /// reverted, children first, in Alembic's order from the current heads.
     /// Downgrading to one parent of a merge point reverts the merge and what
     /// follows it, never the other parent's branch. Refused when a revision
     /// to revert has no `down.sql`.
