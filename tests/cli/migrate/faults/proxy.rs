@@ -121,6 +121,18 @@ impl Proxy {
         }
     }
 
+    /// A proxy to the test's database: it, the database's own URL, and
+    /// the URL that goes through the proxy.
+    fn before(ctx: &Ctx) -> (Proxy, String, String) {
+        let direct = ctx.db.url().to_owned();
+        let mut server = ServerUrl::parse(&direct);
+        let proxy = Proxy::start((server.host.clone(), server.port));
+        server.port = proxy.port;
+        server.host = "127.0.0.1".into();
+        let through_proxy = server.url();
+        (proxy, direct, through_proxy)
+    }
+
     /// From now on, every connection (and every new one) suffers `fault`.
     fn inject(&self, fault: Fault) {
         self.shared.fault.store(fault as u8, Ordering::SeqCst);
@@ -213,12 +225,7 @@ fn one_case(backend: Backend, rng: &mut Rng, how: Break, case: usize) {
     };
     logged_chain(&ctx, CHAIN, |i| pause_sql(backend, i));
     hold_pauses(&ctx.db, 10);
-    let direct = ctx.db.url().to_owned();
-    let mut server = ServerUrl::parse(&direct);
-    let proxy = Proxy::start((server.host.clone(), server.port));
-    server.port = proxy.port;
-    server.host = "127.0.0.1".into();
-    let through_proxy = server.url();
+    let (proxy, direct, through_proxy) = Proxy::before(&ctx);
     let context = format!("case {case}: {how:?} in revision {k}, per revision: {per_migration}");
 
     // PostgreSQL notices a client gone only when it next reads, or every
@@ -298,12 +305,7 @@ fn stall_case(backend: Backend, rng: &mut Rng, case: usize) {
     // Long enough to be seen in the session list on a loaded machine; the
     // stalled session then sits idle past its lease and is ended.
     hold_pauses(&ctx.db, 10);
-    let direct = ctx.db.url().to_owned();
-    let mut server = ServerUrl::parse(&direct);
-    let proxy = Proxy::start((server.host.clone(), server.port));
-    server.port = proxy.port;
-    server.host = "127.0.0.1".into();
-    let through_proxy = server.url();
+    let (proxy, direct, through_proxy) = Proxy::before(&ctx);
     let context = format!("case {case}: stall in revision {k}, per revision: {per_migration}");
 
     let stalled = ctx
