@@ -6,12 +6,15 @@
 //! still frozen; the holder, resumed, commits nothing more. PostgreSQL and
 //! MariaDB, one transaction per run and per revision.
 //!
-//! Where the freeze lands is whatever the drawn delay meets on the
-//! machine's clock: every moment must give the same outcome, so the
+//! The holder is frozen as soon as it has reported the drawn revision on
+//! its terminal; where in the run the freeze then lands depends on the
+//! machine's load. Every moment must give the same outcome, so the
 //! assertions do not depend on which one it was.
 
-use std::process::Command;
-use std::time::Duration;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
 
 use super::{assert_boundary, cases, finish_within, logged_chain, Rng};
 use crate::migrate::{Backend, Ctx};
@@ -27,7 +30,7 @@ fn signal(pid: u32, signal: &str) -> bool {
 }
 
 /// A short pause in each revision, so that the run lasts long enough for
-/// a drawn delay to land inside it.
+/// a freeze to land inside it.
 fn short_pause(backend: Backend, _: usize) -> String {
     match backend {
         Backend::Postgres => "SELECT pg_sleep(0.1);".to_owned(),
@@ -35,10 +38,64 @@ fn short_pause(backend: Backend, _: usize) -> String {
     }
 }
 
+/// What a runner writes to its stderr, read on a thread of its own, so the
+/// test can wait for a line within a bound and still keep all of it.
+struct Said {
+    lines: mpsc::Receiver<String>,
+    reader: JoinHandle<()>,
+    text: String,
+}
+
+impl Said {
+    fn of(child: &mut Child) -> Said {
+        let stderr = child.stderr.take().expect("the runner's stderr is piped");
+        let (tx, lines) = mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Said {
+            lines,
+            reader,
+            text: String::new(),
+        }
+    }
+
+    /// Wait until a line ending with `end` comes; `false` when the runner
+    /// ended first.
+    fn until(&mut self, end: &str) -> bool {
+        loop {
+            match self.lines.recv_timeout(schema_test_support::GENEROUS) {
+                Ok(line) => {
+                    self.text.push_str(&line);
+                    self.text.push('\n');
+                    if line.ends_with(end) {
+                        return true;
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return false,
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("the runner said nothing for a long time:\n{}", self.text)
+                }
+            }
+        }
+    }
+
+    /// Everything it said, once it has ended.
+    fn all(mut self) -> String {
+        let _ = self.reader.join();
+        self.text.extend(self.lines.try_iter().map(|l| l + "\n"));
+        self.text
+    }
+}
+
 fn frozen_case(backend: Backend, rng: &mut Rng, case: usize) {
     let per_migration = rng.below(2) == 1;
-    // Into the run: from before the first revision to past the last.
-    let delay = Duration::from_millis(rng.below(CHAIN as u64 * 150));
+    // The revision whose report the freeze follows.
+    let k = rng.below(CHAIN as u64) as usize;
     let mut extra = "lock = table\nlock_lease = 2\n".to_owned();
     if per_migration {
         extra.push_str("transaction_per_migration = true\n");
@@ -47,14 +104,17 @@ fn frozen_case(backend: Backend, rng: &mut Rng, case: usize) {
         return;
     };
     logged_chain(&ctx, CHAIN, |i| short_pause(backend, i));
-    let context = format!("case {case}: frozen {delay:?} in, per revision: {per_migration}");
+    let context = format!(
+        "case {case}: frozen once revision {k} was reported, per revision: {per_migration}"
+    );
 
     let mut holder = ctx.cmd(&["upgrade"]).spawn(Piped::Stderr);
-    std::thread::sleep(delay);
+    let mut said = Said::of(&mut holder);
     let pid = holder.id();
-    if holder.try_wait().expect("poll the holder").is_some() || !signal(pid, "-STOP") {
+    if !said.until(&format!("_r{k}")) || !signal(pid, "-STOP") {
         // The run ended before the drawn moment: nothing to freeze.
-        let (code, stderr) = finish_within(holder, &context);
+        let (code, _) = finish_within(holder, &context);
+        let stderr = said.all();
         assert_eq!(code, Some(0), "{context}\n{stderr}");
         assert_eq!(assert_boundary(&ctx.db, CHAIN, &context), CHAIN);
         eprintln!("{context}: the run ended first");
@@ -75,7 +135,12 @@ fn frozen_case(backend: Backend, rng: &mut Rng, case: usize) {
             std::panic::resume_unwind(panic);
         }
     };
-    let (holder_code, holder_err) = finish_within(holder, &format!("{context}: the holder"));
+    let (holder_code, _) = finish_within(holder, &format!("{context}: the holder"));
+    let holder_err = said.all();
+    assert!(
+        !holder_err.contains("panicked"),
+        "{context}: a panic\n{holder_err}"
+    );
     let both = format!("{context}\nholder: {holder_err}\nsecond runner: {taker_err}");
     if taker_code == Some(1) && backend == Backend::Mysql {
         left_partway(&ctx, &taker_err, &both);
