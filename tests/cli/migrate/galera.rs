@@ -426,7 +426,25 @@ fn node_killed(cluster: &mut Cluster) {
                 std::thread::spawn(move || invocation.run())
             })
             .collect();
-        std::thread::sleep(Duration::from_millis(500));
+        // The others are connected (and wait for the victim's lease)
+        // before its node dies: seen in the live nodes' session lists.
+        let sessions = format!(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '{}'",
+            ctx.db.name()
+        );
+        schema_test_support::wait_until(
+            "the other runners connected to the live nodes",
+            schema_test_support::GENEROUS,
+            || {
+                let count = |node| {
+                    cluster
+                        .query(node, &sessions)
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .unwrap_or(0)
+                };
+                count(0) + count(1) >= 6
+            },
+        );
         cluster.kill(2);
         threads
             .into_iter()
